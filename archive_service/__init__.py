@@ -1,0 +1,1 @@
+"""The archive's core: domain, catalog, storage port, use-case services, CLI."""

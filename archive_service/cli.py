@@ -1,0 +1,255 @@
+"""`archive`: the command line of the archive (ingest, show, search, serve, worker, ...).
+
+Output contracts (--json) are fixed by the embedded-archive issue and checked by tests;
+human output is Russian.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive_service.archive import Archive
+from archive_service.config import load_settings
+from archive_service.services.documents import DocumentService, NotFound
+from archive_service.services.indexing import IndexingService
+from archive_service.services.ingest import IngestService
+from archive_service.services.waiting import WaitTimeout, wait_until_final
+from workers.runner import ensure_worker
+
+FAILED_STATUSES = {"rejected", "failed"}
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Папка данных архива (по умолчанию ARCHIVE_DATA_DIR или ./archive-data).",
+)
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None) -> None:
+    """Архив индивидуального учёта результатов обучающихся."""
+    settings = load_settings(data_dir)
+    # Child processes (the worker) read the same data directory from the environment.
+    os.environ["ARCHIVE_DATA_DIR"] = str(settings.data_dir)
+    ctx.obj = settings
+
+
+def _open(ctx: click.Context, dispatch: bool = True) -> Archive:
+    settings = ctx.obj
+    dispatcher = None
+    if dispatch:
+        from workers.dispatch import CeleryDispatcher
+
+        dispatcher = CeleryDispatcher()
+    return Archive.open(settings, dispatcher)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--wait", is_flag=True, help="Дождаться окончания обработки всех файлов.")
+@click.option("--json", "as_json", is_flag=True, help="Одна строка JSON на файл.")
+@click.option("--timeout", type=float, default=None, help="Сколько ждать с --wait, секунд.")
+@click.pass_context
+def ingest(
+    ctx: click.Context, paths: tuple[str, ...], wait: bool, as_json: bool, timeout: float | None
+) -> None:
+    """Принять файлы в архив (PDF, TIFF, JPEG, PNG).
+
+    Код выхода 0, если все файлы приняты (или уже были в архиве), 2 — если какой-то
+    файл отклонён или не обработан.
+    """
+    archive = _open(ctx)
+    service = IngestService(archive)
+    outcomes = []
+    for given in paths:
+        outcome = service.ingest_path(Path(given), given_as=given).as_dict()
+        outcomes.append(outcome)
+        if not wait:
+            _print_outcome(outcome, as_json)
+    if wait:
+        queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
+        if queued:
+            worker = ensure_worker(archive.settings)
+            try:
+                wait_until_final(
+                    archive,
+                    queued,
+                    timeout=timeout,
+                    progress=None if as_json else _progress,
+                    alive=worker.alive if worker is not None else None,
+                )
+            except WaitTimeout as exc:
+                click.echo(f"Ожидание прервано: {exc}", err=True)
+            finally:
+                if worker is not None:
+                    worker.stop()
+            documents = DocumentService(archive)
+            for outcome in outcomes:
+                if outcome["status"] == "queued" and outcome["id"]:
+                    doc = documents.get(str(outcome["id"]))
+                    outcome["status"] = doc["status"]
+                    outcome["error"] = doc["error"]
+        for outcome in outcomes:
+            _print_outcome(outcome, as_json)
+    if any(o["status"] in FAILED_STATUSES for o in outcomes):
+        ctx.exit(2)
+
+
+def _progress(done: int, total: int) -> None:
+    click.echo(f"\rОбработано документов: {done} из {total}", err=True, nl=done == total)
+
+
+def _print_outcome(outcome: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _emit(outcome)
+        return
+    labels = {
+        "queued": "принят, в очереди",
+        "archived": "в архиве",
+        "duplicate": "уже в архиве",
+        "rejected": "отклонён",
+        "failed": "ошибка обработки",
+        "processing": "обрабатывается",
+    }
+    line = f"{outcome['file']}: {labels.get(str(outcome['status']), outcome['status'])}"
+    if outcome.get("id"):
+        line += f" [{outcome['id']}]"
+    if outcome.get("error"):
+        line += f" — {outcome['error']}"
+    click.echo(line)
+
+
+@main.command()
+@click.argument("document_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show(ctx: click.Context, document_id: str, as_json: bool) -> None:
+    """Показать документ: состояние и текст страниц."""
+    archive = _open(ctx, dispatch=False)
+    try:
+        doc = DocumentService(archive).get(document_id)
+    except NotFound:
+        raise click.ClickException(f"Документ {document_id} не найден") from None
+    if as_json:
+        _emit(doc)
+        return
+    click.echo(f"{doc['filename']} — {doc['status_label']}, страниц: {doc['page_count']}")
+    if doc["error"]:
+        click.echo(f"Ошибка: {doc['error']}")
+    for page in doc["pages"]:
+        conf = "" if page["confidence"] is None else f", уверенность {page['confidence']}%"
+        click.echo(f"\n— Лист {page['number']} ({page['source'] or 'не прочитан'}{conf})")
+        click.echo(page["text"])
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+    """Найти документы по словам (с учётом словоформ)."""
+    archive = _open(ctx, dispatch=False)
+    result = archive.index.search(query, limit=limit)
+    if as_json:
+        _emit(result.as_dict())
+        return
+    click.echo(f"Найдено документов: {result.total}")
+    for hit in result.hits:
+        click.echo(f"\n{hit.title} ({hit.filename}) [{hit.id}]")
+        for page in hit.pages:
+            click.echo(f"  лист {page.number}: {page.snippet}")
+
+
+@main.command("list")
+@click.option("--limit", type=int, default=50)
+@click.pass_context
+def list_documents(ctx: click.Context, limit: int) -> None:
+    """Список документов с состоянием обработки."""
+    archive = _open(ctx, dispatch=False)
+    total, docs = DocumentService(archive).summaries(limit=limit)
+    click.echo(f"Всего документов: {total}")
+    for d in docs:
+        click.echo(f"{d.id}  {d.status_label:<15} {d.pages_done}/{d.page_count}  {d.filename}")
+
+
+@main.command()
+@click.argument("document_id")
+@click.pass_context
+def retry(ctx: click.Context, document_id: str) -> None:
+    """Повторить обработку документа с ошибкой."""
+    archive = _open(ctx)
+    try:
+        ok = DocumentService(archive).retry(document_id)
+    except NotFound:
+        raise click.ClickException(f"Документ {document_id} не найден") from None
+    if not ok:
+        raise click.ClickException("Повторить можно только документ в состоянии «ошибка»")
+    click.echo("Документ снова в очереди")
+
+
+@main.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Перестроить поисковый индекс из каталога."""
+    archive = _open(ctx, dispatch=False)
+    count = IndexingService(archive).rebuild()
+    click.echo(f"Проиндексировано документов: {count}")
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=None, help="Число процессов (по умолчанию ядра).")
+@click.option("--queues", default="ocr,default", show_default=True)
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: str) -> None:
+    """Запустить фоновый обработчик (Celery) без сервера очередей."""
+    from workers.runner import run_worker
+
+    archive = _open(ctx)
+    run_worker(
+        archive, concurrency=concurrency or os.cpu_count() or 1, queues=queues, loglevel=loglevel
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Не запускать фоновый обработчик.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
+    """Запустить веб-интерфейс, API и фоновый обработчик."""
+    from waitress import serve as waitress_serve
+
+    from archive_service.accounts import FIRST_ADMIN, AccountService
+    from web import create_app
+
+    archive = _open(ctx)
+    password = AccountService(archive).ensure_first_admin()
+    if password:
+        click.echo("=" * 60)
+        click.echo("Создан администратор архива. Пароль показывается один раз:")
+        click.echo(f"  логин: {FIRST_ADMIN}\n  пароль: {password}")
+        click.echo("=" * 60)
+    worker_proc = None if no_worker else ensure_worker(archive.settings)
+    click.echo(f"Архив открыт: http://{host}:{port}/  (данные: {archive.settings.data_dir})")
+    try:
+        waitress_serve(create_app(archive), host=host, port=port, threads=8)
+    finally:
+        if worker_proc is not None:
+            worker_proc.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Settings, read once from the environment.
+
+Every backend is chosen by URL so that one code base runs embedded (SQLite, files on disk,
+FTS5, a broker that needs no server) or scaled (PostgreSQL, MinIO, Elasticsearch, Redis)
+without a code change. Defaults all live under one data directory, so an embedded archive
+is one folder to back up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "./archive-data"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What intake accepts; generous for school scans, small enough to stop abuse."""
+
+    max_file_bytes: int = 512 * 1024 * 1024
+    max_pages: int = 2000
+    max_image_pixels: int = 120_000_000
+    max_filename_length: int = 255
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    storage_url: str
+    search_url: str
+    broker_url: str
+    limits: Limits
+    ocr_languages: str = "rus+eng"
+    ocr_dpi: int = 300
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.data_dir, self.broker_dir, self.run_dir, self.tmp_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
+    """Build settings from the environment; an explicit data_dir beats ARCHIVE_DATA_DIR."""
+    env = os.environ
+    root = Path(data_dir or env.get("ARCHIVE_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+    limits = Limits(
+        max_file_bytes=int(env.get("ARCHIVE_MAX_FILE_BYTES", Limits.max_file_bytes)),
+        max_pages=int(env.get("ARCHIVE_MAX_PAGES", Limits.max_pages)),
+        max_image_pixels=int(env.get("ARCHIVE_MAX_IMAGE_PIXELS", Limits.max_image_pixels)),
+    )
+    return Settings(
+        data_dir=root,
+        database_url=env.get("ARCHIVE_DATABASE_URL") or f"sqlite:///{root / 'catalog.sqlite3'}",
+        storage_url=env.get("ARCHIVE_STORAGE_URL") or f"file://{root / 'objects'}",
+        search_url=env.get("ARCHIVE_SEARCH_URL") or f"sqlite:///{root / 'search.sqlite3'}",
+        broker_url=env.get("ARCHIVE_BROKER_URL") or "filesystem://",
+        limits=limits,
+        ocr_languages=env.get("ARCHIVE_OCR_LANGUAGES", "rus+eng"),
+        ocr_dpi=int(env.get("ARCHIVE_OCR_DPI", "300")),
+    )

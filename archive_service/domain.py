@@ -1,0 +1,51 @@
+"""Vocabulary shared by every layer: statuses and sources, named as domain.md names them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DocumentStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    ARCHIVED = "archived"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED)
+
+
+class PageState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PageSource(StrEnum):
+    OCR = "ocr"
+    TEXT_LAYER = "text_layer"
+
+
+class MediaType(StrEnum):
+    PDF = "application/pdf"
+    TIFF = "image/tiff"
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+
+    @property
+    def extension(self) -> str:
+        return {
+            "application/pdf": "pdf",
+            "image/tiff": "tiff",
+            "image/jpeg": "jpg",
+            "image/png": "png",
+        }[self.value]
+
+
+STATUS_LABELS_RU = {
+    DocumentStatus.QUEUED: "в очереди",
+    DocumentStatus.PROCESSING: "обрабатывается",
+    DocumentStatus.ARCHIVED: "в архиве",
+    DocumentStatus.FAILED: "ошибка",
+}

@@ -1,0 +1,167 @@
+"""Reading the catalog for people: one document with its pages, lists with progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from archive_service.archive import Archive
+from archive_service.catalog import Document, DocumentEvent, Page
+from archive_service.domain import STATUS_LABELS_RU, DocumentStatus, PageState
+from archive_service.services.processing import ProcessingService
+
+
+class NotFound(Exception):
+    """No such document, or none this caller may see (both look the same)."""
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: str
+    filename: str
+    title: str
+    status: str
+    page_count: int
+    pages_done: int
+    error: str | None
+    created_at: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS_RU[DocumentStatus(self.status)]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "title": self.title,
+            "status": self.status,
+            "status_label": self.status_label,
+            "page_count": self.page_count,
+            "pages_done": self.pages_done,
+            "error": self.error,
+            "created_at": self.created_at,
+        }
+
+
+class DocumentService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def get(self, document_id: str) -> dict[str, Any]:
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise NotFound(document_id)
+            events = s.scalars(
+                select(DocumentEvent)
+                .where(DocumentEvent.document_id == document_id)
+                .order_by(DocumentEvent.id)
+            )
+            pages_done = sum(1 for p in doc.pages if p.state == PageState.DONE)
+            return {
+                "id": doc.id,
+                "filename": doc.filename,
+                "title": doc.title,
+                "status": doc.status,
+                "status_label": STATUS_LABELS_RU[DocumentStatus(doc.status)],
+                "error": doc.error,
+                "media_type": doc.media_type,
+                "size": doc.size,
+                "sha256": doc.sha256,
+                "page_count": doc.page_count,
+                "pages_done": pages_done,
+                "created_at": doc.created_at.isoformat(),
+                "archived_at": doc.archived_at.isoformat() if doc.archived_at else None,
+                "has_searchable_pdf": doc.searchable_pdf_key is not None,
+                "pages": [
+                    {
+                        "number": p.number,
+                        "text": p.text,
+                        "source": p.source,
+                        "confidence": p.confidence,
+                        "rotation": p.rotation,
+                        "state": p.state,
+                        "error": p.error,
+                    }
+                    for p in doc.pages
+                ],
+                "events": [
+                    {"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail} for e in events
+                ],
+            }
+
+    def summaries(
+        self, limit: int = 100, offset: int = 0, ids: list[str] | None = None
+    ) -> tuple[int, list[DocumentSummary]]:
+        with self.archive.catalog.session() as s:
+            done = (
+                select(Page.document_id, func.count().label("n"))
+                .where(Page.state == PageState.DONE)
+                .group_by(Page.document_id)
+                .subquery()
+            )
+            query = select(Document, func.coalesce(done.c.n, 0)).outerjoin(
+                done, done.c.document_id == Document.id
+            )
+            count_query = select(func.count()).select_from(Document)
+            if ids is not None:
+                query = query.where(Document.id.in_(ids))
+                count_query = count_query.where(Document.id.in_(ids))
+            total = s.scalar(count_query) or 0
+            rows = s.execute(
+                query.order_by(Document.created_at.desc(), Document.id).limit(limit).offset(offset)
+            ).all()
+            return total, [
+                DocumentSummary(
+                    d.id,
+                    d.filename,
+                    d.title,
+                    d.status,
+                    d.page_count,
+                    int(n),
+                    d.error,
+                    d.created_at.isoformat(),
+                )
+                for d, n in rows
+            ]
+
+    def statuses(self, ids: list[str]) -> dict[str, str]:
+        with self.archive.catalog.session() as s:
+            return dict(
+                s.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
+                .tuples()
+                .all()
+            )
+
+    def file_for_download(self, document_id: str, kind: str) -> tuple[str, str, str]:
+        """(storage key, download name, media type) of the original or searchable PDF."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise NotFound(document_id)
+            if kind == "original":
+                return doc.storage_key, doc.filename, doc.media_type
+            if kind == "searchable" and doc.searchable_pdf_key:
+                stem = doc.filename.rsplit(".", 1)[0]
+                return doc.searchable_pdf_key, f"{stem}.searchable.pdf", "application/pdf"
+            raise NotFound(document_id)
+
+    def page_preview_key(self, document_id: str, number: int) -> str:
+        with self.archive.catalog.session() as s:
+            key = s.scalar(
+                select(Page.preview_key).where(
+                    Page.document_id == document_id, Page.number == number
+                )
+            )
+            if key is None:
+                raise NotFound(document_id)
+            return key
+
+    def retry(self, document_id: str) -> bool:
+        with self.archive.catalog.session() as s:
+            if s.get(Document, document_id) is None:
+                raise NotFound(document_id)
+        return ProcessingService(self.archive).retry(document_id)

@@ -1,0 +1,110 @@
+"""Relaying the index outbox: the only way the search index is written.
+
+Entries carry document ids only; the relay reloads the document from the catalog, so an
+entry written long ago still indexes the newest state. An entry is removed only after the
+index accepted the write, so an index outage delays search but never loses an update.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from archive_service.archive import Archive
+from archive_service.catalog import Document, OutboxEntry, Page
+from archive_service.domain import DocumentStatus
+from search import IndexedDocument, IndexedPage
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class RelayReport:
+    indexed: int
+    deleted: int
+    failed: int
+
+
+class IndexingService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def relay(self) -> RelayReport:
+        indexed = deleted = failed = 0
+        while True:
+            with self.archive.catalog.session() as s:
+                entries = list(
+                    s.scalars(
+                        select(OutboxEntry)
+                        .order_by(OutboxEntry.id)
+                        .where(OutboxEntry.attempts < 20)
+                        .limit(BATCH)
+                    )
+                )
+            if not entries:
+                break
+            progressed = False
+            for entry in entries:
+                try:
+                    if self._apply(entry.document_id):
+                        indexed += 1
+                    else:
+                        deleted += 1
+                except Exception as exc:
+                    failed += 1
+                    log.exception("index write for %s failed", entry.document_id)
+                    with self.archive.catalog.session() as s:
+                        s.execute(
+                            update(OutboxEntry)
+                            .where(OutboxEntry.id == entry.id)
+                            .values(attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000])
+                        )
+                    continue
+                with self.archive.catalog.session() as s:
+                    s.execute(delete(OutboxEntry).where(OutboxEntry.id == entry.id))
+                progressed = True
+            if not progressed:
+                break
+        return RelayReport(indexed, deleted, failed)
+
+    def _apply(self, document_id: str) -> bool:
+        """Index the document as the catalog has it now; True if indexed, False if removed."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None or doc.status != DocumentStatus.ARCHIVED:
+                self.archive.index.delete_document(document_id)
+                return False
+            pages = [
+                IndexedPage(p.number, p.text)
+                for p in s.scalars(
+                    select(Page).where(Page.document_id == document_id).order_by(Page.number)
+                )
+            ]
+            entry = IndexedDocument(id=doc.id, filename=doc.filename, title=doc.title, pages=pages)
+        self.archive.index.index_document(entry)
+        return True
+
+    def pending_for(self, document_ids: list[str]) -> int:
+        with self.archive.catalog.session() as s:
+            return len(
+                list(
+                    s.scalars(
+                        select(OutboxEntry.id).where(OutboxEntry.document_id.in_(document_ids))
+                    )
+                )
+            )
+
+    def rebuild(self) -> int:
+        """Drop the index and fill it again from the catalog: it is derived data."""
+        self.archive.index.clear()
+        with self.archive.catalog.session() as s:
+            ids = list(
+                s.scalars(select(Document.id).where(Document.status == DocumentStatus.ARCHIVED))
+            )
+        for document_id in ids:
+            self._apply(document_id)
+        return len(ids)

@@ -1,0 +1,131 @@
+"""Putting one file into the archive, all or nothing.
+
+Order matters for "nothing half-written": the upload is spooled and checked in the temp
+folder; only a file that passes is copied to storage under a fresh document id; the
+catalog row and its first event are committed together; if that commit fails the
+stored copy is removed. Background work is asked for only after the commit, so a worker
+never sees a document that does not exist yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import select
+
+from archive_service.archive import Archive
+from archive_service.catalog import Document, DocumentEvent
+from archive_service.catalog.models import new_id
+from archive_service.domain import DocumentStatus
+from archive_service.storage import StorageError, keys
+from intake import IntakeRejected, inspect_file, sniff_media_type, spool
+from intake.filenames import clean_filename
+
+log = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one file; the CLI prints it as one JSON line."""
+
+    file: str
+    status: str
+    id: str | None = None
+    error: str | None = None
+    duplicate_of: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"file": self.file, "id": self.id, "status": self.status, "error": self.error}
+
+
+class IngestService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def ingest_path(self, path: Path, given_as: str | None = None) -> IngestOutcome:
+        label = given_as if given_as is not None else str(path)
+        try:
+            with path.open("rb") as fh:
+                return self.ingest_stream(fh, path.name, label)
+        except IsADirectoryError:
+            return IngestOutcome(label, REJECTED, error="Это папка, а не файл")
+        except FileNotFoundError:
+            return IngestOutcome(label, REJECTED, error="Файл не найден")
+        except PermissionError:
+            return IngestOutcome(label, REJECTED, error="Нет прав на чтение файла")
+
+    def ingest_stream(
+        self, stream: IO[bytes], filename: str, label: str | None = None
+    ) -> IngestOutcome:
+        label = label if label is not None else filename
+        settings = self.archive.settings
+        try:
+            name = clean_filename(filename, settings.limits.max_filename_length)
+            upload = spool(stream, settings.tmp_dir, settings.limits.max_file_bytes)
+        except IntakeRejected as exc:
+            return IngestOutcome(label, REJECTED, error=exc.reason)
+        try:
+            existing = self._find_by_hash(upload.sha256)
+            if existing is not None:
+                return IngestOutcome(
+                    label, DUPLICATE, id=existing, error=None, duplicate_of=existing
+                )
+            try:
+                media_type = sniff_media_type(upload.head)
+                inspected = inspect_file(upload.path, media_type, settings.limits)
+            except IntakeRejected as exc:
+                return IngestOutcome(label, REJECTED, error=exc.reason)
+            document_id = new_id()
+            key = keys.original(document_id, media_type.extension)
+            try:
+                self.archive.store.put_file(key, upload.path, sha256=upload.sha256)
+            except StorageError as exc:
+                return IngestOutcome(label, "failed", error=f"Ошибка хранилища: {exc}")
+            try:
+                with self.archive.catalog.session() as s:
+                    s.add(
+                        Document(
+                            id=document_id,
+                            filename=name,
+                            title=Path(name).stem,
+                            media_type=media_type.value,
+                            size=upload.size,
+                            sha256=upload.sha256,
+                            storage_key=key,
+                            page_count=inspected.page_count,
+                            status=DocumentStatus.QUEUED,
+                        )
+                    )
+                    s.add(
+                        DocumentEvent(
+                            document_id=document_id,
+                            kind="ingested",
+                            detail=f"{name}, {inspected.page_count} стр.",
+                        )
+                    )
+            except Exception:
+                self.archive.store.delete_prefix(keys.prefix(document_id))
+                existing = self._find_by_hash(upload.sha256)
+                if existing is not None:  # the same file arrived twice at once
+                    return IngestOutcome(label, DUPLICATE, id=existing, duplicate_of=existing)
+                raise
+        finally:
+            upload.discard()
+        self._dispatch(document_id)
+        return IngestOutcome(label, DocumentStatus.QUEUED, id=document_id)
+
+    def _dispatch(self, document_id: str) -> None:
+        try:
+            self.archive.dispatcher.process_document(document_id)
+        except Exception:  # the document is safe in the catalog; a worker resumes it
+            log.exception("could not queue document %s; it stays queued", document_id)
+
+    def _find_by_hash(self, sha256: str) -> str | None:
+        with self.archive.catalog.session() as s:
+            return s.scalar(select(Document.id).where(Document.sha256 == sha256))

@@ -1,0 +1,65 @@
+"""manifest.json: enough to rebuild a document's catalog entry from storage alone.
+
+It lists the document's metadata, every file under its prefix with its SHA-256, its pages
+and its events, and is rewritten whenever the document reaches a final state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from archive_service.catalog import Document, DocumentEvent
+from archive_service.storage import ObjectStore, keys
+
+CHUNK = 1024 * 1024
+
+
+def _sha256(store: ObjectStore, key: str) -> str:
+    digest = hashlib.sha256()
+    with store.open(key) as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_manifest(
+    store: ObjectStore, doc: Document, events: list[DocumentEvent]
+) -> dict[str, Any]:
+    manifest_key = keys.manifest(doc.id)
+    files = {
+        key: _sha256(store, key) for key in store.list(keys.prefix(doc.id)) if key != manifest_key
+    }
+    return {
+        "format": "school-archive/manifest@1",
+        "id": doc.id,
+        "filename": doc.filename,
+        "title": doc.title,
+        "media_type": doc.media_type,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "original": doc.storage_key,
+        "searchable_pdf": doc.searchable_pdf_key,
+        "status": doc.status,
+        "page_count": doc.page_count,
+        "created_at": doc.created_at.isoformat(),
+        "archived_at": doc.archived_at.isoformat() if doc.archived_at else None,
+        "pages": [
+            {
+                "number": p.number,
+                "source": p.source,
+                "confidence": p.confidence,
+                "rotation": p.rotation,
+                "state": p.state,
+            }
+            for p in doc.pages
+        ],
+        "files": files,
+        "events": [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail} for e in events],
+    }
+
+
+def write_manifest(store: ObjectStore, doc: Document, events: list[DocumentEvent]) -> None:
+    body = json.dumps(build_manifest(store, doc, events), ensure_ascii=False, indent=2)
+    store.put_bytes(keys.manifest(doc.id), body.encode("utf-8"))

@@ -1,0 +1,278 @@
+"""Turning a queued document into an archived one, page by page.
+
+The document task plans the work: pages with a text layer are read in batches (cheap),
+every other page is its own OCR unit, so several workers share one long journal. Each
+unit stores its derivatives and marks its pages done; the unit that finds all pages done
+claims finalisation once. Every step can run again and gives the same state, which is
+what makes late acknowledgement and retries safe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from archive_service.archive import Archive
+from archive_service.catalog import Document, DocumentEvent, OutboxEntry, Page
+from archive_service.catalog.models import utcnow
+from archive_service.domain import DocumentStatus, MediaType, PageSource, PageState
+from archive_service.reading import PageReading
+from archive_service.reading.page_reader import ocr_page
+from archive_service.reading.searchable_pdf import assemble
+from archive_service.reading.text_layer import pages_with_text_layer, read_text_layer
+from archive_service.services.manifest import write_manifest
+from archive_service.storage import keys
+
+log = logging.getLogger(__name__)
+
+TEXT_LAYER_BATCH = 25
+
+
+class DocumentGone(Exception):
+    """The document was removed while work for it was still queued."""
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    pages: list[int]
+    ocr: bool
+
+
+class ProcessingService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    # -- planning ---------------------------------------------------------------------
+
+    def start(self, document_id: str) -> list[WorkUnit]:
+        """Mark the document processing and return the units still to do."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise DocumentGone(document_id)
+            if doc.status in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED):
+                return []
+            numbers = {p.number: p for p in doc.pages}
+            for n in range(1, doc.page_count + 1):
+                if n not in numbers:
+                    s.add(Page(document_id=doc.id, number=n, state=PageState.PENDING))
+            if doc.status == DocumentStatus.QUEUED:
+                doc.status = DocumentStatus.PROCESSING
+                s.add(DocumentEvent(document_id=doc.id, kind="processing_started"))
+            media_type, key = MediaType(doc.media_type), doc.storage_key
+        with self.archive.catalog.session() as s:
+            todo = sorted(
+                s.scalars(
+                    select(Page.number).where(
+                        Page.document_id == document_id, Page.state != PageState.DONE
+                    )
+                )
+            )
+        if not todo:
+            return []
+        if media_type is not MediaType.PDF:
+            return [WorkUnit([n], ocr=True) for n in todo]
+        with self.archive.store.local_path(key) as path:
+            has_text = pages_with_text_layer(path)
+        text_pages = [n for n in todo if has_text[n - 1]]
+        units = [WorkUnit([n], ocr=True) for n in todo if not has_text[n - 1]]
+        units += [
+            WorkUnit(text_pages[i : i + TEXT_LAYER_BATCH], ocr=False)
+            for i in range(0, len(text_pages), TEXT_LAYER_BATCH)
+        ]
+        return units
+
+    # -- pages ------------------------------------------------------------------------
+
+    def process(self, document_id: str, unit: WorkUnit) -> None:
+        """Read the unit's pages and store what was read; a failure fails the document."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise DocumentGone(document_id)
+            media_type, key = MediaType(doc.media_type), doc.storage_key
+        settings = self.archive.settings
+        number = unit.pages[0]
+        try:
+            with self.archive.store.local_path(key) as path:
+                if unit.ocr:
+                    for number in unit.pages:
+                        self._save(
+                            document_id,
+                            ocr_page(
+                                path, media_type, number, settings.ocr_dpi, settings.ocr_languages
+                            ),
+                        )
+                else:
+                    for reading in read_text_layer(path, unit.pages):
+                        number = reading.number
+                        self._save(document_id, reading)
+        except Exception as exc:
+            log.exception("page %s of %s failed", number, document_id)
+            self.fail(document_id, f"Лист {number}: {exc}", page=number)
+
+    def _save(self, document_id: str, reading: PageReading) -> None:
+        store = self.archive.store
+        n = reading.number
+        preview_key = keys.page_preview(document_id, n)
+        store.put_bytes(preview_key, reading.preview_jpeg)
+        store.put_bytes(
+            keys.page_text(document_id, n),
+            json.dumps(reading.text_record(), ensure_ascii=False).encode("utf-8"),
+        )
+        if reading.page_pdf is not None:
+            store.put_bytes(keys.page_pdf(document_id, n), reading.page_pdf)
+        with self.archive.catalog.session() as s:
+            s.execute(
+                update(Page)
+                .where(Page.document_id == document_id, Page.number == n)
+                .values(
+                    state=PageState.DONE,
+                    source=reading.source,
+                    text=reading.text,
+                    confidence=reading.confidence,
+                    rotation=reading.rotation,
+                    width=reading.width,
+                    height=reading.height,
+                    preview_key=preview_key,
+                    error=None,
+                )
+            )
+            s.execute(
+                update(Document).where(Document.id == document_id).values(updated_at=utcnow())
+            )
+
+    def claim_finalisation(self, document_id: str) -> bool:
+        """True for exactly one caller once every page is done and nothing has failed."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id, with_for_update=True)
+            if doc is None or doc.status != DocumentStatus.PROCESSING:
+                return False
+            if doc.finalize_requested_at is not None:
+                return False
+            done = s.scalar(
+                select(func.count())
+                .select_from(Page)
+                .where(Page.document_id == document_id, Page.state == PageState.DONE)
+            )
+            if done != doc.page_count:
+                return False
+            doc.finalize_requested_at = utcnow()
+            return True
+
+    # -- the end ----------------------------------------------------------------------
+
+    def finalize(self, document_id: str) -> None:
+        """Searchable PDF, manifest, status archived and the index entry, in that order."""
+        store = self.archive.store
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise DocumentGone(document_id)
+            if doc.status != DocumentStatus.PROCESSING:
+                return
+            pages = [(p.number, p.source) for p in doc.pages]
+            original = doc.storage_key
+        try:
+            if all(src == PageSource.TEXT_LAYER for _, src in pages):
+                searchable = original  # already searchable as it came
+            else:
+                searchable = keys.searchable_pdf(document_id)
+                self._assemble(document_id, original, pages, searchable)
+        except Exception as exc:
+            log.exception("assembling %s failed", document_id)
+            self.fail(document_id, f"Не удалось собрать PDF с текстовым слоем: {exc}")
+            return
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            assert doc is not None
+            doc.status = DocumentStatus.ARCHIVED
+            doc.archived_at = utcnow()
+            doc.searchable_pdf_key = searchable
+            doc.error = None
+            s.add(DocumentEvent(document_id=document_id, kind="archived"))
+            s.add(OutboxEntry(document_id=document_id, operation="index"))
+            s.flush()
+            events = list(
+                s.scalars(
+                    select(DocumentEvent)
+                    .where(DocumentEvent.document_id == document_id)
+                    .order_by(DocumentEvent.id)
+                )
+            )
+            write_manifest(store, doc, events)
+        self.archive.dispatcher.relay_index()
+
+    def _assemble(
+        self, document_id: str, original: str, pages: list[tuple[int, str | None]], target_key: str
+    ) -> None:
+        store = self.archive.store
+        with tempfile.TemporaryDirectory(dir=self.archive.settings.tmp_dir) as tmp:
+            tmpdir = Path(tmp)
+            parts: list[tuple[Path, int]] = []
+            original_local: Path | None = None
+            for number, source in pages:
+                if source == PageSource.TEXT_LAYER:
+                    if original_local is None:
+                        original_local = tmpdir / "original.pdf"
+                        with store.open(original) as src, original_local.open("wb") as out:
+                            while chunk := src.read(1024 * 1024):
+                                out.write(chunk)
+                    parts.append((original_local, number))
+                else:
+                    local = tmpdir / f"{number:04d}.pdf"
+                    local.write_bytes(store.get_bytes(keys.page_pdf(document_id, number)))
+                    parts.append((local, 1))
+            merged = tmpdir / "searchable.pdf"
+            assemble(merged, parts)
+            store.put_file(target_key, merged)
+
+    def fail(self, document_id: str, reason: str, page: int | None = None) -> None:
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                return
+            if page is not None:
+                s.execute(
+                    update(Page)
+                    .where(Page.document_id == document_id, Page.number == page)
+                    .values(state=PageState.FAILED, error=reason)
+                )
+            if doc.status != DocumentStatus.FAILED:
+                doc.status = DocumentStatus.FAILED
+                doc.error = reason
+                s.add(DocumentEvent(document_id=document_id, kind="failed", detail=reason))
+
+    def retry(self, document_id: str) -> bool:
+        """Put a failed document back in the queue; pages already read are kept."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None or doc.status != DocumentStatus.FAILED:
+                return False
+            doc.status = DocumentStatus.QUEUED
+            doc.error = None
+            doc.finalize_requested_at = None
+            s.execute(
+                update(Page)
+                .where(Page.document_id == document_id, Page.state == PageState.FAILED)
+                .values(state=PageState.PENDING, error=None)
+            )
+            s.add(DocumentEvent(document_id=document_id, kind="retry"))
+        self.archive.dispatcher.process_document(document_id)
+        return True
+
+    def unfinished(self) -> list[str]:
+        """Documents left queued or processing, e.g. by a worker that was killed."""
+        with self.archive.catalog.session() as s:
+            return list(
+                s.scalars(
+                    select(Document.id)
+                    .where(Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING]))
+                    .order_by(Document.created_at)
+                )
+            )

@@ -1,0 +1,46 @@
+"""Waiting for documents to reach a final state and their index entries to be written."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from archive_service.archive import Archive
+from archive_service.domain import DocumentStatus
+from archive_service.services.documents import DocumentService
+from archive_service.services.indexing import IndexingService
+
+POLL_SECONDS = 0.3
+
+
+class WaitTimeout(Exception):
+    pass
+
+
+def wait_until_final(
+    archive: Archive,
+    document_ids: list[str],
+    timeout: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    alive: Callable[[], bool] | None = None,
+) -> None:
+    """Return once every document is archived or failed and nothing waits to be indexed.
+
+    `alive` lets the caller report a worker that died: waiting on would never end.
+    """
+    documents, indexing = DocumentService(archive), IndexingService(archive)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    last = -1
+    while True:
+        statuses = documents.statuses(document_ids)
+        done = sum(1 for s in statuses.values() if DocumentStatus(s).is_final)
+        if progress is not None and done != last:
+            progress(done, len(document_ids))
+            last = done
+        if done == len(document_ids) and indexing.pending_for(document_ids) == 0:
+            return
+        if alive is not None and not alive():
+            raise WaitTimeout("фоновый обработчик остановился")
+        if deadline is not None and time.monotonic() > deadline:
+            raise WaitTimeout(f"обработано {done} из {len(document_ids)}")
+        time.sleep(POLL_SECONDS)

@@ -1,0 +1,55 @@
+"""What every object-store adapter promises; tests/contract/test_object_store.py checks it.
+
+Keys are '/'-separated relative paths under a document's own prefix
+(``documents/<id>/original.pdf``). ``put`` is all-or-nothing and returns the SHA-256 it
+read back, so a caller can compare it with the hash computed at intake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class StorageError(Exception):
+    """The store could not do what was asked (permissions, space, bad key)."""
+
+
+class ObjectNotFound(StorageError):
+    pass
+
+
+class IntegrityError(StorageError):
+    """What was read back differs from what was written."""
+
+
+class ObjectStore(Protocol):
+    def put_file(self, key: str, source: Path, sha256: str | None = None) -> str:
+        """Store a local file under key atomically; verify and return its SHA-256."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes) -> str:
+        """Store bytes under key atomically; return their SHA-256."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Open an object for streaming reads."""
+        ...
+
+    def get_bytes(self, key: str) -> bytes: ...
+
+    def local_path(self, key: str) -> AbstractContextManager[Path]:
+        """A local file with the object's bytes for libraries that need random access."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int: ...
+
+    def list(self, prefix: str) -> Iterator[str]: ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object under prefix; return how many went."""
+        ...

@@ -1,0 +1,104 @@
+"""Open a sniffed file far enough to know it is whole and how many pages it has.
+
+This is where damaged and hostile files are stopped: encrypted or truncated PDFs,
+images that would decompress to more pixels than any scan has (decompression bombs),
+TIFFs with thousands of frames. Everything is read through the same libraries the worker
+uses later, so a file that passes here can be processed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image, UnidentifiedImageError
+
+from archive_service.config import Limits
+from archive_service.domain import MediaType
+from intake.errors import IntakeRejected
+
+PDF_TAIL_BYTES = 2048
+
+
+@dataclass(frozen=True)
+class InspectedFile:
+    media_type: MediaType
+    page_count: int
+
+
+def inspect_file(path: Path, media_type: MediaType, limits: Limits) -> InspectedFile:
+    pages = _pdf_pages(path) if media_type is MediaType.PDF else _image_pages(path, limits)
+    if pages < 1:
+        raise IntakeRejected("В файле нет ни одной страницы")
+    if pages > limits.max_pages:
+        raise IntakeRejected(f"Слишком много страниц: {pages} (допустимо {limits.max_pages})")
+    return InspectedFile(media_type=media_type, page_count=pages)
+
+
+def _pdf_pages(path: Path) -> int:
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - PDF_TAIL_BYTES))
+        tail = fh.read()
+    # PDFium silently rebuilds a cut-off file from what is left; an archive must not
+    # accept half a journal as if it were whole, so a missing end marker is a refusal.
+    if b"%%EOF" not in tail:
+        raise IntakeRejected("Файл PDF обрезан или повреждён: нет признака конца файла")
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            raise IntakeRejected(
+                "PDF зашифрован паролем: снимите защиту и загрузите снова"
+            ) from exc
+        raise IntakeRejected(f"Файл не является корректным PDF ({message})") from exc
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _image_pages(path: Path, limits: Limits) -> int:
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat both as refusal.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        previous = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
+        try:
+            with Image.open(path) as img:
+                frames = int(getattr(img, "n_frames", 1))
+                if frames > limits.max_pages:
+                    raise IntakeRejected(
+                        f"Слишком много страниц: {frames} (допустимо {limits.max_pages})"
+                    )
+                for index in range(frames):
+                    img.seek(index)
+                    width, height = img.size
+                    if width * height > limits.max_image_pixels:
+                        raise IntakeRejected(_bomb_message(width, height))
+                    if width < 1 or height < 1:
+                        raise IntakeRejected("Изображение без размеров")
+                img.seek(0)
+                img.load()  # decodes the first frame: catches truncated data
+                return frames
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise IntakeRejected(
+                "Изображение слишком велико после распаковки (возможна «бомба распаковки»)"
+            ) from exc
+        except UnidentifiedImageError as exc:
+            raise IntakeRejected("Файл не является корректным изображением") from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise IntakeRejected(f"Изображение повреждено или обрезано ({exc})") from exc
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
+
+
+def _bomb_message(width: int, height: int) -> str:
+    return (
+        f"Изображение {width}×{height} слишком велико после распаковки "
+        "(возможна «бомба распаковки»)"
+    )

@@ -1,0 +1,59 @@
+"""How text becomes search terms: the one definition both indexing and querying use.
+
+Lower-cased, ё folded to е, split on anything that is not a letter or digit, then each
+word stemmed with Snowball (Russian for Cyrillic words, English for Latin ones), so
+«сочинений», «Сочинение» and «сочинением» meet on one stem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+CYRILLIC_RE = re.compile(r"[а-я]")
+
+_russian = Stemmer.Stemmer("russian")
+_english = Stemmer.Stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold ё to е, keeping the length so offsets stay valid."""
+    folded = text.lower()
+    if len(folded) != len(text):  # rare letters such as 'İ' grow when lowered
+        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return folded.replace("ё", "е")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Stem one folded word; digits and mixed tokens pass through unchanged."""
+    if word.isdigit():
+        return word
+    if CYRILLIC_RE.search(word):
+        return str(_russian.stemWord(word))
+    if word.isascii() and word.isalpha():
+        return str(_english.stemWord(word))
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    term: str
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Tokens with their character offsets in the original text, for highlighting."""
+    folded = fold(text)
+    for match in TOKEN_RE.finditer(folded):
+        yield Token(match.start(), match.end(), stem(match.group()))
+
+
+def terms(text: str) -> list[str]:
+    return [t.term for t in tokens(text)]

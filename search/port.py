@@ -1,0 +1,73 @@
+"""What every search adapter promises; tests/contract/test_search_index.py checks it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class IndexedPage:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    id: str
+    filename: str
+    title: str
+    pages: list[IndexedPage]
+
+
+@dataclass(frozen=True)
+class PageHit:
+    number: int
+    snippet: str  # HTML-escaped text; matched words wrapped in <mark>
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    filename: str
+    title: str
+    score: float
+    pages: list[PageHit]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[SearchHit] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API."""
+        return {
+            "total": self.total,
+            "hits": [
+                {
+                    "id": h.id,
+                    "filename": h.filename,
+                    "title": h.title,
+                    "score": h.score,
+                    "pages": [{"number": p.number, "snippet": p.snippet} for p in h.pages],
+                }
+                for h in self.hits
+            ],
+        }
+
+
+class SearchIndex(Protocol):
+    def index_document(self, document: IndexedDocument) -> None:
+        """Replace everything indexed for this document with these pages."""
+        ...
+
+    def delete_document(self, document_id: str) -> None: ...
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
+        """Documents matching every word of the query, best first, grouped by document."""
+        ...
+
+    def document_ids(self) -> set[str]: ...
+
+    def clear(self) -> None: ...

@@ -1,0 +1,119 @@
+"""Scanned-looking pages made on the spot: Cyrillic text rendered at 300 dpi, then noised,
+skewed or turned, so OCR tests and benchmarks run on real images without shipping any."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+FONT_PATHS = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+]
+A4_300DPI = (2480, 3508)
+
+SAMPLE_LINES = [
+    "ПРОТОКОЛ итогового собеседования по русскому языку",
+    "обучающихся 9 «Б» класса МБОУ СОШ № 20",
+    "Дата проведения: 12 февраля 2025 года",
+    "Смирнова Анна Сергеевна — зачёт, 15 баллов",
+    "Кузнецов Иван Петрович — зачёт, 12 баллов",
+    "Итоговое сочинение выпускников 11 классов проверено",
+    "экспертной комиссией образовательной организации.",
+    "Председатель комиссии: Иванова Е. В.",
+]
+
+
+def font(size: int = 44) -> ImageFont.FreeTypeFont:
+    for path in FONT_PATHS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    raise RuntimeError("Нет шрифта DejaVu: установите пакет fonts-dejavu-core")
+
+
+def render_page(
+    lines: list[str], size: tuple[int, int] = A4_300DPI, font_size: int = 44
+) -> Image.Image:
+    img = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(img)
+    f = font(font_size)
+    y = 250
+    for line in lines:
+        draw.text((220, y), line, font=f, fill=0)
+        y += int(font_size * 1.9)
+    return img
+
+
+def scanned(
+    img: Image.Image, seed: int = 0, skew: float = 0.0, noise: float = 0.02, rotate: int = 0
+) -> Image.Image:
+    """Make a clean render look scanned: slight blur, speckle, skew; then turn it."""
+    rng = random.Random(seed)
+    out = img.filter(ImageFilter.GaussianBlur(0.6))
+    if skew:
+        out = out.rotate(skew, expand=False, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    if noise:
+        px = out.load()
+        assert px is not None
+        w, h = out.size
+        for _ in range(int(w * h * noise / 50)):
+            x, y = rng.randrange(w), rng.randrange(h)
+            px[x, y] = rng.choice((0, 90, 200))
+    if rotate:
+        out = out.rotate(rotate, expand=True)  # counter-clockwise, as a careless scan
+    return out
+
+
+def page_lines(index: int) -> list[str]:
+    rng = random.Random(index)
+    lines = [f"Лист {index + 1}. Классный журнал 2023/2024 учебного года"]
+    lines += rng.sample(SAMPLE_LINES, k=6)
+    return lines
+
+
+def save_tiff(pages: list[Image.Image], path: Path) -> Path:
+    pages[0].save(
+        path,
+        format="TIFF",
+        save_all=True,
+        append_images=pages[1:],
+        compression="tiff_deflate",
+        dpi=(300, 300),
+    )
+    return path
+
+
+def save_pdf(pages: list[Image.Image], path: Path) -> Path:
+    """A scanned PDF: images only, no text layer."""
+    pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:], resolution=300)
+    return path
+
+
+def jpeg_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85, dpi=(300, 300))
+    return buf.getvalue()
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", dpi=(300, 300))
+    return buf.getvalue()
+
+
+def born_digital_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """A PDF with a real text layer, as an electronic journal export would be."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", FONT_PATHS[1])
+    pdf.set_font("DejaVu", size=12)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path

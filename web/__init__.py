@@ -1,0 +1,74 @@
+"""Flask app factory: Russian UI (Jinja2) and the JSON API under /api/v1.
+
+Views are thin: parse the request, call one service, render. The Archive is built once
+per process and kept on the app; tests pass their own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from archive_service.archive import Archive
+from archive_service.config import load_settings
+from web.auth import init_auth
+
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _secret_key(archive: Archive) -> str:
+    """A per-archive key kept in the data directory, so sessions survive restarts."""
+    path = archive.settings.run_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(archive: Archive | None = None, **config: Any) -> Flask:
+    if archive is None:
+        from workers.dispatch import CeleryDispatcher
+
+        archive = Archive.open(load_settings(), CeleryDispatcher())
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_secret_key(archive),
+        MAX_CONTENT_LENGTH=4 * archive.settings.limits.max_file_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config)
+    app.extensions["archive"] = archive
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    csrf.init_app(app)
+    init_auth(app)
+
+    from web.api import api
+    from web.ui import ui
+
+    csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
+    app.register_blueprint(ui)
+    app.register_blueprint(api, url_prefix="/api/v1")
+
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

@@ -1,0 +1,122 @@
+"""JSON API under /api/v1; web/openapi.yaml describes every route here."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from flask import Blueprint, abort, jsonify, request
+from flask_login import login_required
+from werkzeug.exceptions import HTTPException
+
+from archive_service.services.documents import DocumentService, NotFound
+from archive_service.services.ingest import IngestService
+from web.auth import require_api_csrf
+from web.context import archive
+from web.files import send_object
+
+api = Blueprint("api", __name__)
+api.before_request(require_api_csrf)
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Any:
+    return jsonify({"error": exc.description}), exc.code
+
+
+@api.route("/openapi.json")
+def openapi() -> Any:
+    text = files("web").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    return jsonify(yaml.safe_load(text))
+
+
+@api.route("/documents", methods=["GET"])
+@login_required
+def list_documents() -> Any:
+    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    ids = request.args.get("ids")
+    total, docs = DocumentService(archive()).summaries(
+        limit=limit, offset=offset, ids=ids.split(",") if ids else None
+    )
+    return jsonify({"total": total, "documents": [d.as_dict() for d in docs]})
+
+
+@api.route("/documents", methods=["POST"])
+@login_required
+def upload() -> Any:
+    uploads = request.files.getlist("files")
+    if not uploads:
+        abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")
+    service = IngestService(archive())
+    results = [
+        service.ingest_stream(f.stream, f.filename or "", f.filename or "").as_dict()
+        for f in uploads
+    ]
+    return jsonify({"results": results}), 201
+
+
+def _document_or_404(document_id: str) -> dict[str, Any]:
+    try:
+        return DocumentService(archive()).get(document_id)
+    except NotFound:
+        abort(404, description="Документ не найден")
+
+
+@api.route("/documents/<document_id>")
+@login_required
+def get_document(document_id: str) -> Any:
+    return jsonify(_document_or_404(document_id))
+
+
+@api.route("/documents/<document_id>/retry", methods=["POST"])
+@login_required
+def retry(document_id: str) -> Any:
+    try:
+        ok = DocumentService(archive()).retry(document_id)
+    except NotFound:
+        abort(404, description="Документ не найден")
+    if not ok:
+        abort(409, description="Повторить можно только документ в состоянии «ошибка»")
+    return jsonify(_document_or_404(document_id)), 202
+
+
+@api.route("/documents/<document_id>/original")
+@login_required
+def original(document_id: str) -> Any:
+    return _download(document_id, "original")
+
+
+@api.route("/documents/<document_id>/searchable.pdf")
+@login_required
+def searchable(document_id: str) -> Any:
+    return _download(document_id, "searchable")
+
+
+def _download(document_id: str, kind: str) -> Any:
+    try:
+        key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
+    except NotFound:
+        abort(404, description="Файл не найден")
+    return send_object(key, media_type, download_name=name)
+
+
+@api.route("/documents/<document_id>/pages/<int:number>/preview.jpg")
+@login_required
+def page_preview(document_id: str, number: int) -> Any:
+    try:
+        key = DocumentService(archive()).page_preview_key(document_id, number)
+    except NotFound:
+        abort(404, description="Страница не найдена")
+    return send_object(key, "image/jpeg", inline=True)
+
+
+@api.route("/search")
+@login_required
+def search() -> Any:
+    query = request.args.get("q", "").strip()
+    limit = min(max(request.args.get("limit", 20, type=int), 1), 100)
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    result = archive().index.search(query, limit=limit, offset=offset)
+    return jsonify(result.as_dict())

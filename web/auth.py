@@ -1,0 +1,101 @@
+"""Signing in: a session cookie for people, HTTP Basic for scripts calling the API.
+
+Roles, lockout and API tokens arrive with the access issue; until then every account is
+the administrator created at first start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from archive_service.accounts import Account, AccountService
+from web.context import archive
+
+auth = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Войдите, чтобы открыть архив."
+
+
+class SessionUser(UserMixin):  # type: ignore[misc]
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.id = str(account.id)
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> SessionUser | None:
+    account = AccountService(archive()).get(int(user_id))
+    return SessionUser(account) if account else None
+
+
+@login_manager.request_loader
+def _basic(req: Any) -> SessionUser | None:
+    creds = req.authorization
+    if creds is None or creds.type != "basic" or not req.path.startswith("/api/"):
+        return None
+    account = AccountService(archive()).authenticate(creds.username or "", creds.password or "")
+    if account is None:
+        return None
+    req.environ["archive.basic_auth"] = True
+    return SessionUser(account)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Any:
+    if request.path.startswith("/api/"):
+        return {"error": "Требуется вход"}, 401, {"WWW-Authenticate": 'Basic realm="archive"'}
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def require_api_csrf() -> None:
+    """A cookie-authenticated API write must carry the CSRF token (X-CSRFToken)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.environ.get("archive.basic_auth"):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except (CSRFError, Exception):
+        abort(400, description="Нет или неверный CSRF-токен")
+
+
+@auth.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        account = AccountService(archive()).authenticate(
+            request.form.get("username", ""), request.form.get("password", "")
+        )
+        if account is not None:
+            login_user(SessionUser(account))
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("ui.documents")
+            return redirect(target)
+        error = "Неверное имя пользователя или пароль"
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@auth.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.register_blueprint(auth)
+    app.jinja_env.globals["current_user"] = current_user

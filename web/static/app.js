@@ -1,0 +1,56 @@
+// Live progress: while any document on the page is queued or processing, ask the API
+// for the new state every two seconds and update the rows in place.
+(function () {
+  "use strict";
+  const FINAL = new Set(["archived", "failed"]);
+  const LABELS = {queued: "в очереди", processing: "обрабатывается", archived: "в архиве", failed: "ошибка"};
+
+  function pollList(table) {
+    const rows = Array.from(table.querySelectorAll("tr[data-id]"))
+      .filter((r) => !FINAL.has(r.dataset.status));
+    if (!rows.length) return;
+    const ids = rows.map((r) => r.dataset.id).join(",");
+    fetch("/api/v1/documents?limit=500&ids=" + encodeURIComponent(ids), {credentials: "same-origin"})
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((data) => {
+        for (const d of data.documents) {
+          const row = table.querySelector('tr[data-id="' + d.id + '"]');
+          if (!row) continue;
+          row.dataset.status = d.status;
+          const badge = row.querySelector(".badge");
+          badge.className = "badge " + d.status;
+          badge.textContent = LABELS[d.status] || d.status;
+          const bar = row.querySelector("progress");
+          bar.max = d.page_count;
+          bar.value = d.pages_done;
+          row.querySelector(".count").textContent = d.pages_done + " из " + d.page_count;
+          const cell = row.querySelector(".status");
+          let err = cell.querySelector(".error-text");
+          if (d.error) {
+            if (!err) { err = document.createElement("div"); err.className = "error-text"; cell.appendChild(err); }
+            err.textContent = d.error;
+          }
+        }
+      })
+      .catch(() => {})
+      .finally(() => setTimeout(() => pollList(table), 2000));
+  }
+
+  function pollDocument(el) {
+    if (FINAL.has(el.dataset.status)) return;
+    fetch("/api/v1/documents/" + encodeURIComponent(el.dataset.liveDocument), {credentials: "same-origin"})
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((d) => {
+        if (FINAL.has(d.status)) { window.location.reload(); return; }
+        const count = el.querySelector(".count");
+        if (count) count.textContent = d.pages_done + " из " + d.page_count + " стр.";
+        setTimeout(() => pollDocument(el), 2000);
+      })
+      .catch(() => setTimeout(() => pollDocument(el), 5000));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-live-progress]").forEach(pollList);
+    document.querySelectorAll("[data-live-document]").forEach(pollDocument);
+  });
+})();

@@ -1,0 +1,99 @@
+"""The Russian web UI: upload, document list with live progress, search, document page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from archive_service.services.documents import DocumentService, NotFound
+from archive_service.services.ingest import IngestService
+from web.context import archive
+from web.files import send_object
+
+ui = Blueprint("ui", __name__)
+
+PAGE_SIZE = 50
+
+
+@ui.route("/")
+@login_required
+def index() -> Any:
+    return redirect(url_for("ui.documents"))
+
+
+@ui.route("/documents")
+@login_required
+def documents() -> Any:
+    page = max(1, request.args.get("page", 1, type=int))
+    total, docs = DocumentService(archive()).summaries(
+        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return render_template(
+        "documents.html", docs=docs, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE))
+    )
+
+
+@ui.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> Any:
+    if request.method == "GET":
+        return render_template("upload.html", outcomes=None)
+    files = request.files.getlist("files")
+    if not files or all(not f.filename for f in files):
+        flash("Выберите хотя бы один файл", "error")
+        return render_template("upload.html", outcomes=None), 400
+    service = IngestService(archive())
+    outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
+    return render_template("upload.html", outcomes=outcomes)
+
+
+@ui.route("/documents/<document_id>")
+@login_required
+def document(document_id: str) -> Any:
+    try:
+        doc = DocumentService(archive()).get(document_id)
+    except NotFound:
+        abort(404)
+    return render_template("document.html", doc=doc)
+
+
+@ui.route("/documents/<document_id>/retry", methods=["POST"])
+@login_required
+def retry(document_id: str) -> Any:
+    try:
+        if DocumentService(archive()).retry(document_id):
+            flash("Документ снова поставлен в очередь", "info")
+    except NotFound:
+        abort(404)
+    return redirect(url_for("ui.document", document_id=document_id))
+
+
+@ui.route("/documents/<document_id>/pages/<int:number>.jpg")
+@login_required
+def page_preview(document_id: str, number: int) -> Any:
+    try:
+        key = DocumentService(archive()).page_preview_key(document_id, number)
+    except NotFound:
+        abort(404)
+    return send_object(key, "image/jpeg", inline=True)
+
+
+@ui.route("/documents/<document_id>/download/<kind>")
+@login_required
+def download(document_id: str, kind: str) -> Any:
+    try:
+        key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
+    except NotFound:
+        abort(404)
+    return send_object(key, media_type, download_name=name)
+
+
+@ui.route("/search")
+@login_required
+def search() -> Any:
+    query = request.args.get("q", "").strip()
+    page = max(1, request.args.get("page", 1, type=int))
+    result = archive().index.search(query, limit=20, offset=(page - 1) * 20) if query else None
+    return render_template("search.html", query=query, result=result, page=page)

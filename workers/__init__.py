@@ -1,0 +1,1 @@
+"""Celery app, queues and thin tasks that call archive_service services."""

@@ -1,0 +1,66 @@
+"""The Celery application, configured from the same settings as everything else.
+
+Embedded mode uses kombu's filesystem transport: messages are files under the data
+directory, so a real Celery worker runs with no broker server. Scaled mode passes a
+redis:// URL. OCR pages go to their own queue ("ocr"), apart from planning, finishing and
+indexing ("default"), so a host can be given to OCR alone.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from archive_service.config import Settings, load_settings
+
+OCR_QUEUE = "ocr"
+DEFAULT_QUEUE = "default"
+
+
+def broker_options(settings: Settings) -> dict[str, object]:
+    if not settings.broker_url.startswith("filesystem://"):
+        return {}
+    queue = settings.broker_dir / "queue"
+    processed = settings.broker_dir / "processed"
+    control = settings.broker_dir / "control"
+    for folder in (queue, processed, control):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(processed),
+        "control_folder": str(control),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+
+
+def is_embedded_broker(settings: Settings) -> bool:
+    return settings.broker_url.startswith("filesystem://")
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or load_settings()
+    app = Celery("archive", include=["workers.tasks"])
+    app.conf.update(
+        broker_url=settings.broker_url,
+        broker_transport_options=broker_options(settings),
+        broker_connection_retry_on_startup=True,
+        task_default_queue=DEFAULT_QUEUE,
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_max_tasks_per_child=500,
+        worker_max_memory_per_child=450_000,  # KiB: a child past it is replaced
+        task_soft_time_limit=900,
+        task_time_limit=960,
+        worker_enable_remote_control=not is_embedded_broker(settings),
+        worker_hijack_root_logger=False,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    return app
+
+
+app = create_celery()

@@ -1,0 +1,108 @@
+"""Starting workers: `archive worker` in the foreground, or a helper for `--wait`/`serve`.
+
+In embedded mode nothing else would ever start a worker, so `ingest --wait` and `serve`
+start one themselves when none is running on the data directory, and stop it after.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from archive_service.archive import Archive
+from archive_service.config import Settings
+from archive_service.services.processing import ProcessingService
+from workers.celery_app import create_celery, is_embedded_broker
+from workers.liveness import hold_worker_lock, queue_is_empty, worker_running
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT = 60.0
+
+
+def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -> None:
+    settings = archive.settings
+    if is_embedded_broker(settings):
+        recover_lost_work(archive)
+    hold_worker_lock(settings.run_dir)
+    app = create_celery(settings)
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--concurrency={concurrency}",
+            "-Q",
+            queues,
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            f"--hostname=archive-{os.getpid()}@%h",
+        ]
+    )
+
+
+def recover_lost_work(archive: Archive) -> None:
+    """Re-queue documents a killed worker left behind (the file broker drops a message
+    as soon as it is received). Only when no worker runs and nothing is queued, so a
+    document is never queued twice while its first message still waits."""
+    settings = archive.settings
+    if worker_running(settings.run_dir) or not queue_is_empty(settings.broker_dir):
+        return
+    for document_id in ProcessingService(archive).unfinished():
+        log.warning("re-queueing unfinished document %s", document_id)
+        archive.dispatcher.process_document(document_id)
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 60.0) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # warm shutdown: finish current tasks
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def ensure_worker(settings: Settings) -> WorkerProcess | None:
+    """Start a worker on this data directory unless one runs; return it to stop later."""
+    if not is_embedded_broker(settings) or worker_running(settings.run_dir):
+        return None
+    log_path = settings.run_dir / "worker.log"
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "archive_service.cli",
+                "--data-dir",
+                str(settings.data_dir),
+                "worker",
+                "--loglevel=WARNING",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = WorkerProcess(proc)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not worker_running(settings.run_dir):
+        if not worker.alive():
+            raise RuntimeError(f"Фоновый обработчик не запустился, см. {log_path}")
+        if time.monotonic() > deadline:
+            worker.stop()
+            raise RuntimeError(f"Фоновый обработчик не запустился за минуту, см. {log_path}")
+        time.sleep(0.1)
+    return worker

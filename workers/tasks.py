@@ -1,0 +1,61 @@
+"""Thin tasks: take ids, call one service, hand the next step to the queue.
+
+Each runs again safely (the services are idempotent), so late acknowledgement and a
+worker lost mid-task only cost repeated work, never a wrong state.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from archive_service.services.indexing import IndexingService
+from archive_service.services.processing import DocumentGone, ProcessingService, WorkUnit
+from workers.celery_app import DEFAULT_QUEUE, OCR_QUEUE, app
+from workers.context import current_archive
+
+log = logging.getLogger(__name__)
+
+
+@app.task(name="archive.process_document")
+def process_document(document_id: str) -> None:
+    service = ProcessingService(current_archive())
+    try:
+        units = service.start(document_id)
+    except DocumentGone:
+        log.warning("document %s is gone; nothing to do", document_id)
+        return
+    except Exception as exc:
+        service.fail(document_id, f"Не удалось начать обработку: {exc}")
+        raise
+    if not units:
+        service.finalize(document_id)
+        return
+    for unit in units:
+        process_pages.apply_async(
+            (document_id, unit.pages, unit.ocr),
+            queue=OCR_QUEUE if unit.ocr else DEFAULT_QUEUE,
+        )
+
+
+@app.task(name="archive.process_pages")
+def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
+    service = ProcessingService(current_archive())
+    try:
+        service.process(document_id, WorkUnit(pages, ocr))
+    except DocumentGone:
+        return
+    if service.claim_finalisation(document_id):
+        finalize_document.apply_async((document_id,), queue=DEFAULT_QUEUE)
+
+
+@app.task(name="archive.finalize_document")
+def finalize_document(document_id: str) -> None:
+    try:
+        ProcessingService(current_archive()).finalize(document_id)
+    except DocumentGone:
+        return
+
+
+@app.task(name="archive.relay_index")
+def relay_index() -> None:
+    IndexingService(current_archive()).relay()
