@@ -20,6 +20,7 @@ from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.indexing import IndexingService
 from archive_service.services.ingest import IngestService
 from archive_service.services.waiting import WaitTimeout, wait_until_final
+from workers.celery_app import configure_celery
 from workers.runner import ensure_worker
 
 FAILED_STATUSES = {"rejected", "failed"}
@@ -42,6 +43,7 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
     settings = load_settings(data_dir)
     # Child processes (the worker) read the same data directory from the environment.
     os.environ["ARCHIVE_DATA_DIR"] = str(settings.data_dir)
+    configure_celery(settings)
     ctx.obj = settings
 
 

@@ -20,6 +20,41 @@ CYRILLIC_RE = re.compile(r"[а-я]")
 _russian = Stemmer.Stemmer("russian")
 _english = Stemmer.Stemmer("english")
 
+# Snowball takes «-л», «-ла» … after «а/я» for past-tense verb endings, so «журнал» and
+# «журнала» stem to «журна» while «журналы» stems to «журнал», and they never meet.
+# These nouns, common in school records, are pinned to one stem in every case form.
+# The explicit form → stem list also feeds Elasticsearch's stemmer_override filter, so
+# both engines agree.
+PINNED_NOUNS = (
+    "журнал",
+    "материал",
+    "оригинал",
+    "персонал",
+    "сигнал",
+    "финал",
+    "интервал",
+    "канал",
+    "капитал",
+    "идеал",
+    "зал",
+    "пенал",
+    "подвал",
+    "минерал",
+    "генерал",
+    "арсенал",
+    "карнавал",
+    "ритуал",
+    "овал",
+    "квартал",
+    "сериал",
+    "терминал",
+    "трибунал",
+)
+NOUN_ENDINGS = ("", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах")
+STEM_OVERRIDES: dict[str, str] = {
+    noun + ending: noun for noun in PINNED_NOUNS for ending in NOUN_ENDINGS
+}
+
 
 def fold(text: str) -> str:
     """Lower-case and fold ё to е, keeping the length so offsets stay valid."""
@@ -35,7 +70,7 @@ def stem(word: str) -> str:
     if word.isdigit():
         return word
     if CYRILLIC_RE.search(word):
-        return str(_russian.stemWord(word))
+        return STEM_OVERRIDES.get(word) or str(_russian.stemWord(word))
     if word.isascii() and word.isalpha():
         return str(_english.stemWord(word))
     return word

@@ -22,7 +22,9 @@ def make_snippet(text: str, wanted: set[str]) -> str:
     first = hits[0] if hits else 0
     lo = max(0, first - CONTEXT_BEFORE)
     hi = min(len(toks), lo + WINDOW)
-    start, end = toks[lo].start, toks[hi - 1].end
+    # At either edge of the page keep what lies beyond the first/last word too.
+    start = 0 if lo == 0 else toks[lo].start
+    end = len(text) if hi == len(toks) else toks[hi - 1].end
     marked = set(hits)
     out: list[str] = ["… " if lo > 0 else ""]
     pos = start

@@ -40,9 +40,12 @@ def _secret_key(archive: Archive) -> str:
 
 def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     if archive is None:
+        from workers.celery_app import configure_celery
         from workers.dispatch import CeleryDispatcher
 
-        archive = Archive.open(load_settings(), CeleryDispatcher())
+        settings = load_settings()
+        configure_celery(settings)
+        archive = Archive.open(settings, CeleryDispatcher())
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(archive),

@@ -18,7 +18,8 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from archive_service.accounts import Account, AccountService
 from web.context import archive
@@ -49,7 +50,6 @@ def _basic(req: Any) -> SessionUser | None:
     account = AccountService(archive()).authenticate(creds.username or "", creds.password or "")
     if account is None:
         return None
-    req.environ["archive.basic_auth"] = True
     return SessionUser(account)
 
 
@@ -61,14 +61,18 @@ def _unauthorized() -> Any:
 
 
 def require_api_csrf() -> None:
-    """A cookie-authenticated API write must carry the CSRF token (X-CSRFToken)."""
+    """A cookie-authenticated API write must carry the CSRF token (X-CSRFToken).
+
+    A request with HTTP Basic credentials is exempt: a cross-site form or a fetch
+    without CORS (which the API never grants) cannot attach an Authorization header.
+    """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if request.environ.get("archive.basic_auth"):
+    if request.authorization is not None and request.authorization.type == "basic":
         return
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
-    except (CSRFError, Exception):
+    except ValidationError:
         abort(400, description="Нет или неверный CSRF-токен")
 
 

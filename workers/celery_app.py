@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from archive_service.config import Settings, load_settings
+from archive_service.config import Settings
 
 OCR_QUEUE = "ocr"
 DEFAULT_QUEUE = "default"
@@ -38,9 +38,15 @@ def is_embedded_broker(settings: Settings) -> bool:
     return settings.broker_url.startswith("filesystem://")
 
 
-def create_celery(settings: Settings | None = None) -> Celery:
-    settings = settings or load_settings()
-    app = Celery("archive", include=["workers.tasks"])
+app = Celery("archive", include=["workers.tasks"])
+
+
+def configure_celery(settings: Settings) -> Celery:
+    """Point the one Celery app at this archive's broker; call before sending or working.
+
+    Configuration is explicit, not done at import, because the data directory (and so
+    the embedded broker's folder) is known only once the CLI has read --data-dir.
+    """
     app.conf.update(
         broker_url=settings.broker_url,
         broker_transport_options=broker_options(settings),
@@ -61,6 +67,3 @@ def create_celery(settings: Settings | None = None) -> Celery:
         accept_content=["json"],
     )
     return app
-
-
-app = create_celery()

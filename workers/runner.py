@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from archive_service.archive import Archive
 from archive_service.config import Settings
 from archive_service.services.processing import ProcessingService
-from workers.celery_app import create_celery, is_embedded_broker
+from workers.celery_app import configure_celery, is_embedded_broker
 from workers.liveness import hold_worker_lock, queue_is_empty, worker_running
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -
     if is_embedded_broker(settings):
         recover_lost_work(archive)
     hold_worker_lock(settings.run_dir)
-    app = create_celery(settings)
+    app = configure_celery(settings)
     app.worker_main(
         [
             "worker",

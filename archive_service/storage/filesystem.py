@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
 from archive_service.storage.port import IntegrityError, ObjectNotFound, StorageError
@@ -35,8 +35,8 @@ class FileSystemStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        parts = PurePosixPath(key).parts
-        if not parts or key.startswith("/") or any(p in ("..", ".", "") for p in parts):
+        parts = key.split("/")
+        if not key or any(p in ("..", ".", "") for p in parts):
             raise StorageError(f"Недопустимый ключ объекта: {key!r}")
         return self.root.joinpath(*parts)
 

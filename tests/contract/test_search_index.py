@@ -1,0 +1,146 @@
+"""The search-index contract and the shared Russian query set.
+
+Every adapter (SQLite FTS5 now, Elasticsearch next) must give the same documents and
+pages for each query below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search import IndexedDocument, IndexedPage, SearchIndex, open_index
+
+ADAPTERS = ["sqlite"]
+
+CORPUS = [
+    IndexedDocument(
+        "essays",
+        "essays-2024.pdf",
+        "Итоговые сочинения 2024",
+        [
+            IndexedPage(1, "Итоговое сочинение выпускников 11 классов, декабрь 2024 года."),
+            IndexedPage(2, "Сочинение Смирновой Анны: «Война и мир». Зачёт."),
+            IndexedPage(3, "Протокол проверки итоговых сочинений экспертной комиссией."),
+        ],
+    ),
+    IndexedDocument(
+        "interview",
+        "sobesedovanie.tiff",
+        "Протокол собеседования 9Б",
+        [
+            IndexedPage(1, "ПРОТОКОЛ итогового собеседования по русскому языку, 9 «Б» класс."),
+            IndexedPage(2, "Кузнецов Иван — незачёт. Повторное собеседование в марте."),
+        ],
+    ),
+    IndexedDocument(
+        "journal",
+        "journal.pdf",
+        "Классный журнал 5А",
+        [
+            IndexedPage(1, "Классный журнал 5 «А» класса на 2023/2024 учебный год."),
+            IndexedPage(2, "Сводная ведомость учёта успеваемости обучающихся."),
+        ],
+    ),
+    IndexedDocument(
+        "medals",
+        "medals.pdf",
+        "Книга учёта медалей",
+        [
+            IndexedPage(1, "Книга учёта и выдачи медалей «За особые успехи в учении»."),
+        ],
+    ),
+]
+
+# query → {document id: matched page numbers}
+QUERY_SET: dict[str, dict[str, list[int]]] = {
+    "сочинений": {"essays": [1, 2, 3]},
+    "Сочинение": {"essays": [1, 2, 3]},
+    "протоколы": {"essays": [3], "interview": [1]},
+    "собеседование": {"interview": [1, 2]},
+    "зачет": {"essays": [2]},
+    "незачёт": {"interview": [2]},
+    "медаль": {"medals": [1]},
+    "учета": {"journal": [2], "medals": [1]},
+    "журнал класса": {"journal": [1]},
+    '"итоговое сочинение"': {"essays": [1, 3]},  # «итоговых сочинений»: same stems in order
+    '"сочинение выпускников"': {"essays": [1]},
+    "Смирнова": {"essays": [2]},
+    "ведомостей успеваемости": {"journal": [2]},
+    "2023": {"journal": [1]},
+    "физика": {},
+}
+
+
+@pytest.fixture(params=ADAPTERS)
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    if request.param == "sqlite":
+        idx = open_index(f"sqlite:///{tmp_path / 'search.sqlite3'}")
+    for doc in CORPUS:
+        idx.index_document(doc)
+    yield idx
+
+
+@pytest.mark.parametrize("query", sorted(QUERY_SET))
+def test_shared_query_set(index: SearchIndex, query: str) -> None:
+    result = index.search(query, limit=50)
+    got = {hit.id: [p.number for p in hit.pages] for hit in result.hits}
+    assert got == QUERY_SET[query]
+    assert result.total == len(QUERY_SET[query])
+
+
+def test_hits_are_grouped_per_document_with_marked_snippets(index: SearchIndex) -> None:
+    result = index.search("сочинение")
+    (hit,) = result.hits
+    assert hit.filename == "essays-2024.pdf" and hit.title == "Итоговые сочинения 2024"
+    assert all("<mark>" in p.snippet for p in hit.pages)
+    assert "<mark>сочинений</mark>" in hit.pages[2].snippet
+
+
+def test_better_match_ranks_first(index: SearchIndex) -> None:
+    index.index_document(
+        IndexedDocument(
+            "many",
+            "m.pdf",
+            "m",
+            [IndexedPage(1, "собеседование собеседование собеседование итоги собеседования")],
+        )
+    )
+    result = index.search("собеседование")
+    assert [h.id for h in result.hits][0] == "many"
+    assert result.hits[0].score >= result.hits[1].score
+
+
+def test_reindexing_a_document_replaces_its_pages(index: SearchIndex) -> None:
+    index.index_document(
+        IndexedDocument(
+            "medals",
+            "medals.pdf",
+            "Книга",
+            [IndexedPage(1, "Аттестаты об основном общем образовании")],
+        )
+    )
+    assert index.search("медаль").total == 0
+    assert index.search("аттестатов").hits[0].id == "medals"
+
+
+def test_delete_and_clear(index: SearchIndex) -> None:
+    index.delete_document("essays")
+    assert index.search("сочинение").total == 0
+    assert "essays" not in index.document_ids()
+    index.clear()
+    assert index.document_ids() == set()
+
+
+def test_paging_by_documents(index: SearchIndex) -> None:
+    first = index.search("учета", limit=1)
+    second = index.search("учета", limit=1, offset=1)
+    assert first.total == second.total == 2
+    assert {first.hits[0].id, second.hits[0].id} == {"journal", "medals"}
+
+
+def test_empty_or_punctuation_query_finds_nothing(index: SearchIndex) -> None:
+    assert index.search("").total == 0
+    assert index.search("  ?!* ").total == 0

@@ -1,0 +1,46 @@
+"""Russian morphology, ё/е and case folding: the rules both index and query use."""
+
+from __future__ import annotations
+
+from search.analysis import fold, terms, tokens
+from search.query import parse_query, to_fts5
+from search.snippets import make_snippet
+
+
+def test_inflected_forms_share_a_stem() -> None:
+    assert terms("сочинений")[0] == terms("Сочинение")[0] == terms("сочинением")[0]
+    assert terms("протоколы")[0] == terms("протокола")[0]
+
+
+def test_yo_folds_to_ye_and_case_is_ignored() -> None:
+    assert terms("Ёлка")[0] == terms("елка")[0]
+    assert fold("ЗАЧЁТ") == "зачет"
+
+
+def test_english_words_are_stemmed_in_english() -> None:
+    assert terms("protocols") == terms("protocol")
+
+
+def test_tokens_keep_offsets_into_the_original() -> None:
+    text = "Итоговое  СОЧИНЕНИЕ, 2024/25"
+    spans = [text[t.start : t.end] for t in tokens(text)]
+    assert spans == ["Итоговое", "СОЧИНЕНИЕ", "2024", "25"]
+
+
+def test_engine_syntax_in_a_query_is_only_words() -> None:
+    parsed = parse_query('протокол* OR NEAR(x) "итоговое сочинение" -класс:')
+    expression = to_fts5(parsed)
+    assert "*" not in expression and "NEAR(" not in expression and ":" not in expression
+    assert any(len(c) == 2 for c in parsed.clauses)  # the phrase stays a phrase
+
+
+def test_snippet_marks_inflected_matches_and_escapes_html() -> None:
+    wanted = set(terms("сочинение"))
+    snippet = make_snippet("<b>Итоговые сочинения</b> выпускников", wanted)
+    assert "<mark>сочинения</mark>" in snippet
+    assert "&lt;b&gt;" in snippet and "<b>" not in snippet
+
+
+def test_journal_in_every_form_meets_one_stem() -> None:
+    forms = ["журнал", "журналы", "журнала", "журналов", "журнале", "журналами"]
+    assert len({terms(f)[0] for f in forms}) == 1

@@ -1,0 +1,38 @@
+"""Real Tesseract on generated scans: orientation, noise, skew, word boxes, confidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive_service.reading.ocr import detect_rotation, recognise, upright
+from tests.pagegen import page_lines, render_page, scanned
+
+pytestmark = pytest.mark.usefixtures("tesseract")
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_turned_page_is_detected_and_read_upright(turned: int) -> None:
+    page = scanned(render_page(page_lines(7)), seed=turned, skew=0.7, rotate=turned)
+    rotation = detect_rotation(page)
+    assert rotation == turned
+    out = recognise(upright(page, rotation), 300, "rus+eng")
+    assert "Классный журнал" in out.text
+    assert out.confidence is not None and out.confidence > 80
+
+
+def test_noisy_skewed_page_keeps_words_boxes_and_confidence() -> None:
+    page = scanned(render_page(page_lines(2)), seed=5, skew=2.0, noise=0.05)
+    out = recognise(upright(page, detect_rotation(page)), 300, "rus+eng")
+    assert "учебного" in out.text
+    word = next(w for w in out.words if w.text == "учебного")
+    assert 0 < word.left < page.width and 0 < word.top < page.height
+    assert word.width > 50 and word.height > 10
+    assert 0 <= word.confidence <= 100
+    assert out.pdf.startswith(b"%PDF")
+
+
+def test_blank_page_has_no_text_and_no_confidence() -> None:
+    page = scanned(render_page([]), seed=1)
+    assert detect_rotation(page) == 0
+    out = recognise(page, 300, "rus+eng")
+    assert out.text == "" and out.confidence is None
