@@ -20,12 +20,13 @@ CYRILLIC_RE = re.compile(r"[а-я]")
 _russian = Stemmer.Stemmer("russian")
 _english = Stemmer.Stemmer("english")
 
-# Snowball takes «-л», «-ла» … after «а/я» for past-tense verb endings, so «журнал» and
-# «журнала» stem to «журна» while «журналы» stems to «журнал», and they never meet.
-# These nouns, common in school records, are pinned to one stem in every case form.
-# The explicit form → stem list also feeds Elasticsearch's stemmer_override filter, so
-# both engines agree.
-PINNED_NOUNS = (
+# Snowball over-stems the dictionary form of some nouns: it takes «-л», «-ла», «-ли»
+# after «а/я» for past-tense verb endings and «-ом» for an instrumental, so «журнал»,
+# «журнала» → «журна», «медали» → «меда», «диплом» → «дипл», while their other forms keep
+# the full stem and the two never meet. The nouns of school records that suffer this are
+# pinned to one stem in every case form. The explicit form → stem list also feeds
+# Elasticsearch's stemmer_override filter, so both engines agree.
+HARD_NOUNS = (
     "журнал",
     "материал",
     "оригинал",
@@ -49,10 +50,14 @@ PINNED_NOUNS = (
     "сериал",
     "терминал",
     "трибунал",
+    "диплом",
 )
-NOUN_ENDINGS = ("", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах")
+HARD_ENDINGS = ("", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах")
+SOFT_NOUNS = ("медаль", "деталь", "магистраль", "вертикаль", "горизонталь", "эмаль")
+SOFT_ENDINGS = ("ь", "и", "ью", "ей", "ям", "ями", "ях")
 STEM_OVERRIDES: dict[str, str] = {
-    noun + ending: noun for noun in PINNED_NOUNS for ending in NOUN_ENDINGS
+    **{noun + e: noun for noun in HARD_NOUNS for e in HARD_ENDINGS},
+    **{noun[:-1] + e: noun[:-1] for noun in SOFT_NOUNS for e in SOFT_ENDINGS},
 }
 
 

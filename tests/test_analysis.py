@@ -44,3 +44,8 @@ def test_snippet_marks_inflected_matches_and_escapes_html() -> None:
 def test_journal_in_every_form_meets_one_stem() -> None:
     forms = ["журнал", "журналы", "журнала", "журналов", "журнале", "журналами"]
     assert len({terms(f)[0] for f in forms}) == 1
+
+
+def test_medal_and_diploma_forms_meet_one_stem() -> None:
+    assert len({terms(f)[0] for f in ["медаль", "медали", "медалей", "медалью"]}) == 1
+    assert len({terms(f)[0] for f in ["диплом", "диплома", "дипломы", "дипломов"]}) == 1

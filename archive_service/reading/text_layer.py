@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from archive_service.domain import PageSource
 from archive_service.reading.images import preview_jpeg
@@ -18,9 +19,12 @@ PREVIEW_DPI = 110
 
 
 def pages_with_text_layer(path: Path) -> list[bool]:
-    """For each page, whether it has enough text of its own to skip OCR.
+    """For each page, whether its own text layer is what to read (no OCR).
 
-    PDFium counts characters in C, so planning a 300-page journal costs milliseconds.
+    A page without images has nothing OCR could add, whatever its amount of text (a
+    near-empty page of an export); a page with images needs real text of its own to
+    skip OCR, since scanners stamp a few characters on pure image pages. PDFium
+    answers both in C, so planning a 300-page journal costs milliseconds.
     """
     pdf = pdfium.PdfDocument(path)
     try:
@@ -30,7 +34,12 @@ def pages_with_text_layer(path: Path) -> list[bool]:
             textpage = page.get_textpage()
             try:
                 text = textpage.get_text_range()
-                flags.append(sum(1 for c in text if not c.isspace()) >= MIN_TEXT_CHARS)
+                chars = sum(1 for c in text if not c.isspace())
+                has_image = (
+                    next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3), None)
+                    is not None
+                )
+                flags.append(chars >= MIN_TEXT_CHARS or not has_image)
             finally:
                 textpage.close()
                 page.close()

@@ -109,7 +109,7 @@ def test_better_match_ranks_first(index: SearchIndex) -> None:
         )
     )
     result = index.search("собеседование")
-    assert [h.id for h in result.hits][0] == "many"
+    assert result.hits[0].id == "many"
     assert result.hits[0].score >= result.hits[1].score
 
 

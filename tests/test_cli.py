@@ -1,0 +1,143 @@
+"""The `archive` command as a user runs it: real processes, a real Celery worker on the
+file broker, no server. These are the acceptance contracts of the embedded issue."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pagegen import born_digital_pdf, page_lines, render_page, save_tiff, scanned
+
+pytestmark = pytest.mark.usefixtures("tesseract")
+
+
+def run(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=check,
+    )
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("batch")
+    scan = save_tiff(
+        [scanned(render_page(page_lines(i)), seed=i, rotate=r) for i, r in enumerate((0, 180))],
+        d / "журнал-5А.tiff",
+    )
+    digital = born_digital_pdf(
+        d / "протокол.pdf", [["Протокол итогового собеседования 9 «Б»"], ["Лист 2"]]
+    )
+    fake = d / "не-pdf.pdf"
+    fake.write_text("это не PDF")
+    return {"scan": scan, "digital": digital, "fake": fake}
+
+
+@pytest.fixture(scope="module")
+def ingested(
+    batch: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[dict], int]:
+    data = tmp_path_factory.mktemp("archive") / "data"
+    given = [str(batch["scan"]), str(batch["digital"]), str(batch["fake"])]
+    proc = run(data, "ingest", *given, "--wait", "--json", check=False)
+    return data, lines(proc.stdout), proc.returncode
+
+
+def test_ingest_wait_json_reports_every_file(
+    ingested: tuple[Path, list[dict], int], batch: dict[str, Path]
+) -> None:
+    _, out, code = ingested
+    assert [o["file"] for o in out] == [
+        str(batch["scan"]),
+        str(batch["digital"]),
+        str(batch["fake"]),
+    ]
+    assert [o["status"] for o in out] == ["archived", "archived", "rejected"]
+    assert all(set(o) == {"file", "id", "status", "error"} for o in out)
+    assert out[0]["id"] and out[1]["id"] and out[2]["id"] is None
+    assert out[2]["error"] and "Неподдерживаемый тип" in out[2]["error"]
+    assert code == 2  # a rejected file makes the batch exit non-zero
+
+
+def test_show_json_has_pages_with_source_confidence_rotation(
+    ingested: tuple[Path, list[dict], int],
+) -> None:
+    data, out, _ = ingested
+    doc = json.loads(run(data, "show", out[0]["id"], "--json").stdout)
+    assert doc["id"] == out[0]["id"] and doc["filename"] == "журнал-5А.tiff"
+    assert doc["status"] == "archived" and len(doc["sha256"]) == 64
+    assert [p["number"] for p in doc["pages"]] == [1, 2]
+    assert [p["rotation"] for p in doc["pages"]] == [0, 180]
+    assert {p["source"] for p in doc["pages"]} == {"ocr"}
+    assert all(p["confidence"] > 80 and "Классный журнал" in p["text"] for p in doc["pages"])
+    digital = json.loads(run(data, "show", out[1]["id"], "--json").stdout)
+    assert [p["source"] for p in digital["pages"]] == ["text_layer", "text_layer"]
+
+
+def test_search_json_groups_pages_per_document(ingested: tuple[Path, list[dict], int]) -> None:
+    data, out, _ = ingested
+    result = json.loads(run(data, "search", "собеседований", "--json").stdout)
+    assert result["total"] == 2
+    by_id = {h["id"]: h for h in result["hits"]}
+    assert set(by_id) == {out[0]["id"], out[1]["id"]}
+    digital = by_id[out[1]["id"]]
+    assert set(digital) == {"id", "filename", "title", "score", "pages"}
+    assert digital["filename"] == "протокол.pdf" and digital["title"] == "протокол"
+    assert [p["number"] for p in digital["pages"]] == [1]
+    assert "<mark>собеседования</mark>" in digital["pages"][0]["snippet"]
+    limited = json.loads(run(data, "search", "собеседование", "--limit", "1", "--json").stdout)
+    assert limited["total"] == 2 and len(limited["hits"]) == 1
+
+
+def test_second_ingest_of_same_file_is_a_duplicate(
+    ingested: tuple[Path, list[dict], int], batch: dict[str, Path]
+) -> None:
+    data, out, _ = ingested
+    again = lines(run(data, "ingest", str(batch["digital"]), "--json").stdout)
+    assert again == [
+        {"file": str(batch["digital"]), "id": out[1]["id"], "status": "duplicate", "error": None}
+    ]
+
+
+def test_data_dir_can_come_from_the_environment(ingested: tuple[Path, list[dict], int]) -> None:
+    data, out, _ = ingested
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "show", out[1]["id"], "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert json.loads(proc.stdout)["id"] == out[1]["id"]
+
+
+def test_ingest_without_wait_queues_and_a_later_worker_finishes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    pdf = born_digital_pdf(tmp_path / "later.pdf", [["Книга учёта и выдачи аттестатов"]])
+    (queued,) = lines(run(data, "ingest", str(pdf), "--json").stdout)
+    assert queued["status"] == "queued"
+    assert json.loads(run(data, "show", queued["id"], "--json").stdout)["status"] == "queued"
+    # --wait on another file starts a worker, which also takes the waiting one.
+    other = born_digital_pdf(tmp_path / "other.pdf", [["Алфавитная книга"]])
+    run(data, "ingest", str(other), "--wait", "--json")
+    assert json.loads(run(data, "show", queued["id"], "--json").stdout)["status"] == "archived"
+
+
+def test_unknown_document_is_a_clear_error(tmp_path: Path) -> None:
+    proc = run(tmp_path / "data", "show", "nope", "--json", check=False)
+    assert proc.returncode != 0 and "не найден" in proc.stderr

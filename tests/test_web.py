@@ -1,0 +1,178 @@
+"""The web UI and API through Flask's test client, with processing run in-process."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from archive_service.accounts import AccountService
+from archive_service.archive import Archive
+from tests.pagegen import born_digital_pdf, page_lines, png_bytes, render_page, scanned
+from web import create_app
+
+PASSWORD = "пароль-для-тестов"
+
+
+@pytest.fixture
+def app(archive: Archive) -> Flask:
+    AccountService(archive).create("archivist", PASSWORD, "administrator")
+    return create_app(archive, TESTING=True)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    resp = c.post(
+        "/login", data={"username": "archivist", "password": PASSWORD, "csrf_token": token.group(1)}
+    )
+    assert resp.status_code == 302
+    return c
+
+
+def csrf(client: FlaskClient, path: str = "/upload") -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def basic() -> dict[str, str]:
+    token = base64.b64encode(f"archivist:{PASSWORD}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_pages_need_login(app: Flask) -> None:
+    c = app.test_client()
+    assert c.get("/documents").status_code == 302
+    assert c.get("/api/v1/documents").status_code == 401
+
+
+def test_wrong_password_is_refused(app: Flask) -> None:
+    c = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").get_data(as_text=True))
+    assert token
+    resp = c.post(
+        "/login", data={"username": "archivist", "password": "нет", "csrf_token": token.group(1)}
+    )
+    assert resp.status_code == 401 and "Неверное имя" in resp.get_data(as_text=True)
+
+
+def test_form_without_csrf_token_is_refused(client: FlaskClient, tmp_path: Path) -> None:
+    pdf = born_digital_pdf(tmp_path / "a.pdf", [["Журнал"]])
+    resp = client.post("/upload", data={"files": (pdf.open("rb"), "a.pdf")})
+    assert resp.status_code == 400
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_upload_many_then_find_and_open(client: FlaskClient, tmp_path: Path) -> None:
+    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Протокол итогового собеседования"]])
+    png = png_bytes(scanned(render_page(page_lines(3)), seed=3))
+    resp = client.post(
+        "/upload",
+        data={
+            "csrf_token": csrf(client),
+            "files": [
+                (pdf.open("rb"), "протокол.pdf"),
+                (io.BytesIO(png), "лист.png"),
+                (io.BytesIO(b"not an image"), "плохой.png"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert html.count("поставлен в очередь") == 2 and "отклонён: Неподдерживаемый" in html
+
+    listing = client.get("/documents").get_data(as_text=True)
+    assert listing.count("в архиве") == 2 and "протокол.pdf" in listing
+
+    found = client.get("/search?q=собеседований").get_data(as_text=True)
+    assert "<mark>собеседования</mark>" in found and "протокол" in found
+    doc_id = re.search(r'href="/documents/([0-9a-f]{32})#page-1"', found)
+    assert doc_id
+    page = client.get(f"/documents/{doc_id.group(1)}").get_data(as_text=True)
+    assert "Протокол итогового собеседования" in page and "текстовый слой PDF" in page
+    img = client.get(f"/documents/{doc_id.group(1)}/pages/1.jpg")
+    assert img.status_code == 200 and img.mimetype == "image/jpeg"
+    original = client.get(f"/documents/{doc_id.group(1)}/download/original")
+    assert original.data == pdf.read_bytes()
+    assert "attachment" in original.headers["Content-Disposition"]
+
+
+def test_ocr_text_with_html_is_shown_inert(
+    client: FlaskClient, archive: Archive, tmp_path: Path
+) -> None:
+    pdf = born_digital_pdf(tmp_path / "x.pdf", [['<script>alert("x")</script> журнал']])
+    client.post(
+        "/upload",
+        data={"csrf_token": csrf(client), "files": [(pdf.open("rb"), "x.pdf")]},
+        content_type="multipart/form-data",
+    )
+    found = client.get("/search?q=журнал").get_data(as_text=True)
+    assert "<script>alert" not in found and "&lt;script&gt;" in found
+    doc_id = re.search(r"/documents/([0-9a-f]{32})", found)
+    assert doc_id
+    page = client.get(f"/documents/{doc_id.group(1)}").get_data(as_text=True)
+    assert "<script>alert" not in page
+
+
+def test_api_upload_show_search_download(app: Flask, tmp_path: Path) -> None:
+    c = app.test_client()
+    pdf = born_digital_pdf(tmp_path / "k.pdf", [["Книга учёта и выдачи медалей"]])
+    resp = c.post(
+        "/api/v1/documents",
+        headers=basic(),
+        data={"files": [(pdf.open("rb"), "книга.pdf"), (io.BytesIO(b""), "пусто.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 201
+    results = resp.get_json()["results"]
+    assert [r["status"] for r in results] == ["queued", "rejected"]
+    doc_id = results[0]["id"]
+    doc = c.get(f"/api/v1/documents/{doc_id}", headers=basic()).get_json()
+    assert doc["status"] == "archived" and doc["pages"][0]["source"] == "text_layer"
+    hits = c.get("/api/v1/search?q=медали", headers=basic()).get_json()
+    assert hits["total"] == 1 and hits["hits"][0]["id"] == doc_id
+    listed = c.get(f"/api/v1/documents?ids={doc_id}", headers=basic()).get_json()
+    assert listed["documents"][0]["pages_done"] == 1
+    pdf_resp = c.get(f"/api/v1/documents/{doc_id}/searchable.pdf", headers=basic())
+    assert pdf_resp.status_code == 200 and pdf_resp.data.startswith(b"%PDF")
+    assert c.get("/api/v1/documents/nope", headers=basic()).status_code == 404
+    assert c.post(f"/api/v1/documents/{doc_id}/retry", headers=basic()).status_code == 409
+
+
+def test_api_write_with_session_cookie_needs_csrf_header(client: FlaskClient) -> None:
+    assert client.post("/api/v1/documents").status_code == 400
+    token = csrf(client)
+    resp = client.post("/api/v1/documents", headers={"X-CSRFToken": token})
+    assert resp.status_code == 400 and "Нет файлов" in resp.get_json()["error"]
+
+
+def test_security_headers_on_every_response(app: Flask) -> None:
+    resp = app.test_client().get("/login")
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_openapi_is_valid_and_describes_every_api_route(app: Flask) -> None:
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    validate(spec)
+    described = set(spec["paths"])
+    routes = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1")
+    }
+    assert routes == described
+    with open(Path(__file__).parents[1] / "web" / "openapi.yaml", encoding="utf-8") as fh:
+        assert yaml.safe_load(fh) == spec
