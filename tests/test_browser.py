@@ -1,0 +1,136 @@
+"""The archivist's day in a real browser: Debian's Chromium driven by Playwright against
+`archive serve` (web, API and a real Celery worker), with nothing faked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.pagegen import born_digital_pdf, page_lines, render_page, save_tiff, scanned
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("tesseract")]
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    data = tmp_path_factory.mktemp("served") / "data"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), "serve",
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    assert proc.stdout is not None
+    password = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if match := re.search(r"пароль: (\S+)", line):
+            password = match.group(1)
+        if "Архив открыт" in line:
+            break
+    assert password, "serve printed no first administrator password"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}", password
+    finally:
+        proc.terminate()
+        proc.wait(60)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    require(Path(chromium).exists(), "chromium (Debian package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_upload_watch_progress_search_and_open(server: tuple[str, str], browser: object,
+                                               tmp_path: Path) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password = server
+    scan = save_tiff([scanned(render_page(page_lines(i)), seed=i, rotate=90 * (i % 2))
+                      for i in range(3)], tmp_path / "журнал 5А.tiff")
+    digital = born_digital_pdf(tmp_path / "протокол.pdf",
+                               [["Протокол итогового собеседования по русскому языку"]])
+
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(url + "/documents")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Документы")
+
+    page.click("text=Загрузить")
+    page.set_input_files("input[type=file]", [str(scan), str(digital)])
+    page.click("form.upload button[type=submit]")
+    expect(page.locator("table.outcomes tr.queued")).to_have_count(2)
+
+    page.click("text=К списку документов")
+    rows = page.locator("table.documents tr[data-id]")
+    expect(rows).to_have_count(2)
+    # The list updates itself (app.js polls the API) until both are archived.
+    expect(page.locator("table.documents .badge.archived")).to_have_count(2, timeout=120_000)
+    expect(rows.filter(has_text="журнал 5А.tiff").locator(".count")).to_have_text("3 из 3")
+    page.screenshot(path=str(tmp_path / "documents.png"), full_page=True)
+
+    page.fill("header input[name=q]", "собеседований")
+    page.press("header input[name=q]", "Enter")
+    expect(page.locator(".total")).to_have_text("Найдено документов: 2")
+    expect(page.locator(".snippet mark").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+    page.locator(".hit-title", has_text="журнал 5А").click()
+    expect(page.locator("section.page")).to_have_count(3)
+    expect(page.locator("#page-2 h2")).to_contain_text("повёрнут на 90°")
+    expect(page.locator("#page-2 .page-text")).to_contain_text("Классный журнал")
+    assert page.locator("#page-2 img").evaluate("img => img.naturalWidth") > 0
+    with page.expect_download() as download:
+        page.click("text=Скачать PDF с текстовым слоем")
+    assert download.value.suggested_filename == "журнал 5А.searchable.pdf"
+    page.screenshot(path=str(tmp_path / "document.png"), full_page=True)
+    assert errors == []
+    shots = os.environ.get("ARCHIVE_SCREENSHOTS")
+    if shots:
+        for name in ("documents.png", "search.png", "document.png"):
+            shutil.copy(tmp_path / name, Path(shots) / name)
