@@ -21,8 +21,14 @@ from tests.pagegen import born_digital_pdf, page_lines, render_page, save_tiff, 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("tesseract")]
 
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -38,9 +44,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), "serve",
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "archive_service.cli",
+            "--data-dir",
+            str(data),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None
     password = None
@@ -79,16 +96,20 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def test_upload_watch_progress_search_and_open(server: tuple[str, str], browser: object,
-                                               tmp_path: Path) -> None:
+def test_upload_watch_progress_search_and_open(
+    server: tuple[str, str], browser: object, tmp_path: Path
+) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
     url, password = server
-    scan = save_tiff([scanned(render_page(page_lines(i)), seed=i, rotate=90 * (i % 2))
-                      for i in range(3)], tmp_path / "журнал 5А.tiff")
-    digital = born_digital_pdf(tmp_path / "протокол.pdf",
-                               [["Протокол итогового собеседования по русскому языку"]])
+    scan = save_tiff(
+        [scanned(render_page(page_lines(i)), seed=i, rotate=90 * (i % 2)) for i in range(3)],
+        tmp_path / "журнал 5А.tiff",
+    )
+    digital = born_digital_pdf(
+        tmp_path / "протокол.pdf", [["Протокол итогового собеседования по русскому языку"]]
+    )
 
     page = browser.new_page(locale="ru-RU")
     errors: list[str] = []
