@@ -11,6 +11,7 @@ from __future__ import annotations
 from celery import Celery
 
 from archive_service.config import Settings
+from workers import file_transport
 
 OCR_QUEUE = "ocr"
 DEFAULT_QUEUE = "default"
@@ -47,8 +48,12 @@ def configure_celery(settings: Settings) -> Celery:
     Configuration is explicit, not done at import, because the data directory (and so
     the embedded broker's folder) is known only once the CLI has read --data-dir.
     """
+    broker_url = settings.broker_url
+    if is_embedded_broker(settings):
+        file_transport.register()
+        broker_url = f"{file_transport.ALIAS}://"
     app.conf.update(
-        broker_url=settings.broker_url,
+        broker_url=broker_url,
         broker_transport_options=broker_options(settings),
         broker_connection_retry_on_startup=True,
         task_default_queue=DEFAULT_QUEUE,

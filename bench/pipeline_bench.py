@@ -1,0 +1,280 @@
+"""Benchmark: the whole embedded path against raw Tesseract, on generated scanned pages.
+
+In one run it measures
+  1. raw single-threaded `tesseract PAGE out -l rus+eng tsv` on each page image, one
+     after another → raw pages/s (the baseline);
+  2. `archive ingest --wait` of the same pages as one scanned document (TIFF and PDF),
+     with a worker of `cores` processes already running → pipeline pages/s, the ratio
+     pipeline / (cores × raw), and the machine's CPU use meanwhile;
+  3. a born-digital PDF read from its text layer → pages/s;
+  4. optionally (--memory-pages 300) a long scan, sampling the worker's memory (RSS of
+     the main process and each child; the peak of their sum).
+
+Run: .venv/bin/python bench/pipeline_bench.py [--pages 24] [--memory-pages 300]
+Prints a table and writes bench/results/pipeline-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.pagegen import born_digital_pdf, render_page, save_tiff, scanned  # noqa: E402
+
+WORDS = [
+    "классный",
+    "журнал",
+    "учебного",
+    "года",
+    "обучающихся",
+    "итоговой",
+    "аттестации",
+    "протокол",
+    "собеседования",
+    "русскому",
+    "языку",
+    "сочинение",
+    "выпускников",
+    "экспертной",
+    "комиссией",
+    "образовательной",
+    "организации",
+    "оценка",
+    "зачёт",
+    "баллов",
+    "четверть",
+    "отметки",
+    "успеваемости",
+    "педагогический",
+    "совет",
+    "приказ",
+    "директора",
+    "личное",
+    "дело",
+    "ведомость",
+    "математика",
+    "литература",
+    "история",
+    "физика",
+    "химия",
+    "биология",
+    "география",
+]
+
+
+def dense_lines(seed: int, count: int = 44) -> list[str]:
+    """A full page of school-journal prose: about as much text as a real journal page."""
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(7, 10))]
+        lines.append(f"{i + 1}. " + " ".join(words).capitalize())
+    return lines
+
+
+def make_pages(count: int, folder: Path) -> list[Image.Image]:
+    pages = []
+    for i in range(count):
+        img = scanned(
+            render_page(dense_lines(i), font_size=34),
+            seed=i,
+            skew=0.5,
+            rotate=(0, 0, 0, 180)[i % 4],
+        )
+        img.save(folder / f"page-{i:03d}.png", dpi=(300, 300))
+        pages.append(img)
+    return pages
+
+
+def raw_tesseract(folder: Path, count: int) -> float:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    start = time.perf_counter()
+    for i in range(count):
+        subprocess.run(
+            [
+                "tesseract",
+                str(folder / f"page-{i:03d}.png"),
+                str(folder / "out"),
+                "-l",
+                "rus+eng",
+                "tsv",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+    return count / (time.perf_counter() - start)
+
+
+class Sampler:
+    """CPU use of the whole machine and RSS of a process tree, sampled every 0.25 s."""
+
+    def __init__(self, pid: int | None = None) -> None:
+        self.pid = pid
+        self.cpu: list[float] = []
+        self.peak_total = 0
+        self.peak_single = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        psutil.cpu_percent(None)
+        while not self._stop.wait(0.25):
+            self.cpu.append(psutil.cpu_percent(None))
+            if self.pid is None:
+                continue
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+                rss = [p.memory_info().rss for p in procs if p.is_running()]
+            except psutil.Error:
+                continue
+            self.peak_total = max(self.peak_total, sum(rss))
+            self.peak_single = max(self.peak_single, max(rss, default=0))
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def archive_cmd(data: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args]
+
+
+def start_worker(data: Path, concurrency: int) -> subprocess.Popen[bytes]:
+    from workers.liveness import worker_running
+
+    proc = subprocess.Popen(
+        archive_cmd(data, "worker", f"--concurrency={concurrency}", "--loglevel=WARNING"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while not worker_running(data / "run"):
+        time.sleep(0.1)
+    time.sleep(1.0)  # let the pool children finish importing
+    return proc
+
+
+def ingest(data: Path, path: Path, worker_pid: int | None = None) -> tuple[float, Sampler, dict]:
+    with Sampler(worker_pid) as sampler:
+        start = time.perf_counter()
+        out = subprocess.run(
+            archive_cmd(data, "ingest", str(path), "--wait", "--json"),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        elapsed = time.perf_counter() - start
+    result = json.loads(out.stdout.splitlines()[0])
+    if result["status"] != "archived":
+        raise SystemExit(f"ingest of {path} ended {result}")
+    return elapsed, sampler, result
+
+
+def run_in_fresh_archive(path: Path, pages: int, cores: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
+        data = Path(tmp) / "data"
+        subprocess.run(archive_cmd(data, "list"), check=True, capture_output=True)
+        worker = start_worker(data, cores)
+        try:
+            elapsed, sampler, _ = ingest(data, path, worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(60)
+    return {
+        "pages": pages,
+        "seconds": round(elapsed, 2),
+        "pages_per_second": round(pages / elapsed, 3),
+        "cpu_percent_mean": round(sum(sampler.cpu) / max(1, len(sampler.cpu)), 1),
+        "worker_rss_peak_total_mb": round(sampler.peak_total / 2**20, 1),
+        "worker_rss_peak_single_mb": round(sampler.peak_single / 2**20, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=24)
+    parser.add_argument("--text-pages", type=int, default=300)
+    parser.add_argument("--memory-pages", type=int, default=0)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    results: dict[str, object] = {
+        "date": datetime.now(UTC).isoformat(),
+        "cores": cores,
+        "tesseract": subprocess.run(
+            ["tesseract", "--version"], capture_output=True, text=True
+        ).stdout.splitlines()[0],
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        folder = Path(tmp)
+        print(f"generating {args.pages} scanned pages…", flush=True)
+        pages = make_pages(args.pages, folder)
+        raw = raw_tesseract(folder, args.pages)
+        results["raw_tesseract_pages_per_second"] = round(raw, 3)
+        print(f"raw tesseract, 1 thread: {raw:.3f} pages/s", flush=True)
+
+        tiff = save_tiff(pages, folder / "scan.tiff")
+        pdf = folder / "scan.pdf"
+        pages[0].save(
+            pdf, format="PDF", save_all=True, append_images=pages[1:], resolution=300, quality=85
+        )
+        for name, path in (("tiff", tiff), ("pdf", pdf)):
+            r = run_in_fresh_archive(path, args.pages, cores)
+            r["ratio_to_cores_x_raw"] = round(r["pages_per_second"] / (cores * raw), 3)
+            results[f"ocr_pipeline_{name}"] = r
+            print(f"pipeline ({name}): {r}", flush=True)
+
+        digital = born_digital_pdf(
+            folder / "export.pdf", [dense_lines(i) for i in range(args.text_pages)]
+        )
+        r = run_in_fresh_archive(digital, args.text_pages, cores)
+        results["text_layer_pdf"] = r
+        print(f"text layer: {r}", flush=True)
+
+        if args.memory_pages:
+            long_pages = [pages[i % len(pages)] for i in range(args.memory_pages)]
+            long_pdf = folder / "long.pdf"
+            long_pages[0].save(
+                long_pdf,
+                format="PDF",
+                save_all=True,
+                append_images=long_pages[1:],
+                resolution=300,
+                quality=85,
+            )
+            # Same page images repeat, so the duplicate check must not fire: change one byte.
+            with long_pdf.open("ab") as fh:
+                fh.write(b"\n%bench\n")
+            r = run_in_fresh_archive(long_pdf, args.memory_pages, cores)
+            results["long_scan_memory"] = r
+            print(f"long scan: {r}", flush=True)
+
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / f"pipeline-{datetime.now(UTC):%Y%m%d-%H%M}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()

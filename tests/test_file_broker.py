@@ -1,0 +1,74 @@
+"""The embedded broker: messages are files, and a consumer never sees half of one."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+from queue import Empty
+
+import pytest
+from kombu import Connection, Queue
+
+from workers import file_transport
+
+PRODUCERS = 3
+PER_PRODUCER = 600
+
+
+def connection(folder: Path, alias: str = file_transport.ALIAS) -> Connection:
+    file_transport.register()
+    return Connection(
+        f"{alias}://",
+        transport_options={
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
+            "polling_interval": 0,
+        },
+    )
+
+
+def produce(folder: str, producer: int, alias: str) -> None:
+    with connection(Path(folder), alias) as conn:
+        queue = conn.SimpleQueue(Queue("default", routing_key="default"))
+        for n in range(PER_PRODUCER):
+            queue.put({"n": producer * PER_PRODUCER + n, "padding": "ж" * 3000})
+        queue.close()
+
+
+def race(folder: Path, alias: str) -> list[int]:
+    """Producers in other processes publish while this process consumes as fast as it can."""
+    (folder / "control").mkdir()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=produce, args=(str(folder), i, alias)) for i in range(PRODUCERS)]
+    received: list[int] = []
+    with connection(folder, alias) as conn:
+        queue = conn.SimpleQueue(Queue("default", routing_key="default"))
+        for p in procs:
+            p.start()
+        while len(received) < PRODUCERS * PER_PRODUCER:
+            msg = queue.get(block=True, timeout=30)
+            received.append(msg.payload["n"])
+            msg.ack()
+        queue.close()
+    for p in procs:
+        p.join(30)
+    return received
+
+
+def test_a_message_being_written_is_invisible_to_consumers(tmp_path: Path) -> None:
+    (tmp_path / "control").mkdir()
+    (tmp_path / ".writing-1_x.default.msg").write_bytes(b'{"partial')
+    with connection(tmp_path) as conn:
+        queue = conn.SimpleQueue(Queue("default", routing_key="default"))
+        with pytest.raises(Empty):
+            queue.get(block=True, timeout=0.3)
+        queue.close()
+
+
+def test_every_message_arrives_whole_while_processes_publish_and_consume(
+    tmp_path: Path,
+) -> None:
+    received = race(tmp_path, file_transport.ALIAS)
+    assert sorted(received) == list(range(PRODUCERS * PER_PRODUCER))
+    assert not any(p.name.startswith(".writing-") for p in tmp_path.iterdir())
