@@ -11,6 +11,7 @@ ignores, flushed, then renamed into place, which POSIX makes atomic.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from time import monotonic
@@ -18,20 +19,20 @@ from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import TRANSPORT_ALIASES, filesystem
-from kombu.utils.encoding import str_to_bytes
-from kombu.utils.json import dumps
 
 ALIAS = "archivefs"
 
 
-class Channel(filesystem.Channel):  # type: ignore[misc]
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+class Channel(filesystem.Channel):
+    # kombu types the base as (queue, message) and its filesystem Channel as (queue,
+    # payload, **kwargs); this keeps the latter, which is what callers use.
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
         partial = os.path.join(self.data_folder_out, f".writing-{name}")
         try:
             with open(partial, "wb") as fh:
-                fh.write(str_to_bytes(dumps(payload)))
+                fh.write(json.dumps(payload).encode("utf-8"))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(partial, final)
