@@ -137,3 +137,10 @@ def test_page_limit_is_enforced(tmp_path: Path) -> None:
     pdf = born_digital_pdf(tmp_path / "many.pdf", [["x"]] * 5)
     with pytest.raises(IntakeRejected, match="Слишком много страниц"):
         inspect_file(pdf, MediaType.PDF, Limits(max_pages=4))
+
+
+def test_image_over_the_pixel_limit_is_refused_before_decoding(tmp_path: Path) -> None:
+    big = tmp_path / "big.png"
+    big.write_bytes(_png_bomb(12_000, 12_000))  # 144 Mpx: under Pillow's own error level
+    with pytest.raises(IntakeRejected, match="12000×12000"):
+        inspect_file(big, MediaType.PNG, Limits(max_image_pixels=120_000_000))

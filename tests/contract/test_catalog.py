@@ -1,0 +1,121 @@
+"""The catalog contract: every database (SQLite now, PostgreSQL next) passes it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from archive_service.archive import Archive, NoDispatch
+from archive_service.catalog import Catalog, Document, DocumentEvent, Page
+from archive_service.catalog.models import Base
+from archive_service.config import load_settings
+from archive_service.domain import DocumentStatus, PageState
+from archive_service.services.processing import ProcessingService
+from archive_service.storage import open_store
+from search import open_index
+
+DATABASES = ["sqlite"]
+
+
+@pytest.fixture(params=DATABASES)
+def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
+    if request.param == "sqlite":
+        cat = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    cat.migrate()
+    yield cat
+    cat.dispose()
+
+
+def document(doc_id: str, sha: str, pages: int = 2) -> Document:
+    return Document(
+        id=doc_id,
+        filename=f"{doc_id}.pdf",
+        title=doc_id,
+        media_type="application/pdf",
+        size=10,
+        sha256=sha,
+        storage_key=f"documents/{doc_id}/original.pdf",
+        page_count=pages,
+    )
+
+
+def test_migrations_match_the_models(catalog: Catalog) -> None:
+    with catalog.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_migrate_twice_is_harmless(catalog: Catalog) -> None:
+    catalog.migrate()
+    with catalog.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def test_sha256_is_unique(catalog: Catalog) -> None:
+    with catalog.session() as s:
+        s.add(document("a" * 32, "1" * 64))
+    with pytest.raises(IntegrityError), catalog.session() as s:
+        s.add(document("b" * 32, "1" * 64))
+
+
+def test_a_failed_transaction_leaves_nothing(catalog: Catalog) -> None:
+    with pytest.raises(RuntimeError), catalog.session() as s:
+        s.add(document("c" * 32, "2" * 64))
+        s.flush()
+        raise RuntimeError("сбой посреди транзакции")
+    with catalog.session() as s:
+        assert s.get(Document, "c" * 32) is None
+
+
+def test_deleting_a_document_removes_its_pages_and_events(catalog: Catalog) -> None:
+    with catalog.session() as s:
+        s.add(document("d" * 32, "3" * 64))
+        s.add(Page(document_id="d" * 32, number=1))
+        s.add(DocumentEvent(document_id="d" * 32, kind="ingested"))
+    with catalog.session() as s:
+        doc = s.get(Document, "d" * 32)
+        s.delete(doc)
+    with catalog.session() as s:
+        assert s.scalar(select(func.count()).select_from(Page)) == 0
+        assert s.scalar(select(func.count()).select_from(DocumentEvent)) == 0
+
+
+def test_finalisation_is_claimed_exactly_once_under_concurrency(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    settings = load_settings(tmp_path / "data")
+    archive = Archive(
+        settings=settings,
+        catalog=catalog,
+        store=open_store(settings.storage_url),
+        index=open_index(settings.search_url),
+        dispatcher=NoDispatch(),
+    )
+    with catalog.session() as s:
+        s.add(document("e" * 32, "4" * 64, pages=8))
+        for n in range(1, 9):
+            s.add(Page(document_id="e" * 32, number=n, state=PageState.DONE))
+    with catalog.session() as s:
+        doc = s.get(Document, "e" * 32)
+        assert doc is not None
+        doc.status = DocumentStatus.PROCESSING
+    claims: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def claim() -> None:
+        barrier.wait()
+        claims.append(ProcessingService(archive).claim_finalisation("e" * 32))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claims) == [False] * 7 + [True]
