@@ -7,8 +7,8 @@ In one run it measures
      with a worker of `cores` processes already running → pipeline pages/s, the ratio
      pipeline / (cores × raw), and the machine's CPU use meanwhile;
   3. a born-digital PDF read from its text layer → pages/s;
-  4. optionally (--memory-pages 300) a long scan, sampling the worker's memory (RSS of
-     the main process and each child; the peak of their sum).
+  4. optionally (--memory-pages 300) a long scan, sampling the worker's memory (PSS of
+     the main process, its children and their Tesseract runs; the peak of the sum).
 
 Run: .venv/bin/python bench/pipeline_bench.py [--pages 24] [--memory-pages 300]
 Prints a table and writes bench/results/pipeline-<date>.json.
@@ -98,7 +98,7 @@ def make_pages(count: int, folder: Path) -> list[Image.Image]:
             rotate=(0, 0, 0, 180)[i % 4],
         )
         img.save(folder / f"page-{i:03d}.png", dpi=(300, 300))
-        pages.append(img)
+        pages.append(img.copy())  # saving leaves PNG encoder settings on img
     return pages
 
 
@@ -142,10 +142,13 @@ class Sampler:
             try:
                 root = psutil.Process(self.pid)
                 procs = [root, *root.children(recursive=True)]
-                rss = [p.memory_info().rss for p in procs if p.is_running()]
+                # PSS shares each page among the processes mapping it: the honest sum
+                # for a forked pool, where RSS would count shared pages once per child.
+                pss = [p.memory_full_info().pss for p in procs]
+                rss = [p.memory_info().rss for p in procs]
             except psutil.Error:
                 continue
-            self.peak_total = max(self.peak_total, sum(rss))
+            self.peak_total = max(self.peak_total, sum(pss))
             self.peak_single = max(self.peak_single, max(rss, default=0))
 
     def __enter__(self) -> Sampler:
@@ -188,25 +191,34 @@ def ingest(data: Path, path: Path, worker_pid: int | None = None) -> tuple[float
     result = json.loads(out.stdout.splitlines()[0])
     if result["status"] != "archived":
         raise SystemExit(f"ingest of {path} ended {result}")
-    return elapsed, sampler, result
+    shown = subprocess.run(
+        archive_cmd(data, "show", result["id"], "--json"),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return elapsed, sampler, json.loads(shown.stdout)
 
 
-def run_in_fresh_archive(path: Path, pages: int, cores: int) -> dict:
+def run_in_fresh_archive(path: Path, cores: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
         data = Path(tmp) / "data"
         subprocess.run(archive_cmd(data, "list"), check=True, capture_output=True)
         worker = start_worker(data, cores)
         try:
-            elapsed, sampler, _ = ingest(data, path, worker.pid)
+            elapsed, sampler, doc = ingest(data, path, worker.pid)
         finally:
             worker.terminate()
             worker.wait(60)
+    pages = int(doc["page_count"])  # counted by the archive, not assumed
+    sources = sorted({p["source"] for p in doc["pages"]})
     return {
         "pages": pages,
+        "sources": sources,
         "seconds": round(elapsed, 2),
         "pages_per_second": round(pages / elapsed, 3),
         "cpu_percent_mean": round(sum(sampler.cpu) / max(1, len(sampler.cpu)), 1),
-        "worker_rss_peak_total_mb": round(sampler.peak_total / 2**20, 1),
+        "worker_pss_peak_total_mb": round(sampler.peak_total / 2**20, 1),
         "worker_rss_peak_single_mb": round(sampler.peak_single / 2**20, 1),
     }
 
@@ -239,15 +251,15 @@ def main() -> None:
             pdf, format="PDF", save_all=True, append_images=pages[1:], resolution=300, quality=85
         )
         for name, path in (("tiff", tiff), ("pdf", pdf)):
-            r = run_in_fresh_archive(path, args.pages, cores)
+            r = run_in_fresh_archive(path, cores)
             r["ratio_to_cores_x_raw"] = round(r["pages_per_second"] / (cores * raw), 3)
             results[f"ocr_pipeline_{name}"] = r
             print(f"pipeline ({name}): {r}", flush=True)
 
         digital = born_digital_pdf(
-            folder / "export.pdf", [dense_lines(i) for i in range(args.text_pages)]
+            folder / "export.pdf", [dense_lines(i, count=30) for i in range(args.text_pages)]
         )
-        r = run_in_fresh_archive(digital, args.text_pages, cores)
+        r = run_in_fresh_archive(digital, cores)
         results["text_layer_pdf"] = r
         print(f"text layer: {r}", flush=True)
 
@@ -265,7 +277,7 @@ def main() -> None:
             # Same page images repeat, so the duplicate check must not fire: change one byte.
             with long_pdf.open("ab") as fh:
                 fh.write(b"\n%bench\n")
-            r = run_in_fresh_archive(long_pdf, args.memory_pages, cores)
+            r = run_in_fresh_archive(long_pdf, cores)
             results["long_scan_memory"] = r
             print(f"long scan: {r}", flush=True)
 

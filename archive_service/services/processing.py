@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,51 +99,59 @@ class ProcessingService:
             media_type, key = MediaType(doc.media_type), doc.storage_key
         settings = self.archive.settings
         number = unit.pages[0]
+        done: list[PageReading] = []
         try:
             with self.archive.store.local_path(key) as path:
                 if unit.ocr:
-                    for number in unit.pages:
-                        self._save(
-                            document_id,
-                            ocr_page(
-                                path, media_type, number, settings.ocr_dpi, settings.ocr_languages
-                            ),
-                        )
+                    readings: Iterator[PageReading] = (
+                        ocr_page(path, media_type, n, settings.ocr_dpi, settings.ocr_languages)
+                        for n in unit.pages
+                    )
                 else:
-                    for reading in read_text_layer(path, unit.pages):
-                        number = reading.number
-                        self._save(document_id, reading)
+                    readings = read_text_layer(path, unit.pages)
+                for reading in readings:
+                    number = reading.number
+                    self._store_derivatives(document_id, reading)
+                    done.append(reading)
         except Exception as exc:
             log.exception("page %s of %s failed", number, document_id)
+            self._mark_done(document_id, done)  # pages read before the failure are kept
             self.fail(document_id, f"Лист {number}: {exc}", page=number)
+            return
+        self._mark_done(document_id, done)
 
-    def _save(self, document_id: str, reading: PageReading) -> None:
+    def _store_derivatives(self, document_id: str, reading: PageReading) -> None:
         store = self.archive.store
         n = reading.number
-        preview_key = keys.page_preview(document_id, n)
-        store.put_bytes(preview_key, reading.preview_jpeg)
+        store.put_bytes(keys.page_preview(document_id, n), reading.preview_jpeg)
         store.put_bytes(
             keys.page_text(document_id, n),
             json.dumps(reading.text_record(), ensure_ascii=False).encode("utf-8"),
         )
         if reading.page_pdf is not None:
             store.put_bytes(keys.page_pdf(document_id, n), reading.page_pdf)
+
+    def _mark_done(self, document_id: str, readings: list[PageReading]) -> None:
+        """One transaction for a whole unit: a 25-page batch is one commit, not 25."""
+        if not readings:
+            return
         with self.archive.catalog.session() as s:
-            s.execute(
-                update(Page)
-                .where(Page.document_id == document_id, Page.number == n)
-                .values(
-                    state=PageState.DONE,
-                    source=reading.source,
-                    text=reading.text,
-                    confidence=reading.confidence,
-                    rotation=reading.rotation,
-                    width=reading.width,
-                    height=reading.height,
-                    preview_key=preview_key,
-                    error=None,
+            for r in readings:
+                s.execute(
+                    update(Page)
+                    .where(Page.document_id == document_id, Page.number == r.number)
+                    .values(
+                        state=PageState.DONE,
+                        source=r.source,
+                        text=r.text,
+                        confidence=r.confidence,
+                        rotation=r.rotation,
+                        width=r.width,
+                        height=r.height,
+                        preview_key=keys.page_preview(document_id, r.number),
+                        error=None,
+                    )
                 )
-            )
             s.execute(
                 update(Document).where(Document.id == document_id).values(updated_at=utcnow())
             )
