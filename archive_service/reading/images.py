@@ -61,5 +61,5 @@ def preview_jpeg(img: Image.Image, width: int = PREVIEW_WIDTH) -> bytes:
             (width, max(1, round(img.height * width / img.width))), Image.Resampling.BILINEAR
         )
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=70, optimize=True)
+    img.save(buf, format="JPEG", quality=70)
     return buf.getvalue()

@@ -3,6 +3,7 @@ OCR'd: the exact text and word boxes, far faster than Tesseract."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from archive_service.reading.images import preview_jpeg
 from archive_service.reading.result import PageReading, Word
 
 MIN_TEXT_CHARS = 10
+WORD_RE = re.compile(r"\S+")
 PREVIEW_DPI = 110
 
 
@@ -86,31 +88,29 @@ def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
 
 
 def _words(textpage: pdfium.PdfTextPage, text: str, page_height: float) -> list[Word]:
-    """Group characters into words at white space, joining their boxes."""
+    """A box per word: PDFium merges a character range into rectangles in C, which is
+    several times cheaper than asking for each character's box."""
     words: list[Word] = []
-    start = -1
-    box = [0.0, 0.0, 0.0, 0.0]  # left, bottom, right, top
-    for index, char in enumerate([*text, " "]):
-        if char.isspace():
-            if start >= 0:
-                left, bottom, right, top = box
-                words.append(
-                    Word(
-                        text=text[start:index],
-                        left=round(left, 2),
-                        top=round(page_height - top, 2),
-                        width=round(right - left, 2),
-                        height=round(top - bottom, 2),
-                        confidence=100.0,
-                    )
-                )
-                start = -1
+    for match in WORD_RE.finditer(text):
+        start, end = match.span()
+        count = textpage.count_rects(start, end - start)
+        if count < 1:
             continue
-        left, bottom, right, top = textpage.get_charbox(index)
-        if start < 0:
-            start, box = index, [left, bottom, right, top]
-        else:
-            box = [min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top)]
+        rects = [textpage.get_rect(i) for i in range(count)]
+        left = min(r[0] for r in rects)
+        top = max(r[3] for r in rects)
+        right = max(r[2] for r in rects)
+        bottom = min(r[1] for r in rects)
+        words.append(
+            Word(
+                text=match.group(),
+                left=round(left, 2),
+                top=round(page_height - top, 2),
+                width=round(right - left, 2),
+                height=round(top - bottom, 2),
+                confidence=100.0,
+            )
+        )
     return words
 
 
