@@ -290,6 +290,7 @@ def main() -> None:
             with long_pdf.open("ab") as fh:
                 fh.write(b"\n%bench\n")
             r = run_in_fresh_archive(long_pdf, cores)
+            r["ratio_to_cores_x_raw"] = round(r["pages_per_second"] / (cores * raw), 3)
             results["long_scan_memory"] = r
             print(f"long scan: {r}", flush=True)
 
