@@ -39,7 +39,7 @@ fi
 echo "Устанавливаю системные пакеты: ${missing[*]}"
 for attempt in 1 2 3; do
   if $sudo apt-get update -qq && \
-     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; then
     exit 0
   fi
   echo "apt-get не удался (попытка $attempt), повторяю…" >&2

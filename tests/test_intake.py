@@ -139,6 +139,7 @@ def test_page_limit_is_enforced(tmp_path: Path) -> None:
         inspect_file(pdf, MediaType.PDF, Limits(max_pages=4))
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_image_over_the_pixel_limit_is_refused_before_decoding(tmp_path: Path) -> None:
     big = tmp_path / "big.png"
     big.write_bytes(_png_bomb(12_000, 12_000))  # 144 Mpx: under Pillow's own error level
