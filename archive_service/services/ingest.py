@@ -38,7 +38,6 @@ class IngestOutcome:
     status: str
     id: str | None = None
     error: str | None = None
-    duplicate_of: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         return {"file": self.file, "id": self.id, "status": self.status, "error": self.error}
@@ -73,9 +72,7 @@ class IngestService:
         try:
             existing = self._find_by_hash(upload.sha256)
             if existing is not None:
-                return IngestOutcome(
-                    label, DUPLICATE, id=existing, error=None, duplicate_of=existing
-                )
+                return IngestOutcome(label, DUPLICATE, id=existing, error=None)
             try:
                 media_type = sniff_media_type(upload.head)
                 inspected = inspect_file(upload.path, media_type, settings.limits)
@@ -113,7 +110,7 @@ class IngestService:
                 self.archive.store.delete_prefix(keys.prefix(document_id))
                 existing = self._find_by_hash(upload.sha256)
                 if existing is not None:  # the same file arrived twice at once
-                    return IngestOutcome(label, DUPLICATE, id=existing, duplicate_of=existing)
+                    return IngestOutcome(label, DUPLICATE, id=existing)
                 raise
         finally:
             upload.discard()
