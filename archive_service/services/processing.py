@@ -58,22 +58,15 @@ class ProcessingService:
                 raise DocumentGone(document_id)
             if doc.status in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED):
                 return []
-            numbers = {p.number: p for p in doc.pages}
+            states = {p.number: p.state for p in doc.pages}
             for n in range(1, doc.page_count + 1):
-                if n not in numbers:
+                if n not in states:
                     s.add(Page(document_id=doc.id, number=n, state=PageState.PENDING))
             if doc.status == DocumentStatus.QUEUED:
                 doc.status = DocumentStatus.PROCESSING
                 s.add(DocumentEvent(document_id=doc.id, kind="processing_started"))
             media_type, key = MediaType(doc.media_type), doc.storage_key
-        with self.archive.catalog.session() as s:
-            todo = sorted(
-                s.scalars(
-                    select(Page.number).where(
-                        Page.document_id == document_id, Page.state != PageState.DONE
-                    )
-                )
-            )
+            todo = [n for n in range(1, doc.page_count + 1) if states.get(n) != PageState.DONE]
         if not todo:
             return []
         if media_type is not MediaType.PDF:
