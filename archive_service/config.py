@@ -35,6 +35,9 @@ class Settings:
     limits: Limits
     ocr_languages: str = "rus+eng"
     ocr_dpi: int = 300
+    # How long a stored original is protected by the object store's lock (S3 GOVERNANCE
+    # retention). A stand-in until retention comes from the nomenclature of cases.
+    original_retention_days: int = 365
 
     @property
     def broker_dir(self) -> Path:
@@ -71,4 +74,5 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         limits=limits,
         ocr_languages=env.get("ARCHIVE_OCR_LANGUAGES", "rus+eng"),
         ocr_dpi=int(env.get("ARCHIVE_OCR_DPI", "300")),
+        original_retention_days=int(env.get("ARCHIVE_ORIGINAL_RETENTION_DAYS", "365")),
     )

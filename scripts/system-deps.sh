@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install the system packages the archive needs, if missing (Debian/Ubuntu).
 #   scripts/system-deps.sh           Tesseract with Russian + OSD, fonts
-#   scripts/system-deps.sh --test    also Chromium, for the browser tests
+#   scripts/system-deps.sh --test    also Chromium, for the browser tests, and what
+#                                    scripts/services.sh needs for the scaled-mode
+#                                    servers (PostgreSQL, Redis, a JDK, Maven, unzip)
 # Idempotent: installs only what is absent. Retries apt, which can be flaky.
 set -euo pipefail
 
 packages=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-osd tesseract-ocr-eng fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium)
+  packages+=(chromium postgresql redis-server default-jre-headless maven unzip curl)
 fi
 
 missing=()

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from search.port import IndexedDocument, IndexedPage, PageHit, SearchHit, SearchIndex, SearchResult
+from search.port import (
+    IndexedDocument,
+    IndexedPage,
+    PageHit,
+    SearchError,
+    SearchHit,
+    SearchIndex,
+    SearchResult,
+)
 
 
 def open_index(url: str) -> SearchIndex:
-    """Return the adapter for ARCHIVE_SEARCH_URL (sqlite:///PATH today)."""
+    """The adapter for ARCHIVE_SEARCH_URL: sqlite:///PATH (embedded) or
+    http(s)://HOST:PORT/PREFIX (Elasticsearch, scaled)."""
     if url.startswith("sqlite:///"):
         from search.sqlite_fts import SqliteSearchIndex
 
         return SqliteSearchIndex(url.removeprefix("sqlite:///"))
-    raise ValueError(f"Неизвестный адрес поискового индекса: {url!r}")
+    if url.startswith(("http://", "https://")):
+        from search.elasticsearch import ElasticsearchIndex
+
+        return ElasticsearchIndex.from_url(url)
+    raise SearchError(
+        f"Неизвестный адрес поискового индекса: {url!r} "
+        "(ожидается sqlite:///ПУТЬ или http://ХОСТ:ПОРТ/ПРЕФИКС)"
+    )
 
 
 __all__ = [
     "IndexedDocument",
     "IndexedPage",
     "PageHit",
+    "SearchError",
     "SearchHit",
     "SearchIndex",
     "SearchResult",

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+
+class SearchError(Exception):
+    """The search engine could not do what was asked (down, refused the mapping, ...)."""
 
 
 @dataclass(frozen=True)
@@ -71,3 +76,8 @@ class SearchIndex(Protocol):
     def document_ids(self) -> set[str]: ...
 
     def clear(self) -> None: ...
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        """Replace the whole index with these documents; searches keep working meanwhile
+        where the engine allows it. Returns how many documents went in."""
+        ...

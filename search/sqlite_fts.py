@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,6 +94,15 @@ class SqliteSearchIndex:
     def clear(self) -> None:
         with self._connect() as db:
             db.executescript("DELETE FROM docs; DELETE FROM page_texts; DELETE FROM page_terms;")
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        """Clear and refill in place: one local file, so a short gap is acceptable."""
+        self.clear()
+        count = 0
+        for document in documents:
+            self.index_document(document)
+            count += 1
+        return count
 
     def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
         parsed = parse_query(query)

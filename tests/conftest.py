@@ -6,7 +6,6 @@ fails under CI=true, so CI can never pass by skipping.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,20 +14,11 @@ import pytest
 
 from archive_service.archive import Archive
 from archive_service.config import Settings, load_settings
+from tests.needs import require
 from workers.celery_app import app as celery_app
 from workers.celery_app import configure_celery
 from workers.context import bind_archive
 from workers.dispatch import CeleryDispatcher
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def require(condition: bool, what: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is missing, and CI must not skip (run ./scripts/test)")
-    pytest.skip(f"{what} is missing")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.needs import require
 from tests.pagegen import born_digital_pdf, page_lines, render_page, save_tiff, scanned
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("tesseract")]

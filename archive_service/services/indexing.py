@@ -73,20 +73,26 @@ class IndexingService:
 
     def _apply(self, document_id: str) -> bool:
         """Index the document as the catalog has it now; True if indexed, False if removed."""
+        entry = self._load(document_id)
+        if entry is None:
+            self.archive.index.delete_document(document_id)
+            return False
+        self.archive.index.index_document(entry)
+        return True
+
+    def _load(self, document_id: str) -> IndexedDocument | None:
+        """The document as the index should hold it; None unless it is archived."""
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None or doc.status != DocumentStatus.ARCHIVED:
-                self.archive.index.delete_document(document_id)
-                return False
+                return None
             pages = [
                 IndexedPage(p.number, p.text)
                 for p in s.scalars(
                     select(Page).where(Page.document_id == document_id).order_by(Page.number)
                 )
             ]
-            entry = IndexedDocument(id=doc.id, filename=doc.filename, title=doc.title, pages=pages)
-        self.archive.index.index_document(entry)
-        return True
+            return IndexedDocument(id=doc.id, filename=doc.filename, title=doc.title, pages=pages)
 
     def pending_for(self, document_ids: list[str]) -> int:
         with self.archive.catalog.session() as s:
@@ -99,12 +105,11 @@ class IndexingService:
             )
 
     def rebuild(self) -> int:
-        """Drop the index and fill it again from the catalog: it is derived data."""
-        self.archive.index.clear()
+        """Build the index anew from the catalog (it is derived data); each adapter
+        decides how to keep searches answering meanwhile."""
         with self.archive.catalog.session() as s:
             ids = list(
                 s.scalars(select(Document.id).where(Document.status == DocumentStatus.ARCHIVED))
             )
-        for document_id in ids:
-            self._apply(document_id)
-        return len(ids)
+        documents = (doc for doc in map(self._load, ids) if doc is not None)
+        return self.archive.index.rebuild(documents)

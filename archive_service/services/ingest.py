@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from archive_service.archive import Archive
 from archive_service.catalog import Document, DocumentEvent
-from archive_service.catalog.models import new_id
+from archive_service.catalog.models import new_id, utcnow
 from archive_service.domain import DocumentStatus
 from archive_service.storage import StorageError, keys
 from intake import IntakeRejected, inspect_file, sniff_media_type, spool
@@ -81,7 +82,12 @@ class IngestService:
             document_id = new_id()
             key = keys.original(document_id, media_type.extension)
             try:
-                self.archive.store.put_file(key, upload.path, sha256=upload.sha256)
+                self.archive.store.put_file(
+                    key,
+                    upload.path,
+                    sha256=upload.sha256,
+                    retain_until=utcnow() + timedelta(days=settings.original_retention_days),
+                )
             except StorageError as exc:
                 return IngestOutcome(label, "failed", error=f"Ошибка хранилища: {exc}")
             try:

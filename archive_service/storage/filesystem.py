@@ -13,10 +13,16 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from archive_service.storage.port import IntegrityError, ObjectNotFound, StorageError
+from archive_service.storage.port import (
+    IntegrityError,
+    ObjectNotFound,
+    StorageError,
+    check_key,
+)
 
 CHUNK = 1024 * 1024
 
@@ -35,10 +41,7 @@ class FileSystemStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        parts = key.split("/")
-        if not key or any(p in ("..", ".", "") for p in parts):
-            raise StorageError(f"Недопустимый ключ объекта: {key!r}")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*check_key(key))
 
     def _write_atomic(self, key: str, fill: Callable[[BinaryIO], object]) -> str:
         target = self._path(key)
@@ -57,7 +60,14 @@ class FileSystemStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def put_file(self, key: str, source: Path, sha256: str | None = None) -> str:
+    def put_file(
+        self,
+        key: str,
+        source: Path,
+        sha256: str | None = None,
+        retain_until: datetime | None = None,
+    ) -> str:
+        # A directory has no object lock; retain_until is enforced by the services alone.
         def fill(out: BinaryIO) -> None:
             with source.open("rb") as src:
                 shutil.copyfileobj(src, out, CHUNK)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -25,9 +26,27 @@ class IntegrityError(StorageError):
     """What was read back differs from what was written."""
 
 
+def check_key(key: str) -> list[str]:
+    """The key's parts; refuses keys that could escape the store or alias another key."""
+    parts = key.split("/")
+    if not key or any(p in ("..", ".", "") for p in parts):
+        raise StorageError(f"Недопустимый ключ объекта: {key!r}")
+    return parts
+
+
 class ObjectStore(Protocol):
-    def put_file(self, key: str, source: Path, sha256: str | None = None) -> str:
-        """Store a local file under key atomically; verify and return its SHA-256."""
+    def put_file(
+        self,
+        key: str,
+        source: Path,
+        sha256: str | None = None,
+        retain_until: datetime | None = None,
+    ) -> str:
+        """Store a local file under key atomically; verify and return its SHA-256.
+
+        retain_until asks the store to refuse deletion of this version before that time
+        (S3 object lock); a store without such a lock relies on the services' rules.
+        """
         ...
 
     def put_bytes(self, key: str, data: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,17 +21,22 @@ from archive_service.domain import DocumentStatus, PageState
 from archive_service.services.processing import ProcessingService
 from archive_service.storage import open_store
 from search import open_index
+from tests.services import postgres_database
 
-DATABASES = ["sqlite"]
+DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=DATABASES)
 def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
-    if request.param == "sqlite":
-        cat = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
-    cat.migrate()
-    yield cat
-    cat.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+        else:
+            url = stack.enter_context(postgres_database())
+        cat = Catalog(url)
+        stack.callback(cat.dispose)
+        cat.migrate()
+        yield cat
 
 
 def document(doc_id: str, sha: str, pages: int = 2) -> Document:

@@ -1,6 +1,6 @@
 """The search-index contract and the shared Russian query set.
 
-Every adapter (SQLite FTS5 now, Elasticsearch next) must give the same documents and
+Every adapter (SQLite FTS5, Elasticsearch) must give the same documents and
 pages for each query below.
 """
 
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from search import IndexedDocument, IndexedPage, SearchIndex, open_index
+from tests.services import elasticsearch_index
 
-ADAPTERS = ["sqlite"]
+ADAPTERS = ["sqlite", "elasticsearch"]
 
 CORPUS = [
     IndexedDocument(
@@ -75,12 +76,19 @@ QUERY_SET: dict[str, dict[str, list[int]]] = {
 
 
 @pytest.fixture(params=ADAPTERS)
-def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+def empty_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
     if request.param == "sqlite":
-        idx = open_index(f"sqlite:///{tmp_path / 'search.sqlite3'}")
+        yield open_index(f"sqlite:///{tmp_path / 'search.sqlite3'}")
+    else:
+        with elasticsearch_index() as url:
+            yield open_index(url)
+
+
+@pytest.fixture
+def index(empty_index: SearchIndex) -> SearchIndex:
     for doc in CORPUS:
-        idx.index_document(doc)
-    yield idx
+        empty_index.index_document(doc)
+    return empty_index
 
 
 @pytest.mark.parametrize("query", sorted(QUERY_SET))
@@ -144,3 +152,13 @@ def test_paging_by_documents(index: SearchIndex) -> None:
 def test_empty_or_punctuation_query_finds_nothing(index: SearchIndex) -> None:
     assert index.search("").total == 0
     assert index.search("  ?!* ").total == 0
+
+
+def test_rebuild_replaces_everything_and_keeps_searching(empty_index: SearchIndex) -> None:
+    empty_index.index_document(CORPUS[0])
+    assert empty_index.rebuild(iter(CORPUS[1:])) == 3
+    assert empty_index.document_ids() == {"interview", "journal", "medals"}
+    assert empty_index.search("сочинение").total == 0
+    assert empty_index.search("протоколы").hits[0].id == "interview"
+    empty_index.index_document(CORPUS[0])  # writes after a rebuild reach the new index
+    assert empty_index.search("сочинение").total == 1

@@ -1,0 +1,429 @@
+"""Search on Elasticsearch: the scaled mode.
+
+One index entry per page, with the document's fields copied in, so a hit can say which
+pages matched; hits are collapsed per document with page-level highlights. Text is
+analysed by ES itself with a Russian chain: ё folded to е, lower-cased, the archive's
+stem overrides (search.analysis.STEM_OVERRIDES, shared with the SQLite adapter so both
+engines agree), then Snowball Russian, the stemmer of ES's own `russian` analyzer, and
+Snowball English for Latin words. The built-in `russian` analyzer itself cannot take
+the overrides or the folding, hence the custom chain. An unstemmed `text.exact` subfield
+lifts pages that contain the very word forms typed.
+
+The index is versioned (MAPPING_VERSION) and reached only through two aliases, read and
+write. `rebuild` fills a new index from the catalog while the old one keeps answering,
+then swaps the aliases: a reindex needs no downtime.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.helpers import streaming_bulk
+
+from search.analysis import STEM_OVERRIDES
+from search.port import IndexedDocument, PageHit, SearchError, SearchHit, SearchResult
+from search.query import PHRASE_RE, parse_query
+
+log = logging.getLogger(__name__)
+
+MAPPING_VERSION = 1
+MAX_PAGES_PER_HIT = 50
+BULK_CHUNK = 500
+BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
+
+
+def index_settings(shards: int, replicas: int) -> dict[str, Any]:
+    rules = [f"{form} => {stem}" for form, stem in sorted(STEM_OVERRIDES.items())]
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "analysis": {
+            "char_filter": {"archive_yo": {"type": "mapping", "mappings": ["ё => е", "Ё => Е"]}},
+            "filter": {
+                "archive_overrides": {"type": "stemmer_override", "rules": rules},
+                "archive_snowball_ru": {"type": "snowball", "language": "Russian"},
+                "archive_snowball_en": {"type": "snowball", "language": "English"},
+            },
+            "analyzer": {
+                "archive_russian": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "char_filter": ["archive_yo"],
+                    "filter": [
+                        "lowercase",
+                        "archive_overrides",
+                        "archive_snowball_ru",
+                        "archive_snowball_en",
+                    ],
+                },
+                "archive_exact": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "char_filter": ["archive_yo"],
+                    "filter": ["lowercase"],
+                },
+            },
+        },
+    }
+
+
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "_meta": {"mapping_version": MAPPING_VERSION},
+    "properties": {
+        "document_id": {"type": "keyword"},
+        "filename": {"type": "keyword"},
+        "title": {
+            "type": "text",
+            "analyzer": "archive_russian",
+            "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
+        },
+        "page": {"type": "integer"},
+        "text": {
+            "type": "text",
+            "analyzer": "archive_russian",
+            "index_options": "offsets",
+            "fields": {
+                "exact": {"type": "text", "analyzer": "archive_exact", "index_options": "offsets"}
+            },
+        },
+    },
+}
+
+
+def _explain(exc: Exception, what: str) -> SearchError:
+    if isinstance(exc, ApiError):
+        reason = exc.message
+        with contextlib.suppress(KeyError, IndexError, TypeError):
+            reason = exc.body["error"]["root_cause"][0]["reason"]
+        return SearchError(f"{what}: Elasticsearch ответил {exc.meta.status}: {reason}")
+    if isinstance(exc, TransportError):
+        return SearchError(f"{what}: Elasticsearch недоступен ({exc})")
+    return SearchError(f"{what}: {exc}")
+
+
+class ElasticsearchIndex:
+    def __init__(self, client: Elasticsearch, prefix: str, shards: int = 1, replicas: int = 0):
+        self.es = client
+        self.prefix = prefix
+        self.read_alias = f"{prefix}-pages-read"
+        self.write_alias = f"{prefix}-pages-write"
+        self.shards = shards
+        self.replicas = replicas
+        self._ensured = False
+
+    @classmethod
+    def from_url(cls, url: str) -> ElasticsearchIndex:
+        """http(s)://[USER:PASSWORD@]HOST:PORT/PREFIX[?shards=N&replicas=N]."""
+        parts = urlsplit(url)
+        prefix = parts.path.strip("/") or "archive"
+        if prefix != prefix.lower() or "/" in prefix:
+            raise SearchError(
+                f"Префикс индексов должен быть одним словом в нижнем регистре: {url!r}"
+            )
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        host = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        client = Elasticsearch(
+            host,
+            request_timeout=60,
+            max_retries=3,
+            retry_on_timeout=True,
+            retry_on_status=(502, 503, 504),
+        )
+        return cls(
+            client,
+            prefix,
+            shards=int(query.get("shards", 1)),
+            replicas=int(query.get("replicas", 0)),
+        )
+
+    # -- indices and aliases ----------------------------------------------------------
+
+    def _new_index_name(self) -> str:
+        return f"{self.prefix}-pages-v{MAPPING_VERSION}-{time.time_ns()}"
+
+    def _create_index(self, name: str, aliases: dict[str, Any] | None = None) -> None:
+        try:
+            self.es.indices.create(
+                index=name,
+                settings=index_settings(self.shards, self.replicas),
+                mappings=MAPPINGS,
+                aliases=aliases or {},
+                wait_for_active_shards="1",
+            )
+        except ApiError as exc:
+            raise _explain(exc, f"Индекс {name} не создан") from exc
+
+    def _alias_targets(self, alias: str) -> list[str]:
+        try:
+            return sorted(self.es.indices.get_alias(name=alias).body)
+        except NotFoundError:
+            return []
+
+    def ensure(self) -> None:
+        """Create the first index and its aliases if there are none yet (idempotent)."""
+        if self._ensured:
+            return
+        try:
+            if not self._alias_targets(self.write_alias):
+                name = self._new_index_name()
+                self._create_index(name, {self.read_alias: {}, self.write_alias: {}})
+            else:
+                current = self._alias_targets(self.write_alias)[0]
+                meta = self.es.indices.get_mapping(index=current).body[current]["mappings"]
+                version = meta.get("_meta", {}).get("mapping_version")
+                if version != MAPPING_VERSION:
+                    log.warning(
+                        "index %s has mapping version %s, code expects %s: run `archive reindex`",
+                        current,
+                        version,
+                        MAPPING_VERSION,
+                    )
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, "Поисковый индекс недоступен") from exc
+        self._ensured = True
+
+    def drop_everything_for_tests(self) -> None:
+        self.es.indices.delete(index=f"{self.prefix}-pages-*", ignore_unavailable=True)
+
+    # -- writing ----------------------------------------------------------------------
+
+    @staticmethod
+    def _page_actions(
+        document: IndexedDocument, index: str, op_type: str = "index"
+    ) -> Iterator[dict[str, Any]]:
+        for page in document.pages:
+            yield {
+                "_op_type": op_type,
+                "_index": index,
+                "_id": f"{document.id}:{page.number}",
+                "_source": {
+                    "document_id": document.id,
+                    "filename": document.filename,
+                    "title": document.title,
+                    "page": page.number,
+                    "text": page.text,
+                },
+            }
+
+    def _bulk(self, actions: Iterable[dict[str, Any]], ignore_conflicts: bool = False) -> int:
+        """Send actions in chunks; 429s are retried with backoff; any other error raises."""
+        done = 0
+        for ok, item in streaming_bulk(
+            self.es,
+            actions,
+            chunk_size=BULK_CHUNK,
+            max_retries=BULK_RETRIES,
+            initial_backoff=0.5,
+            max_backoff=30,
+            raise_on_error=False,
+            raise_on_exception=True,
+        ):
+            if ok:
+                done += 1
+                continue
+            result = next(iter(item.values()))
+            if ignore_conflicts and result.get("status") == 409:
+                continue
+            error = result.get("error", {})
+            reason = error.get("reason", error) if isinstance(error, dict) else error
+            raise SearchError(f"Elasticsearch не принял страницу {result.get('_id')}: {reason}")
+        return done
+
+    def _delete_pages(self, query: dict[str, Any]) -> None:
+        """Delete the pages a query finds. Search-then-delete rather than delete_by_query,
+        which lives in ES's reindex module and is not in every distribution."""
+        after: list[Any] | None = None
+        while True:
+            extra: dict[str, Any] = {"search_after": after} if after else {}
+            found = self.es.search(
+                index=self.write_alias,
+                query=query,
+                sort=[{"document_id": "asc"}, {"page": "asc"}],
+                size=1000,
+                source=False,
+                **extra,
+            ).body["hits"]["hits"]
+            if not found:
+                return
+            self._bulk(
+                {"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]} for hit in found
+            )
+            after = found[-1]["sort"]
+
+    def index_document(self, document: IndexedDocument) -> None:
+        self.ensure()
+        try:
+            self.es.indices.refresh(index=self.write_alias)
+            self._delete_pages(
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"document_id": document.id}},
+                            {"range": {"page": {"gt": len(document.pages)}}},
+                        ]
+                    }
+                }
+            )
+            self._bulk(self._page_actions(document, self.write_alias))
+            self.es.indices.refresh(index=self.write_alias)
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, f"Документ {document.id} не проиндексирован") from exc
+
+    def delete_document(self, document_id: str) -> None:
+        self.ensure()
+        try:
+            self.es.indices.refresh(index=self.write_alias)
+            self._delete_pages({"term": {"document_id": document_id}})
+            self.es.indices.refresh(index=self.write_alias)
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, f"Документ {document_id} не удалён из индекса") from exc
+
+    def clear(self) -> None:
+        """An empty new index behind both aliases; the old one is dropped."""
+        self.rebuild(())
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        """Fill a fresh index from the catalog, then swap the aliases to it.
+
+        Writes go to the new index from the moment it exists (write alias first), reads
+        stay on the old, complete index until the new one is full. The bulk load uses
+        op_type=create, so a page written meanwhile by the live outbox is newer and is
+        kept rather than overwritten with the catalog state read earlier.
+        """
+        self.ensure()
+        old_read = self._alias_targets(self.read_alias)
+        old_write = self._alias_targets(self.write_alias)
+        new = self._new_index_name()
+        try:
+            self._create_index(new)
+            self.es.indices.update_aliases(
+                actions=[
+                    *({"remove": {"index": i, "alias": self.write_alias}} for i in old_write),
+                    {"add": {"index": new, "alias": self.write_alias}},
+                ]
+            )
+            count = 0
+
+            def actions() -> Iterator[dict[str, Any]]:
+                nonlocal count
+                for doc in documents:
+                    count += 1
+                    yield from self._page_actions(doc, new, op_type="create")
+
+            self._bulk(actions(), ignore_conflicts=True)
+            self.es.indices.refresh(index=new)
+            self.es.indices.update_aliases(
+                actions=[
+                    *({"remove": {"index": i, "alias": self.read_alias}} for i in old_read),
+                    {"add": {"index": new, "alias": self.read_alias}},
+                ]
+            )
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, "Переиндексация не удалась") from exc
+        for old in set(old_read) | set(old_write):
+            self.es.indices.delete(index=old, ignore_unavailable=True)
+        return count
+
+    # -- reading ----------------------------------------------------------------------
+
+    def document_ids(self) -> set[str]:
+        self.ensure()
+        ids: set[str] = set()
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": 1000,
+                "sources": [{"id": {"terms": {"field": "document_id"}}}],
+            }
+            if after:
+                composite["after"] = after
+            body = self.es.search(
+                index=self.read_alias, size=0, aggs={"ids": {"composite": composite}}
+            ).body
+            agg = body["aggregations"]["ids"]
+            ids.update(b["key"]["id"] for b in agg["buckets"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or after is None:
+                return ids
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
+        parsed = parse_query(query)
+        if parsed.is_empty:
+            return SearchResult(total=0, hits=[])
+        self.ensure()
+        phrases = [p for p in PHRASE_RE.findall(query) if p.strip()]
+        words = PHRASE_RE.sub(" ", query).strip()
+        must: list[dict[str, Any]] = [
+            {"match_phrase": {"text": phrase}} for phrase in phrases if phrase.strip()
+        ]
+        if parse_query(words).clauses:
+            must.append({"match": {"text": {"query": words, "operator": "and"}}})
+        exact = " ".join([*phrases, words]).strip()
+        body: dict[str, Any] = {
+            "query": {
+                "bool": {
+                    "must": must,
+                    "should": [{"match": {"text.exact": {"query": exact, "boost": 0.5}}}],
+                }
+            },
+            "collapse": {
+                "field": "document_id",
+                "inner_hits": {
+                    "name": "pages",
+                    "size": MAX_PAGES_PER_HIT,
+                    "sort": [{"page": "asc"}],
+                    "_source": False,
+                    "fields": ["page"],
+                    "highlight": {
+                        "encoder": "html",
+                        "pre_tags": ["<mark>"],
+                        "post_tags": ["</mark>"],
+                        "fields": {
+                            "text": {
+                                "number_of_fragments": 1,
+                                "fragment_size": 220,
+                                "no_match_size": 220,
+                            }
+                        },
+                    },
+                },
+            },
+            "aggs": {
+                "documents": {"cardinality": {"field": "document_id", "precision_threshold": 40000}}
+            },
+            "_source": ["document_id", "filename", "title"],
+            "from": offset,
+            "size": limit,
+            "track_total_hits": False,
+        }
+        try:
+            response = self.es.search(index=self.read_alias, **body).body
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, "Поиск не выполнен") from exc
+        total = int(response["aggregations"]["documents"]["value"])
+        hits = []
+        for hit in response["hits"]["hits"]:
+            source = hit["_source"]
+            pages = [
+                PageHit(
+                    int(inner["fields"]["page"][0]), inner.get("highlight", {}).get("text", [""])[0]
+                )
+                for inner in hit["inner_hits"]["pages"]["hits"]["hits"]
+            ]
+            hits.append(
+                SearchHit(
+                    id=source["document_id"],
+                    filename=source["filename"],
+                    title=source["title"],
+                    score=round(float(hit["_score"] or 0.0), 6),
+                    pages=pages,
+                )
+            )
+        return SearchResult(total=total, hits=hits)

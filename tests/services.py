@@ -1,0 +1,97 @@
+"""The scaled-mode servers, as tests meet them: each test gets a space of its own.
+
+scripts/services.sh starts PostgreSQL, Redis, MinIO and Elasticsearch on loopback and
+writes their addresses to .services/env, which scripts/test exports. A test asks for a
+server here; where its address is not set, or the server does not answer, `require`
+fails the test under CI and skips it on a developer's machine.
+
+Every test gets a fresh database, bucket or index prefix (named after a random id) and
+the helper removes it afterwards, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from tests.needs import require
+
+
+def _env(name: str, what: str) -> str:
+    value = os.environ.get(name, "")
+    require(bool(value), f"{what} ({name}; run scripts/services.sh up)")
+    return value
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh empty PostgreSQL database; yields its SQLAlchemy URL, drops it afterwards."""
+    import psycopg
+
+    base = _env("ARCHIVE_TEST_POSTGRES_URL", "PostgreSQL")
+    parts = urlsplit(base)
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        require(False, f"PostgreSQL at {parts.netloc} ({exc})")
+        raise
+    name = unique("archive_test_")
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def minio_bucket() -> Iterator[str]:
+    """A storage URL naming a fresh bucket; the bucket is emptied and removed afterwards."""
+    from archive_service.storage.s3 import S3Store
+
+    base = _env("ARCHIVE_TEST_MINIO_URL", "MinIO")
+    parts = urlsplit(base)
+    bucket = unique("archive-test-")
+    url = urlunsplit((parts.scheme, parts.netloc, f"/{bucket}", parts.query, ""))
+    try:
+        yield url
+    finally:
+        S3Store.from_url(url, create_bucket=False).destroy_bucket_for_tests()
+
+
+def elasticsearch_url(prefix: str) -> str:
+    """A search URL whose indices and aliases all start with prefix."""
+    base = _env("ARCHIVE_TEST_ELASTICSEARCH_URL", "Elasticsearch")
+    return f"{base.rstrip('/')}/{prefix}"
+
+
+@contextmanager
+def elasticsearch_index() -> Iterator[str]:
+    """A search URL with a fresh name prefix; its indices are deleted afterwards."""
+    from search.elasticsearch import ElasticsearchIndex
+
+    url = elasticsearch_url(unique("archive-test-"))
+    try:
+        yield url
+    finally:
+        ElasticsearchIndex.from_url(url).drop_everything_for_tests()
+
+
+def redis_url() -> str:
+    url = _env("ARCHIVE_TEST_REDIS_URL", "Redis")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        require(False, f"Redis at {url} ({exc})")
+    return url

@@ -1,0 +1,92 @@
+"""What only the Elasticsearch adapter promises: aliases, reindexing without downtime,
+the Russian analysis chain inside ES, and clear errors when ES says no."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from search import IndexedDocument, IndexedPage, SearchError
+from search.elasticsearch import MAPPING_VERSION, ElasticsearchIndex
+from tests.contract.test_search_index import CORPUS
+from tests.services import elasticsearch_index
+
+
+@pytest.fixture
+def index() -> Iterator[ElasticsearchIndex]:
+    with elasticsearch_index() as url:
+        yield ElasticsearchIndex.from_url(url)
+
+
+def test_reads_and_writes_go_through_aliases_of_a_versioned_index(
+    index: ElasticsearchIndex,
+) -> None:
+    index.index_document(CORPUS[0])
+    (read,) = index.es.indices.get_alias(name=index.read_alias).body
+    (write,) = index.es.indices.get_alias(name=index.write_alias).body
+    assert read == write
+    assert read.startswith(f"{index.prefix}-pages-v{MAPPING_VERSION}-")
+
+
+def test_analysis_runs_inside_elasticsearch(index: ElasticsearchIndex) -> None:
+    index.ensure()
+    tokens = index.es.indices.analyze(
+        index=index.read_alias, field="text", text="Журналы учёта сочинений"
+    ).body["tokens"]
+    assert [t["token"] for t in tokens] == ["журнал", "учет", "сочинен"]
+    exact = index.es.indices.analyze(
+        index=index.read_alias, field="text.exact", text="Журналы учёта"
+    ).body["tokens"]
+    assert [t["token"] for t in exact] == ["журналы", "учета"]
+
+
+def test_one_entry_per_page_with_document_fields(index: ElasticsearchIndex) -> None:
+    index.index_document(CORPUS[0])
+    page = index.es.get(index=index.read_alias, id="essays:2").body["_source"]
+    assert page["document_id"] == "essays"
+    assert page["filename"] == "essays-2024.pdf"
+    assert page["page"] == 2
+
+
+def test_reindex_keeps_answering_from_the_old_index_until_the_swap(
+    index: ElasticsearchIndex,
+) -> None:
+    for doc in CORPUS:
+        index.index_document(doc)
+    (old,) = index.es.indices.get_alias(name=index.read_alias).body
+    seen_during: list[int] = []
+
+    def catalog() -> Iterator[IndexedDocument]:
+        for doc in CORPUS:
+            seen_during.append(index.search("сочинение").total)
+            yield doc
+
+    assert index.rebuild(catalog()) == len(CORPUS)
+    assert seen_during == [1] * len(CORPUS)  # the old index answered throughout
+    (new,) = index.es.indices.get_alias(name=index.read_alias).body
+    assert new != old
+    assert not index.es.indices.exists(index=old)
+    assert index.search("сочинение").total == 1
+
+
+def test_a_refused_mapping_is_a_clear_error(index: ElasticsearchIndex) -> None:
+    # A template such as a cluster administrator might set: too few fields for ours.
+    name = f"{index.prefix}-limit"
+    index.es.indices.put_index_template(
+        name=name,
+        index_patterns=[f"{index.prefix}-pages-*"],
+        template={"settings": {"index.mapping.total_fields.limit": 2}},
+        priority=500,
+    )
+    try:
+        with pytest.raises(SearchError, match=r"не создан.*400"):
+            index.index_document(IndexedDocument("x", "x.pdf", "x", [IndexedPage(1, "текст")]))
+    finally:
+        index.es.indices.delete_index_template(name=name)
+
+
+def test_an_unreachable_server_is_a_clear_error() -> None:
+    index = ElasticsearchIndex.from_url("http://127.0.0.1:9/archive")
+    with pytest.raises(SearchError, match="недоступен"):
+        index.search("сочинение")
