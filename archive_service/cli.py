@@ -226,6 +226,17 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: s
 
 
 @main.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def beat(ctx: click.Context, loglevel: str) -> None:
+    """Запустить планировщик периодических задач (масштабируемый режим, один на архив)."""
+    from workers.celery_app import app
+
+    ctx.obj.ensure_dirs()
+    app.Beat(loglevel=loglevel).run()
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--no-worker", is_flag=True, help="Не запускать фоновый обработчик.")

@@ -197,11 +197,13 @@ minio_up() {
   minio_install
   own_dir "$svc_dir/minio/data" "$svc_dir/run"
   # The MinIO server is given its root credentials only through its environment.
+  # The shell writes its own pid and then becomes MinIO, so the pid file names the
+  # server itself, not a wrapper that a stop would leave the server behind.
   as_user env MINIO_ROOT_USER="$MINIO_ROOT_USER" MINIO_ROOT_PASSWORD="$MINIO_ROOT_PASSWORD" \
     MINIO_BROWSER=off MINIO_UPDATE=off \
+    sh -c 'echo $$ >"$0"; exec "$@"' "$svc_dir/run/minio.pid" \
     "$(minio_bin)" server --quiet --address "127.0.0.1:$MINIO_PORT" \
     "$svc_dir/minio/data" >"$svc_dir/minio/server.log" 2>&1 &
-  echo $! >"$svc_dir/run/minio.pid"
   wait_for MinIO 60 minio_ready || die "MinIO не отвечает; см. $svc_dir/minio/server.log"
 }
 

@@ -15,6 +15,7 @@ from workers import file_transport
 
 OCR_QUEUE = "ocr"
 DEFAULT_QUEUE = "default"
+RELAY_EVERY_SECONDS = 60.0
 
 
 def broker_options(settings: Settings) -> dict[str, object]:
@@ -70,5 +71,15 @@ def configure_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],
+        # Scaled mode: beat retries index writes an outage held back in the outbox.
+        # (Embedded mode relays on every archived document and needs no beat.)
+        beat_schedule={
+            "relay-index-outbox": {
+                "task": "archive.relay_index",
+                "schedule": RELAY_EVERY_SECONDS,
+                "options": {"queue": DEFAULT_QUEUE, "expires": RELAY_EVERY_SECONDS},
+            }
+        },
+        beat_schedule_filename=str(settings.run_dir / "beat-schedule"),
     )
     return app

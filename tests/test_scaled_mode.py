@@ -1,0 +1,126 @@
+"""The whole path in scaled mode, on the real servers: PostgreSQL catalog, MinIO objects,
+Elasticsearch search and Celery on Redis, with several `archive worker` processes as a
+district would run them on separate hosts (each with a data directory of its own)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.pagegen import page_lines, render_page, save_pdf, scanned
+from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url
+
+pytestmark = pytest.mark.usefixtures("tesseract")
+
+PAGES = 6
+
+
+@pytest.fixture
+def scaled_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment of a scaled archive with a database, bucket, index and queue of its own."""
+    import redis
+
+    broker = redis_url().rsplit("/", 1)[0] + "/1"
+    redis.Redis.from_url(broker).flushdb()
+    with ExitStack() as stack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_TEST_")}
+        env.update(
+            ARCHIVE_DATABASE_URL=stack.enter_context(postgres_database()),
+            ARCHIVE_STORAGE_URL=stack.enter_context(minio_bucket()),
+            ARCHIVE_SEARCH_URL=stack.enter_context(elasticsearch_index()),
+            ARCHIVE_BROKER_URL=broker,
+        )
+        yield env
+        redis.Redis.from_url(broker).flushdb()
+
+
+def archive(env: dict[str, str], data: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args]
+
+
+def start_worker(env: dict[str, str], data: Path, queues: str) -> subprocess.Popen[bytes]:
+    log = (data.parent / f"{data.name}.log").open("wb")
+    return subprocess.Popen(
+        archive(env, data, "worker", "--queues", queues, "--concurrency", "1"),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for w in workers:
+        w.terminate()
+    for w in workers:
+        try:
+            w.wait(60)
+        except subprocess.TimeoutExpired:
+            w.kill()
+
+
+def succeeded(log: Path, task: str) -> int:
+    return len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] succeeded", log.read_text()))
+
+
+def test_several_workers_share_one_long_document(
+    scaled_env: dict[str, str], tmp_path: Path
+) -> None:
+    scan = save_pdf(
+        [scanned(render_page(page_lines(i)), seed=i) for i in range(PAGES)],
+        tmp_path / "журнал-большой.pdf",
+    )
+    housekeeping = tmp_path / "host-default"
+    ocr_hosts = [tmp_path / "host-ocr-1", tmp_path / "host-ocr-2"]
+    workers = [start_worker(scaled_env, housekeeping, "default")]
+    workers += [start_worker(scaled_env, host, "ocr") for host in ocr_hosts]
+    try:
+        time.sleep(3)  # let every worker connect, so the pages spread over both OCR hosts
+        ingest = subprocess.run(
+            archive(scaled_env, tmp_path / "host-web", "ingest", str(scan), "--wait", "--json"),
+            env=scaled_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        stop(workers)
+    assert ingest.returncode == 0, ingest.stderr
+    (outcome,) = [json.loads(line) for line in ingest.stdout.splitlines()]
+    assert outcome["status"] == "archived"
+
+    ocr_counts = [succeeded(tmp_path / f"{h.name}.log", "archive.process_pages") for h in ocr_hosts]
+    assert sum(ocr_counts) == PAGES
+    assert all(n > 0 for n in ocr_counts), f"pages were not spread: {ocr_counts}"
+    default_log = tmp_path / "host-default.log"
+    assert succeeded(default_log, "archive.process_pages") == 0  # OCR stays on its queue
+    assert succeeded(default_log, "archive.finalize_document") == 1
+
+    web = tmp_path / "host-web"
+    shown = subprocess.run(
+        archive(scaled_env, web, "show", outcome["id"], "--json"),
+        env=scaled_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    doc = json.loads(shown.stdout)
+    assert [p["source"] for p in doc["pages"]] == ["ocr"] * PAGES
+    found = subprocess.run(
+        archive(scaled_env, web, "search", "классного журнала", "--json"),
+        env=scaled_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(found.stdout)
+    assert [h["id"] for h in result["hits"]] == [outcome["id"]]
+    assert len(result["hits"][0]["pages"]) == PAGES
