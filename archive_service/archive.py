@@ -49,7 +49,7 @@ class Archive:
         return cls(
             settings=settings,
             catalog=catalog,
-            store=open_store(settings.storage_url, settings.tmp_dir / "object-cache"),
+            store=open_store(settings.storage_url, settings.object_cache_dir),
             index=open_index(settings.search_url),
             dispatcher=dispatcher or NoDispatch(),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,42 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: s
 
 
 @main.command()
+@click.option("--database-url", required=True, help="Каталог назначения (postgresql+psycopg://…).")
+@click.option("--storage-url", required=True, help="Хранилище назначения (s3://ХОСТ/КОРЗИНА).")
+@click.option("--search-url", required=True, help="Поиск назначения (http://ХОСТ:9200/ПРЕФИКС).")
+@click.pass_context
+def transfer(ctx: click.Context, database_url: str, storage_url: str, search_url: str) -> None:
+    """Перенести весь архив (каталог, файлы, поисковый индекс) на другие серверы."""
+    from dataclasses import replace
+
+    from archive_service.archive import NoDispatch
+    from archive_service.services.transfer import TransferError, TransferService
+
+    source = _open(ctx, dispatch=False)
+    target_settings = replace(
+        ctx.obj, database_url=database_url, storage_url=storage_url, search_url=search_url
+    )
+    target = Archive.open(target_settings, NoDispatch())
+
+    def progress(stage: str, done: int, total: int) -> None:
+        names = {"objects": "файлы", "catalog": "каталог", "index": "поисковый индекс"}
+        click.echo(f"\r{names[stage]}: {done}/{total}", nl=done == total, err=True)
+
+    try:
+        report = TransferService(source, target).run(progress)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        source.close()
+        target.close()
+    rows = ", ".join(f"{name}: {n}" for name, n in report.rows.items())
+    click.echo(
+        f"Перенесено: {report.objects} файлов ({report.bytes / 1e6:.1f} МБ); строки — {rows}; "
+        f"в индексе {report.indexed} документов."
+    )
+
+
+@main.command()
 @click.option("--loglevel", default="INFO", show_default=True)
 @click.pass_context
 def beat(ctx: click.Context, loglevel: str) -> None:
@@ -257,6 +294,11 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
         click.echo("=" * 60)
     worker_proc = None if no_worker else ensure_worker(archive.settings)
     click.echo(f"Архив открыт: http://{host}:{port}/  (данные: {archive.settings.data_dir})")
+
+    def stop_serving(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds to the finally below, which stops the worker
+
+    signal.signal(signal.SIGTERM, stop_serving)
     try:
         waitress_serve(create_app(archive), host=host, port=port, threads=8)
     finally:

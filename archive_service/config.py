@@ -51,6 +51,11 @@ class Settings:
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
 
+    @property
+    def object_cache_dir(self) -> Path:
+        """Local copies of remote originals (scaled mode); safe to delete at any time."""
+        return self.data_dir / "cache" / "objects"
+
     def ensure_dirs(self) -> None:
         for d in (self.data_dir, self.broker_dir, self.run_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from archive_service.archive import Archive
 from archive_service.config import Settings, load_settings
 from tests.needs import require
+from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url
 from workers.celery_app import app as celery_app
 from workers.celery_app import configure_celery
 from workers.context import bind_archive
@@ -33,8 +35,15 @@ def tesseract() -> str:
     return path
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+MODES = ["embedded", "scaled"]
+
+
+@pytest.fixture(params=MODES)
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings of a fresh archive, in each mode: embedded (SQLite, files, FTS5) and
+    scaled (PostgreSQL, MinIO, Elasticsearch on the servers scripts/services.sh runs)."""
     data = tmp_path / "data"
     monkeypatch.setenv("ARCHIVE_DATA_DIR", str(data))
     for name in (
@@ -44,7 +53,13 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "ARCHIVE_BROKER_URL",
     ):
         monkeypatch.delenv(name, raising=False)
-    return load_settings()
+    with ExitStack() as stack:
+        if request.param == "scaled":
+            monkeypatch.setenv("ARCHIVE_DATABASE_URL", stack.enter_context(postgres_database()))
+            monkeypatch.setenv("ARCHIVE_STORAGE_URL", stack.enter_context(minio_bucket()))
+            monkeypatch.setenv("ARCHIVE_SEARCH_URL", stack.enter_context(elasticsearch_index()))
+            monkeypatch.setenv("ARCHIVE_BROKER_URL", redis_url())
+        yield load_settings()
 
 
 @pytest.fixture

@@ -57,6 +57,15 @@ def start_worker(env: dict[str, str], data: Path, queues: str) -> subprocess.Pop
     )
 
 
+def wait_ready(logs: list[Path], workers: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 90
+    while not all(log.exists() and " ready." in log.read_text() for log in logs):
+        dead = [w.args for w in workers if w.poll() is not None]
+        assert not dead, f"a worker exited: {dead}"
+        assert time.monotonic() < deadline, "workers did not get ready in 90 s"
+        time.sleep(0.2)
+
+
 def stop(workers: list[subprocess.Popen[bytes]]) -> None:
     for w in workers:
         w.terminate()
@@ -79,13 +88,15 @@ def test_several_workers_share_one_long_document(
         tmp_path / "журнал-большой.pdf",
     )
     housekeeping = tmp_path / "host-default"
+    web = tmp_path / "host-web"
     ocr_hosts = [tmp_path / "host-ocr-1", tmp_path / "host-ocr-2"]
     workers = [start_worker(scaled_env, housekeeping, "default")]
     workers += [start_worker(scaled_env, host, "ocr") for host in ocr_hosts]
     try:
-        time.sleep(3)  # let every worker connect, so the pages spread over both OCR hosts
+        # Every worker connected first, so the pages can spread over both OCR hosts.
+        wait_ready([tmp_path / f"{h.name}.log" for h in [housekeeping, *ocr_hosts]], workers)
         ingest = subprocess.run(
-            archive(scaled_env, tmp_path / "host-web", "ingest", str(scan), "--wait", "--json"),
+            archive(scaled_env, web, "ingest", str(scan), "--wait", "--json", "--timeout", "300"),
             env=scaled_env,
             capture_output=True,
             text=True,
@@ -104,7 +115,6 @@ def test_several_workers_share_one_long_document(
     assert succeeded(default_log, "archive.process_pages") == 0  # OCR stays on its queue
     assert succeeded(default_log, "archive.finalize_document") == 1
 
-    web = tmp_path / "host-web"
     shown = subprocess.run(
         archive(scaled_env, web, "show", outcome["id"], "--json"),
         env=scaled_env,

@@ -76,6 +76,17 @@ class WorkerProcess:
             self.process.wait()
 
 
+def _stop_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent dies, so a
+    killed `serve` or `ingest --wait` never leaves its worker running behind it."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def ensure_worker(settings: Settings) -> WorkerProcess | None:
     """Start a worker on this data directory unless one runs; return it to stop later."""
     if not is_embedded_broker(settings) or worker_running(settings.run_dir):
@@ -95,6 +106,7 @@ def ensure_worker(settings: Settings) -> WorkerProcess | None:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_stop_with_parent,
         )
     worker = WorkerProcess(proc)
     deadline = time.monotonic() + START_TIMEOUT

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from archive_service.services.indexing import IndexingService
 from archive_service.services.processing import DocumentGone, ProcessingService, WorkUnit
 from workers.celery_app import DEFAULT_QUEUE, OCR_QUEUE, app
@@ -15,8 +17,19 @@ from workers.context import current_archive
 
 log = logging.getLogger(__name__)
 
+# The catalog's server went away for a moment (a PostgreSQL restart, a failover): the
+# task runs again later instead of failing the document, since nothing it did is lost.
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
 
-@app.task(name="archive.process_document")
+
+@app.task(name="archive.process_document", **RETRY)
 def process_document(document_id: str) -> None:
     service = ProcessingService(current_archive())
     try:
@@ -24,6 +37,8 @@ def process_document(document_id: str) -> None:
     except DocumentGone:
         log.warning("document %s is gone; nothing to do", document_id)
         return
+    except TRANSIENT:
+        raise
     except Exception as exc:
         service.fail(document_id, f"Не удалось начать обработку: {exc}")
         raise
@@ -37,7 +52,7 @@ def process_document(document_id: str) -> None:
         )
 
 
-@app.task(name="archive.process_pages")
+@app.task(name="archive.process_pages", **RETRY)
 def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
     service = ProcessingService(current_archive())
     try:
@@ -48,7 +63,7 @@ def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
         finalize_document.apply_async((document_id,), queue=DEFAULT_QUEUE)
 
 
-@app.task(name="archive.finalize_document")
+@app.task(name="archive.finalize_document", **RETRY)
 def finalize_document(document_id: str) -> None:
     try:
         ProcessingService(current_archive()).finalize(document_id)
@@ -56,6 +71,6 @@ def finalize_document(document_id: str) -> None:
         return
 
 
-@app.task(name="archive.relay_index")
+@app.task(name="archive.relay_index", **RETRY)
 def relay_index() -> None:
     IndexingService(current_archive()).relay()

@@ -1,0 +1,121 @@
+"""`archive transfer`: an embedded archive moves to PostgreSQL, MinIO and Elasticsearch
+with every document, page, event, file and search hit intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.pagegen import born_digital_pdf
+from tests.services import elasticsearch_index, minio_bucket, postgres_database
+
+
+@pytest.fixture
+def targets() -> Iterator[dict[str, str]]:
+    with ExitStack() as stack:
+        yield {
+            "ARCHIVE_DATABASE_URL": stack.enter_context(postgres_database()),
+            "ARCHIVE_STORAGE_URL": stack.enter_context(minio_bucket()),
+            "ARCHIVE_SEARCH_URL": stack.enter_context(elasticsearch_index()),
+        }
+
+
+def cli(data: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    base.update(
+        {k: v for k, v in os.environ.items() if k.startswith(("ARCHIVE_S3_", "ARCHIVE_TEST_"))}
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_transfer_moves_catalog_objects_and_index(
+    tmp_path: Path, targets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "embedded"
+    files = [
+        born_digital_pdf(tmp_path / "протокол.pdf", [["Протокол итогового собеседования"]]),
+        born_digital_pdf(tmp_path / "журнал.pdf", [["Классный журнал 5 «А»"], ["Лист 2"]]),
+    ]
+    ingested = [
+        json.loads(x)
+        for x in cli(data, "ingest", *map(str, files), "--wait", "--json").splitlines()
+    ]
+    assert [o["status"] for o in ingested] == ["archived", "archived"]
+    before = {o["id"]: json.loads(cli(data, "show", o["id"], "--json")) for o in ingested}
+
+    out = cli(
+        data,
+        "transfer",
+        "--database-url",
+        targets["ARCHIVE_DATABASE_URL"],
+        "--storage-url",
+        targets["ARCHIVE_STORAGE_URL"],
+        "--search-url",
+        targets["ARCHIVE_SEARCH_URL"],
+    )
+    assert "в индексе 2 документов" in out
+
+    scaled = tmp_path / "scaled"
+    for doc_id, doc in before.items():
+        after = json.loads(cli(scaled, "show", doc_id, "--json", env=targets))
+        assert after == doc
+    hits = json.loads(cli(scaled, "search", "собеседования", "--json", env=targets))
+    assert [h["id"] for h in hits["hits"]] == [ingested[0]["id"]]
+
+    # The moved archive goes on working: a new document gets new event ids, no clash.
+    third = born_digital_pdf(tmp_path / "ведомость.pdf", [["Сводная ведомость"]])
+    from archive_service.archive import Archive
+    from archive_service.config import load_settings
+    from archive_service.services.ingest import IngestService
+
+    for name, value in targets.items():
+        monkeypatch.setenv(name, value)
+    archive = Archive.open(load_settings(scaled))
+    try:
+        outcome = IngestService(archive).ingest_path(third)
+    finally:
+        archive.close()
+    assert outcome.status == "queued"
+
+
+def test_transfer_refuses_a_target_that_already_has_documents(
+    tmp_path: Path, targets: dict[str, str]
+) -> None:
+    data = tmp_path / "embedded"
+    pdf = born_digital_pdf(tmp_path / "протокол.pdf", [["Протокол"]])
+    cli(data, "ingest", str(pdf), "--wait")
+    args = [
+        "transfer",
+        "--database-url",
+        targets["ARCHIVE_DATABASE_URL"],
+        "--storage-url",
+        targets["ARCHIVE_STORAGE_URL"],
+        "--search-url",
+        targets["ARCHIVE_SEARCH_URL"],
+    ]
+    cli(data, *args)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_DATA")}
+    again = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 1
+    assert "уже есть документы" in again.stderr
