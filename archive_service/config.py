@@ -38,6 +38,9 @@ class Settings:
     # How long a stored original is protected by the object store's lock (S3 GOVERNANCE
     # retention). A stand-in until retention comes from the nomenclature of cases.
     original_retention_days: int = 365
+    # Signs web sessions. Several web instances (scaled mode) must share one; embedded
+    # mode keeps a generated key in the data directory when this is unset.
+    secret_key: str | None = None
 
     @property
     def broker_dir(self) -> Path:
@@ -80,4 +83,5 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         ocr_languages=env.get("ARCHIVE_OCR_LANGUAGES", "rus+eng"),
         ocr_dpi=int(env.get("ARCHIVE_OCR_DPI", "300")),
         original_retention_days=int(env.get("ARCHIVE_ORIGINAL_RETENTION_DAYS", "365")),
+        secret_key=env.get("ARCHIVE_SECRET_KEY") or None,
     )

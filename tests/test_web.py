@@ -176,3 +176,10 @@ def test_openapi_is_valid_and_describes_every_api_route(app: Flask) -> None:
     assert routes == described
     with open(Path(__file__).parents[1] / "web" / "openapi.yaml", encoding="utf-8") as fh:
         assert yaml.safe_load(fh) == spec
+
+
+def test_health_check_answers_without_login(archive: Archive) -> None:
+    client = create_app(archive, TESTING=True).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}

@@ -30,7 +30,10 @@ SECURITY_HEADERS = {
 
 
 def _secret_key(archive: Archive) -> str:
-    """A per-archive key kept in the data directory, so sessions survive restarts."""
+    """ARCHIVE_SECRET_KEY when set (shared by every web instance), else a per-archive
+    key kept in the data directory, so sessions survive restarts."""
+    if archive.settings.secret_key:
+        return archive.settings.secret_key
     path = archive.settings.run_dir / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
@@ -62,10 +65,12 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     init_auth(app)
 
     from web.api import api
+    from web.health import health
     from web.ui import ui
 
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
+    app.register_blueprint(health)
     app.register_blueprint(api, url_prefix="/api/v1")
 
     @app.after_request

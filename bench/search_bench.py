@@ -1,0 +1,196 @@
+"""Benchmark: indexing throughput and search latency of both search adapters.
+
+For each size (default 10 000 and 100 000 pages) it generates the same Russian corpus
+(school records: protocols, journals, essays, with surnames, classes, years and dates;
+10 pages a document), loads it into the SQLite FTS5 adapter and the Elasticsearch
+adapter through their `rebuild` (the bulk path `archive reindex` uses), then runs a
+fixed set of Russian queries (words in other case forms, two-word queries, phrases, a
+rare surname, a word found nowhere) and reports p50/p95/max latency per adapter.
+
+Elasticsearch must be running: scripts/services.sh up elasticsearch (the URL is read
+from ARCHIVE_TEST_ELASTICSEARCH_URL, as scripts/services.sh env prints it).
+
+Run: .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--rounds 5]
+Prints a table and writes bench/results/search-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from search import IndexedDocument, IndexedPage, SearchIndex, open_index  # noqa: E402
+
+PAGES_PER_DOCUMENT = 10
+
+SURNAMES = [
+    "Смирнов", "Иванов", "Кузнецов", "Попов", "Соколов", "Лебедев", "Козлов", "Новиков",
+    "Морозов", "Петров", "Волков", "Соловьёв", "Васильев", "Зайцев", "Павлов", "Семёнов",
+    "Голубев", "Виноградов", "Богданов", "Воробьёв", "Фёдоров", "Михайлов", "Беляев",
+]  # fmt: skip
+NAMES = ["Анна", "Иван", "Мария", "Пётр", "Елена", "Сергей", "Ольга", "Дмитрий", "Ксения"]
+SUBJECTS = [
+    "русскому языку", "математике", "литературе", "истории", "физике", "химии",
+    "биологии", "географии", "информатике", "обществознанию", "английскому языку",
+]  # fmt: skip
+PHRASES = [
+    "Протокол итогового собеседования по {subject}",
+    "Итоговое сочинение выпускников {grade} классов проверено экспертной комиссией",
+    "Классный журнал {grade} «{letter}» класса на {year}/{year2} учебный год",
+    "Сводная ведомость учёта успеваемости обучающихся по {subject}",
+    "Книга учёта и выдачи аттестатов об основном общем образовании",
+    "Книга учёта медалей «За особые успехи в учении»",
+    "Личное дело обучающегося {surname}а {name}",
+    "{surname} {name} — {mark}, {points} баллов",
+    "Дата проведения: {day} {month} {year} года",
+    "Председатель комиссии: {surname}а Е. В., члены комиссии: {surname2} И. П.",
+    "Протокол заседания педагогического совета № {points} от {day}.{monthnum}.{year}",
+    "Журнал учёта внеурочной деятельности, кружок по {subject}",
+    "Экзаменационная работа по {subject}, вариант {points}",
+    "Приказ о переводе обучающихся {grade} «{letter}» класса",
+]  # fmt: skip
+MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "сентября", "октября",
+          "ноября", "декабря"]  # fmt: skip
+
+QUERIES = [
+    "сочинений",
+    "протоколы собеседования",
+    "журнал класса",
+    "учета медалей",
+    "аттестатов",
+    "Соловьев",
+    "Смирновой Анны",
+    '"итоговое сочинение"',
+    '"классный журнал"',
+    "ведомостей успеваемости физике",
+    "педагогического совета",
+    "внеурочной деятельности",
+    "приказ о переводе",
+    "экзаменационная работа вариант",
+    "2023",
+    "зачет",
+    "личное дело Виноградова",
+    "астрофизика",
+]
+
+
+def page_text(rng: random.Random) -> str:
+    lines = []
+    for _ in range(14):
+        year = rng.randint(2015, 2025)
+        lines.append(
+            rng.choice(PHRASES).format(
+                subject=rng.choice(SUBJECTS),
+                grade=rng.randint(1, 11),
+                letter=rng.choice("АБВГ"),
+                year=year,
+                year2=year + 1,
+                surname=rng.choice(SURNAMES),
+                surname2=rng.choice(SURNAMES),
+                name=rng.choice(NAMES),
+                mark=rng.choice(["зачёт", "незачёт", "отлично", "хорошо"]),
+                points=rng.randint(1, 30),
+                day=rng.randint(1, 28),
+                month=rng.choice(MONTHS),
+                monthnum=f"{rng.randint(1, 12):02d}",
+            )
+        )
+    return "\n".join(lines)
+
+
+def corpus(pages: int, seed: int = 20261122) -> Iterator[IndexedDocument]:
+    rng = random.Random(seed)
+    for d in range(pages // PAGES_PER_DOCUMENT):
+        yield IndexedDocument(
+            id=f"doc{d:07d}",
+            filename=f"scan-{d:07d}.pdf",
+            title=f"Документ {d}",
+            pages=[IndexedPage(n, page_text(rng)) for n in range(1, PAGES_PER_DOCUMENT + 1)],
+        )
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(index: SearchIndex, pages: int, rounds: int) -> dict[str, object]:
+    started = time.perf_counter()
+    documents = index.rebuild(corpus(pages))
+    load_s = time.perf_counter() - started
+    for query in QUERIES:  # warm caches once, as a running server would be
+        index.search(query)
+    latencies: list[float] = []
+    totals: dict[str, int] = {}
+    for _ in range(rounds):
+        for query in QUERIES:
+            t = time.perf_counter()
+            result = index.search(query, limit=20)
+            latencies.append((time.perf_counter() - t) * 1000)
+            totals[query] = result.total
+    return {
+        "pages": pages,
+        "documents": documents,
+        "index_seconds": round(load_s, 2),
+        "pages_per_second": round(pages / load_s, 1),
+        "queries": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.50), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
+        "max_ms": round(max(latencies), 2),
+        "hits_per_query": totals,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--adapters", default="sqlite,elasticsearch")
+    args = parser.parse_args()
+    es_url = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL")
+    results: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            for adapter in args.adapters.split(","):
+                if adapter == "sqlite":
+                    index = open_index(f"sqlite:///{tmp}/search-{size}.sqlite3")
+                else:
+                    if not es_url:
+                        sys.exit(
+                            "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: scripts/services.sh up"
+                        )
+                    index = open_index(f"{es_url}/bench-{size}")
+                row = {"adapter": adapter, **measure(index, size, args.rounds)}
+                if adapter == "elasticsearch":
+                    index.drop_everything_for_tests()  # type: ignore[attr-defined]
+                results.append(row)
+                print(
+                    f"{adapter:14} {size:>7} pages: index {row['pages_per_second']:>8} pages/s; "
+                    f"search p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                    f"max {row['max_ms']} ms over {row['queries']} queries",
+                    flush=True,
+                )
+    out = ROOT / "bench" / "results" / f"search-{datetime.now(UTC):%Y%m%d-%H%M}.json"
+    out.write_text(
+        json.dumps(
+            {"cores": os.cpu_count(), "rounds": args.rounds, "results": results},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    print(f"→ {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
