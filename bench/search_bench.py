@@ -1,8 +1,9 @@
 """Benchmark: indexing throughput and search latency of both search adapters.
 
 For each size (default 10 000 and 100 000 pages) it generates the same Russian corpus
-(school records: protocols, journals, essays, with surnames, classes, years and dates;
-10 pages a document), loads it into the SQLite FTS5 adapter and the Elasticsearch
+(twelve kinds of school record, each document one kind, its pages that kind's
+headings followed by rows about pupils: surnames, classes, marks, years and dates; 10
+pages a document), loads it into the SQLite FTS5 adapter and the Elasticsearch
 adapter through their `rebuild` (the bulk path `archive reindex` uses), then runs a
 fixed set of Russian queries (words in other case forms, two-word queries, phrases, a
 rare surname, a word found nowhere) and reports p50/p95/max latency per adapter.
@@ -44,22 +45,32 @@ SUBJECTS = [
     "русскому языку", "математике", "литературе", "истории", "физике", "химии",
     "биологии", "географии", "информатике", "обществознанию", "английскому языку",
 ]  # fmt: skip
-PHRASES = [
-    "Протокол итогового собеседования по {subject}",
-    "Итоговое сочинение выпускников {grade} классов проверено экспертной комиссией",
-    "Классный журнал {grade} «{letter}» класса на {year}/{year2} учебный год",
-    "Сводная ведомость учёта успеваемости обучающихся по {subject}",
-    "Книга учёта и выдачи аттестатов об основном общем образовании",
-    "Книга учёта медалей «За особые успехи в учении»",
-    "Личное дело обучающегося {surname}а {name}",
-    "{surname} {name} — {mark}, {points} баллов",
+# Each document is one kind of record; its pages carry that kind's headings and then
+# rows about pupils, as the real registers do. So a word such as «сочинение» is common
+# in essay records and absent elsewhere, as in a real archive.
+KINDS = [
+    ["Протокол итогового собеседования по {subject}", "обучающихся {grade} «{letter}» класса"],
+    ["Итоговое сочинение выпускников {grade} классов", "проверено экспертной комиссией"],
+    ["Классный журнал {grade} «{letter}» класса на {year}/{year2} учебный год"],
+    ["Сводная ведомость учёта успеваемости обучающихся по {subject}"],
+    ["Книга учёта и выдачи аттестатов об основном общем образовании"],
+    ["Книга учёта медалей «За особые успехи в учении»"],
+    ["Личное дело обучающегося {surname}а {name}", "Заявление о приёме в {grade} класс"],
+    ["Протокол заседания педагогического совета № {points} от {day}.{monthnum}.{year}"],
+    ["Журнал учёта внеурочной деятельности, кружок по {subject}"],
+    ["Экзаменационная работа по {subject}, вариант {points}"],
+    ["Приказ о переводе обучающихся {grade} «{letter}» класса"],
+    ["Протокол результатов государственной итоговой аттестации по {subject}"],
+]
+ROWS = [
+    "{points}. {surname} {name} — {mark}, {points} баллов",
+    "{surname} {name}, {grade} «{letter}» класс: {subject} — {mark}",
     "Дата проведения: {day} {month} {year} года",
     "Председатель комиссии: {surname}а Е. В., члены комиссии: {surname2} И. П.",
-    "Протокол заседания педагогического совета № {points} от {day}.{monthnum}.{year}",
-    "Журнал учёта внеурочной деятельности, кружок по {subject}",
-    "Экзаменационная работа по {subject}, вариант {points}",
-    "Приказ о переводе обучающихся {grade} «{letter}» класса",
-]  # fmt: skip
+    "Основание: приказ № {points} от {day}.{monthnum}.{year}",
+    "Выбыл в другую образовательную организацию {day} {month} {year} года",
+    "Пропущено уроков: {points}, из них по болезни: {grade}",
+]
 MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "сентября", "октября",
           "ноября", "декабря"]  # fmt: skip
 
@@ -74,6 +85,7 @@ QUERIES = [
     '"итоговое сочинение"',
     '"классный журнал"',
     "ведомостей успеваемости физике",
+    "государственной итоговой аттестации",
     "педагогического совета",
     "внеурочной деятельности",
     "приказ о переводе",
@@ -85,38 +97,39 @@ QUERIES = [
 ]
 
 
-def page_text(rng: random.Random) -> str:
-    lines = []
-    for _ in range(14):
+def page_text(rng: random.Random, kind: list[str]) -> str:
+    def fill(template: str) -> str:
         year = rng.randint(2015, 2025)
-        lines.append(
-            rng.choice(PHRASES).format(
-                subject=rng.choice(SUBJECTS),
-                grade=rng.randint(1, 11),
-                letter=rng.choice("АБВГ"),
-                year=year,
-                year2=year + 1,
-                surname=rng.choice(SURNAMES),
-                surname2=rng.choice(SURNAMES),
-                name=rng.choice(NAMES),
-                mark=rng.choice(["зачёт", "незачёт", "отлично", "хорошо"]),
-                points=rng.randint(1, 30),
-                day=rng.randint(1, 28),
-                month=rng.choice(MONTHS),
-                monthnum=f"{rng.randint(1, 12):02d}",
-            )
+        return template.format(
+            subject=rng.choice(SUBJECTS),
+            grade=rng.randint(1, 11),
+            letter=rng.choice("АБВГ"),
+            year=year,
+            year2=year + 1,
+            surname=rng.choice(SURNAMES),
+            surname2=rng.choice(SURNAMES),
+            name=rng.choice(NAMES),
+            mark=rng.choice(["зачёт", "незачёт", "отлично", "хорошо", "удовлетворительно"]),
+            points=rng.randint(1, 30),
+            day=rng.randint(1, 28),
+            month=rng.choice(MONTHS),
+            monthnum=f"{rng.randint(1, 12):02d}",
         )
+
+    lines = [fill(t) for t in kind]
+    lines += [fill(rng.choice(ROWS)) for _ in range(14)]
     return "\n".join(lines)
 
 
 def corpus(pages: int, seed: int = 20261122) -> Iterator[IndexedDocument]:
     rng = random.Random(seed)
     for d in range(pages // PAGES_PER_DOCUMENT):
+        kind = rng.choice(KINDS)
         yield IndexedDocument(
             id=f"doc{d:07d}",
             filename=f"scan-{d:07d}.pdf",
             title=f"Документ {d}",
-            pages=[IndexedPage(n, page_text(rng)) for n in range(1, PAGES_PER_DOCUMENT + 1)],
+            pages=[IndexedPage(n, page_text(rng, kind)) for n in range(1, PAGES_PER_DOCUMENT + 1)],
         )
 
 

@@ -6,35 +6,55 @@ page text by the same tokenizer: a token is marked when its stem is one of the q
 
 from __future__ import annotations
 
+from collections import deque
+
 from markupsafe import escape
 
-from search.analysis import tokens
+from search.analysis import Token, tokens
 
 CONTEXT_BEFORE = 8
 WINDOW = 30
 
 
 def make_snippet(text: str, wanted: set[str]) -> str:
-    toks = list(tokens(text))
-    hits = [i for i, t in enumerate(toks) if t.term in wanted]
-    if not toks:
+    """Up to WINDOW words from a little before the first match, matches marked.
+
+    Tokens are read lazily and reading stops once the window is full, so a page costs
+    only as much as its text up to the first match: a results page shows dozens of
+    page snippets, so this is the hot path of the embedded search.
+    """
+    stream = tokens(text)
+    head: deque[Token] = deque(maxlen=CONTEXT_BEFORE)
+    seen = 0
+    window: list[Token] = []
+    for tok in stream:
+        if tok.term in wanted:
+            window = [*head, tok]
+            break
+        head.append(tok)
+        seen += 1
+    skipped = bool(window) and seen > CONTEXT_BEFORE
+    if not window:  # no match on this page: its opening words
+        stream = tokens(text)
+    more = False
+    for tok in stream:
+        if len(window) == WINDOW:
+            more = True
+            break
+        window.append(tok)
+    if not window:
         return ""
-    first = hits[0] if hits else 0
-    lo = max(0, first - CONTEXT_BEFORE)
-    hi = min(len(toks), lo + WINDOW)
     # At either edge of the page keep what lies beyond the first/last word too.
-    start = 0 if lo == 0 else toks[lo].start
-    end = len(text) if hi == len(toks) else toks[hi - 1].end
-    marked = set(hits)
-    out: list[str] = ["… " if lo > 0 else ""]
+    start = window[0].start if skipped else 0
+    end = window[-1].end if more else len(text)
+    out: list[str] = ["… " if skipped else ""]
     pos = start
-    for i in range(lo, hi):
-        tok = toks[i]
+    for tok in window:
         out.append(str(escape(text[pos : tok.start])))
         word = str(escape(text[tok.start : tok.end]))
-        out.append(f"<mark>{word}</mark>" if i in marked else word)
+        out.append(f"<mark>{word}</mark>" if tok.term in wanted else word)
         pos = tok.end
     out.append(str(escape(text[pos:end])))
-    if hi < len(toks):
+    if more:
         out.append(" …")
     return " ".join("".join(out).split())

@@ -4,12 +4,18 @@ FTS5 cannot stem Russian, and Python cannot register an FTS5 tokenizer through t
 standard sqlite3 module, so stemming happens before SQLite sees the text: a page is
 stored as the space-joined stems of its words (search.analysis), and the query is
 stemmed the same way. The original text sits beside it for snippets.
+
+Every page's rowid is ``document_seq << 16 | page_number``, so the document of a hit is
+rowid >> 16 with no join, a document's pages are one rowid range (cheap to delete or to
+restrict a MATCH to), and "how many documents match" is a count over the FTS index
+alone. Ranking asks FTS5 only for the best pages (ORDER BY rank LIMIT n) and widens the
+window until it has enough distinct documents, rather than ranking every match.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,21 +25,28 @@ from search.port import IndexedDocument, PageHit, SearchHit, SearchResult
 from search.query import parse_query, to_fts5
 from search.snippets import make_snippet
 
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
 MAX_PAGES_PER_HIT = 50
+REBUILD_BATCH = 200  # documents per transaction while rebuilding
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
-    id TEXT PRIMARY KEY, filename TEXT NOT NULL, title TEXT NOT NULL
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, filename TEXT NOT NULL,
+    title TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS page_texts (
-    doc_id TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL,
-    PRIMARY KEY (doc_id, number)
-);
+CREATE TABLE IF NOT EXISTS page_texts (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS page_terms USING fts5(
-    terms, doc_id UNINDEXED, number UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 0"
+    terms, tokenize = "unicode61 remove_diacritics 0"
 );
 """
+OLD_TABLES = ("docs", "page_texts", "page_terms")
+
+
+def _page_range(seq: int) -> tuple[int, int]:
+    return seq << PAGE_BITS, (seq << PAGE_BITS) | ((1 << PAGE_BITS) - 1)
 
 
 class SqliteSearchIndex:
@@ -41,68 +54,132 @@ class SqliteSearchIndex:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.executescript(SCHEMA)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                existing = db.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?)", OLD_TABLES
+                ).fetchone()[0]
+                if existing:
+                    # Derived data in an older layout: start empty; `archive reindex` refills.
+                    log.warning("search index %s has an old layout; run `archive reindex`", path)
+                    for table in OLD_TABLES:
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.executescript(SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # derived data: durable at checkpoints
             db.execute("PRAGMA busy_timeout=60000")
             yield db
         finally:
             db.close()
 
-    def index_document(self, document: IndexedDocument) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                self._delete(db, document.id)
-                db.execute(
-                    "INSERT INTO docs (id, filename, title) VALUES (?, ?, ?)",
-                    (document.id, document.filename, document.title),
-                )
-                db.executemany(
-                    "INSERT INTO page_texts (doc_id, number, text) VALUES (?, ?, ?)",
-                    [(document.id, p.number, p.text) for p in document.pages],
-                )
-                db.executemany(
-                    "INSERT INTO page_terms (terms, doc_id, number) VALUES (?, ?, ?)",
-                    [(" ".join(terms(p.text)), document.id, p.number) for p in document.pages],
-                )
+                yield db
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
 
+    # -- writing ----------------------------------------------------------------------
+
     @staticmethod
     def _delete(db: sqlite3.Connection, document_id: str) -> None:
-        db.execute("DELETE FROM docs WHERE id = ?", (document_id,))
-        db.execute("DELETE FROM page_texts WHERE doc_id = ?", (document_id,))
-        db.execute("DELETE FROM page_terms WHERE doc_id = ?", (document_id,))
+        row = db.execute("SELECT seq FROM docs WHERE id = ?", (document_id,)).fetchone()
+        if row is None:
+            return
+        lo, hi = _page_range(row[0])
+        db.execute("DELETE FROM page_terms WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        db.execute("DELETE FROM page_texts WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        db.execute("DELETE FROM docs WHERE seq = ?", (row[0],))
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, document: IndexedDocument) -> None:
+        cur = db.execute(
+            "INSERT INTO docs (id, filename, title) VALUES (?, ?, ?)",
+            (document.id, document.filename, document.title),
+        )
+        base = int(cur.lastrowid or 0) << PAGE_BITS
+        db.executemany(
+            "INSERT INTO page_texts (rowid, text) VALUES (?, ?)",
+            [(base | p.number, p.text) for p in document.pages],
+        )
+        db.executemany(
+            "INSERT INTO page_terms (rowid, terms) VALUES (?, ?)",
+            [(base | p.number, " ".join(terms(p.text))) for p in document.pages],
+        )
+
+    def index_document(self, document: IndexedDocument) -> None:
+        with self._transaction() as db:
+            self._delete(db, document.id)
+            self._insert(db, document)
 
     def delete_document(self, document_id: str) -> None:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
+        with self._transaction() as db:
             self._delete(db, document_id)
-            db.execute("COMMIT")
 
     def document_ids(self) -> set[str]:
         with self._connect() as db:
             return {row[0] for row in db.execute("SELECT id FROM docs")}
 
     def clear(self) -> None:
-        with self._connect() as db:
-            db.executescript("DELETE FROM docs; DELETE FROM page_texts; DELETE FROM page_terms;")
+        with self._transaction() as db:
+            db.execute("DELETE FROM docs")
+            db.execute("DELETE FROM page_texts")
+            db.execute("DELETE FROM page_terms")
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
-        """Clear and refill in place: one local file, so a short gap is acceptable."""
+        """Clear and refill in place, in batches: one local file, a short gap is fine."""
         self.clear()
         count = 0
+        batch: list[IndexedDocument] = []
+
+        def flush() -> None:
+            with self._transaction() as db:
+                for document in batch:
+                    self._delete(db, document.id)
+                    self._insert(db, document)
+            batch.clear()
+
         for document in documents:
-            self.index_document(document)
+            batch.append(document)
             count += 1
+            if len(batch) >= REBUILD_BATCH:
+                flush()
+        if batch:
+            flush()
+        with self._connect() as db:
+            db.execute("INSERT INTO page_terms (page_terms) VALUES ('optimize')")
         return count
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _best_documents(
+        self, db: sqlite3.Connection, match: str, wanted: int
+    ) -> list[tuple[int, float]]:
+        """The first `wanted` documents by their best page's rank, best first."""
+        window = max(wanted * 4, 64)
+        while True:
+            rows = db.execute(
+                "SELECT rowid, rank FROM page_terms WHERE page_terms MATCH ? ORDER BY rank LIMIT ?",
+                (match, window),
+            ).fetchall()
+            best: dict[int, float] = {}
+            for rowid, rank in rows:
+                best.setdefault(rowid >> PAGE_BITS, rank)
+                if len(best) == wanted:
+                    break
+            if len(best) == wanted or len(rows) < window:
+                return list(best.items())
+            window *= 4
 
     def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
         parsed = parse_query(query)
@@ -110,44 +187,41 @@ class SqliteSearchIndex:
             return SearchResult(total=0, hits=[])
         match = to_fts5(parsed)
         with self._connect() as db:
-            ranked = db.execute(
-                "SELECT doc_id, min(rank) AS best, count(*) FROM page_terms "
-                "WHERE page_terms MATCH ? GROUP BY doc_id",
+            total = db.execute(
+                f"SELECT count(DISTINCT rowid >> {PAGE_BITS}) FROM page_terms "
+                "WHERE page_terms MATCH ?",
                 (match,),
-            ).fetchall()
-            total = len(ranked)
-            ranked.sort(key=lambda row: (row[1], row[0]))
-            top = ranked[offset : offset + limit]
-            if not top:
+            ).fetchone()[0]
+            if total <= offset:
                 return SearchResult(total=total, hits=[])
-            ids = [row[0] for row in top]
-            marks = ",".join("?" * len(ids))
-            pages: dict[str, list[tuple[int, str]]] = defaultdict(list)
-            for doc_id, number, text in db.execute(
-                f"SELECT t.doc_id, t.number, x.text FROM page_terms t "
-                f"JOIN page_texts x ON x.doc_id = t.doc_id AND x.number = t.number "
-                f"WHERE page_terms MATCH ? AND t.doc_id IN ({marks}) ORDER BY t.number",
-                (match, *ids),
-            ):
-                if len(pages[doc_id]) < MAX_PAGES_PER_HIT:
-                    pages[doc_id].append((int(number), text))
-            docs = {
-                row[0]: (row[1], row[2])
-                for row in db.execute(
-                    f"SELECT id, filename, title FROM docs WHERE id IN ({marks})", ids
+            ranked = self._best_documents(db, match, offset + limit)[offset:]
+            hits = []
+            for seq, rank in ranked:
+                doc = db.execute(
+                    "SELECT id, filename, title FROM docs WHERE seq = ?", (seq,)
+                ).fetchone()
+                if doc is None:
+                    continue
+                lo, hi = _page_range(seq)
+                pages = db.execute(
+                    "SELECT t.rowid, x.text FROM page_terms t "
+                    "JOIN page_texts x ON x.rowid = t.rowid "
+                    "WHERE page_terms MATCH ? AND t.rowid BETWEEN ? AND ? "
+                    "ORDER BY t.rowid LIMIT ?",
+                    (match, lo, hi, MAX_PAGES_PER_HIT),
+                ).fetchall()
+                hits.append(
+                    SearchHit(
+                        id=doc[0],
+                        filename=doc[1],
+                        title=doc[2],
+                        score=round(-float(rank), 6),
+                        pages=[
+                            PageHit(
+                                rowid & ((1 << PAGE_BITS) - 1), make_snippet(text, parsed.all_terms)
+                            )
+                            for rowid, text in pages
+                        ],
+                    )
                 )
-            }
-        wanted = parsed.all_terms
-        hits = []
-        for doc_id, best, _count in top:
-            filename, title = docs.get(doc_id, ("", ""))
-            hits.append(
-                SearchHit(
-                    id=doc_id,
-                    filename=filename,
-                    title=title,
-                    score=round(-float(best), 6),
-                    pages=[PageHit(n, make_snippet(text, wanted)) for n, text in pages[doc_id]],
-                )
-            )
         return SearchResult(total=total, hits=hits)
