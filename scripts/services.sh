@@ -323,6 +323,7 @@ es_down() { stop_pidfile Elasticsearch "$svc_dir/run/elasticsearch.pid"; }
 
 print_env() {
   cat <<EOF
+export ARCHIVE_SERVICES_DIR=$svc_dir
 export ARCHIVE_TEST_POSTGRES_URL=postgresql+psycopg://archive@127.0.0.1:$POSTGRES_PORT/archive
 export ARCHIVE_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 export ARCHIVE_TEST_MINIO_URL=s3://127.0.0.1:$MINIO_PORT/?secure=false

@@ -90,3 +90,45 @@ def test_an_unreachable_server_is_a_clear_error() -> None:
     index = ElasticsearchIndex.from_url("http://127.0.0.1:9/archive")
     with pytest.raises(SearchError, match="недоступен"):
         index.search("сочинение")
+
+
+def test_bulk_writes_refused_with_429_are_retried(
+    index: ElasticsearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A busy cluster answers 429 per item; a one-node test cluster cannot be made busy on
+    # demand, so the first bulk call is answered as a busy cluster would.
+    from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig, ObjectApiResponse
+    from elasticsearch import Elasticsearch
+
+    real_bulk = Elasticsearch.bulk
+    calls: list[int] = []
+
+    def busy_once(self: Elasticsearch, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) > 1:
+            return real_bulk(self, *args, **kwargs)  # type: ignore[arg-type]
+        operations = kwargs["operations"]
+        assert isinstance(operations, list)
+        items = [
+            {
+                "index": {
+                    "_id": None,
+                    "status": 429,
+                    "error": {"type": "es_rejected_execution_exception"},
+                }
+            }
+            for _ in range(len(operations) // 2)
+        ]
+        meta = ApiResponseMeta(
+            status=200,
+            http_version="1.1",
+            headers=HttpHeaders(),
+            duration=0.0,
+            node=NodeConfig("http", "127.0.0.1", 9200),
+        )
+        return ObjectApiResponse(body={"errors": True, "items": items, "took": 1}, meta=meta)
+
+    monkeypatch.setattr(Elasticsearch, "bulk", busy_once)
+    index.index_document(CORPUS[0])
+    assert len(calls) >= 2
+    assert index.search("сочинение").total == 1

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from minio.error import S3Error
@@ -122,3 +123,27 @@ def test_local_path_downloads_an_original_once(store: S3Store, tmp_path: Path) -
         assert second == first
         assert second.read_bytes() == b"%PDF-1.7 body"
     assert len([p for p in store.cache_dir.iterdir() if not p.name.startswith(".")]) == 1
+
+
+def test_a_full_bucket_is_a_clear_error_and_keeps_what_was_stored(
+    store: S3Store, tmp_path: Path
+) -> None:
+    from minio import MinioAdmin
+    from minio.credentials import StaticProvider
+
+    admin = MinioAdmin(
+        endpoint=urlsplit(os.environ["ARCHIVE_TEST_MINIO_URL"]).netloc,
+        credentials=StaticProvider(
+            os.environ["ARCHIVE_S3_ACCESS_KEY"], os.environ["ARCHIVE_S3_SECRET_KEY"]
+        ),
+        secure=False,
+    )
+    store.put_bytes("documents/g/original.pdf", b"%PDF-1.7 first")
+    admin.bucket_quota_set(store.bucket, 1024)
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"x" * 64 * 1024)
+    with pytest.raises(StorageError, match="нет места"):
+        store.put_file("documents/h/original.pdf", big)
+    assert not store.exists("documents/h/original.pdf")
+    assert store.get_bytes("documents/g/original.pdf") == b"%PDF-1.7 first"
+    admin.bucket_quota_clear(store.bucket)

@@ -10,18 +10,20 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from tests.needs import require
 from tests.pagegen import page_lines, render_page, save_pdf, scanned
 from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url
 
 pytestmark = pytest.mark.usefixtures("tesseract")
 
 PAGES = 6
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -134,3 +136,58 @@ def test_several_workers_share_one_long_document(
     result = json.loads(found.stdout)
     assert [h["id"] for h in result["hits"]] == [outcome["id"]]
     assert len(result["hits"][0]["pages"]) == PAGES
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s in vain"
+        time.sleep(0.2)
+
+
+def services(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts/services.sh"), *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_postgresql_restart_mid_batch_loses_no_document(
+    scaled_env: dict[str, str], tmp_path: Path
+) -> None:
+    require(
+        services("status", "postgres").returncode == 0,
+        "the PostgreSQL of scripts/services.sh (this test restarts it)",
+    )
+    files = [
+        save_pdf(
+            [scanned(render_page(page_lines(10 * d + i)), seed=d) for i in range(3)],
+            tmp_path / f"протокол-{d}.pdf",
+        )
+        for d in range(2)
+    ]
+    hosts = [tmp_path / "host-a", tmp_path / "host-b"]
+    workers = [start_worker(scaled_env, h, "ocr,default") for h in hosts]
+    web = tmp_path / "host-web"
+    try:
+        wait_ready([tmp_path / f"{h.name}.log" for h in hosts], workers)
+        ingest = subprocess.Popen(
+            archive(scaled_env, web, "ingest", *map(str, files), "--wait", "--json"),
+            env=scaled_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        logs = [tmp_path / f"{h.name}.log" for h in hosts]
+        wait_for(lambda: any(succeeded(log, "archive.process_pages") for log in logs), 120)
+        restarted = services("down", "postgres")
+        assert restarted.returncode == 0, restarted.stderr
+        # The catalog stays down until a worker has met it dead and scheduled a retry.
+        wait_for(lambda: any("retry: Retry in" in log.read_text() for log in logs), 60)
+        restarted = services("up", "postgres")
+        assert restarted.returncode == 0, restarted.stderr
+        out, err = ingest.communicate(timeout=600)
+    finally:
+        stop(workers)
+    assert ingest.returncode == 0, err
+    outcomes = [json.loads(line) for line in out.splitlines()]
+    assert [o["status"] for o in outcomes] == ["archived", "archived"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from archive_service.archive import Archive
 from archive_service.domain import DocumentStatus
@@ -11,6 +14,7 @@ from archive_service.services.documents import DocumentService
 from archive_service.services.indexing import IndexingService
 
 POLL_SECONDS = 0.3
+log = logging.getLogger(__name__)
 
 
 class WaitTimeout(Exception):
@@ -31,13 +35,23 @@ def wait_until_final(
     documents, indexing = DocumentService(archive), IndexingService(archive)
     deadline = None if timeout is None else time.monotonic() + timeout
     last = -1
+    done = 0
     while True:
-        statuses = documents.statuses(document_ids)
+        try:
+            statuses = documents.statuses(document_ids)
+            pending = indexing.pending_for(document_ids)
+        except (OperationalError, InterfaceError):
+            # The catalog's server restarts or fails over: keep waiting, the work is safe.
+            log.warning("catalog unreachable while waiting; retrying")
+            if deadline is not None and time.monotonic() > deadline:
+                raise WaitTimeout(f"обработано {done} из {len(document_ids)}") from None
+            time.sleep(1.0)
+            continue
         done = sum(1 for s in statuses.values() if DocumentStatus(s).is_final)
         if progress is not None and done != last:
             progress(done, len(document_ids))
             last = done
-        if done == len(document_ids) and indexing.pending_for(document_ids) == 0:
+        if done == len(document_ids) and pending == 0:
             return
         if alive is not None and not alive():
             raise WaitTimeout("фоновый обработчик остановился")

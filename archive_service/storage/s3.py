@@ -140,7 +140,12 @@ class S3Store:
     def _ensure_bucket(self) -> None:
         try:
             if not self.client.bucket_exists(self.bucket):
-                self.client.make_bucket(self.bucket, object_lock=True)
+                try:
+                    self.client.make_bucket(self.bucket, object_lock=True)
+                except S3Error as exc:
+                    # Several workers starting at once: another one created it first.
+                    if exc.code != "BucketAlreadyOwnedByYou":
+                        raise
             lock = self.client.get_object_lock_config(self.bucket)
         except S3Error as exc:
             if exc.code == "ObjectLockConfigurationNotFoundError":
