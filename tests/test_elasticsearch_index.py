@@ -132,3 +132,28 @@ def test_bulk_writes_refused_with_429_are_retried(
     index.index_document(CORPUS[0])
     assert len(calls) >= 2
     assert index.search("сочинение").total == 1
+
+
+PARITY_TEXT = """
+Протокол итогового собеседования по русскому языку обучающихся 9 «Б» класса.
+Итоговые сочинения выпускников 11 классов проверены экспертной комиссией; зачёт, незачёт.
+Классные журналы, журнала, журналом; книга учёта и выдачи аттестатов, медалей, медали,
+медалью; дипломы, диплома, дипломом. Сводная ведомость учёта успеваемости обучающихся.
+Личное дело обучающегося Смирновой Анны Сергеевны, Кузнецова Ивана Петровича, Фёдорова.
+Приказ о переводе, о зачислении, об отчислении; педагогический совет, заседания совета.
+Экзаменационные работы, государственная итоговая аттестация, внеурочная деятельность.
+Report card, final essays, exams and medals of the school.
+"""
+
+
+def test_elasticsearch_and_python_analysis_give_the_same_terms(
+    index: ElasticsearchIndex,
+) -> None:
+    """The two engines agree because they stem alike, word for word."""
+    from search.analysis import terms
+
+    index.ensure()
+    tokens = index.es.indices.analyze(index=index.read_alias, field="text", text=PARITY_TEXT).body[
+        "tokens"
+    ]
+    assert [t["token"] for t in tokens] == terms(PARITY_TEXT)
