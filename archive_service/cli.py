@@ -226,6 +226,63 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: s
     )
 
 
+@main.group()
+def nomenclature() -> None:
+    """Номенклатура дел: показать, загрузить (YAML, XLSX), выгрузить."""
+
+
+@nomenclature.command("show")
+@click.pass_context
+def nomenclature_show(ctx: click.Context) -> None:
+    """Показать действующую номенклатуру дел."""
+    from archive_service.services.nomenclature import NomenclatureService
+
+    service = NomenclatureService(_open(ctx, dispatch=False))
+    spec = service.current()
+    year, version = service.current_version() or (spec.year, 1)
+    click.echo(f"Номенклатура дел на {year} год, версия {version}")
+    for item in spec.items:
+        click.echo(f"{item.index:7} {item.retention.label:14} {item.title}")
+
+
+@nomenclature.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
+@click.pass_context
+def nomenclature_import(ctx: click.Context, path: Path, school: str | None) -> None:
+    """Загрузить номенклатуру из YAML или XLSX как новую версию."""
+    from archive_service.services.nomenclature import NomenclatureService
+    from retention.nomenclature import NomenclatureError, load_file
+
+    try:
+        spec = load_file(path)
+    except NomenclatureError as exc:
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(
+            f"Номенклатура не загружена: ошибок {len(exc.problems)}"
+        ) from exc
+    service = NomenclatureService(_open(ctx, dispatch=False))
+    year, version = service.import_spec(spec, school, source=path.name)
+    click.echo(f"Загружено статей: {len(spec.items)}; номенклатура на {year} год, версия {version}")
+
+
+@nomenclature.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def nomenclature_export(ctx: click.Context, path: Path) -> None:
+    """Выгрузить действующую номенклатуру (формат по расширению: .yaml или .xlsx)."""
+    from archive_service.services.nomenclature import NomenclatureService
+    from retention.nomenclature import dump_xlsx, dump_yaml
+
+    spec = NomenclatureService(_open(ctx.parent, dispatch=False)).current()  # type: ignore[arg-type]
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(dump_xlsx(spec))
+    else:
+        path.write_text(dump_yaml(spec), encoding="utf-8")
+    click.echo(f"Выгружено статей: {len(spec.items)} → {path}")
+
+
 @main.command()
 @click.option("--database-url", required=True, help="Каталог назначения (postgresql+psycopg://…).")
 @click.option("--storage-url", required=True, help="Хранилище назначения (s3://ХОСТ/КОРЗИНА).")

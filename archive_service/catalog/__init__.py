@@ -1,6 +1,29 @@
 """The catalog: the system of record for metadata, workflow and users (SQLAlchemy 2)."""
 
 from archive_service.catalog.db import Catalog
-from archive_service.catalog.models import Document, DocumentEvent, OutboxEntry, Page, User
+from archive_service.catalog.models import (
+    Document,
+    DocumentEvent,
+    MetadataProposal,
+    Nomenclature,
+    NomenclatureItem,
+    OutboxEntry,
+    Page,
+    Pupil,
+    School,
+    User,
+)
 
-__all__ = ["Catalog", "Document", "DocumentEvent", "OutboxEntry", "Page", "User"]
+__all__ = [
+    "Catalog",
+    "Document",
+    "DocumentEvent",
+    "MetadataProposal",
+    "Nomenclature",
+    "NomenclatureItem",
+    "OutboxEntry",
+    "Page",
+    "Pupil",
+    "School",
+    "User",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -44,6 +44,16 @@ class Document(Base):
     archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # Set once by the page task that finds every page done, so one finalisation runs.
     finalize_requested_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Filing: the nomenclature item (of the version it was filed under) and what the
+    # archivist confirmed. Empty until filed.
+    nomenclature_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nomenclature_items.id", name="fk_documents_nomenclature_item_id"),
+        nullable=True,
+        index=True,
+    )
+    school_year: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    class_label: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    document_date: Mapped[date | None] = mapped_column(nullable=True)
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -109,3 +119,90 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- the school's archive: nomenclature, cases, pupils (domain.md glossary) -------------
+
+
+class School(Base):
+    """An organisation whose archive this is; a district's scaled archive holds several."""
+
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
+
+
+class Nomenclature(Base):
+    """One approved version of a school's nomenclature of cases for a year (номенклатура
+    дел). Versions are never edited once documents are filed under them: an edit makes
+    the next version."""
+
+    __tablename__ = "nomenclatures"
+    __table_args__ = (UniqueConstraint("school_id", "year", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(255), default="")
+
+    items: Mapped[list[NomenclatureItem]] = relationship(
+        back_populates="nomenclature", order_by="NomenclatureItem.index"
+    )
+
+
+class NomenclatureItem(Base):
+    """A case category (статья номенклатуры) with its retention rule."""
+
+    __tablename__ = "nomenclature_items"
+    __table_args__ = (UniqueConstraint("nomenclature_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    nomenclature_id: Mapped[int] = mapped_column(
+        ForeignKey("nomenclatures.id", ondelete="CASCADE"), index=True
+    )
+    index: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(500))
+    retention_kind: Mapped[str] = mapped_column(String(16))
+    retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    review_date: Mapped[date | None] = mapped_column(nullable=True)
+    epk: Mapped[bool] = mapped_column(default=False)
+    basis: Mapped[str] = mapped_column(Text, default="")
+    closes: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(Text, default="")  # one per line
+    case_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    nomenclature: Mapped[Nomenclature] = relationship(back_populates="items")
+
+
+class MetadataProposal(Base):
+    """What the worker read from a document's text, waiting for the archivist."""
+
+    __tablename__ = "metadata_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(500))
+    label: Mapped[str] = mapped_column(String(500))
+    score: Mapped[float] = mapped_column()
+    evidence: Mapped[str] = mapped_column(Text)  # JSON: [{page, start, end, text}]
+
+
+class Pupil(Base):
+    """A person whose results are recorded (обучающийся)."""
+
+    __tablename__ = "pupils"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    surname: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    patronymic: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    birth_date: Mapped[date | None] = mapped_column(nullable=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, DocumentEvent, Page
+from archive_service.catalog import Document, DocumentEvent, MetadataProposal, Page
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus, PageState
 from archive_service.services.processing import ProcessingService
 
@@ -90,6 +91,20 @@ class DocumentService:
                 ],
                 "events": [
                     {"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail} for e in events
+                ],
+                "proposals": [
+                    {
+                        "field": p.field,
+                        "value": p.value,
+                        "label": p.label,
+                        "score": p.score,
+                        "evidence": json.loads(p.evidence),
+                    }
+                    for p in s.scalars(
+                        select(MetadataProposal)
+                        .where(MetadataProposal.document_id == document_id)
+                        .order_by(MetadataProposal.id)
+                    )
                 ],
             }
 

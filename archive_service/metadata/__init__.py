@@ -1,0 +1,1 @@
+"""Metadata of archived documents: what the worker proposes from the text."""

@@ -1,0 +1,117 @@
+"""The school's nomenclature of cases in the catalog: versions in, versions out.
+
+An import never changes a version documents may be filed under; it adds the next
+version for that year. Until a school imports its own, the archive works with the
+editable default (retention/default_nomenclature.yaml), stored as version 1 the first
+time anything asks for it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive_service.archive import Archive
+from archive_service.catalog import Nomenclature, NomenclatureItem, School
+from retention.nomenclature import ItemSpec, NomenclatureSpec, default_nomenclature
+from retention.rules import Closing, RetentionKind, RetentionRule
+
+DEFAULT_SCHOOL = "Образовательная организация"
+
+
+def _school(s: Session, name: str | None) -> School:
+    if name is None:
+        school = s.scalars(select(School).order_by(School.id)).first()
+        name = DEFAULT_SCHOOL if school is None else school.name
+    school = s.scalars(select(School).where(School.name == name)).first()
+    if school is None:
+        school = School(name=name)
+        s.add(school)
+        s.flush()
+    return school
+
+
+def _item_row(spec: ItemSpec) -> NomenclatureItem:
+    rule = spec.retention
+    return NomenclatureItem(
+        index=spec.index,
+        title=spec.title,
+        retention_kind=rule.kind.value,
+        retention_years=rule.years,
+        review_date=rule.review_date,
+        epk=rule.epk,
+        basis=rule.basis,
+        closes=spec.closes.value,
+        event=spec.event,
+        note=spec.note,
+        keywords="\n".join(spec.keywords),
+        case_count=spec.case_count,
+    )
+
+
+def item_spec(row: NomenclatureItem) -> ItemSpec:
+    return ItemSpec(
+        index=row.index,
+        title=row.title,
+        retention=RetentionRule(
+            RetentionKind(row.retention_kind),
+            years=row.retention_years,
+            review_date=row.review_date,
+            epk=row.epk,
+            basis=row.basis,
+        ),
+        closes=Closing(row.closes),
+        event=row.event,
+        note=row.note,
+        keywords=tuple(k for k in row.keywords.split("\n") if k),
+        case_count=row.case_count,
+    )
+
+
+class NomenclatureService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def import_spec(
+        self, spec: NomenclatureSpec, school: str | None = None, source: str = ""
+    ) -> tuple[int, int]:
+        """Store spec as the next version of the school's nomenclature for its year."""
+        with self.archive.catalog.session() as s:
+            owner = _school(s, school)
+            latest = s.scalar(
+                select(func.max(Nomenclature.version)).where(
+                    Nomenclature.school_id == owner.id, Nomenclature.year == spec.year
+                )
+            )
+            version = (latest or 0) + 1
+            row = Nomenclature(school_id=owner.id, year=spec.year, version=version, source=source)
+            row.items = [_item_row(item) for item in spec.items]
+            s.add(row)
+        return spec.year, version
+
+    def current(self, school: str | None = None, year: int | None = None) -> NomenclatureSpec:
+        """The newest version (of the year, if given); the default if there is none yet."""
+        with self.archive.catalog.session() as s:
+            row = self._current_row(s, school, year)
+            if row is not None:
+                return NomenclatureSpec(year=row.year, items=[item_spec(i) for i in row.items])
+        if year is not None:
+            raise LookupError(f"Номенклатуры на {year} год нет")
+        self.import_spec(default_nomenclature(), school, source="по умолчанию")
+        return self.current(school)
+
+    def current_version(self, school: str | None = None) -> tuple[int, int] | None:
+        with self.archive.catalog.session() as s:
+            row = self._current_row(s, school, None)
+            return None if row is None else (row.year, row.version)
+
+    @staticmethod
+    def _current_row(s: Session, school: str | None, year: int | None) -> Nomenclature | None:
+        query = select(Nomenclature).join(School)
+        if school is not None:
+            query = query.where(School.name == school)
+        if year is not None:
+            query = query.where(Nomenclature.year == year)
+        return s.scalars(
+            query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc())
+        ).first()

@@ -1,0 +1,71 @@
+"""The nomenclature in the catalog: versions, the default, and proposals on archiving."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from sqlalchemy import select
+
+from archive_service.archive import Archive
+from archive_service.catalog import Pupil, School
+from archive_service.services.documents import DocumentService
+from archive_service.services.ingest import IngestService
+from archive_service.services.nomenclature import NomenclatureService
+from retention.nomenclature import default_nomenclature
+from tests.pagegen import born_digital_pdf
+
+
+def test_the_default_is_stored_as_version_one_when_first_asked(archive: Archive) -> None:
+    service = NomenclatureService(archive)
+    assert service.current_version() is None
+    assert service.current() == default_nomenclature()
+    assert service.current_version() == (default_nomenclature().year, 1)
+
+
+def test_an_import_adds_a_version_and_keeps_the_earlier_one(archive: Archive) -> None:
+    service = NomenclatureService(archive)
+    service.current()
+    spec = default_nomenclature()
+    changed = dataclasses.replace(spec, items=spec.items[:3])
+    assert service.import_spec(changed, source="правка.yaml") == (spec.year, 2)
+    assert service.current() == changed
+    assert service.current(year=spec.year) == changed
+
+
+def test_archiving_a_document_proposes_its_kind_pupils_and_dates(
+    archive: Archive, tmp_path: Path
+) -> None:
+    with archive.catalog.session() as s:
+        school = School(name="МБОУ СОШ № 20")
+        s.add(school)
+        s.flush()
+        s.add(Pupil(school_id=school.id, surname="Смирнова", name="Анна", patronymic="Сергеевна"))
+    pdf = born_digital_pdf(
+        tmp_path / "протокол.pdf",
+        [
+            [
+                "ПРОТОКОЛ",
+                "итогового собеседования по русскому языку",
+                "обучающихся 9 «Б» класса, 2024/2025 учебный год",
+                "Дата проведения: 12 февраля 2025 года",
+                "Смирнова Анна Сергеевна — зачёт",
+            ]
+        ],
+    )
+    outcome = IngestService(archive).ingest_path(pdf)
+    doc = DocumentService(archive).get(outcome.id or "")
+    assert doc["status"] == "archived"
+    got = {(p["field"], p["value"]) for p in doc["proposals"]}
+    with archive.catalog.session() as s:
+        anna = s.scalars(select(Pupil)).one().id
+    assert {
+        ("kind", "03-04"),
+        ("pupil", anna),
+        ("class", "9Б"),
+        ("school_year", "2024/2025"),
+        ("date", "2025-02-12"),
+    } <= got
+    pupil = next(p for p in doc["proposals"] if p["field"] == "pupil")
+    assert pupil["evidence"][0]["text"] == "Смирнова Анна Сергеевна"
+    assert pupil["evidence"][0]["page"] == 1
