@@ -283,6 +283,39 @@ def nomenclature_export(ctx: click.Context, path: Path) -> None:
     click.echo(f"Выгружено статей: {len(spec.items)} → {path}")
 
 
+@main.group()
+def pupils() -> None:
+    """Обучающиеся: загрузка списков классов."""
+
+
+@pupils.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school-year", default=None, help="Учебный год, если в файле нет столбца.")
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
+@click.pass_context
+def pupils_import(
+    ctx: click.Context, path: Path, school_year: str | None, school: str | None
+) -> None:
+    """Загрузить список класса (CSV или XLSX); ошибочные строки перечисляются, остальные
+    загружаются. Код выхода 2, если были ошибочные строки."""
+    from archive_service.services.pupils import PupilService
+    from intake.class_list import ClassListError, read_class_list
+
+    try:
+        rows, problems = read_class_list(path.read_bytes(), school_year)
+    except ClassListError as exc:
+        raise click.ClickException(f"Список не загружен: {exc}") from exc
+    report = PupilService(_open(ctx, dispatch=False)).import_rows(rows, school)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    click.echo(
+        f"Строк загружено: {len(rows)} (новых обучающихся: {report.added}, "
+        f"уже известных: {report.known}); с ошибками: {len(problems)}"
+    )
+    if problems:
+        ctx.exit(2)
+
+
 @main.command()
 @click.option("--database-url", required=True, help="Каталог назначения (postgresql+psycopg://…).")
 @click.option("--storage-url", required=True, help="Хранилище назначения (s3://ХОСТ/КОРЗИНА).")

@@ -10,6 +10,7 @@ from archive_service.catalog.models import (
     OutboxEntry,
     Page,
     Pupil,
+    PupilClass,
     School,
     User,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "OutboxEntry",
     "Page",
     "Pupil",
+    "PupilClass",
     "School",
     "User",
 ]

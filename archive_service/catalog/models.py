@@ -206,3 +206,15 @@ class Pupil(Base):
     name: Mapped[str] = mapped_column(String(100))
     patronymic: Mapped[str | None] = mapped_column(String(100), nullable=True)
     birth_date: Mapped[date | None] = mapped_column(nullable=True)
+
+
+class PupilClass(Base):
+    """Which class a pupil was in during a school year (from class lists)."""
+
+    __tablename__ = "pupil_classes"
+    __table_args__ = (UniqueConstraint("pupil_id", "school_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pupil_id: Mapped[str] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
+    school_year: Mapped[str] = mapped_column(String(9))
+    class_label: Mapped[str] = mapped_column(String(8))

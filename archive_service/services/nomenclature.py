@@ -19,7 +19,8 @@ from retention.rules import Closing, RetentionKind, RetentionRule
 DEFAULT_SCHOOL = "Образовательная организация"
 
 
-def _school(s: Session, name: str | None) -> School:
+def school_row(s: Session, name: str | None) -> School:
+    """The school by name, the only one when name is None; created on first use."""
     if name is None:
         school = s.scalars(select(School).order_by(School.id)).first()
         name = DEFAULT_SCHOOL if school is None else school.name
@@ -77,7 +78,7 @@ class NomenclatureService:
     ) -> tuple[int, int]:
         """Store spec as the next version of the school's nomenclature for its year."""
         with self.archive.catalog.session() as s:
-            owner = _school(s, school)
+            owner = school_row(s, school)
             latest = s.scalar(
                 select(func.max(Nomenclature.version)).where(
                     Nomenclature.school_id == owner.id, Nomenclature.year == spec.year

@@ -1,0 +1,93 @@
+"""Pupils in the catalog, fed by class lists.
+
+A pupil already known (same ФИО and, where both are known, date of birth) is not added
+twice: the list only records their class for that school year. Importing the same list
+again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive_service.archive import Archive
+from archive_service.catalog import Pupil, PupilClass
+from archive_service.services.nomenclature import school_row
+from intake.class_list import ClassListRow
+
+
+@dataclass(frozen=True)
+class ClassListReport:
+    added: int
+    known: int
+    classes_set: int
+
+
+def _key(text: str | None) -> str:
+    return (text or "").strip().lower().replace("ё", "е")
+
+
+class PupilService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def import_rows(self, rows: list[ClassListRow], school: str | None = None) -> ClassListReport:
+        """All rows in one transaction: a list goes in whole or not at all."""
+        added = known = classes = 0
+        with self.archive.catalog.session() as s:
+            owner = school_row(s, school)
+            for row in rows:
+                pupil = self._find(s, owner.id, row)
+                if pupil is None:
+                    pupil = Pupil(
+                        school_id=owner.id,
+                        surname=row.surname,
+                        name=row.name,
+                        patronymic=row.patronymic,
+                        birth_date=row.birth_date,
+                    )
+                    s.add(pupil)
+                    s.flush()
+                    added += 1
+                else:
+                    known += 1
+                    if pupil.birth_date is None and row.birth_date is not None:
+                        pupil.birth_date = row.birth_date
+                entry = s.scalars(
+                    select(PupilClass).where(
+                        PupilClass.pupil_id == pupil.id,
+                        PupilClass.school_year == row.school_year,
+                    )
+                ).first()
+                if entry is None:
+                    s.add(
+                        PupilClass(
+                            pupil_id=pupil.id,
+                            school_year=row.school_year,
+                            class_label=row.class_label,
+                        )
+                    )
+                    s.flush()
+                    classes += 1
+                elif entry.class_label != row.class_label:
+                    entry.class_label = row.class_label
+                    classes += 1
+        return ClassListReport(added, known, classes)
+
+    @staticmethod
+    def _find(s: Session, school_id: int, row: ClassListRow) -> Pupil | None:
+        same_name = [
+            p
+            for p in s.scalars(
+                select(Pupil).where(Pupil.school_id == school_id, Pupil.surname == row.surname)
+            )
+            if _key(p.name) == _key(row.name) and _key(p.patronymic) == _key(row.patronymic)
+        ]
+        if row.birth_date is not None:
+            exact = [p for p in same_name if p.birth_date == row.birth_date]
+            if exact:
+                return exact[0]
+            same_name = [p for p in same_name if p.birth_date is None]
+        return same_name[0] if len(same_name) == 1 else None

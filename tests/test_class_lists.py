@@ -1,0 +1,103 @@
+"""Class lists in: CSV from Excel (Windows-1251, ';'), UTF-8 CSV and XLSX; broken rows
+reported by number while the rest go in; the same list twice adds nobody twice."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from archive_service.archive import Archive
+from archive_service.catalog import Pupil, PupilClass
+from archive_service.services.pupils import PupilService
+from intake.class_list import ClassListError, normalize_class, read_class_list
+
+EXCEL_CSV = (
+    "Фамилия;Имя;Отчество;Дата рождения;Класс\r\n"
+    "Смирнова;Анна;Сергеевна;14.03.2010;9 «Б»\r\n"
+    "Кузнецов;Иван;Петрович;02.11.2009;9б\r\n"
+    ";Пётр;;01.01.2010;9Б\r\n"
+    "Фёдорова;Ольга;;31.02.2010;9Б\r\n"
+    "Волков;Дмитрий;;;девятый\r\n"
+    ";;;;\r\n"
+).encode("cp1251")
+
+
+def test_an_excel_csv_goes_in_except_its_broken_rows() -> None:
+    rows, problems = read_class_list(EXCEL_CSV, "2024/2025")
+    assert [(r.surname, r.class_label, r.school_year) for r in rows] == [
+        ("Смирнова", "9Б", "2024/2025"),
+        ("Кузнецов", "9Б", "2024/2025"),
+    ]
+    assert rows[0].birth_date == date(2010, 3, 14)
+    assert [str(p) for p in problems] == [
+        "строка 4: нет фамилии",
+        "строка 5: дата рождения «31.02.2010» не понята",
+        "строка 6: класс «девятый» не похож на «9Б»",
+    ]
+
+
+def test_xlsx_with_a_school_year_column() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Класс", "Фамилия", "Имя", "Учебный год", "Дата рождения"])
+    sheet.append(["11-А", "Петров", "Пётр", "2025-26", date(2008, 5, 1)])
+    sheet.append(["11А", "Иванова", "Мария", "2025/2027", None])
+    out = io.BytesIO()
+    book.save(out)
+    rows, problems = read_class_list(out.getvalue())
+    assert [(r.surname, r.class_label, r.school_year, r.birth_date) for r in rows] == [
+        ("Петров", "11А", "2025/2026", date(2008, 5, 1))
+    ]
+    assert [str(p) for p in problems] == ["строка 3: учебный год «2025/2027» не понят"]
+
+
+def test_a_list_without_the_needed_columns_is_refused() -> None:
+    with pytest.raises(ClassListError, match="нет столбцов: класс"):
+        read_class_list("Фамилия,Имя\nСмирнова,Анна\n".encode(), "2024/2025")
+    with pytest.raises(ClassListError, match="учебный год"):
+        read_class_list("Фамилия,Имя,Класс\nСмирнова,Анна,9Б\n".encode())
+
+
+def test_class_labels_are_normalised() -> None:
+    assert normalize_class("9 «б»") == "9Б"
+    assert normalize_class("10-В") == "10В"
+    assert normalize_class("12А") is None
+
+
+def test_importing_the_same_list_twice_adds_nobody_twice(archive: Archive) -> None:
+    rows, _ = read_class_list(EXCEL_CSV, "2024/2025")
+    first = PupilService(archive).import_rows(rows)
+    assert (first.added, first.known, first.classes_set) == (2, 0, 2)
+    again = PupilService(archive).import_rows(rows)
+    assert (again.added, again.known, again.classes_set) == (0, 2, 0)
+    next_year, _ = read_class_list(
+        EXCEL_CSV.decode("cp1251").replace("9 «Б»", "10А").replace("9б", "10А").encode("cp1251"),
+        "2025/2026",
+    )
+    later = PupilService(archive).import_rows(next_year)
+    assert (later.added, later.known, later.classes_set) == (0, 2, 2)
+    with archive.catalog.session() as s:
+        assert len(list(s.scalars(select(Pupil)))) == 2
+        history = {(c.school_year, c.class_label) for c in s.scalars(select(PupilClass))}
+    assert history == {("2024/2025", "9Б"), ("2025/2026", "10А")}
+
+
+def test_cli_reports_broken_rows_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "9Б.csv"
+    path.write_bytes(EXCEL_CSV)
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "data"),
+         "pupils", "import", str(path), "--school-year", "2024/2025"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "строка 4: нет фамилии" in proc.stderr
+    assert "Строк загружено: 2" in proc.stdout
