@@ -2,8 +2,10 @@
 
 from archive_service.catalog.db import Catalog
 from archive_service.catalog.models import (
+    Case,
     Document,
     DocumentEvent,
+    DocumentPupil,
     MetadataProposal,
     Nomenclature,
     NomenclatureItem,
@@ -11,14 +13,17 @@ from archive_service.catalog.models import (
     Page,
     Pupil,
     PupilClass,
+    PupilEvent,
     School,
     User,
 )
 
 __all__ = [
+    "Case",
     "Catalog",
     "Document",
     "DocumentEvent",
+    "DocumentPupil",
     "MetadataProposal",
     "Nomenclature",
     "NomenclatureItem",
@@ -26,6 +31,7 @@ __all__ = [
     "Page",
     "Pupil",
     "PupilClass",
+    "PupilEvent",
     "School",
     "User",
 ]

@@ -54,6 +54,11 @@ class Document(Base):
     school_year: Mapped[str | None] = mapped_column(String(9), nullable=True)
     class_label: Mapped[str | None] = mapped_column(String(8), nullable=True)
     document_date: Mapped[date | None] = mapped_column(nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", name="fk_documents_case_id"), nullable=True, index=True
+    )
+    filed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -218,3 +223,50 @@ class PupilClass(Base):
     pupil_id: Mapped[str] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
     school_year: Mapped[str] = mapped_column(String(9))
     class_label: Mapped[str] = mapped_column(String(8))
+
+
+class Case(Base):
+    """A file (дело, том) of one nomenclature item for one period, or of one pupil."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("item_id", "period", "pupil_id", "volume"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("nomenclature_items.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    period: Mapped[str] = mapped_column(String(16), default="")  # «2024/2025», «2025», ""
+    pupil_id: Mapped[str | None] = mapped_column(ForeignKey("pupils.id"), nullable=True, index=True)
+    volume: Mapped[int] = mapped_column(Integer, default=1)
+    opened_on: Mapped[date] = mapped_column()
+    closed_on: Mapped[date | None] = mapped_column(nullable=True)
+    # Where the paper original lies.
+    room: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    shelf: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    box: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    item: Mapped[NomenclatureItem] = relationship()
+
+
+class PupilEvent(Base):
+    """Admitted, transferred out, graduated: with the date and the order (приказ)."""
+
+    __tablename__ = "pupil_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pupil_id: Mapped[str] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    on: Mapped[date] = mapped_column()
+    basis: Mapped[str] = mapped_column(String(255), default="")
+
+
+class DocumentPupil(Base):
+    """The pupils a document concerns."""
+
+    __tablename__ = "document_pupils"
+
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[str] = mapped_column(
+        ForeignKey("pupils.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -1,0 +1,164 @@
+"""Filing a document into a case (дело) of the nomenclature, with the metadata the
+archivist confirmed.
+
+Which case: an item closed by an event (a pupil's личное дело) gets one case per pupil;
+an item closed with the school year gets one case per school year; by calendar year,
+one per year of the document's date; a register (книга, closed when full) has one open
+case. The case is opened on first use. The document remembers the nomenclature item of
+the version it was filed under, so a later version never changes where it was filed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from archive_service.archive import Archive
+from archive_service.catalog import (
+    Case,
+    Document,
+    DocumentEvent,
+    DocumentPupil,
+    NomenclatureItem,
+    OutboxEntry,
+    Pupil,
+)
+from archive_service.catalog.models import Nomenclature, utcnow
+from archive_service.services.nomenclature import NomenclatureService
+from intake.class_list import normalize_class, normalize_school_year
+from retention.rules import Closing
+
+
+class FilingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filing:
+    item_index: str
+    title: str | None = None
+    document_date: date | None = None
+    school_year: str | None = None
+    class_label: str | None = None
+    subject: str | None = None
+    pupil_ids: list[str] = field(default_factory=list)
+
+
+class FilingService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def file(self, document_id: str, filing: Filing) -> int:
+        """File the document; returns its case id. Refiling moves it and its metadata."""
+        school_year = None
+        if filing.school_year:
+            school_year = normalize_school_year(filing.school_year)
+            if school_year is None:
+                raise FilingError(f"Учебный год «{filing.school_year}» не похож на «2024/2025»")
+        class_label = None
+        if filing.class_label:
+            class_label = normalize_class(filing.class_label)
+            if class_label is None:
+                raise FilingError(f"Класс «{filing.class_label}» не похож на «9Б»")
+        NomenclatureService(self.archive).current()  # the default exists before filing
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise FilingError("Документ не найден")
+            item = self._current_item(s, filing.item_index)
+            pupils = [s.get(Pupil, pid) for pid in dict.fromkeys(filing.pupil_ids)]
+            if any(p is None for p in pupils):
+                raise FilingError("Среди обучающихся есть неизвестный")
+            case = self._case_for(s, item, filing, school_year, [p for p in pupils if p])
+            doc.nomenclature_item_id = item.id
+            doc.case_id = case.id
+            if filing.title:
+                doc.title = filing.title.strip()[:500]
+            doc.document_date = filing.document_date
+            doc.school_year = school_year
+            doc.class_label = class_label
+            doc.subject = (filing.subject or "").strip() or None
+            doc.filed_at = utcnow()
+            s.execute(delete(DocumentPupil).where(DocumentPupil.document_id == document_id))
+            for pupil in pupils:
+                assert pupil is not None
+                s.add(DocumentPupil(document_id=document_id, pupil_id=pupil.id))
+            s.add(
+                DocumentEvent(
+                    document_id=document_id,
+                    kind="filed",
+                    detail=f"{item.index} {case.title}",
+                )
+            )
+            s.add(OutboxEntry(document_id=document_id, operation="index"))
+            case_id = case.id
+        self.archive.dispatcher.relay_index()
+        return case_id
+
+    @staticmethod
+    def _current_item(s: Session, index: str) -> NomenclatureItem:
+        row = s.scalars(
+            select(NomenclatureItem)
+            .join(Nomenclature)
+            .where(NomenclatureItem.index == index)
+            .order_by(Nomenclature.year.desc(), Nomenclature.version.desc())
+        ).first()
+        if row is None:
+            raise FilingError(f"В номенклатуре нет статьи «{index}»")
+        return row
+
+    @staticmethod
+    def _case_for(
+        s: Session,
+        item: NomenclatureItem,
+        filing: Filing,
+        school_year: str | None,
+        pupils: list[Pupil],
+    ) -> Case:
+        closes = Closing(item.closes)
+        pupil: Pupil | None = None
+        if closes is Closing.EVENT:
+            if len(pupils) != 1:
+                raise FilingError(
+                    f"«{item.title}» ведётся на каждого обучающегося: укажите одного обучающегося"
+                )
+            pupil = pupils[0]
+            period = ""
+            title = f"{item.title}: {pupil.surname} {pupil.name}"
+        elif closes is Closing.SCHOOL_YEAR:
+            if school_year is None:
+                raise FilingError(f"Для «{item.title}» нужен учебный год")
+            period, title = school_year, f"{item.title}, {school_year} учебный год"
+        elif closes is Closing.CALENDAR_YEAR:
+            if filing.document_date is None:
+                raise FilingError(f"Для «{item.title}» нужна дата документа")
+            year = str(filing.document_date.year)
+            period, title = year, f"{item.title}, {year} год"
+        else:
+            period, title = "", item.title
+        same_pupil = Case.pupil_id == pupil.id if pupil else Case.pupil_id.is_(None)
+        existing = s.scalars(
+            select(Case)
+            .where(
+                Case.item_id == item.id,
+                Case.period == period,
+                same_pupil,
+                Case.closed_on.is_(None),
+            )
+            .order_by(Case.volume.desc())
+        ).first()
+        if existing is not None:
+            return existing
+        case = Case(
+            item_id=item.id,
+            title=title,
+            period=period,
+            pupil_id=pupil.id if pupil else None,
+            opened_on=date.today(),
+        )
+        s.add(case)
+        s.flush()
+        return case

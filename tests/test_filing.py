@@ -1,0 +1,95 @@
+"""Filing documents into cases: which case, what the document keeps, what is refused."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from archive_service.archive import Archive
+from archive_service.catalog import Case, Document, Pupil, School
+from archive_service.services.filing import Filing, FilingError, FilingService
+from archive_service.services.ingest import IngestService
+from tests.pagegen import born_digital_pdf
+
+
+@pytest.fixture
+def docs(archive: Archive, tmp_path: Path) -> list[str]:
+    ids = []
+    for n in range(3):
+        pdf = born_digital_pdf(tmp_path / f"d{n}.pdf", [[f"Документ номер {n}"]])
+        outcome = IngestService(archive).ingest_path(pdf)
+        assert outcome.id is not None
+        ids.append(outcome.id)
+    return ids
+
+
+@pytest.fixture
+def anna(archive: Archive) -> str:
+    with archive.catalog.session() as s:
+        school = School(name="Лицей № 1")
+        s.add(school)
+        s.flush()
+        pupil = Pupil(school_id=school.id, surname="Смирнова", name="Анна")
+        s.add(pupil)
+        s.flush()
+        return pupil.id
+
+
+def test_journals_of_one_school_year_share_a_case(archive: Archive, docs: list[str]) -> None:
+    service = FilingService(archive)
+    first = service.file(docs[0], Filing("02-01", school_year="2024-25", class_label="5 «А»"))
+    second = service.file(docs[1], Filing("02-01", school_year="2024/2025"))
+    other_year = service.file(docs[2], Filing("02-01", school_year="2025/2026"))
+    assert first == second != other_year
+    with archive.catalog.session() as s:
+        case = s.get(Case, first)
+        assert case is not None
+        assert case.title == "Классные журналы, 2024/2025 учебный год"
+        doc = s.get(Document, docs[0])
+        assert doc is not None
+        assert (doc.school_year, doc.class_label, doc.case_id) == ("2024/2025", "5А", first)
+        assert doc.nomenclature_item_id == case.item_id
+
+
+def test_a_personal_file_is_one_case_per_pupil(
+    archive: Archive, docs: list[str], anna: str
+) -> None:
+    service = FilingService(archive)
+    case = service.file(docs[0], Filing("04-01", title="Личная карта", pupil_ids=[anna]))
+    assert service.file(docs[1], Filing("04-01", pupil_ids=[anna])) == case
+    with archive.catalog.session() as s:
+        row = s.get(Case, case)
+        assert row is not None
+        assert row.title == "Личные дела обучающихся: Смирнова Анна"
+        assert row.pupil_id == anna
+
+
+def test_protocols_by_the_year_of_their_date(archive: Archive, docs: list[str]) -> None:
+    case = FilingService(archive).file(docs[0], Filing("03-04", document_date=date(2025, 2, 12)))
+    with archive.catalog.session() as s:
+        row = s.get(Case, case)
+        assert row is not None and row.period == "2025"
+
+
+@pytest.mark.parametrize(
+    ("filing", "message"),
+    [
+        (Filing("99-99"), "нет статьи «99-99»"),
+        (Filing("02-01"), "нужен учебный год"),
+        (Filing("03-04"), "нужна дата"),
+        (Filing("04-01"), "укажите одного обучающегося"),
+        (Filing("02-01", school_year="2024/2026"), "не похож"),
+        (Filing("02-01", school_year="2024/2025", class_label="девятый"), "не похож на «9Б»"),
+        (Filing("02-01", school_year="2024/2025", pupil_ids=["нет-такого"]), "неизвестный"),
+    ],
+)
+def test_filing_refuses_what_does_not_fit(
+    archive: Archive, docs: list[str], filing: Filing, message: str
+) -> None:
+    with pytest.raises(FilingError, match=message):
+        FilingService(archive).file(docs[0], filing)
+    with archive.catalog.session() as s:
+        doc = s.get(Document, docs[0])
+        assert doc is not None and doc.case_id is None
