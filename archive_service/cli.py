@@ -160,15 +160,35 @@ def show(ctx: click.Context, document_id: str, as_json: bool) -> None:
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--kind", default=None, help="Только статья номенклатуры («02-01»).")
+@click.option("--case", "case_id", default=None, help="Только дело (номер).")
+@click.option("--year", default=None, help="Только учебный год («2024/2025»).")
+@click.option("--class", "class_label", default=None, help="Только класс («9Б»).")
+@click.option("--pupil", default=None, help="Только документы об обучающемся (id).")
 @click.pass_context
-def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
-    """Найти документы по словам (с учётом словоформ)."""
+def search(
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    as_json: bool,
+    kind: str | None,
+    case_id: str | None,
+    year: str | None,
+    class_label: str | None,
+    pupil: str | None,
+) -> None:
+    """Найти документы по словам (с учётом словоформ), с отбором по разрезам."""
     archive = _open(ctx, dispatch=False)
-    result = archive.index.search(query, limit=limit)
+    given = {"kind": kind, "case": case_id, "year": year, "class": class_label, "pupil": pupil}
+    filters = {name: value for name, value in given.items() if value}
+    result = archive.index.search(query, limit=limit, filters=filters)
     if as_json:
         _emit(result.as_dict())
         return
     click.echo(f"Найдено документов: {result.total}")
+    for name, counts in result.facets.items():
+        shown = ", ".join(f"{value}: {n}" for value, n in list(counts.items())[:10])
+        click.echo(f"  {name}: {shown}")
     for hit in result.hits:
         click.echo(f"\n{hit.title} ({hit.filename}) [{hit.id}]")
         for page in hit.pages:

@@ -27,12 +27,19 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from search.analysis import STEM_OVERRIDES
-from search.port import IndexedDocument, PageHit, SearchError, SearchHit, SearchResult
+from search.port import (
+    FACETS,
+    IndexedDocument,
+    PageHit,
+    SearchError,
+    SearchHit,
+    SearchResult,
+)
 from search.query import PHRASE_RE, parse_query
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 MAX_PAGES_PER_HIT = 50
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
@@ -85,6 +92,8 @@ MAPPINGS: dict[str, Any] = {
             "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
         },
         "page": {"type": "integer"},
+        # The document's filing, copied into every page entry: filters and facets.
+        **{f"facet_{name}": {"type": "keyword"} for name in FACETS},
         "text": {
             "type": "text",
             "analyzer": "archive_russian",
@@ -209,6 +218,7 @@ class ElasticsearchIndex:
                     "title": document.title,
                     "page": page.number,
                     "text": page.text,
+                    **{f"facet_{k}": v for k, v in document.facets.items() if k in FACETS},
                 },
             }
 
@@ -353,7 +363,13 @@ class ElasticsearchIndex:
             if not agg["buckets"] or after is None:
                 return ids
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        filters: dict[str, str] | None = None,
+    ) -> SearchResult:
         parsed = parse_query(query)
         if parsed.is_empty:
             return SearchResult(total=0, hits=[])
@@ -366,10 +382,16 @@ class ElasticsearchIndex:
         if parse_query(words).clauses:
             must.append({"match": {"text": {"query": words, "operator": "and"}}})
         exact = " ".join([*phrases, words]).strip()
+        narrow = [
+            {"term": {f"facet_{name}": value}}
+            for name, value in sorted((filters or {}).items())
+            if name in FACETS
+        ]
         body: dict[str, Any] = {
             "query": {
                 "bool": {
                     "must": must,
+                    "filter": narrow,
                     "should": [{"match": {"text.exact": {"query": exact, "boost": 0.5}}}],
                 }
             },
@@ -396,7 +418,16 @@ class ElasticsearchIndex:
                 },
             },
             "aggs": {
-                "documents": {"cardinality": {"field": "document_id", "precision_threshold": 40000}}
+                "documents": {
+                    "cardinality": {"field": "document_id", "precision_threshold": 40000}
+                },
+                **{
+                    f"facet_{name}": {
+                        "terms": {"field": f"facet_{name}", "size": 100},
+                        "aggs": {"documents": {"cardinality": {"field": "document_id"}}},
+                    }
+                    for name in FACETS
+                },
             },
             "_source": ["document_id", "filename", "title"],
             "from": offset,
@@ -407,7 +438,16 @@ class ElasticsearchIndex:
             response = self.es.search(index=self.read_alias, **body).body
         except (ApiError, TransportError) as exc:
             raise _explain(exc, "Поиск не выполнен") from exc
-        total = int(response["aggregations"]["documents"]["value"])
+        aggs = response["aggregations"]
+        total = int(aggs["documents"]["value"])
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACETS:
+            buckets = sorted(
+                aggs[f"facet_{name}"]["buckets"],
+                key=lambda b: (-b["documents"]["value"], b["key"]),
+            )
+            if buckets:
+                facets[name] = {b["key"]: int(b["documents"]["value"]) for b in buckets}
         hits = []
         for hit in response["hits"]["hits"]:
             source = hit["_source"]
@@ -426,4 +466,4 @@ class ElasticsearchIndex:
                     pages=pages,
                 )
             )
-        return SearchResult(total=total, hits=hits)
+        return SearchResult(total=total, hits=hits, facets=facets)

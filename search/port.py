@@ -17,12 +17,19 @@ class IndexedPage:
     text: str
 
 
+# What a search can be narrowed by and counted on: the filing of a document.
+FACETS = ("kind", "case", "year", "class", "pupil")
+
+
 @dataclass(frozen=True)
 class IndexedDocument:
     id: str
     filename: str
     title: str
     pages: list[IndexedPage]
+    # facet name (one of FACETS) → the document's values (a document may concern several
+    # pupils); empty for a document not yet filed.
+    facets: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class SearchHit:
 class SearchResult:
     total: int
     hits: list[SearchHit] = field(default_factory=list)
+    # facet name → value → how many matching documents have it (after the filters)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API."""
@@ -59,6 +68,7 @@ class SearchResult:
                 }
                 for h in self.hits
             ],
+            "facets": self.facets,
         }
 
 
@@ -69,8 +79,15 @@ class SearchIndex(Protocol):
 
     def delete_document(self, document_id: str) -> None: ...
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
-        """Documents matching every word of the query, best first, grouped by document."""
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        filters: dict[str, str] | None = None,
+    ) -> SearchResult:
+        """Documents matching every word of the query and every filter (facet → value),
+        best first, grouped by document, with facet counts over all the matches."""
         ...
 
     def document_ids(self) -> set[str]: ...

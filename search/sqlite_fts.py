@@ -27,7 +27,7 @@ from search.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
 MAX_PAGES_PER_HIT = 50
 REBUILD_BATCH = 200  # documents per transaction while rebuilding
@@ -38,11 +38,16 @@ CREATE TABLE IF NOT EXISTS docs (
     title TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS page_texts (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_facets (
+    name TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (name, value, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_facets_seq ON doc_facets (seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS page_terms USING fts5(
     terms, tokenize = "unicode61 remove_diacritics 0"
 );
 """
-OLD_TABLES = ("docs", "page_texts", "page_terms")
+OLD_TABLES = ("docs", "page_texts", "page_terms", "doc_facets")
 
 
 def _page_range(seq: int) -> tuple[int, int]:
@@ -57,7 +62,7 @@ class SqliteSearchIndex:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 existing = db.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?)", OLD_TABLES
+                    "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?, ?)", OLD_TABLES
                 ).fetchone()[0]
                 if existing:
                     # Derived data in an older layout: start empty; `archive reindex` refills.
@@ -99,6 +104,7 @@ class SqliteSearchIndex:
         lo, hi = _page_range(row[0])
         db.execute("DELETE FROM page_terms WHERE rowid BETWEEN ? AND ?", (lo, hi))
         db.execute("DELETE FROM page_texts WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        db.execute("DELETE FROM doc_facets WHERE seq = ?", (row[0],))
         db.execute("DELETE FROM docs WHERE seq = ?", (row[0],))
 
     @staticmethod
@@ -107,7 +113,12 @@ class SqliteSearchIndex:
             "INSERT INTO docs (id, filename, title) VALUES (?, ?, ?)",
             (document.id, document.filename, document.title),
         )
-        base = int(cur.lastrowid or 0) << PAGE_BITS
+        seq = int(cur.lastrowid or 0)
+        base = seq << PAGE_BITS
+        db.executemany(
+            "INSERT OR IGNORE INTO doc_facets (name, value, seq) VALUES (?, ?, ?)",
+            [(name, v, seq) for name, values in document.facets.items() for v in values],
+        )
         db.executemany(
             "INSERT INTO page_texts (rowid, text) VALUES (?, ?)",
             [(base | p.number, p.text) for p in document.pages],
@@ -135,6 +146,7 @@ class SqliteSearchIndex:
             db.execute("DELETE FROM docs")
             db.execute("DELETE FROM page_texts")
             db.execute("DELETE FROM page_terms")
+            db.execute("DELETE FROM doc_facets")
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
         """Clear and refill in place, in batches: one local file, a short gap is fine."""
@@ -163,14 +175,15 @@ class SqliteSearchIndex:
     # -- reading ----------------------------------------------------------------------
 
     def _best_documents(
-        self, db: sqlite3.Connection, match: str, wanted: int
+        self, db: sqlite3.Connection, match: str, narrow: str, args: list[str], wanted: int
     ) -> list[tuple[int, float]]:
         """The first `wanted` documents by their best page's rank, best first."""
         window = max(wanted * 4, 64)
         while True:
             rows = db.execute(
-                "SELECT rowid, rank FROM page_terms WHERE page_terms MATCH ? ORDER BY rank LIMIT ?",
-                (match, window),
+                "SELECT rowid, rank FROM page_terms WHERE page_terms MATCH ?"
+                f"{narrow} ORDER BY rank LIMIT ?",
+                (match, *args, window),
             ).fetchall()
             best: dict[int, float] = {}
             for rowid, rank in rows:
@@ -181,20 +194,47 @@ class SqliteSearchIndex:
                 return list(best.items())
             window *= 4
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> SearchResult:
+    @staticmethod
+    def _narrowing(filters: dict[str, str] | None) -> tuple[str, list[str]]:
+        """SQL that keeps only pages of documents having every filter's value."""
+        sql, args = "", []
+        for name, value in sorted((filters or {}).items()):
+            sql += (
+                f" AND (rowid >> {PAGE_BITS}) IN "
+                "(SELECT seq FROM doc_facets WHERE name = ? AND value = ?)"
+            )
+            args += [name, value]
+        return sql, args
+
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        filters: dict[str, str] | None = None,
+    ) -> SearchResult:
         parsed = parse_query(query)
         if parsed.is_empty:
             return SearchResult(total=0, hits=[])
         match = to_fts5(parsed)
+        narrow, args = self._narrowing(filters)
         with self._connect() as db:
-            total = db.execute(
-                f"SELECT count(DISTINCT rowid >> {PAGE_BITS}) FROM page_terms "
-                "WHERE page_terms MATCH ?",
-                (match,),
-            ).fetchone()[0]
+            matching = (
+                f"SELECT DISTINCT rowid >> {PAGE_BITS} FROM page_terms "
+                f"WHERE page_terms MATCH ?{narrow}"
+            )
+            total = db.execute(f"SELECT count(*) FROM ({matching})", (match, *args)).fetchone()[0]
+            facets: dict[str, dict[str, int]] = {}
+            if total:
+                for name, value, count in db.execute(
+                    f"SELECT name, value, count(*) FROM doc_facets WHERE seq IN ({matching}) "
+                    "GROUP BY name, value ORDER BY name, count(*) DESC, value",
+                    (match, *args),
+                ):
+                    facets.setdefault(name, {})[value] = count
             if total <= offset:
-                return SearchResult(total=total, hits=[])
-            ranked = self._best_documents(db, match, offset + limit)[offset:]
+                return SearchResult(total=total, hits=[], facets=facets)
+            ranked = self._best_documents(db, match, narrow, args, offset + limit)[offset:]
             hits = []
             for seq, rank in ranked:
                 doc = db.execute(
@@ -218,10 +258,11 @@ class SqliteSearchIndex:
                         score=round(-float(rank), 6),
                         pages=[
                             PageHit(
-                                rowid & ((1 << PAGE_BITS) - 1), make_snippet(text, parsed.all_terms)
+                                rowid & ((1 << PAGE_BITS) - 1),
+                                make_snippet(text, parsed.all_terms),
                             )
                             for rowid, text in pages
                         ],
                     )
                 )
-        return SearchResult(total=total, hits=hits)
+        return SearchResult(total=total, hits=hits, facets=facets)

@@ -93,3 +93,20 @@ def test_filing_refuses_what_does_not_fit(
     with archive.catalog.session() as s:
         doc = s.get(Document, docs[0])
         assert doc is not None and doc.case_id is None
+
+
+def test_a_filed_document_is_found_by_its_facets(
+    archive: Archive, docs: list[str], anna: str
+) -> None:
+    service = FilingService(archive)
+    service.file(
+        docs[0], Filing("02-01", school_year="2024/2025", class_label="5А", pupil_ids=[anna])
+    )
+    service.file(docs[1], Filing("02-01", school_year="2025/2026", class_label="6А"))
+    everything = archive.index.search("документ")
+    assert everything.total == 3
+    assert everything.facets["kind"] == {"02-01": 2}
+    assert everything.facets["year"] == {"2024/2025": 1, "2025/2026": 1}
+    found = archive.index.search("документ", filters={"pupil": anna})
+    assert [h.id for h in found.hits] == [docs[0]]
+    assert found.facets["class"] == {"5А": 1}

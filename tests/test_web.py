@@ -183,3 +183,20 @@ def test_health_check_answers_without_login(archive: Archive) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_api_search_filters_and_counts_facets(client: FlaskClient, archive: Archive) -> None:
+    from archive_service.services.filing import Filing, FilingService
+    from archive_service.services.ingest import IngestService
+
+    ids = []
+    for n, year in enumerate(("2023/2024", "2024/2025")):
+        pdf = born_digital_pdf(archive.settings.tmp_dir / f"j{n}.pdf", [[f"Классный журнал {n}"]])
+        outcome = IngestService(archive).ingest_path(pdf)
+        assert outcome.id
+        FilingService(archive).file(outcome.id, Filing("02-01", school_year=year))
+        ids.append(outcome.id)
+    body = client.get("/api/v1/search?q=журнал&year=2024/2025").get_json()
+    assert [h["id"] for h in body["hits"]] == [ids[1]]
+    assert body["facets"]["year"] == {"2024/2025": 1}
+    assert client.get("/api/v1/search?q=журнал").get_json()["facets"]["kind"] == {"02-01": 2}

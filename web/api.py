@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
+from search.port import FACETS
 from web.auth import require_api_csrf
 from web.context import archive
 from web.files import send_object
@@ -118,5 +119,6 @@ def search() -> Any:
     query = request.args.get("q", "").strip()
     limit = min(max(request.args.get("limit", 20, type=int), 1), 100)
     offset = max(request.args.get("offset", 0, type=int), 0)
-    result = archive().index.search(query, limit=limit, offset=offset)
+    filters = {name: request.args[name] for name in FACETS if request.args.get(name)}
+    result = archive().index.search(query, limit=limit, offset=offset, filters=filters)
     return jsonify(result.as_dict())

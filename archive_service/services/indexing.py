@@ -11,9 +11,16 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, OutboxEntry, Page
+from archive_service.catalog import (
+    Document,
+    DocumentPupil,
+    NomenclatureItem,
+    OutboxEntry,
+    Page,
+)
 from archive_service.domain import DocumentStatus
 from search import IndexedDocument, IndexedPage
 
@@ -92,7 +99,34 @@ class IndexingService:
                     select(Page).where(Page.document_id == document_id).order_by(Page.number)
                 )
             ]
-            return IndexedDocument(id=doc.id, filename=doc.filename, title=doc.title, pages=pages)
+            return IndexedDocument(
+                id=doc.id,
+                filename=doc.filename,
+                title=doc.title,
+                pages=pages,
+                facets=self._facets(s, doc),
+            )
+
+    @staticmethod
+    def _facets(s: Session, doc: Document) -> dict[str, list[str]]:
+        """The document's filing as search facets (search.port.FACETS)."""
+        facets: dict[str, list[str]] = {}
+        if doc.nomenclature_item_id is not None:
+            item = s.get(NomenclatureItem, doc.nomenclature_item_id)
+            if item is not None:
+                facets["kind"] = [item.index]
+        if doc.case_id is not None:
+            facets["case"] = [str(doc.case_id)]
+        if doc.school_year:
+            facets["year"] = [doc.school_year]
+        if doc.class_label:
+            facets["class"] = [doc.class_label]
+        pupils = list(
+            s.scalars(select(DocumentPupil.pupil_id).where(DocumentPupil.document_id == doc.id))
+        )
+        if pupils:
+            facets["pupil"] = sorted(pupils)
+        return facets
 
     def pending_for(self, document_ids: list[str]) -> int:
         with self.archive.catalog.session() as s:

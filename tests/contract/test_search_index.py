@@ -162,3 +162,67 @@ def test_rebuild_replaces_everything_and_keeps_searching(empty_index: SearchInde
     assert empty_index.search("протоколы").hits[0].id == "interview"
     empty_index.index_document(CORPUS[0])  # writes after a rebuild reach the new index
     assert empty_index.search("сочинение").total == 1
+
+
+FILED = [
+    IndexedDocument(
+        "journal-5a",
+        "j5a.pdf",
+        "Классный журнал 5А",
+        [IndexedPage(1, "Классный журнал 5 «А» класса, успеваемость Смирновой Анны")],
+        {"kind": ["02-01"], "case": ["1"], "year": ["2023/2024"], "class": ["5А"],
+         "pupil": ["anna", "ivan"]},
+    ),
+    IndexedDocument(
+        "journal-5b",
+        "j5b.pdf",
+        "Классный журнал 5Б",
+        [IndexedPage(1, "Классный журнал 5 «Б» класса"), IndexedPage(2, "журнал, лист 2")],
+        {"kind": ["02-01"], "case": ["1"], "year": ["2023/2024"], "class": ["5Б"],
+         "pupil": ["olga"]},
+    ),
+    IndexedDocument(
+        "journal-old",
+        "j-old.pdf",
+        "Классный журнал 2022",
+        [IndexedPage(1, "Классный журнал 6 «А» класса")],
+        {"kind": ["02-01"], "case": ["2"], "year": ["2022/2023"], "class": ["6А"],
+         "pupil": ["anna"]},
+    ),
+]  # fmt: skip
+
+
+def test_facet_counts_are_documents_not_pages(empty_index: SearchIndex) -> None:
+    for doc in [*CORPUS, *FILED]:
+        empty_index.index_document(doc)
+    result = empty_index.search("журнал")
+    assert result.total == 4  # three filed journals and the unfiled one
+    assert result.facets == {
+        "case": {"1": 2, "2": 1},
+        "class": {"5А": 1, "5Б": 1, "6А": 1},
+        "kind": {"02-01": 3},
+        "pupil": {"anna": 2, "ivan": 1, "olga": 1},
+        "year": {"2023/2024": 2, "2022/2023": 1},
+    }
+
+
+def test_filters_narrow_hits_totals_and_facets(empty_index: SearchIndex) -> None:
+    for doc in [*CORPUS, *FILED]:
+        empty_index.index_document(doc)
+    mine = empty_index.search("журнал", filters={"pupil": "anna"})
+    assert {h.id for h in mine.hits} == {"journal-5a", "journal-old"}
+    assert mine.total == 2
+    assert mine.facets["year"] == {"2023/2024": 1, "2022/2023": 1}
+    both = empty_index.search("журнал", filters={"pupil": "anna", "year": "2023/2024"})
+    assert [h.id for h in both.hits] == ["journal-5a"]
+    assert empty_index.search("журнал", filters={"class": "11А"}).total == 0
+
+
+def test_refiling_moves_a_document_between_facets(empty_index: SearchIndex) -> None:
+    empty_index.index_document(FILED[0])
+    moved = IndexedDocument(
+        FILED[0].id, FILED[0].filename, FILED[0].title, FILED[0].pages, {"class": ["5Б"]}
+    )
+    empty_index.index_document(moved)
+    assert empty_index.search("журнал", filters={"class": "5А"}).total == 0
+    assert empty_index.search("журнал").facets == {"class": {"5Б": 1}}
