@@ -60,17 +60,20 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     )
     app.config.update(config)
     app.extensions["archive"] = archive
+    app.jinja_env.filters["dict_without"] = lambda d, key: {k: v for k, v in d.items() if k != key}
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     csrf.init_app(app)
     init_auth(app)
 
     from web.api import api
     from web.health import health
+    from web.records import records
     from web.ui import ui
 
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
     app.register_blueprint(health)
+    app.register_blueprint(records)
     app.register_blueprint(api, url_prefix="/api/v1")
 
     @app.after_request

@@ -9,12 +9,23 @@ from flask_login import login_required
 
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
+from archive_service.services.labels import facet_labels
+from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.pupils import PupilQueries
+from search.port import FACETS
 from web.context import archive
 from web.files import send_object
 
 ui = Blueprint("ui", __name__)
 
 PAGE_SIZE = 50
+FACET_NAMES_RU = {
+    "kind": "Вид (статья номенклатуры)",
+    "case": "Дело",
+    "year": "Учебный год",
+    "class": "Класс",
+    "pupil": "Обучающийся",
+}
 
 
 @ui.route("/")
@@ -56,7 +67,11 @@ def document(document_id: str) -> Any:
         doc = DocumentService(archive()).get(document_id)
     except NotFound:
         abort(404)
-    return render_template("document.html", doc=doc)
+    items = NomenclatureService(archive()).current().items
+    proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
+    filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
+    pupils = [p for p in PupilQueries(archive()).all() if p.id not in proposed | filed]
+    return render_template("document.html", doc=doc, items=items, other_pupils=pupils)
 
 
 @ui.route("/documents/<document_id>/retry", methods=["POST"])
@@ -95,5 +110,22 @@ def download(document_id: str, kind: str) -> Any:
 def search() -> Any:
     query = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int))
-    result = archive().index.search(query, limit=20, offset=(page - 1) * 20) if query else None
-    return render_template("search.html", query=query, result=result, page=page)
+    filters = {name: request.args[name] for name in FACETS if request.args.get(name)}
+    result = (
+        archive().index.search(query, limit=20, offset=(page - 1) * 20, filters=filters)
+        if query
+        else None
+    )
+    shown = {**(result.facets if result else {})}
+    for name, value in filters.items():  # an active filter is listed even with no counts
+        shown.setdefault(name, {}).setdefault(value, 0)
+    labels = facet_labels(archive(), shown)
+    return render_template(
+        "search.html",
+        query=query,
+        result=result,
+        page=page,
+        filters=filters,
+        labels=labels,
+        facet_names=FACET_NAMES_RU,
+    )

@@ -7,9 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, DocumentEvent, MetadataProposal, Page
+from archive_service.catalog import (
+    Case,
+    Document,
+    DocumentEvent,
+    DocumentPupil,
+    MetadataProposal,
+    NomenclatureItem,
+    Page,
+    Pupil,
+)
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus, PageState
 from archive_service.services.processing import ProcessingService
 
@@ -92,6 +102,7 @@ class DocumentService:
                 "events": [
                     {"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail} for e in events
                 ],
+                "filing": self._filing(s, doc),
                 "proposals": [
                     {
                         "field": p.field,
@@ -107,6 +118,34 @@ class DocumentService:
                     )
                 ],
             }
+
+    @staticmethod
+    def _filing(s: Session, doc: Document) -> dict[str, Any] | None:
+        """Where the document is filed and what the archivist confirmed; None if unfiled."""
+        if doc.case_id is None:
+            return None
+        item = s.get(NomenclatureItem, doc.nomenclature_item_id)
+        case = s.get(Case, doc.case_id)
+        pupils = s.scalars(
+            select(Pupil)
+            .join(DocumentPupil, DocumentPupil.pupil_id == Pupil.id)
+            .where(DocumentPupil.document_id == doc.id)
+            .order_by(Pupil.surname, Pupil.name)
+        )
+        return {
+            "item_index": item.index if item else None,
+            "item_title": item.title if item else None,
+            "case_id": doc.case_id,
+            "case_title": case.title if case else None,
+            "school_year": doc.school_year,
+            "class_label": doc.class_label,
+            "document_date": doc.document_date.isoformat() if doc.document_date else None,
+            "subject": doc.subject,
+            "pupils": [
+                {"id": p.id, "name": " ".join(x for x in (p.surname, p.name, p.patronymic) if x)}
+                for p in pupils
+            ],
+        }
 
     def summaries(
         self, limit: int = 100, offset: int = 0, ids: list[str] | None = None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Pupil, PupilClass
+from archive_service.catalog import Document, DocumentPupil, NomenclatureItem, Pupil, PupilClass
 from archive_service.services.nomenclature import school_row
 from intake.class_list import ClassListRow
 
@@ -91,3 +91,62 @@ class PupilService:
                 return exact[0]
             same_name = [p for p in same_name if p.birth_date is None]
         return same_name[0] if len(same_name) == 1 else None
+
+
+@dataclass(frozen=True)
+class PupilSummary:
+    id: str
+    full_name: str
+    birth_date: str | None
+    classes: list[tuple[str, str]]  # (school year, class), newest first
+
+
+@dataclass(frozen=True)
+class PupilDocument:
+    id: str
+    title: str
+    school_year: str | None
+    item_index: str | None
+
+
+def _summary(s: Session, pupil: Pupil) -> PupilSummary:
+    classes = [
+        (c.school_year, c.class_label)
+        for c in s.scalars(
+            select(PupilClass)
+            .where(PupilClass.pupil_id == pupil.id)
+            .order_by(PupilClass.school_year.desc())
+        )
+    ]
+    name = " ".join(p for p in (pupil.surname, pupil.name, pupil.patronymic) if p)
+    born = pupil.birth_date.strftime("%d.%m.%Y") if pupil.birth_date else None
+    return PupilSummary(pupil.id, name, born, classes)
+
+
+class PupilQueries:
+    """What the pupil pages show."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def all(self) -> list[PupilSummary]:
+        with self.archive.catalog.session() as s:
+            pupils = s.scalars(select(Pupil).order_by(Pupil.surname, Pupil.name))
+            return [_summary(s, p) for p in pupils]
+
+    def get(self, pupil_id: str) -> tuple[PupilSummary, list[PupilDocument]] | None:
+        with self.archive.catalog.session() as s:
+            pupil = s.get(Pupil, pupil_id)
+            if pupil is None:
+                return None
+            rows = s.execute(
+                select(Document, NomenclatureItem.index)
+                .join(DocumentPupil, DocumentPupil.document_id == Document.id)
+                .outerjoin(NomenclatureItem, NomenclatureItem.id == Document.nomenclature_item_id)
+                .where(DocumentPupil.pupil_id == pupil_id)
+                .order_by(Document.school_year.desc(), Document.title)
+            )
+            documents = [
+                PupilDocument(doc.id, doc.title, doc.school_year, index) for doc, index in rows
+            ]
+            return _summary(s, pupil), documents

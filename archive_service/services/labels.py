@@ -1,0 +1,34 @@
+"""Readable names for facet values: an item's title for its index, a case's title for
+its id, a pupil's ФИО for their id. Years and classes read as they are."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from archive_service.archive import Archive
+from archive_service.catalog import Case, NomenclatureItem, Pupil
+from archive_service.catalog.models import Nomenclature
+
+
+def facet_labels(archive: Archive, facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {
+        name: {v: v for v in values} for name, values in facets.items()
+    }
+    with archive.catalog.session() as s:
+        if facets.get("kind"):
+            rows = s.execute(
+                select(NomenclatureItem.index, NomenclatureItem.title)
+                .join(Nomenclature)
+                .where(NomenclatureItem.index.in_(list(facets["kind"])))
+                .order_by(Nomenclature.year, Nomenclature.version)
+            )
+            for index, title in rows:  # the newest version's title wins
+                labels["kind"][index] = f"{index} {title}"
+        if facets.get("case"):
+            ids = [int(v) for v in facets["case"] if v.isdigit()]
+            for case in s.scalars(select(Case).where(Case.id.in_(ids))):
+                labels["case"][str(case.id)] = case.title
+        if facets.get("pupil"):
+            for p in s.scalars(select(Pupil).where(Pupil.id.in_(list(facets["pupil"])))):
+                labels["pupil"][p.id] = " ".join(x for x in (p.surname, p.name, p.patronymic) if x)
+    return labels

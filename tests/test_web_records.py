@@ -1,0 +1,116 @@
+"""The school's records in the UI: nomenclature, class lists, pupils, filing with the
+proposals and their evidence, and search narrowed by facets."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from archive_service.accounts import AccountService
+from archive_service.archive import Archive
+from archive_service.services.ingest import IngestService
+from retention.nomenclature import default_nomenclature, dump_yaml, load_xlsx
+from tests.pagegen import born_digital_pdf
+from web import create_app
+
+PASSWORD = "пароль-для-тестов"
+CLASS_LIST = "Фамилия;Имя;Отчество;Класс\nСмирнова;Анна;Сергеевна;9Б\n;Пётр;;9Б\n".encode("cp1251")
+
+
+@pytest.fixture
+def client(archive: Archive) -> FlaskClient:
+    AccountService(archive).create("archivist", PASSWORD, "administrator")
+    app: Flask = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/login", data={"username": "archivist", "password": PASSWORD})
+    return client
+
+
+def test_nomenclature_page_exports_and_imports_a_new_version(client: FlaskClient) -> None:
+    page = client.get("/nomenclature").get_data(as_text=True)
+    assert "Номенклатура дел на 2026 год, версия 1" in page
+    assert "Книги учёта и выдачи аттестатов" in page and "постоянно" in page
+    xlsx = client.get("/nomenclature/export.xlsx")
+    assert load_xlsx(xlsx.data) == default_nomenclature()
+    spec = default_nomenclature()
+    short = dump_yaml(type(spec)(year=spec.year, items=spec.items[:2]))
+    done = client.post(
+        "/nomenclature",
+        data={"file": (io.BytesIO(short.encode()), "n.yaml")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "версия 2" in done and "Журналы регистрации" not in done
+
+
+def test_a_broken_nomenclature_lists_its_problems(client: FlaskClient) -> None:
+    bad = b'year: 2026\nitems:\n  - {index: "2-7", title: "", retention: {years: 5}}\n'
+    response = client.post(
+        "/nomenclature",
+        data={"file": (io.BytesIO(bad), "n.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "статья 1: индекс «2-7» не похож на «02-07»" in text
+
+
+def test_class_list_upload_reports_broken_rows(client: FlaskClient) -> None:
+    text = client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": "2025/2026"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "строка 3: нет фамилии" in text
+    assert "Смирнова Анна Сергеевна" in text
+
+
+def test_filing_from_proposals_then_finding_by_pupil(client: FlaskClient, archive: Archive) -> None:
+    client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": "2024/2025"},
+        content_type="multipart/form-data",
+    )
+    pdf = born_digital_pdf(
+        archive.settings.tmp_dir / "протокол.pdf",
+        [["ПРОТОКОЛ", "итогового собеседования по русскому языку", "9 «Б» класс",
+          "Дата проведения: 12 февраля 2025 года", "Смирнова Анна Сергеевна — зачёт"]],
+    )  # fmt: skip
+    outcome = IngestService(archive).ingest_path(pdf)
+    page = client.get(f"/documents/{outcome.id}").get_data(as_text=True)
+    assert '<option value="03-04" selected>' in page
+    assert "предложено по словам «" in page
+    pupil_id = re.search(r'name="pupil_ids" value="([0-9a-f]{32})" checked', page)
+    assert pupil_id is not None
+    filed = client.post(
+        f"/documents/{outcome.id}/file",
+        data={
+            "item_index": "03-04",
+            "title": "Протокол итогового собеседования",
+            "document_date": "2025-02-12",
+            "school_year": "2024/2025",
+            "class_label": "9Б",
+            "pupil_ids": [pupil_id[1]],
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Подшит в дело" in filed and "2025 год" in filed
+    pupil_page = client.get(f"/pupils/{pupil_id[1]}").get_data(as_text=True)
+    assert "Протокол итогового собеседования" in pupil_page
+    found = client.get(f"/search?q=собеседование&pupil={pupil_id[1]}").get_data(as_text=True)
+    assert "Найдено документов: 1" in found
+    assert "Обучающийся: Смирнова Анна Сергеевна" in found
+    assert "03-04 Протоколы итогового собеседования" in found
+
+
+def test_filing_that_does_not_fit_says_why(client: FlaskClient, archive: Archive) -> None:
+    pdf = born_digital_pdf(archive.settings.tmp_dir / "ж.pdf", [["Классный журнал"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    page = client.post(
+        f"/documents/{outcome.id}/file", data={"item_index": "02-01"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Документ не подшит: Для «Классные журналы» нужен учебный год" in page

@@ -1,0 +1,154 @@
+"""The school's records in the UI: nomenclature of cases, pupils and class lists, filing
+a document with the proposals the worker read from it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from archive_service.services.documents import DocumentService, NotFound
+from archive_service.services.filing import Filing, FilingError, FilingService
+from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.pupils import PupilQueries, PupilService
+from intake.class_list import ClassListError, read_class_list
+from retention.nomenclature import NomenclatureError, dump_xlsx, dump_yaml, load_xlsx, load_yaml
+from web.context import archive
+
+records = Blueprint("records", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# -- nomenclature -------------------------------------------------------------------------
+
+
+@records.route("/nomenclature", methods=["GET", "POST"])
+@login_required
+def nomenclature() -> Any:
+    service = NomenclatureService(archive())
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        try:
+            if not data:
+                raise NomenclatureError(["выберите файл YAML или XLSX"])
+            spec = load_xlsx(data) if data[:4] == b"PK\x03\x04" else load_yaml(data.decode("utf-8"))
+        except (NomenclatureError, UnicodeDecodeError) as exc:
+            problems = getattr(exc, "problems", ["файл не YAML (UTF-8) и не XLSX"])
+            status = 400
+        else:
+            year, version = service.import_spec(
+                spec, source=upload.filename or "" if upload else ""
+            )
+            flash(f"Загружена номенклатура на {year} год, версия {version}", "info")
+            return redirect(url_for("records.nomenclature"))
+    spec = service.current()
+    current = service.current_version()
+    return (
+        render_template("nomenclature.html", spec=spec, version=current, problems=problems),
+        status,
+    )
+
+
+@records.route("/nomenclature/export.<fmt>")
+@login_required
+def nomenclature_export(fmt: str) -> Any:
+    spec = NomenclatureService(archive()).current()
+    name = f"nomenklatura-{spec.year}"
+    if fmt == "xlsx":
+        body, mimetype = dump_xlsx(spec), XLSX
+    elif fmt == "yaml":
+        body, mimetype = dump_yaml(spec).encode("utf-8"), "application/yaml"
+    else:
+        abort(404)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+# -- pupils -------------------------------------------------------------------------------
+
+
+@records.route("/pupils", methods=["GET", "POST"])
+@login_required
+def pupils() -> Any:
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        year = request.form.get("school_year", "").strip() or None
+        try:
+            if not data:
+                raise ClassListError("выберите файл CSV или XLSX")
+            rows, bad = read_class_list(data, year)
+        except ClassListError as exc:
+            problems, status = [str(exc)], 400
+        else:
+            report = PupilService(archive()).import_rows(rows)
+            flash(
+                f"Загружено строк: {len(rows)} (новых обучающихся: {report.added}); "
+                f"с ошибками: {len(bad)}",
+                "info" if not bad else "error",
+            )
+            problems = [str(p) for p in bad]
+    return (
+        render_template("pupils.html", pupils=PupilQueries(archive()).all(), problems=problems),
+        status,
+    )
+
+
+@records.route("/pupils/<pupil_id>")
+@login_required
+def pupil(pupil_id: str) -> Any:
+    found = PupilQueries(archive()).get(pupil_id)
+    if found is None:
+        abort(404)
+    summary, documents = found
+    return render_template("pupil.html", pupil=summary, documents=documents)
+
+
+# -- filing -------------------------------------------------------------------------------
+
+
+def _date(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise FilingError(f"Дата «{text}» не похожа на дату") from exc
+
+
+@records.route("/documents/<document_id>/file", methods=["POST"])
+@login_required
+def file_document(document_id: str) -> Any:
+    form = request.form
+    try:
+        filing = Filing(
+            item_index=form.get("item_index", ""),
+            title=form.get("title") or None,
+            document_date=_date(form.get("document_date", "")),
+            school_year=form.get("school_year") or None,
+            class_label=form.get("class_label") or None,
+            subject=form.get("subject") or None,
+            pupil_ids=[p for p in form.getlist("pupil_ids") if p],
+        )
+        FilingService(archive()).file(document_id, filing)
+    except FilingError as exc:
+        flash(f"Документ не подшит: {exc}", "error")
+        try:
+            DocumentService(archive()).get(document_id)
+        except NotFound:
+            abort(404)
+        return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
+    flash("Документ подшит в дело", "info")
+    return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
