@@ -63,23 +63,44 @@ def _open(ctx: click.Context, dispatch: bool = True) -> Archive:
 @click.option("--wait", is_flag=True, help="Дождаться окончания обработки всех файлов.")
 @click.option("--json", "as_json", is_flag=True, help="Одна строка JSON на файл.")
 @click.option("--timeout", type=float, default=None, help="Сколько ждать с --wait, секунд.")
+@click.option(
+    "--stack",
+    is_flag=True,
+    help="Каждый файл — пачка с титульными листами: разделить и подшить части.",
+)
 @click.pass_context
 def ingest(
-    ctx: click.Context, paths: tuple[str, ...], wait: bool, as_json: bool, timeout: float | None
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    wait: bool,
+    as_json: bool,
+    timeout: float | None,
+    stack: bool,
 ) -> None:
     """Принять файлы в архив (PDF, TIFF, JPEG, PNG).
 
     Код выхода 0, если все файлы приняты (или уже были в архиве), 2 — если какой-то
-    файл отклонён или не обработан.
+    файл отклонён или не обработан. С --stack каждая часть пачки — отдельная строка.
     """
     archive = _open(ctx)
     service = IngestService(archive)
     outcomes = []
     for given in paths:
-        outcome = service.ingest_path(Path(given), given_as=given).as_dict()
-        outcomes.append(outcome)
-        if not wait:
-            _print_outcome(outcome, as_json)
+        if stack:
+            from archive_service.services.stacks import StackService
+
+            report = StackService(archive).ingest_stack(Path(given), given_as=given)
+            for problem in report.problems:
+                click.echo(f"{given}: {problem}", err=True)
+            found = [part.outcome.as_dict() for part in report.parts]
+            if report.error:
+                found = [{"file": given, "id": None, "status": "rejected", "error": report.error}]
+        else:
+            found = [service.ingest_path(Path(given), given_as=given).as_dict()]
+        for outcome in found:
+            outcomes.append(outcome)
+            if not wait:
+                _print_outcome(outcome, as_json)
     if wait:
         queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
         if queued:
@@ -244,6 +265,52 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: s
     run_worker(
         archive, concurrency=concurrency or os.cpu_count() or 1, queues=queues, loglevel=loglevel
     )
+
+
+@main.command("cover-sheets")
+@click.option("--kind", required=True, help="Статья номенклатуры («04-01»).")
+@click.option("--pupil", "pupils", multiple=True, help="Обучающийся (id); по листу на каждого.")
+@click.option("--case", "case_id", type=int, default=None, help="Номер дела.")
+@click.option("--year", default=None, help="Учебный год.")
+@click.option("--class", "class_label", default=None, help="Класс.")
+@click.option("--title", default=None, help="Заголовок документа.")
+@click.option("--copies", type=click.IntRange(1, 500), default=1, help="Листов без обучающегося.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def cover_sheets(
+    ctx: click.Context,
+    kind: str,
+    pupils: tuple[str, ...],
+    case_id: int | None,
+    year: str | None,
+    class_label: str | None,
+    title: str | None,
+    copies: int,
+    output: Path,
+) -> None:
+    """Напечатать титульные листы для сканирования пачкой (PDF)."""
+    from archive_service.services.cover_sheets import CoverSheetService
+    from archive_service.services.filing import FilingError
+
+    try:
+        pdf = CoverSheetService(_open(ctx, dispatch=False)).render(
+            kind, list(pupils), case_id, year, class_label, title, copies
+        )
+    except FilingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_bytes(pdf)
+    click.echo(f"Титульные листы: {output}")
+
+
+@main.command()
+@click.pass_context
+def inbox(ctx: click.Context) -> None:
+    """Документы, которые ждут подшивки в дело, и почему."""
+    waiting = DocumentService(_open(ctx, dispatch=False)).unfiled()
+    click.echo(f"Ждут подшивки: {len(waiting)}")
+    for doc in waiting:
+        reason = f" — {doc['reason']}" if doc["reason"] else ""
+        click.echo(f"{doc['title']} ({doc['filename']}) [{doc['id']}]{reason}")
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -114,3 +115,51 @@ def test_filing_that_does_not_fit_says_why(client: FlaskClient, archive: Archive
         f"/documents/{outcome.id}/file", data={"item_index": "02-01"}, follow_redirects=True
     ).get_data(as_text=True)
     assert "Документ не подшит: Для «Классные журналы» нужен учебный год" in page
+
+
+def test_cover_sheets_page_gives_a_pdf_with_the_filing_in_its_qr(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    from archive_service.domain import MediaType
+    from intake.cover_sheet import find_cover_sheets
+
+    response = client.post(
+        "/cover-sheets",
+        data={"item_index": "02-01", "school_year": "2024/2025", "class_label": "5а", "copies": 2},
+    )
+    assert response.mimetype == "application/pdf"
+    path = tmp_path / "covers.pdf"
+    path.write_bytes(response.data)
+    found = find_cover_sheets(path, MediaType.PDF)
+    assert [(f.page, f.payload.kind, f.payload.class_label) for f in found if f.payload] == [
+        (1, "02-01", "5А"),
+        (2, "02-01", "5А"),
+    ]
+    refused = client.post("/cover-sheets", data={"item_index": "02-01", "case_id": "12"})
+    assert refused.status_code == 400 and "Дела № 12 нет" in refused.get_data(as_text=True)
+
+
+def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
+    client: FlaskClient, archive: Archive, tmp_path: Path
+) -> None:
+    import pypdfium2 as pdfium
+
+    from tests.pagegen import page_lines, render_page, save_pdf, scanned
+
+    sheet = client.post("/cover-sheets", data={"item_index": "02-01", "school_year": "2024/2025"})
+    covers_pdf = tmp_path / "covers.pdf"
+    covers_pdf.write_bytes(sheet.data)
+    doc = pdfium.PdfDocument(covers_pdf)
+    cover = scanned(doc[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L"), seed=3)
+    doc.close()
+    pages = [scanned(render_page(page_lines(i)), seed=i) for i in range(2)]
+    stack = save_pdf([pages[0], cover, pages[1]], tmp_path / "пачка.pdf")
+    result = client.post(
+        "/upload",
+        data={"files": (stack.open("rb"), "пачка.pdf"), "stack": "1"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "пачка.pdf: лист 1" in result and "пачка.pdf: лист 3" in result
+    assert "перед первым титульным листом" in result
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert inbox.count("<li><a href=") == 1  # only the part before the first sheet waits

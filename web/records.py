@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.filing import Filing, FilingError, FilingService
 from archive_service.services.nomenclature import NomenclatureService
@@ -152,3 +153,42 @@ def file_document(document_id: str) -> Any:
         return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
     flash("Документ подшит в дело", "info")
     return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
+
+
+# -- batch scanning -----------------------------------------------------------------------
+
+
+@records.route("/cover-sheets", methods=["GET", "POST"])
+@login_required
+def cover_sheets() -> Any:
+    items = NomenclatureService(archive()).current().items
+    pupils = PupilQueries(archive()).all()
+    if request.method == "GET":
+        return render_template("cover_sheets.html", items=items, pupils=pupils, error=None)
+    form = request.form
+    case = form.get("case_id", "").strip()
+    try:
+        if case and not case.isdigit():
+            raise FilingError(f"Номер дела «{case}» — не число")
+        pdf = CoverSheetService(archive()).render(
+            kind=form.get("item_index", ""),
+            pupil_ids=[p for p in form.getlist("pupil_ids") if p],
+            case_id=int(case) if case else None,
+            school_year=form.get("school_year") or None,
+            class_label=form.get("class_label") or None,
+            title=form.get("title") or None,
+            copies=max(1, min(form.get("copies", 1, type=int) or 1, 500)),
+        )
+    except FilingError as exc:
+        return render_template("cover_sheets.html", items=items, pupils=pupils, error=str(exc)), 400
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="titulnye-listy.pdf"'},
+    )
+
+
+@records.route("/inbox")
+@login_required
+def inbox() -> Any:
+    return render_template("inbox.html", waiting=DocumentService(archive()).unfiled())

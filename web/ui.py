@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from werkzeug.datastructures import FileStorage
 
 from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.ingest import IngestService
+from archive_service.services.ingest import IngestOutcome, IngestService
 from archive_service.services.labels import facet_labels
 from archive_service.services.nomenclature import NomenclatureService
 from archive_service.services.pupils import PupilQueries
+from archive_service.services.stacks import StackService
+from intake import IntakeRejected, spool
 from search.port import FACETS
 from web.context import archive
 from web.files import send_object
@@ -55,9 +60,34 @@ def upload() -> Any:
     if not files or all(not f.filename for f in files):
         flash("Выберите хотя бы один файл", "error")
         return render_template("upload.html", outcomes=None), 400
+    if request.form.get("stack"):
+        outcomes, problems = _ingest_stacks(files)
+        return render_template("upload.html", outcomes=outcomes, problems=problems)
     service = IngestService(archive())
     outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
     return render_template("upload.html", outcomes=outcomes)
+
+
+def _ingest_stacks(files: list[FileStorage]) -> tuple[list[IngestOutcome], list[str]]:
+    """Each upload is a stack: spooled to the data directory, split, its parts taken in."""
+    settings = archive().settings
+    outcomes: list[IngestOutcome] = []
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
+        for f in files:
+            name = f.filename or "пачка"
+            try:
+                upload = spool(f.stream, Path(tmp), settings.limits.max_file_bytes)
+            except IntakeRejected as exc:
+                outcomes.append(IngestOutcome(name, "rejected", error=exc.reason))
+                continue
+            report = StackService(archive()).ingest_stack(upload.path, given_as=name)
+            upload.discard()
+            if report.error:
+                outcomes.append(IngestOutcome(name, "rejected", error=report.error))
+            outcomes.extend(part.outcome for part in report.parts)
+            problems.extend(report.problems)
+    return outcomes, problems
 
 
 @ui.route("/documents/<document_id>")

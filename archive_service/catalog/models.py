@@ -59,6 +59,9 @@ class Document(Base):
         ForeignKey("cases.id", name="fk_documents_case_id"), nullable=True, index=True
     )
     filed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A cover sheet's filing (intake.cover_sheet.CoverPayload.encode()), applied once the
+    # document is archived; kept for the record of how it was filed.
+    cover_payload: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"

@@ -147,6 +147,32 @@ class DocumentService:
             ],
         }
 
+    def unfiled(self) -> list[dict[str, Any]]:
+        """The "to be filed" queue: archived documents in no case yet, with the reason a
+        cover sheet did not file them, if one tried."""
+        with self.archive.catalog.session() as s:
+            docs = list(
+                s.scalars(
+                    select(Document)
+                    .where(Document.status == DocumentStatus.ARCHIVED, Document.case_id.is_(None))
+                    .order_by(Document.archived_at)
+                )
+            )
+            out = []
+            for doc in docs:
+                reason = s.scalars(
+                    select(DocumentEvent.detail)
+                    .where(
+                        DocumentEvent.document_id == doc.id,
+                        DocumentEvent.kind == "filing_failed",
+                    )
+                    .order_by(DocumentEvent.id.desc())
+                ).first()
+                out.append(
+                    {"id": doc.id, "title": doc.title, "filename": doc.filename, "reason": reason}
+                )
+            return out
+
     def summaries(
         self, limit: int = 100, offset: int = 0, ids: list[str] | None = None
     ) -> tuple[int, list[DocumentSummary]]:

@@ -29,6 +29,7 @@ from archive_service.catalog import (
 from archive_service.catalog.models import Nomenclature, utcnow
 from archive_service.services.nomenclature import NomenclatureService
 from intake.class_list import normalize_class, normalize_school_year
+from intake.cover_sheet import CoverPayload, CoverSheetError
 from retention.rules import Closing
 
 
@@ -45,11 +46,46 @@ class Filing:
     class_label: str | None = None
     subject: str | None = None
     pupil_ids: list[str] = field(default_factory=list)
+    case_id: int | None = None  # a named case (a cover sheet's); its item wins
 
 
 class FilingService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
+
+    def file_from_cover(self, document_id: str) -> int | None:
+        """Apply the document's cover-sheet filing; a problem leaves it in the queue to be
+        filed by hand, with the reason recorded as an event."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None or not doc.cover_payload or doc.case_id is not None:
+                return None
+            encoded = doc.cover_payload
+        try:
+            payload = CoverPayload.decode(encoded)
+            if payload is None:
+                raise FilingError("титульный лист не прочитан")
+            return self.file(
+                document_id,
+                Filing(
+                    item_index=payload.kind,
+                    title=payload.title,
+                    school_year=payload.school_year,
+                    class_label=payload.class_label,
+                    pupil_ids=[payload.pupil_id] if payload.pupil_id else [],
+                    case_id=payload.case_id,
+                ),
+            )
+        except (FilingError, CoverSheetError) as exc:
+            with self.archive.catalog.session() as s:
+                s.add(
+                    DocumentEvent(
+                        document_id=document_id,
+                        kind="filing_failed",
+                        detail=f"По титульному листу не подшит: {exc}",
+                    )
+                )
+            return None
 
     def file(self, document_id: str, filing: Filing) -> int:
         """File the document; returns its case id. Refiling moves it and its metadata."""
@@ -68,11 +104,19 @@ class FilingService:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise FilingError("Документ не найден")
-            item = self._current_item(s, filing.item_index)
             pupils = [s.get(Pupil, pid) for pid in dict.fromkeys(filing.pupil_ids)]
             if any(p is None for p in pupils):
                 raise FilingError("Среди обучающихся есть неизвестный")
-            case = self._case_for(s, item, filing, school_year, [p for p in pupils if p])
+            if filing.case_id is not None:
+                named = s.get(Case, filing.case_id)
+                if named is None:
+                    raise FilingError(f"Дела № {filing.case_id} нет")
+                if named.closed_on is not None:
+                    raise FilingError(f"Дело № {filing.case_id} закрыто")
+                case, item = named, named.item
+            else:
+                item = self._current_item(s, filing.item_index)
+                case = self._case_for(s, item, filing, school_year, [p for p in pupils if p])
             doc.nomenclature_item_id = item.id
             doc.case_id = case.id
             if filing.title:

@@ -48,11 +48,17 @@ class IngestService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def ingest_path(self, path: Path, given_as: str | None = None) -> IngestOutcome:
+    def ingest_path(
+        self,
+        path: Path,
+        given_as: str | None = None,
+        filename: str | None = None,
+        cover_payload: str | None = None,
+    ) -> IngestOutcome:
         label = given_as if given_as is not None else str(path)
         try:
             with path.open("rb") as fh:
-                return self.ingest_stream(fh, path.name, label)
+                return self.ingest_stream(fh, filename or path.name, label, cover_payload)
         except IsADirectoryError:
             return IngestOutcome(label, REJECTED, error="Это папка, а не файл")
         except FileNotFoundError:
@@ -61,7 +67,11 @@ class IngestService:
             return IngestOutcome(label, REJECTED, error="Нет прав на чтение файла")
 
     def ingest_stream(
-        self, stream: IO[bytes], filename: str, label: str | None = None
+        self,
+        stream: IO[bytes],
+        filename: str,
+        label: str | None = None,
+        cover_payload: str | None = None,
     ) -> IngestOutcome:
         label = label if label is not None else filename
         settings = self.archive.settings
@@ -103,6 +113,7 @@ class IngestService:
                             storage_key=key,
                             page_count=inspected.page_count,
                             status=DocumentStatus.QUEUED,
+                            cover_payload=cover_payload,
                         )
                     )
                     s.add(

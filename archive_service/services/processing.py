@@ -26,6 +26,7 @@ from archive_service.reading import PageReading
 from archive_service.reading.page_reader import ocr_page
 from archive_service.reading.searchable_pdf import assemble
 from archive_service.reading.text_layer import pages_with_text_layer, read_text_layer
+from archive_service.services.filing import FilingService
 from archive_service.services.manifest import write_manifest
 from archive_service.services.proposals import ProposalService
 from archive_service.storage import keys
@@ -213,6 +214,7 @@ class ProcessingService:
             ProposalService(self.archive).refresh(document_id)
         except Exception:  # proposals help the archivist; they never block archiving
             log.exception("metadata proposals for %s failed", document_id)
+        FilingService(self.archive).file_from_cover(document_id)
         self.archive.dispatcher.relay_index()
 
     def _assemble(

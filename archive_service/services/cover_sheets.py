@@ -1,0 +1,77 @@
+"""Cover sheets to print: one per record, saying in words and in QR codes where it goes."""
+
+from __future__ import annotations
+
+from archive_service.archive import Archive
+from archive_service.catalog import Case, Pupil
+from archive_service.services.filing import FilingError
+from archive_service.services.nomenclature import NomenclatureService
+from intake.class_list import normalize_class, normalize_school_year
+from intake.cover_sheet import CoverPayload, CoverSheet, render_cover_sheets
+
+
+class CoverSheetService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def render(
+        self,
+        kind: str,
+        pupil_ids: list[str] | None = None,
+        case_id: int | None = None,
+        school_year: str | None = None,
+        class_label: str | None = None,
+        title: str | None = None,
+        copies: int = 1,
+    ) -> bytes:
+        """A PDF of sheets: one per pupil given (or `copies` sheets with no pupil).
+
+        Everything a sheet names is checked now, so a printed sheet never carries an
+        unknown item, case or pupil.
+        """
+        items = {i.index: i for i in NomenclatureService(self.archive).current().items}
+        if kind not in items:
+            raise FilingError(f"В номенклатуре нет статьи «{kind}»")
+        if school_year and normalize_school_year(school_year) is None:
+            raise FilingError(f"Учебный год «{school_year}» не похож на «2024/2025»")
+        if class_label and normalize_class(class_label) is None:
+            raise FilingError(f"Класс «{class_label}» не похож на «9Б»")
+        sheets: list[CoverSheet] = []
+        with self.archive.catalog.session() as s:
+            case_title = None
+            if case_id is not None:
+                case = s.get(Case, case_id)
+                if case is None:
+                    raise FilingError(f"Дела № {case_id} нет")
+                case_title = case.title
+            targets: list[Pupil | None] = []
+            for pid in pupil_ids or []:
+                pupil = s.get(Pupil, pid)
+                if pupil is None:
+                    raise FilingError("Среди обучающихся есть неизвестный")
+                targets.append(pupil)
+            if not targets:
+                targets = [None] * max(1, min(copies, 500))
+            for pupil in targets:
+                lines = [f"Вид: {kind} {items[kind].title}"]
+                if case_title:
+                    lines.append(f"Дело № {case_id}: {case_title}")
+                if pupil is not None:
+                    name = " ".join(x for x in (pupil.surname, pupil.name, pupil.patronymic) if x)
+                    lines.append(f"Обучающийся: {name}")
+                if school_year:
+                    lines.append(f"Учебный год: {normalize_school_year(school_year)}")
+                if class_label:
+                    lines.append(f"Класс: {normalize_class(class_label)}")
+                if title:
+                    lines.append(f"Заголовок: {title}")
+                payload = CoverPayload(
+                    kind=kind,
+                    case_id=case_id,
+                    pupil_id=pupil.id if pupil is not None else None,
+                    school_year=normalize_school_year(school_year) if school_year else None,
+                    class_label=normalize_class(class_label) if class_label else None,
+                    title=title or None,
+                )
+                sheets.append(CoverSheet(payload, lines))
+        return render_cover_sheets(sheets)

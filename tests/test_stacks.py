@@ -1,0 +1,131 @@
+"""Batch scanning: printed cover sheets, a scanned stack split at them, each part filed
+by its sheet; what cannot be filed waits in the "to be filed" queue with the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from archive_service.archive import Archive
+from archive_service.catalog import Pupil, School
+from archive_service.domain import MediaType
+from archive_service.services.cover_sheets import CoverSheetService
+from archive_service.services.documents import DocumentService
+from archive_service.services.filing import FilingError
+from archive_service.services.stacks import StackService
+from intake.cover_sheet import CoverPayload, find_cover_sheets
+from tests.pagegen import page_lines, render_page, save_pdf, save_tiff, scanned
+
+pytestmark = pytest.mark.usefixtures("tesseract")
+
+
+@pytest.fixture
+def anna(archive: Archive) -> str:
+    with archive.catalog.session() as s:
+        school = School(name="СОШ № 20")
+        s.add(school)
+        s.flush()
+        pupil = Pupil(school_id=school.id, surname="Смирнова", name="Анна", patronymic="С.")
+        s.add(pupil)
+        s.flush()
+        return pupil.id
+
+
+def sheet_images(pdf: bytes, tmp_path: Path) -> list[Image.Image]:
+    """Print and scan: each cover page rendered at 300 dpi, then noised like a scan."""
+    path = tmp_path / "covers.pdf"
+    path.write_bytes(pdf)
+    doc = pdfium.PdfDocument(path)
+    try:
+        images = [doc[n].render(scale=300 / 72, grayscale=True).to_pil() for n in range(len(doc))]
+    finally:
+        doc.close()
+    return [scanned(img.convert("L"), seed=n, skew=0.6) for n, img in enumerate(images)]
+
+
+def test_cover_sheets_name_what_they_file(archive: Archive, anna: str, tmp_path: Path) -> None:
+    pdf = CoverSheetService(archive).render("04-01", pupil_ids=[anna], school_year="2024-25")
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    (found,) = find_cover_sheets(path, MediaType.PDF)
+    assert found.payload == CoverPayload(kind="04-01", pupil_id=anna, school_year="2024/2025")
+
+
+def test_cover_sheets_refuse_what_they_could_not_file(archive: Archive) -> None:
+    with pytest.raises(FilingError, match="нет статьи"):
+        CoverSheetService(archive).render("99-99")
+    with pytest.raises(FilingError, match="Дела № 7 нет"):
+        CoverSheetService(archive).render("02-01", case_id=7)
+
+
+@pytest.mark.parametrize("container", ["pdf", "tiff"])
+def test_a_scanned_stack_is_split_filed_and_the_rest_queued(
+    archive: Archive, anna: str, tmp_path: Path, container: str
+) -> None:
+    covers = sheet_images(CoverSheetService(archive).render("04-01", pupil_ids=[anna]), tmp_path)
+    journal = sheet_images(
+        CoverSheetService(archive).render("02-01", school_year="2024/2025", class_label="5А"),
+        tmp_path,
+    )
+    no_year = sheet_images(CoverSheetService(archive).render("02-01"), tmp_path)
+    record = [scanned(render_page(page_lines(i)), seed=i) for i in range(5)]
+    stack = [record[0], covers[0], record[1], record[2], journal[0], record[3], no_year[0]]
+    stack.append(record[4])
+    path = (save_pdf if container == "pdf" else save_tiff)(stack, tmp_path / f"пачка.{container}")
+
+    report = StackService(archive).ingest_stack(path)
+
+    assert report.error is None
+    assert [(p.first_page, p.last_page) for p in report.parts] == [(1, 1), (3, 4), (6, 6), (8, 8)]
+    assert [p.outcome.status for p in report.parts] == ["queued"] * 4
+    docs = DocumentService(archive)
+    first, personal, journal_part, last = report.parts
+    assert docs.get(personal.outcome.id or "")["page_count"] == 2  # the sheet is not archived
+    filed = docs.get(personal.outcome.id or "")["filing"]
+    assert filed["item_index"] == "04-01" and filed["pupils"][0]["id"] == anna
+    assert docs.get(journal_part.outcome.id or "")["filing"]["class_label"] == "5А"
+    queue = {d["id"]: d["reason"] for d in docs.unfiled()}
+    assert queue == {
+        first.outcome.id: None,
+        last.outcome.id: "По титульному листу не подшит: Для «Классные журналы» нужен учебный год",
+    }
+    assert any("перед первым титульным листом" in p for p in report.problems)
+
+
+def test_a_stack_that_is_not_a_scan_is_refused(archive: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "пачка.pdf"
+    path.write_text("не PDF")
+    report = StackService(archive).ingest_stack(path)
+    assert report.error and not report.parts
+
+
+def test_cli_ingest_stack_prints_a_line_per_part(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from intake.cover_sheet import CoverSheet, render_cover_sheets
+
+    pdf = render_cover_sheets([CoverSheet(CoverPayload("02-08"), ["Журнал регистрации"])])
+    cover = sheet_images(pdf, tmp_path)[0]
+    pages = [scanned(render_page(page_lines(i)), seed=i) for i in range(2)]
+    stack = save_pdf([cover, pages[0], pages[1]], tmp_path / "пачка.pdf")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "data"),
+         "ingest", "--stack", str(stack), "--wait", "--json"],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert line["file"] == f"{stack}: листы 2–3" and line["status"] == "archived"
+    inbox = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "data"),
+         "inbox"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert "Ждут подшивки: 0" in inbox.stdout
