@@ -267,6 +267,32 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: s
     )
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Опись CSV (по умолчанию опись.csv или manifest.csv внутри).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Одна строка JSON на файл.")
+@click.pass_context
+def import_folder(ctx: click.Context, path: Path, manifest: Path | None, as_json: bool) -> None:
+    """Принять папку или ZIP со сканами и описью. Код выхода 2 при любой ошибке."""
+    from archive_service.services.bulk_import import BulkImportError, BulkImportService
+
+    try:
+        report = BulkImportService(_open(ctx)).run(path, manifest)
+    except BulkImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    for outcome in report.outcomes:
+        _print_outcome(outcome.as_dict(), as_json)
+    if report.problems or any(o.status in FAILED_STATUSES for o in report.outcomes):
+        ctx.exit(2)
+
+
 @main.command("cover-sheets")
 @click.option("--kind", required=True, help="Статья номенклатуры («04-01»).")
 @click.option("--pupil", "pupils", multiple=True, help="Обучающийся (id); по листу на каждого.")

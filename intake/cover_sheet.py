@@ -48,6 +48,8 @@ class CoverPayload:
     school_year: str | None = None
     class_label: str | None = None
     title: str | None = None
+    document_date: str | None = None  # ISO; from a bulk-import manifest, not a sheet
+    subject: str | None = None
 
     def encode(self) -> str:
         fields = {
@@ -58,6 +60,8 @@ class CoverPayload:
             "year": self.school_year,
             "class": self.class_label,
             "title": self.title,
+            "date": self.document_date,
+            "subject": self.subject,
         }
         return f"{SCHEME}:cover?" + urlencode({k: v for k, v in fields.items() if v})
 
@@ -80,6 +84,8 @@ class CoverPayload:
             school_year=q.get("year"),
             class_label=q.get("class"),
             title=q.get("title"),
+            document_date=q.get("date"),
+            subject=q.get("subject"),
         )
 
 

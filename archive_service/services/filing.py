@@ -49,6 +49,15 @@ class Filing:
     case_id: int | None = None  # a named case (a cover sheet's); its item wins
 
 
+def _iso_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise FilingError(f"Дата «{text}» не похожа на дату") from exc
+
+
 class FilingService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -70,6 +79,8 @@ class FilingService:
                 Filing(
                     item_index=payload.kind,
                     title=payload.title,
+                    document_date=_iso_date(payload.document_date),
+                    subject=payload.subject,
                     school_year=payload.school_year,
                     class_label=payload.class_label,
                     pupil_ids=[payload.pupil_id] if payload.pupil_id else [],
