@@ -118,13 +118,19 @@ def render_cover_sheets(sheets: list[CoverSheet]) -> bytes:
         pdf.cell(120, 12, HEADING)
         pdf.set_font("DejaVu", "", 11)
         pdf.set_xy(15, 34)
-        pdf.multi_cell(115, 6, "Вложите перед документом и сканируйте вместе с ним. "
-                                "Этот лист в архив не попадает.")  # fmt: skip
+        pdf.multi_cell(
+            115,
+            6,
+            "Вложите перед документом и сканируйте вместе с ним. Этот лист в архив не попадает.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.image(io.BytesIO(png.getvalue()), x=140, y=15, w=55, h=55)
         pdf.set_font("DejaVu", "", 16)
         pdf.set_xy(15, 85)
         for line in sheet.lines:
-            pdf.multi_cell(180, 10, line)
+            pdf.set_x(15)
+            pdf.multi_cell(180, 10, line, new_x="LMARGIN", new_y="NEXT")
         pdf.image(io.BytesIO(png.getvalue()), x=15, y=222, w=55, h=55)
     return bytes(pdf.output())
 

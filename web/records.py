@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from archive_service.services.cases import CaseError, CaseService
 from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.filing import Filing, FilingError, FilingService
@@ -192,3 +193,56 @@ def cover_sheets() -> Any:
 @login_required
 def inbox() -> Any:
     return render_template("inbox.html", waiting=DocumentService(archive()).unfiled())
+
+
+# -- cases --------------------------------------------------------------------------------
+
+
+@records.route("/cases")
+@login_required
+def cases() -> Any:
+    return render_template("cases.html", cases=CaseService(archive()).all())
+
+
+@records.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@login_required
+def case(case_id: int) -> Any:
+    service = CaseService(archive())
+    try:
+        if request.method == "POST":
+            action = request.form.get("action")
+            if action == "location":
+                service.set_location(
+                    case_id, request.form.get("room"), request.form.get("shelf"),
+                    request.form.get("box"),
+                )  # fmt: skip
+                flash("Место хранения записано", "info")
+            elif action == "close":
+                service.close(case_id, _date(request.form.get("closed_on", "")))
+                flash("Дело закрыто", "info")
+            elif action == "volume":
+                new = service.new_volume(case_id)
+                flash("Открыт следующий том", "info")
+                return redirect(url_for("records.case", case_id=new))
+            return redirect(url_for("records.case", case_id=case_id))
+        info, entries = service.get(case_id)
+    except (CaseError, FilingError) as exc:
+        if request.method == "GET":
+            abort(404)
+        flash(str(exc), "error")
+        return redirect(url_for("records.case", case_id=case_id))
+    return render_template("case.html", case=info, entries=entries)
+
+
+@records.route("/cases/<int:case_id>/inventory.pdf")
+@login_required
+def case_inventory(case_id: int) -> Any:
+    try:
+        pdf = CaseService(archive()).inventory_pdf(case_id)
+    except CaseError:
+        abort(404)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="opis-dela-{case_id}.pdf"'},
+    )

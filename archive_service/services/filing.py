@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
@@ -207,11 +207,17 @@ class FilingService:
         ).first()
         if existing is not None:
             return existing
+        last_volume = s.scalar(
+            select(func.max(Case.volume)).where(
+                Case.item_id == item.id, Case.period == period, same_pupil
+            )
+        )
         case = Case(
             item_id=item.id,
             title=title,
             period=period,
             pupil_id=pupil.id if pupil else None,
+            volume=(last_volume or 0) + 1,  # a closed case is never reopened: a new volume
             opened_on=date.today(),
         )
         s.add(case)

@@ -1,0 +1,207 @@
+"""Cases (дела): their documents with sheet numbers, where the paper lies, closing, and
+the internal inventory (внутренняя опись) printed as PDF.
+
+Sheets are numbered through the case in filing order, as an archivist numbers the
+sheets of a paper file: the first document takes sheets 1..n, the next continues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from sqlalchemy import select
+
+from archive_service.archive import Archive
+from archive_service.catalog import Case, Document, NomenclatureItem
+from archive_service.catalog.models import utcnow
+from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS
+
+INVENTORY_COLUMNS = (
+    ("№", 10),
+    ("Регистрационный индекс", 32),
+    ("Дата", 22),
+    ("Заголовок документа", 76),
+    ("Номера листов", 22),
+    ("Примечание", 28),
+)
+
+
+class CaseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    number: int
+    document_id: str
+    registration_index: str
+    date: str
+    title: str
+    sheets: str
+    note: str
+
+
+class CaseService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def all(self) -> list[dict[str, Any]]:
+        with self.archive.catalog.session() as s:
+            rows = s.execute(
+                select(Case, NomenclatureItem.index)
+                .join(NomenclatureItem, NomenclatureItem.id == Case.item_id)
+                .order_by(NomenclatureItem.index, Case.period, Case.title)
+            )
+            return [
+                {
+                    "id": case.id,
+                    "index": index,
+                    "title": case.title,
+                    "volume": case.volume,
+                    "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+                }
+                for case, index in rows
+            ]
+
+    def get(self, case_id: int) -> tuple[dict[str, Any], list[CaseEntry]]:
+        with self.archive.catalog.session() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseError(f"Дела № {case_id} нет")
+            item = case.item
+            docs = s.scalars(
+                select(Document)
+                .where(Document.case_id == case_id)
+                .order_by(Document.filed_at, Document.id)
+            )
+            entries, sheet = [], 1
+            for n, doc in enumerate(docs, start=1):
+                last = sheet + doc.page_count - 1
+                entries.append(
+                    CaseEntry(
+                        number=n,
+                        document_id=doc.id,
+                        registration_index=f"{item.index}/{n}",
+                        date=doc.document_date.strftime("%d.%m.%Y") if doc.document_date else "",
+                        title=doc.title,
+                        sheets=f"{sheet}–{last}" if last > sheet else str(sheet),
+                        note="",
+                    )
+                )
+                sheet = last + 1
+            info = {
+                "id": case.id,
+                "index": item.index,
+                "item_title": item.title,
+                "retention": item.retention_kind,
+                "title": case.title,
+                "volume": case.volume,
+                "opened_on": case.opened_on.isoformat(),
+                "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+                "room": case.room,
+                "shelf": case.shelf,
+                "box": case.box,
+                "sheets": sheet - 1,
+            }
+            return info, entries
+
+    def set_location(
+        self, case_id: int, room: str | None, shelf: str | None, box: str | None
+    ) -> None:
+        with self.archive.catalog.session() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseError(f"Дела № {case_id} нет")
+            case.room = (room or "").strip()[:64] or None
+            case.shelf = (shelf or "").strip()[:64] or None
+            case.box = (box or "").strip()[:64] or None
+
+    def close(self, case_id: int, on: date | None = None) -> None:
+        """Closing starts the retention clock (from 1 January of the next year)."""
+        with self.archive.catalog.session() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseError(f"Дела № {case_id} нет")
+            if case.closed_on is not None:
+                raise CaseError(f"Дело № {case_id} уже закрыто")
+            closed = on or utcnow().date()
+            if closed < case.opened_on:
+                raise CaseError("Дело не может закрыться раньше, чем открылось")
+            case.closed_on = closed
+
+    def new_volume(self, case_id: int) -> int:
+        """Close this volume (том) and open the next one; later filings go there."""
+        with self.archive.catalog.session() as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise CaseError(f"Дела № {case_id} нет")
+            if case.closed_on is None:
+                case.closed_on = utcnow().date()
+            volume = Case(
+                item_id=case.item_id,
+                title=case.title,
+                period=case.period,
+                pupil_id=case.pupil_id,
+                volume=case.volume + 1,
+                opened_on=utcnow().date(),
+            )
+            s.add(volume)
+            s.flush()
+            return volume.id
+
+    def inventory_pdf(self, case_id: int) -> bytes:
+        """Внутренняя опись документов дела, as a printable A4 PDF."""
+        info, entries = self.get(case_id)
+        pdf = FPDF(format="A4")
+        pdf.add_font("DejaVu", "", _font(FONT_PATHS))
+        pdf.add_font("DejaVu", "B", _font(FONT_BOLD_PATHS))
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.multi_cell(0, 7, "ВНУТРЕННЯЯ ОПИСЬ", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 11)
+        subtitle = f"документов дела № {info['index']} (том {info['volume']})"
+        pdf.multi_cell(0, 6, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, info["title"], align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "", 9)
+        with pdf.table(
+            col_widths=tuple(w for _, w in INVENTORY_COLUMNS),
+            text_align="LEFT",
+            line_height=5,
+        ) as table:
+            header = table.row()
+            for name, _ in INVENTORY_COLUMNS:
+                header.cell(name)
+            for e in entries:
+                row = table.row()
+                for value in (
+                    str(e.number),
+                    e.registration_index,
+                    e.date,
+                    e.title,
+                    e.sheets,
+                    e.note,
+                ):
+                    row.cell(value)
+        pdf.set_x(pdf.l_margin)
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(
+            0,
+            6,
+            f"Итого {len(entries)} документов, {info['sheets']} листов.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        return bytes(pdf.output())
+
+
+def _font(candidates: tuple[str, ...]) -> str:
+    for path in candidates:
+        if Path(path).exists():
+            return path
+    raise CaseError("Нет шрифта DejaVu: установите пакет fonts-dejavu-core")

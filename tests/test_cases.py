@@ -1,0 +1,80 @@
+"""Cases: sheet numbering through the case, the internal inventory, where the paper lies,
+closing and volumes."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from archive_service.archive import Archive
+from archive_service.services.cases import CaseError, CaseService
+from archive_service.services.filing import Filing, FilingService
+from archive_service.services.ingest import IngestService
+from tests.pagegen import born_digital_pdf
+
+
+@pytest.fixture
+def case_id(archive: Archive, tmp_path: Path) -> int:
+    ids = []
+    for n, pages in enumerate((3, 2)):
+        pdf = born_digital_pdf(
+            tmp_path / f"p{n}.pdf", [[f"Протокол {n}, лист {i}"] for i in range(pages)]
+        )
+        outcome = IngestService(archive).ingest_path(pdf)
+        assert outcome.id
+        ids.append(
+            FilingService(archive).file(
+                outcome.id,
+                Filing("03-01", title=f"Протокол № {n + 1}", document_date=date(2025, 6, n + 1)),
+            )
+        )
+    assert ids[0] == ids[1]
+    return ids[0]
+
+
+def test_sheets_are_numbered_through_the_case(archive: Archive, case_id: int) -> None:
+    info, entries = CaseService(archive).get(case_id)
+    assert [(e.number, e.registration_index, e.sheets, e.date) for e in entries] == [
+        (1, "03-01/1", "1–3", "01.06.2025"),
+        (2, "03-01/2", "4–5", "02.06.2025"),
+    ]
+    assert info["sheets"] == 5
+
+
+def test_the_internal_inventory_lists_every_document(
+    archive: Archive, case_id: int, tmp_path: Path
+) -> None:
+    path = tmp_path / "opis.pdf"
+    path.write_bytes(CaseService(archive).inventory_pdf(case_id))
+    doc = pdfium.PdfDocument(path)
+    text = doc[0].get_textpage().get_text_range()
+    doc.close()
+    for words in (
+        "ВНУТРЕННЯЯ ОПИСЬ",
+        "Протокол № 1",
+        "Протокол № 2",
+        "4–5",
+        "Итого 2 документов, 5",
+    ):
+        assert words in text
+
+
+def test_location_close_and_next_volume(archive: Archive, case_id: int, tmp_path: Path) -> None:
+    service = CaseService(archive)
+    service.set_location(case_id, "каб. 12", "стеллаж 3", "коробка 7")
+    info, _ = service.get(case_id)
+    assert (info["room"], info["shelf"], info["box"]) == ("каб. 12", "стеллаж 3", "коробка 7")
+    with pytest.raises(CaseError, match="раньше"):
+        service.close(case_id, date(2000, 1, 1))
+    service.close(case_id, date.today())
+    with pytest.raises(CaseError, match="уже закрыто"):
+        service.close(case_id)
+    pdf = born_digital_pdf(tmp_path / "late.pdf", [["Поздний протокол"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    later = FilingService(archive).file(outcome.id, Filing("03-01", document_date=date(2025, 7, 1)))
+    assert later != case_id
+    assert service.get(later)[0]["volume"] == 2
