@@ -78,3 +78,26 @@ def test_location_close_and_next_volume(archive: Archive, case_id: int, tmp_path
     later = FilingService(archive).file(outcome.id, Filing("03-01", document_date=date(2025, 7, 1)))
     assert later != case_id
     assert service.get(later)[0]["volume"] == 2
+
+
+def test_leaving_closes_the_pupils_personal_file(archive: Archive, tmp_path: Path) -> None:
+    from archive_service.catalog import Pupil, School
+    from archive_service.services.pupils import PupilEventError, events_of, record_event
+
+    with archive.catalog.session() as s:
+        school = School(name="СОШ")
+        s.add(school)
+        s.flush()
+        pupil = Pupil(school_id=school.id, surname="Кузнецов", name="Иван")
+        s.add(pupil)
+        s.flush()
+        pupil_id = pupil.id
+    pdf = born_digital_pdf(tmp_path / "лд.pdf", [["Личное дело обучающегося"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    case = FilingService(archive).file(outcome.id, Filing("04-01", pupil_ids=[pupil_id]))
+    with pytest.raises(PupilEventError, match="основание"):
+        record_event(archive, pupil_id, "transferred_out", date.today(), "")
+    assert record_event(archive, pupil_id, "transferred_out", date.today(), "приказ № 15") == 1
+    assert CaseService(archive).get(case)[0]["closed_on"] == date.today().isoformat()
+    assert [e["label"] for e in events_of(archive, pupil_id)] == ["отчислен в порядке перевода"]

@@ -163,3 +163,47 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     assert "перед первым титульным листом" in result
     inbox = client.get("/inbox").get_data(as_text=True)
     assert inbox.count("<li><a href=") == 1  # only the part before the first sheet waits
+
+
+def test_case_page_records_location_and_gives_its_inventory(
+    client: FlaskClient, archive: Archive
+) -> None:
+    from archive_service.services.filing import Filing, FilingService
+
+    pdf = born_digital_pdf(archive.settings.tmp_dir / "рег.pdf", [["Журнал регистрации"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    case_id = FilingService(archive).file(outcome.id, Filing("02-08"))
+    assert "Журналы регистрации" in client.get("/cases").get_data(as_text=True)
+    page = client.post(
+        f"/cases/{case_id}",
+        data={"action": "location", "room": "архив", "shelf": "3", "box": "12"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Место хранения записано" in page and 'value="12"' in page
+    inventory = client.get(f"/cases/{case_id}/inventory.pdf")
+    assert inventory.mimetype == "application/pdf" and inventory.data.startswith(b"%PDF")
+    assert client.get("/cases/999999").status_code == 404
+
+
+def test_pupil_event_is_recorded_with_its_basis(client: FlaskClient) -> None:
+    client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": "2024/2025"},
+        content_type="multipart/form-data",
+    )
+    listing = client.get("/pupils").get_data(as_text=True)
+    pupil_id = re.search(r'/pupils/([0-9a-f]{32})"', listing)
+    assert pupil_id is not None
+    page = client.post(
+        f"/pupils/{pupil_id[1]}/events",
+        data={"kind": "graduated", "on": "2025-06-25", "basis": "приказ № 80 от 25.06.2025"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "25.06.2025 — окончил обучение (приказ № 80 от 25.06.2025)" in page
+    refused = client.post(
+        f"/pupils/{pupil_id[1]}/events",
+        data={"kind": "graduated", "on": "2025-06-25", "basis": ""},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Укажите основание" in refused

@@ -14,7 +14,14 @@ from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.filing import Filing, FilingError, FilingService
 from archive_service.services.nomenclature import NomenclatureService
-from archive_service.services.pupils import PupilQueries, PupilService
+from archive_service.services.pupils import (
+    EVENT_LABELS,
+    PupilEventError,
+    PupilQueries,
+    PupilService,
+    events_of,
+    record_event,
+)
 from intake.class_list import ClassListError, read_class_list
 from retention.nomenclature import NomenclatureError, dump_xlsx, dump_yaml, load_xlsx, load_yaml
 from web.context import archive
@@ -114,7 +121,34 @@ def pupil(pupil_id: str) -> Any:
     if found is None:
         abort(404)
     summary, documents = found
-    return render_template("pupil.html", pupil=summary, documents=documents)
+    return render_template(
+        "pupil.html",
+        pupil=summary,
+        documents=documents,
+        events=events_of(archive(), pupil_id),
+        event_labels=EVENT_LABELS,
+    )
+
+
+@records.route("/pupils/<pupil_id>/events", methods=["POST"])
+@login_required
+def pupil_event(pupil_id: str) -> Any:
+    try:
+        on = _date(request.form.get("on", ""))
+        if on is None:
+            raise FilingError("Укажите дату")
+        closed = record_event(
+            archive(), pupil_id, request.form.get("kind", ""), on, request.form.get("basis", "")
+        )
+    except PupilEventError as exc:
+        if str(exc) == "Обучающийся не найден":
+            abort(404)
+        flash(str(exc), "error")
+    except FilingError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Событие записано" + (f"; закрыто дел: {closed}" if closed else ""), "info")
+    return redirect(url_for("records.pupil", pupil_id=pupil_id))
 
 
 # -- filing -------------------------------------------------------------------------------

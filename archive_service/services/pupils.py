@@ -8,12 +8,21 @@ again changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, DocumentPupil, NomenclatureItem, Pupil, PupilClass
+from archive_service.catalog import (
+    Case,
+    Document,
+    DocumentPupil,
+    NomenclatureItem,
+    Pupil,
+    PupilClass,
+    PupilEvent,
+)
 from archive_service.services.nomenclature import school_row
 from intake.class_list import ClassListRow
 
@@ -150,3 +159,56 @@ class PupilQueries:
                 PupilDocument(doc.id, doc.title, doc.school_year, index) for doc, index in rows
             ]
             return _summary(s, pupil), documents
+
+
+EVENT_LABELS = {
+    "admitted": "зачислен",
+    "transferred_out": "отчислен в порядке перевода",
+    "graduated": "окончил обучение",
+    "left": "выбыл",
+}
+# Events after which the pupil's personal file closes, starting its retention clock
+# (domain.md: «3 года после выбытия»).
+LEAVING = {"transferred_out", "graduated", "left"}
+
+
+class PupilEventError(ValueError):
+    pass
+
+
+def record_event(archive: Archive, pupil_id: str, kind: str, on: date, basis: str) -> int:
+    """Record a status event; leaving closes the pupil's open cases dated that day.
+    Returns how many cases closed."""
+    if kind not in EVENT_LABELS:
+        raise PupilEventError(f"Неизвестное событие «{kind}»")
+    basis = " ".join(basis.split())
+    if kind != "admitted" and not basis:
+        raise PupilEventError("Укажите основание: приказ № и дату")
+    closed = 0
+    with archive.catalog.session() as s:
+        pupil = s.get(Pupil, pupil_id)
+        if pupil is None:
+            raise PupilEventError("Обучающийся не найден")
+        s.add(PupilEvent(pupil_id=pupil_id, kind=kind, on=on, basis=basis[:255]))
+        if kind in LEAVING:
+            for case in s.scalars(
+                select(Case).where(Case.pupil_id == pupil_id, Case.closed_on.is_(None))
+            ):
+                case.closed_on = max(on, case.opened_on)
+                closed += 1
+    return closed
+
+
+def events_of(archive: Archive, pupil_id: str) -> list[dict[str, str]]:
+    with archive.catalog.session() as s:
+        return [
+            {
+                "kind": e.kind,
+                "label": EVENT_LABELS.get(e.kind, e.kind),
+                "on": e.on.strftime("%d.%m.%Y"),
+                "basis": e.basis,
+            }
+            for e in s.scalars(
+                select(PupilEvent).where(PupilEvent.pupil_id == pupil_id).order_by(PupilEvent.on)
+            )
+        ]
