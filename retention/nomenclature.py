@@ -131,6 +131,11 @@ def _item(raw: Any, where: str) -> ItemSpec:
     )
 
 
+def item_from_mapping(raw: dict[str, Any]) -> ItemSpec:
+    """One item as the UI's edit form gives it; problems as NomenclatureError."""
+    return _item(raw, "статья")
+
+
 def from_mapping(data: Any) -> NomenclatureSpec:
     """Check a whole nomenclature; every problem is reported, not only the first."""
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):

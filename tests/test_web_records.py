@@ -207,3 +207,28 @@ def test_pupil_event_is_recorded_with_its_basis(client: FlaskClient) -> None:
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "Укажите основание" in refused
+
+
+def test_editing_an_item_makes_a_new_version_the_old_one_kept(
+    client: FlaskClient, archive: Archive
+) -> None:
+    from archive_service.services.nomenclature import NomenclatureService
+
+    form = client.get("/nomenclature/items/02-07").get_data(as_text=True)
+    assert 'value="Журналы кружков и секций"' in form
+    saved = client.post(
+        "/nomenclature/items/02-07",
+        data={"index": "02-07", "title": "Журналы кружков", "retention_kind": "years",
+              "years": "1", "closes": "school_year", "keywords": "кружок; секция"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert "версия 2" in saved and "Журналы кружков</td>" in saved and "1 год" in saved
+    bad = client.post(
+        "/nomenclature/items/",
+        data={"index": "02-01", "title": "Дубль", "retention_kind": "permanent",
+              "closes": "book_closed"},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "индекс «02-01» уже есть" in bad.get_data(as_text=True)
+    moved = client.post("/nomenclature/year", data={"year": "2027"}, follow_redirects=True)
+    assert "Номенклатура дел на 2027 год, версия 1" in moved.get_data(as_text=True)
+    assert NomenclatureService(archive).current(year=2026).items[6].title == "Журналы кружков"

@@ -13,7 +13,7 @@ from archive_service.services.cases import CaseError, CaseService
 from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.filing import Filing, FilingError, FilingService
-from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
 from archive_service.services.pupils import (
     EVENT_LABELS,
     PupilEventError,
@@ -23,7 +23,14 @@ from archive_service.services.pupils import (
     record_event,
 )
 from intake.class_list import ClassListError, read_class_list
-from retention.nomenclature import NomenclatureError, dump_xlsx, dump_yaml, load_xlsx, load_yaml
+from retention.nomenclature import (
+    NomenclatureError,
+    dump_xlsx,
+    dump_yaml,
+    item_from_mapping,
+    load_xlsx,
+    load_yaml,
+)
 from web.context import archive
 
 records = Blueprint("records", __name__)
@@ -62,6 +69,67 @@ def nomenclature() -> Any:
         render_template("nomenclature.html", spec=spec, version=current, problems=problems),
         status,
     )
+
+
+@records.route("/nomenclature/items/<index>", methods=["GET", "POST"])
+@records.route("/nomenclature/items/", defaults={"index": None}, methods=["GET", "POST"])
+@login_required
+def nomenclature_item(index: str | None) -> Any:
+    """Edit one item (or add one): saving makes the next version of the nomenclature."""
+    service = NomenclatureService(archive())
+    spec = service.current()
+    current = next((i for i in spec.items if i.index == index), None)
+    if index is not None and current is None:
+        abort(404)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = request.form
+        kind = form.get("retention_kind", "years")
+        retention: dict[str, Any] = (
+            {"permanent": True}
+            if kind == "permanent"
+            else {"dmn": True, "review": form.get("review") or None}
+            if kind == "dmn"
+            else {"years": form.get("years", type=int)}
+        )
+        raw = {
+            "index": form.get("index", ""),
+            "title": form.get("title", ""),
+            "retention": retention,
+            "epk": bool(form.get("epk")),
+            "closes": form.get("closes", "school_year"),
+            "event": form.get("event") or None,
+            "basis": form.get("basis", ""),
+            "note": form.get("note", ""),
+            "keywords": [k.strip() for k in form.get("keywords", "").split(";") if k.strip()],
+        }
+        try:
+            edited = with_item(spec, item_from_mapping(raw), index)
+        except NomenclatureError as exc:
+            problems = exc.problems
+        else:
+            year, version = service.import_spec(edited, source="правка в интерфейсе")
+            flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
+            return redirect(url_for("records.nomenclature"))
+    return render_template("nomenclature_item.html", item=current, problems=problems), (
+        400 if problems else 200
+    )
+
+
+@records.route("/nomenclature/year", methods=["POST"])
+@login_required
+def nomenclature_year() -> Any:
+    service = NomenclatureService(archive())
+    try:
+        year, version = service.import_spec(
+            for_year(service.current(), request.form.get("year", 0, type=int)),
+            source="перенесена на новый год",
+        )
+    except NomenclatureError as exc:
+        flash("; ".join(exc.problems), "error")
+    else:
+        flash(f"Номенклатура на {year} год, версия {version}", "info")
+    return redirect(url_for("records.nomenclature"))
 
 
 @records.route("/nomenclature/export.<fmt>")

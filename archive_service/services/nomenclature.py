@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Nomenclature, NomenclatureItem, School
-from retention.nomenclature import ItemSpec, NomenclatureSpec, default_nomenclature
+from retention.nomenclature import (
+    ItemSpec,
+    NomenclatureError,
+    NomenclatureSpec,
+    default_nomenclature,
+)
 from retention.rules import Closing, RetentionKind, RetentionRule
 
 DEFAULT_SCHOOL = "Образовательная организация"
@@ -116,3 +121,18 @@ class NomenclatureService:
         return s.scalars(
             query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc())
         ).first()
+
+
+def with_item(spec: NomenclatureSpec, item: ItemSpec, replacing: str | None) -> NomenclatureSpec:
+    """The nomenclature with one item added or replaced (kept in index order)."""
+    items = [i for i in spec.items if i.index not in {replacing, item.index}]
+    if replacing != item.index and any(i.index == item.index for i in spec.items):
+        raise NomenclatureError([f"индекс «{item.index}» уже есть"])
+    return NomenclatureSpec(spec.year, sorted([*items, item], key=lambda i: i.index))
+
+
+def for_year(spec: NomenclatureSpec, year: int) -> NomenclatureSpec:
+    """The same items approved for another year (a new year's nomenclature)."""
+    if not 1990 <= year <= 2100:
+        raise NomenclatureError(["год номенклатуры — четыре цифры"])
+    return NomenclatureSpec(year, list(spec.items))
