@@ -155,3 +155,58 @@ def test_upload_watch_progress_search_and_open(
     if shots:
         for name in ("documents.png", "search.png", "document.png"):
             shutil.copy(tmp_path / name, Path(shots) / name)
+
+
+def test_class_list_filing_from_proposals_and_facets(
+    server: tuple[str, str], browser: object, tmp_path: Path
+) -> None:
+    """The archivist loads a class list, checks what the worker proposed for a protocol
+    (seeing the words each proposal came from), files it, and finds it by pupil."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password = server
+    class_list = tmp_path / "9Б.csv"
+    class_list.write_bytes(
+        "Фамилия;Имя;Отчество;Класс\nФёдорова;Ольга;Игоревна;9Б\n".encode("cp1251")
+    )
+    protocol = born_digital_pdf(
+        tmp_path / "собеседование-9Б.pdf",
+        [["ПРОТОКОЛ", "итогового собеседования по русскому языку", "9 «Б» класс, 2024/2025",
+          "Фёдорова Ольга Игоревна — зачёт"]],
+    )  # fmt: skip
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+    page.click("nav >> text=Обучающиеся")
+    page.set_input_files("input[name=file]", str(class_list))
+    page.fill("input[name=school_year]", "2024/2025")
+    page.click("form.upload button[type=submit]")
+    expect(page.locator("table.pupils")).to_contain_text("Фёдорова Ольга Игоревна")
+
+    page.click("nav >> text=Загрузить")
+    page.set_input_files("input[type=file]", str(protocol))
+    page.click("form.upload button[type=submit]")
+    page.locator("table.outcomes a").click()
+    expect(page.locator(".badge.archived")).to_be_visible(timeout=120_000)
+    page.reload()
+    expect(page.locator("select[name=item_index]")).to_have_value("03-04")
+    expect(page.locator("input[name=school_year]")).to_have_value("2024/2025")
+    expect(page.locator("input[name=class_label]")).to_have_value("9Б")
+    expect(page.locator("fieldset")).to_contain_text("«Фёдорова Ольга Игоревна», лист 1")
+    page.fill("input[name=document_date]", "2025-02-12")
+    page.click("text=Подшить в дело")
+    expect(page.locator("p.filed")).to_contain_text("Протоколы итогового собеседования")
+    page.screenshot(path=str(tmp_path / "filed.png"), full_page=True)
+
+    page.fill("header input[name=q]", "собеседование")
+    page.press("header input[name=q]", "Enter")
+    page.locator(".facets a", has_text="Фёдорова Ольга Игоревна").click()
+    expect(page.locator(".filters")).to_contain_text("Обучающийся: Фёдорова Ольга Игоревна")
+    expect(page.locator(".total")).to_have_text("Найдено документов: 1")
+    assert errors == []
