@@ -129,3 +129,25 @@ def test_cli_ingest_stack_prints_a_line_per_part(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, env=env,
     )  # fmt: skip
     assert "Ждут подшивки: 0" in inbox.stdout
+
+
+def test_a_sheet_with_unreadable_codes_is_caught_and_its_part_waits(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from PIL import ImageDraw
+
+    good = sheet_images(CoverSheetService(archive).render("02-08"), tmp_path)[0]
+    spoiled = sheet_images(CoverSheetService(archive).render("02-08"), tmp_path)[0]
+    draw = ImageDraw.Draw(spoiled)  # a stain over both codes; the heading stays legible
+    draw.rectangle((1600, 100, 2400, 900), fill=255)
+    draw.rectangle((100, 2550, 900, 3350), fill=255)
+    pages = [scanned(render_page(page_lines(i)), seed=i) for i in range(2)]
+    path = save_pdf([good, pages[0], spoiled, pages[1]], tmp_path / "пачка.pdf")
+
+    report = StackService(archive).ingest_stack(path)
+
+    (part,) = report.parts  # the spoiled sheet was not recognised: one part, pages 2–4
+    assert (part.first_page, part.last_page) == (2, 4)
+    (waiting,) = DocumentService(archive).unfiled()
+    assert waiting["id"] == part.outcome.id
+    assert waiting["reason"].startswith("Лист 2 похож на титульный лист, но его QR-код не прочитан")

@@ -10,6 +10,8 @@ the version it was filed under, so a later version never changes where it was fi
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,8 +31,10 @@ from archive_service.catalog import (
 from archive_service.catalog.models import Nomenclature, utcnow
 from archive_service.services.nomenclature import NomenclatureService
 from intake.class_list import normalize_class, normalize_school_year
-from intake.cover_sheet import CoverPayload, CoverSheetError
+from intake.cover_sheet import HEADING, CoverPayload, CoverSheetError
 from retention.rules import Closing
+
+HEADING_KEY = re.sub(r"[^А-ЯЁ]", "", HEADING)
 
 
 class FilingError(ValueError):
@@ -49,6 +53,16 @@ class Filing:
     case_id: int | None = None  # a named case (a cover sheet's); its item wins
 
 
+def _reads_like_cover_sheet(text: str) -> bool:
+    """OCR of our sheet's heading, allowing for a misread letter or a broken line."""
+    folded = re.sub(r"[^А-ЯЁ]", "", text.upper()).replace("Ё", "Е")
+    return any(
+        difflib.SequenceMatcher(None, folded[i : i + len(HEADING_KEY)], HEADING_KEY).ratio() > 0.85
+        for i in range(0, max(1, len(folded) - len(HEADING_KEY) + 1))
+        if folded[i] in "ТИ"
+    )
+
+
 def _iso_date(text: str | None) -> date | None:
     if not text:
         return None
@@ -64,12 +78,27 @@ class FilingService:
 
     def file_from_cover(self, document_id: str) -> int | None:
         """Apply the document's cover-sheet filing; a problem leaves it in the queue to be
-        filed by hand, with the reason recorded as an event."""
+        filed by hand, with the reason recorded as an event.
+
+        A page that reads like a cover sheet («ТИТУЛЬНЫЙ ЛИСТ АРХИВА») means a sheet
+        whose QR codes could not be read was taken for a record page: the stack was split
+        wrongly there, so nothing is filed automatically and the archivist is told where.
+        """
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
-            if doc is None or not doc.cover_payload or doc.case_id is not None:
+            if doc is None or doc.case_id is not None:
                 return None
             encoded = doc.cover_payload
+            stray = [p.number for p in doc.pages if _reads_like_cover_sheet(p.text)]
+        if stray:
+            self._unfiled(
+                document_id,
+                f"Лист {', '.join(map(str, stray))} похож на титульный лист, но его QR-код не "
+                "прочитан: документ нужно разделить и подшить вручную",
+            )
+            return None
+        if not encoded:
+            return None
         try:
             payload = CoverPayload.decode(encoded)
             if payload is None:
@@ -88,15 +117,12 @@ class FilingService:
                 ),
             )
         except (FilingError, CoverSheetError) as exc:
-            with self.archive.catalog.session() as s:
-                s.add(
-                    DocumentEvent(
-                        document_id=document_id,
-                        kind="filing_failed",
-                        detail=f"По титульному листу не подшит: {exc}",
-                    )
-                )
+            self._unfiled(document_id, f"По титульному листу не подшит: {exc}")
             return None
+
+    def _unfiled(self, document_id: str, reason: str) -> None:
+        with self.archive.catalog.session() as s:
+            s.add(DocumentEvent(document_id=document_id, kind="filing_failed", detail=reason))
 
     def file(self, document_id: str, filing: Filing) -> int:
         """File the document; returns its case id. Refiling moves it and its metadata."""
