@@ -90,3 +90,12 @@ def test_dates_numeric_and_with_month_names() -> None:
     assert {p.value for p in dates} == {"2025-02-12", "2024-09-03"}
     feb = next(p for p in dates if p.value == "2025-02-12")
     assert feb.evidence[0].text == "12 февраля 2025"
+
+
+def test_latin_look_alikes_from_ocr_are_read_as_cyrillic() -> None:
+    proposals = propose([(1, "КНИГА УЧЁТА И ВЫДАЧИ ATTECTATOB\n9 «A» класс")], KINDS)
+    assert by_field(proposals, "kind")[0].value == "04-03"
+    assert by_field(proposals, "kind")[0].evidence[0].text == "КНИГА УЧЁТА И ВЫДАЧИ ATTECTATOB"
+    assert [p.value for p in by_field(proposals, "class")] == ["9А"]
+    # An English word stays English.
+    assert by_field(propose([(1, "Report card")], KINDS), "kind") == []

@@ -69,3 +69,37 @@ def test_archiving_a_document_proposes_its_kind_pupils_and_dates(
     pupil = next(p for p in doc["proposals"] if p["field"] == "pupil")
     assert pupil["evidence"][0]["text"] == "Смирнова Анна Сергеевна"
     assert pupil["evidence"][0]["page"] == 1
+
+
+def test_proposals_from_a_scanned_page_read_by_ocr(
+    archive: Archive, tmp_path: Path, tesseract: str
+) -> None:
+    from tests.pagegen import render_page, save_tiff, scanned
+
+    with archive.catalog.session() as s:
+        school = School(name="Лицей")
+        s.add(school)
+        s.flush()
+        s.add(Pupil(school_id=school.id, surname="Кузнецов", name="Иван", patronymic="Петрович"))
+    page = scanned(
+        render_page(
+            [
+                "КНИГА УЧЁТА И ВЫДАЧИ АТТЕСТАТОВ",
+                "об основном общем образовании",
+                "Выдан аттестат Кузнецову Ивану Петровичу, 9 «А» класс",
+                "Дата выдачи: 25 июня 2025 года",
+            ]
+        ),
+        seed=5,
+        skew=0.8,
+    )
+    outcome = IngestService(archive).ingest_path(save_tiff([page], tmp_path / "книга.tiff"))
+    doc = DocumentService(archive).get(outcome.id or "")
+    assert doc["pages"][0]["source"] == "ocr"
+    got = {(p["field"], p["value"]) for p in doc["proposals"]}
+    assert ("kind", "04-03") in got
+    assert ("class", "9А") in got
+    assert ("date", "2025-06-25") in got
+    (pupil,) = [p for p in doc["proposals"] if p["field"] == "pupil"]
+    assert pupil["label"] == "Кузнецов Иван Петрович"
+    assert pupil["evidence"][0]["text"] == "Кузнецову Ивану Петровичу"

@@ -23,10 +23,16 @@ from functools import lru_cache
 
 import pymorphy3
 
-WORD_RE = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)?")
+WORD_RE = re.compile(r"[А-Яа-яЁёA-Za-z]+(?:-[А-Яа-яЁёA-Za-z]+)?")
+# OCR with rus+eng often reads a Cyrillic letter as the Latin one that looks the same
+# («ATTECTATOB», «9 «A»»). Words are folded back before matching.
+HOMOGLYPHS = str.maketrans("ABCEHKMOPTXYaceopxy", "АВСЕНКМОРТХУасеорху")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+LATIN = re.compile(r"[A-Za-z]")
+ONLY_HOMOGLYPHS = re.compile(r"^[ABCEHKMOPTXY]{4,}$")
 CLASS_RE = re.compile(
     r"(?<![\d/.\-])(?P<grade>1[01]|[1-9])"
-    r"(?:\s*[«\"“]\s*(?P<q>[А-ЯЁа-яё])\s*[»\"”]|-?(?P<tight>[А-ЯЁ])(?![А-ЯЁа-яё])"
+    r"(?:\s*[«\"“]\s*(?P<q>[А-ЯЁа-яёABCEHKMOPTXY])\s*[»\"”]|-?(?P<tight>[А-ЯЁ])(?![А-ЯЁа-яё])"
     r"|\s+(?P<loose>[А-ЯЁ])(?=\s+класс))"
 )
 SCHOOL_YEAR_RE = re.compile(r"(?<!\d)(?P<a>(?:19|20)\d{2})\s*[/–\-]\s*(?P<b>(?:19|20)?\d{2})(?!\d)")
@@ -105,8 +111,20 @@ class _Word:
     text: str
 
 
+def fold_homoglyphs(word: str) -> str:
+    """Latin look-alikes back to Cyrillic in a word that is Russian: one that mixes the
+    scripts, or is written in capitals made only of look-alike letters."""
+    if LATIN.search(word) and (CYRILLIC.search(word) or ONLY_HOMOGLYPHS.match(word)):
+        return word.translate(HOMOGLYPHS)
+    return word
+
+
 def _words(text: str) -> list[_Word]:
-    return [_Word(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+    return [
+        _Word(m.start(), m.end(), fold_homoglyphs(m.group()))
+        for m in WORD_RE.finditer(text)
+        if CYRILLIC.search(fold_homoglyphs(m.group()))
+    ]
 
 
 # -- kind and title -----------------------------------------------------------------------
@@ -277,7 +295,7 @@ def _grouped(field: str, items: list[tuple[str, str, Evidence]]) -> list[Proposa
 def _class_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
     items = []
     for number, m in _spans(pages, CLASS_RE):
-        letter = (m["q"] or m["tight"] or m["loose"]).upper()
+        letter = (m["q"] or m["tight"] or m["loose"]).upper().translate(HOMOGLYPHS)
         value = f"{m['grade']}{letter}"
         items.append(
             (value, f"{m['grade']} «{letter}»", Evidence(number, m.start(), m.end(), m.group()))
