@@ -36,3 +36,12 @@ def test_blank_page_has_no_text_and_no_confidence() -> None:
     assert detect_rotation(page) == 0
     out = recognise(page, 300, "rus+eng")
     assert out.text == "" and out.confidence is None
+
+
+def test_ocr_text_has_no_latin_look_alikes_in_russian_words() -> None:
+    from archive_service.reading.homoglyphs import fold_text
+
+    assert fold_text("КНИГА ВЫДАЧИ ATTECTATOB, 9 «A» класс; Report card; OK") == (
+        "КНИГА ВЫДАЧИ АТТЕСТАТОВ, 9 «A» класс; Report card; OK"
+    )
+    assert fold_text("учeт") == "учет"  # a Latin «e» inside a Russian word

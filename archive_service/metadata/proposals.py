@@ -23,13 +23,11 @@ from functools import lru_cache
 
 import pymorphy3
 
+from archive_service.reading.homoglyphs import CYRILLIC, HOMOGLYPHS, fold_word
+
 WORD_RE = re.compile(r"[А-Яа-яЁёA-Za-z]+(?:-[А-Яа-яЁёA-Za-z]+)?")
-# OCR with rus+eng often reads a Cyrillic letter as the Latin one that looks the same
-# («ATTECTATOB», «9 «A»»). Words are folded back before matching.
-HOMOGLYPHS = str.maketrans("ABCEHKMOPTXYaceopxy", "АВСЕНКМОРТХУасеорху")
-CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-LATIN = re.compile(r"[A-Za-z]")
-ONLY_HOMOGLYPHS = re.compile(r"^[ABCEHKMOPTXY]{4,}$")
+# Text from before OCR output was folded (archive_service.reading.homoglyphs) may still
+# carry Latin look-alikes, so words are folded again here.
 CLASS_RE = re.compile(
     r"(?<![\d/.\-])(?P<grade>1[01]|[1-9])"
     r"(?:\s*[«\"“]\s*(?P<q>[А-ЯЁа-яёABCEHKMOPTXY])\s*[»\"”]|-?(?P<tight>[А-ЯЁ])(?![А-ЯЁа-яё])"
@@ -111,19 +109,11 @@ class _Word:
     text: str
 
 
-def fold_homoglyphs(word: str) -> str:
-    """Latin look-alikes back to Cyrillic in a word that is Russian: one that mixes the
-    scripts, or is written in capitals made only of look-alike letters."""
-    if LATIN.search(word) and (CYRILLIC.search(word) or ONLY_HOMOGLYPHS.match(word)):
-        return word.translate(HOMOGLYPHS)
-    return word
-
-
 def _words(text: str) -> list[_Word]:
     return [
-        _Word(m.start(), m.end(), fold_homoglyphs(m.group()))
+        _Word(m.start(), m.end(), fold_word(m.group()))
         for m in WORD_RE.finditer(text)
-        if CYRILLIC.search(fold_homoglyphs(m.group()))
+        if CYRILLIC.search(fold_word(m.group()))
     ]
 
 

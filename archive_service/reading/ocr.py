@@ -19,6 +19,7 @@ from pathlib import Path
 import pytesseract
 from PIL import Image
 
+from archive_service.reading.homoglyphs import fold_text
 from archive_service.reading.result import Word
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -96,7 +97,7 @@ def _parse_tsv(tsv: str) -> tuple[list[Word], str]:
     for row in reader:
         if row.get("level") != "5":
             continue
-        token = (row.get("text") or "").strip()
+        token = fold_text((row.get("text") or "").strip())
         conf = float(row.get("conf") or -1)
         if not token or conf < 0:
             continue
