@@ -151,3 +151,19 @@ def test_a_sheet_with_unreadable_codes_is_caught_and_its_part_waits(
     (waiting,) = DocumentService(archive).unfiled()
     assert waiting["id"] == part.outcome.id
     assert waiting["reason"].startswith("Лист 2 похож на титульный лист, но его QR-код не прочитан")
+
+
+def test_a_sheet_naming_an_unknown_case_leaves_its_part_waiting(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from intake.cover_sheet import CoverSheet, render_cover_sheets
+
+    # Printed for a case that has since gone (or printed elsewhere): case № 4242.
+    pdf = render_cover_sheets([CoverSheet(CoverPayload("02-01", case_id=4242), ["Дело 4242"])])
+    sheet = sheet_images(pdf, tmp_path)[0]
+    record = scanned(render_page(page_lines(9)), seed=9)
+    report = StackService(archive).ingest_stack(save_pdf([sheet, record], tmp_path / "п.pdf"))
+    (part,) = report.parts
+    assert part.payload is not None and part.payload.case_id == 4242
+    (waiting,) = DocumentService(archive).unfiled()
+    assert waiting["reason"] == "По титульному листу не подшит: Дела № 4242 нет"
