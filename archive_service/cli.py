@@ -165,6 +165,9 @@ def show(ctx: click.Context, document_id: str, as_json: bool) -> None:
         doc = DocumentService(archive).get(document_id)
     except NotFound:
         raise click.ClickException(f"Документ {document_id} не найден") from None
+    from archive_service.services.audit import CLI_ACTOR, AuditService
+
+    AuditService(archive).record(CLI_ACTOR, "view", f"document:{document_id}")
     if as_json:
         _emit(doc)
         return
@@ -291,6 +294,40 @@ def import_folder(ctx: click.Context, path: Path, manifest: Path | None, as_json
         _print_outcome(outcome.as_dict(), as_json)
     if report.problems or any(o.status in FAILED_STATUSES for o in report.outcomes):
         ctx.exit(2)
+
+
+@main.group()
+def audit() -> None:
+    """Журнал доступа к персональным данным: проверка цепочки и выборки."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Проверить, что в журнале ничего не изменено, не удалено и не вставлено."""
+    from archive_service.services.audit import AuditService
+
+    report = AuditService(_open(ctx, dispatch=False)).verify()
+    if report.broken_at is None:
+        click.echo(f"Журнал цел: записей {report.rows}")
+        return
+    click.echo(f"Журнал нарушен на записи № {report.broken_at}: {report.reason}", err=True)
+    ctx.exit(1)
+
+
+@audit.command("show")
+@click.option("--target", default=None, help="Кто обращался к записи (document:ID, pupil:ID).")
+@click.option("--user", default=None, help="К чему обращался пользователь.")
+@click.pass_context
+def audit_show(ctx: click.Context, target: str | None, user: str | None) -> None:
+    """Показать записи журнала по записи архива или по пользователю."""
+    from archive_service.services.audit import AuditService
+
+    for e in AuditService(_open(ctx, dispatch=False)).find(target=target, actor=user):
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor} ({e.role}, {e.address}) {e.action} "
+            f"{e.target} {e.outcome} {e.detail}".rstrip()
+        )
 
 
 @main.command("cover-sheets")

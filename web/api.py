@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
 from search.port import FACETS
+from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
 from web.files import send_object
@@ -55,6 +56,9 @@ def upload() -> Any:
         service.ingest_stream(f.stream, f.filename or "", f.filename or "").as_dict()
         for f in uploads
     ]
+    for r in results:
+        if r["id"] and r["status"] != "duplicate":
+            audit("create", f"document:{r['id']}", detail=str(r["file"]))
     return jsonify({"results": results}), 201
 
 
@@ -68,7 +72,9 @@ def _document_or_404(document_id: str) -> dict[str, Any]:
 @api.route("/documents/<document_id>")
 @login_required
 def get_document(document_id: str) -> Any:
-    return jsonify(_document_or_404(document_id))
+    doc = _document_or_404(document_id)
+    audit("view", f"document:{document_id}")
+    return jsonify(doc)
 
 
 @api.route("/documents/<document_id>/retry", methods=["POST"])
@@ -100,6 +106,7 @@ def _download(document_id: str, kind: str) -> Any:
         key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
     except NotFound:
         abort(404, description="Файл не найден")
+    audit("download", f"document:{document_id}", detail=kind)
     return send_object(key, media_type, download_name=name)
 
 

@@ -31,6 +31,7 @@ from retention.nomenclature import (
     load_xlsx,
     load_yaml,
 )
+from web.audit import audit
 from web.context import archive
 
 records = Blueprint("records", __name__)
@@ -189,6 +190,7 @@ def pupil(pupil_id: str) -> Any:
     if found is None:
         abort(404)
     summary, documents = found
+    audit("view", f"pupil:{pupil_id}")
     return render_template(
         "pupil.html",
         pupil=summary,
@@ -247,6 +249,7 @@ def file_document(document_id: str) -> Any:
             pupil_ids=[p for p in form.getlist("pupil_ids") if p],
         )
         FilingService(archive()).file(document_id, filing)
+        audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")
     except FilingError as exc:
         flash(f"Документ не подшит: {exc}", "error")
         try:

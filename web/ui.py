@@ -18,6 +18,7 @@ from archive_service.services.pupils import PupilQueries
 from archive_service.services.stacks import StackService
 from intake import IntakeRejected, spool
 from search.port import FACETS
+from web.audit import audit
 from web.context import archive
 from web.files import send_object
 
@@ -65,6 +66,9 @@ def upload() -> Any:
         return render_template("upload.html", outcomes=outcomes, problems=problems)
     service = IngestService(archive())
     outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
+    for o in outcomes:
+        if o.id and o.status != "duplicate":
+            audit("create", f"document:{o.id}", detail=o.file)
     return render_template("upload.html", outcomes=outcomes)
 
 
@@ -97,6 +101,7 @@ def document(document_id: str) -> Any:
         doc = DocumentService(archive()).get(document_id)
     except NotFound:
         abort(404)
+    audit("view", f"document:{document_id}")
     items = NomenclatureService(archive()).current().items
     proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
     filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
@@ -132,6 +137,7 @@ def download(document_id: str, kind: str) -> Any:
         key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
     except NotFound:
         abort(404)
+    audit("download", f"document:{document_id}", detail=kind)
     return send_object(key, media_type, download_name=name)
 
 
