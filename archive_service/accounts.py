@@ -1,25 +1,39 @@
-"""Accounts: the first administrator now; roles and the rest with the access issue.
+"""Accounts: people who sign in, their role, and the rules of signing in.
 
 Passwords are stored as argon2id hashes only. The first administrator's password is
 generated, shown once when the archive is first started, and never stored in clear.
+After LOCK_AFTER failed sign-ins in a row an account refuses every sign-in, the right
+password included, for LOCK_MINUTES: guessing becomes too slow to matter, and the owner
+is not locked out for good.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from archive_service.access import Policy, Role
 from archive_service.archive import Archive
 from archive_service.catalog import User
+from archive_service.catalog.models import utcnow
+from intake.class_list import normalize_class
 
-ADMIN_ROLE = "administrator"
+ADMIN_ROLE = Role.ADMINISTRATOR.value
 FIRST_ADMIN = "admin"
+LOCK_AFTER = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,30 @@ class Account:
     id: int
     username: str
     role: str
+    classes: str = ""
+
+    @property
+    def policy(self) -> Policy:
+        return Policy.for_account(self.role, self.classes)
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.username, user.role, user.classes or "")
+
+
+def _classes(classes: list[str] | None) -> str:
+    labels = []
+    for raw in classes or []:
+        label = normalize_class(raw)
+        if label is None:
+            raise AccountError(f"Класс «{raw}» не похож на «9Б»")
+        labels.append(label)
+    return ",".join(sorted(set(labels)))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Пароль короче {MIN_PASSWORD} символов")
 
 
 class AccountService:
@@ -42,26 +80,88 @@ class AccountService:
             s.add(User(username=FIRST_ADMIN, password_hash=_hasher.hash(password), role=ADMIN_ROLE))
             return password
 
-    def create(self, username: str, password: str, role: str) -> Account:
+    def create(
+        self, username: str, password: str, role: str, classes: list[str] | None = None
+    ) -> Account:
+        try:
+            Role(role)
+        except ValueError as exc:
+            known = ", ".join(r.value for r in Role)
+            raise AccountError(f"Неизвестная роль «{role}»; есть: {known}") from exc
+        if not username.strip() or len(username) > 64:
+            raise AccountError("Имя пользователя — от 1 до 64 символов")
+        _check_password(password)
         with self.archive.catalog.session() as s:
-            user = User(username=username, password_hash=_hasher.hash(password), role=role)
+            if s.scalar(select(User).where(User.username == username)) is not None:
+                raise AccountError(f"Пользователь «{username}» уже есть")
+            user = User(
+                username=username,
+                password_hash=_hasher.hash(password),
+                role=role,
+                classes=_classes(classes),
+            )
             s.add(user)
             s.flush()
-            return Account(user.id, user.username, user.role)
+            return _account(user)
 
     def authenticate(self, username: str, password: str) -> Account | None:
+        """The account, or None: a wrong name, a wrong password and a locked account all
+        look the same to the caller (and cost the same time)."""
         with self.archive.catalog.session() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
                 _hasher.hash(password)  # same cost whether or not the name exists
                 return None
+            now = utcnow()
+            if user.locked_until is not None and user.locked_until > now:
+                _hasher.hash(password)
+                return None
             try:
                 _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
+                user.failed_logins = (user.failed_logins or 0) + 1
+                if user.failed_logins >= LOCK_AFTER:
+                    user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                    user.failed_logins = 0
                 return None
-            return Account(user.id, user.username, user.role)
+            user.failed_logins = 0
+            user.locked_until = None
+            return _account(user)
+
+    def is_locked(self, username: str) -> bool:
+        with self.archive.catalog.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            return bool(user and user.locked_until and user.locked_until > utcnow())
+
+    def change_password(self, account_id: int, old: str, new: str) -> None:
+        _check_password(new)
+        with self.archive.catalog.session() as s:
+            user = s.get(User, account_id)
+            if user is None:
+                raise AccountError("Пользователь не найден")
+            try:
+                _hasher.verify(user.password_hash, old)
+            except (VerificationError, InvalidHashError) as exc:
+                raise AccountError("Текущий пароль неверен") from exc
+            user.password_hash = _hasher.hash(new)
+
+    def reset_password(self, username: str) -> str:
+        """A new generated password for a user who lost theirs (administrator's CLI)."""
+        password = secrets.token_urlsafe(12)
+        with self.archive.catalog.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError(f"Пользователя «{username}» нет")
+            user.password_hash = _hasher.hash(password)
+            user.failed_logins = 0
+            user.locked_until = None
+        return password
+
+    def all(self) -> list[Account]:
+        with self.archive.catalog.session() as s:
+            return [_account(u) for u in s.scalars(select(User).order_by(User.username))]
 
     def get(self, account_id: int) -> Account | None:
         with self.archive.catalog.session() as s:
             user = s.get(User, account_id)
-            return Account(user.id, user.username, user.role) if user else None
+            return _account(user) if user else None

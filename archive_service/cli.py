@@ -297,6 +297,58 @@ def import_folder(ctx: click.Context, path: Path, manifest: Path | None, as_json
 
 
 @main.group()
+def users() -> None:
+    """Пользователи архива и их роли."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="administrator, archivist, staff, "
+              "retention_officer, director или auditor.")  # fmt: skip
+@click.option("--classes", default="", help="Для staff: свои классы через запятую («5А,9Б»).")
+@click.pass_context
+def users_add(ctx: click.Context, username: str, role: str, classes: str) -> None:
+    """Создать пользователя; пароль печатается один раз."""
+    import secrets
+
+    from archive_service.accounts import AccountError, AccountService
+
+    password = secrets.token_urlsafe(12)
+    try:
+        AccountService(_open(ctx, dispatch=False)).create(
+            username, password, role, [c for c in classes.split(",") if c.strip()]
+        )
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Создан {username} ({role}). Пароль (показывается один раз): {password}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Пользователи, их роли и классы."""
+    from archive_service.accounts import AccountService
+
+    for account in AccountService(_open(ctx, dispatch=False)).all():
+        scope = f" [{account.classes}]" if account.classes else ""
+        click.echo(f"{account.username}: {account.role}{scope}")
+
+
+@users.command("reset")
+@click.argument("username")
+@click.pass_context
+def users_reset(ctx: click.Context, username: str) -> None:
+    """Выдать новый пароль (и снять блокировку входа)."""
+    from archive_service.accounts import AccountError, AccountService
+
+    try:
+        password = AccountService(_open(ctx, dispatch=False)).reset_password(username)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Новый пароль {username} (показывается один раз): {password}")
+
+
+@main.group()
 def audit() -> None:
     """Журнал доступа к персональным данным: проверка цепочки и выборки."""
 

@@ -29,6 +29,7 @@ from elasticsearch.helpers import streaming_bulk
 from search.analysis import STEM_OVERRIDES
 from search.port import (
     FACETS,
+    Filters,
     IndexedDocument,
     PageHit,
     SearchError,
@@ -368,7 +369,7 @@ class ElasticsearchIndex:
         query: str,
         limit: int = 20,
         offset: int = 0,
-        filters: dict[str, str] | None = None,
+        filters: Filters | None = None,
     ) -> SearchResult:
         parsed = parse_query(query)
         if parsed.is_empty:
@@ -383,7 +384,7 @@ class ElasticsearchIndex:
             must.append({"match": {"text": {"query": words, "operator": "and"}}})
         exact = " ".join([*phrases, words]).strip()
         narrow = [
-            {"term": {f"facet_{name}": value}}
+            {"terms": {f"facet_{name}": [value] if isinstance(value, str) else list(value)}}
             for name, value in sorted((filters or {}).items())
             if name in FACETS
         ]

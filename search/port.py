@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ class IndexedPage:
 
 # What a search can be narrowed by and counted on: the filing of a document.
 FACETS = ("kind", "case", "year", "class", "pupil")
+Filters = Mapping[str, str | Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,10 @@ class SearchIndex(Protocol):
         query: str,
         limit: int = 20,
         offset: int = 0,
-        filters: dict[str, str] | None = None,
+        filters: Filters | None = None,
     ) -> SearchResult:
-        """Documents matching every word of the query and every filter (facet → value),
+        """Documents matching every word of the query and every filter (facet → a value,
+        or a list of values any of which will do),
         best first, grouped by document, with facet counts over all the matches."""
         ...
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from search.analysis import terms
-from search.port import IndexedDocument, PageHit, SearchHit, SearchResult
+from search.port import Filters, IndexedDocument, PageHit, SearchHit, SearchResult
 from search.query import parse_query, to_fts5
 from search.snippets import make_snippet
 
@@ -195,15 +195,18 @@ class SqliteSearchIndex:
             window *= 4
 
     @staticmethod
-    def _narrowing(filters: dict[str, str] | None) -> tuple[str, list[str]]:
-        """SQL that keeps only pages of documents having every filter's value."""
+    def _narrowing(filters: Filters | None) -> tuple[str, list[str]]:
+        """SQL that keeps only pages of documents having, for every filter, its value or
+        one of its values."""
         sql, args = "", []
         for name, value in sorted((filters or {}).items()):
+            values = [value] if isinstance(value, str) else list(value)
+            marks = ",".join("?" * len(values))
             sql += (
                 f" AND (rowid >> {PAGE_BITS}) IN "
-                "(SELECT seq FROM doc_facets WHERE name = ? AND value = ?)"
+                f"(SELECT seq FROM doc_facets WHERE name = ? AND value IN ({marks}))"
             )
-            args += [name, value]
+            args += [name, *values]
         return sql, args
 
     def search(
@@ -211,7 +214,7 @@ class SqliteSearchIndex:
         query: str,
         limit: int = 20,
         offset: int = 0,
-        filters: dict[str, str] | None = None,
+        filters: Filters | None = None,
     ) -> SearchResult:
         parsed = parse_query(query)
         if parsed.is_empty:

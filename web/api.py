@@ -7,12 +7,13 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, abort, jsonify, request
-from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
+from archive_service.access import Permission
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
 from search.port import FACETS
+from web.access import ensure_may_open_document, policy, requires, scoped_filters
 from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
@@ -34,19 +35,22 @@ def openapi() -> Any:
 
 
 @api.route("/documents", methods=["GET"])
-@login_required
+@requires(Permission.READ_RECORDS)
 def list_documents() -> Any:
     limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
     offset = max(request.args.get("offset", 0, type=int), 0)
     ids = request.args.get("ids")
     total, docs = DocumentService(archive()).summaries(
-        limit=limit, offset=offset, ids=ids.split(",") if ids else None
+        limit=limit,
+        offset=offset,
+        ids=ids.split(",") if ids else None,
+        classes=policy().classes,
     )
     return jsonify({"total": total, "documents": [d.as_dict() for d in docs]})
 
 
 @api.route("/documents", methods=["POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def upload() -> Any:
     uploads = request.files.getlist("files")
     if not uploads:
@@ -70,15 +74,16 @@ def _document_or_404(document_id: str) -> dict[str, Any]:
 
 
 @api.route("/documents/<document_id>")
-@login_required
+@requires(Permission.READ_RECORDS)
 def get_document(document_id: str) -> Any:
+    ensure_may_open_document(document_id)
     doc = _document_or_404(document_id)
     audit("view", f"document:{document_id}")
     return jsonify(doc)
 
 
 @api.route("/documents/<document_id>/retry", methods=["POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def retry(document_id: str) -> Any:
     try:
         ok = DocumentService(archive()).retry(document_id)
@@ -90,14 +95,16 @@ def retry(document_id: str) -> Any:
 
 
 @api.route("/documents/<document_id>/original")
-@login_required
+@requires(Permission.READ_RECORDS)
 def original(document_id: str) -> Any:
+    ensure_may_open_document(document_id)
     return _download(document_id, "original")
 
 
 @api.route("/documents/<document_id>/searchable.pdf")
-@login_required
+@requires(Permission.READ_RECORDS)
 def searchable(document_id: str) -> Any:
+    ensure_may_open_document(document_id)
     return _download(document_id, "searchable")
 
 
@@ -111,8 +118,9 @@ def _download(document_id: str, kind: str) -> Any:
 
 
 @api.route("/documents/<document_id>/pages/<int:number>/preview.jpg")
-@login_required
+@requires(Permission.READ_RECORDS)
 def page_preview(document_id: str, number: int) -> Any:
+    ensure_may_open_document(document_id)
     try:
         key = DocumentService(archive()).page_preview_key(document_id, number)
     except NotFound:
@@ -121,11 +129,13 @@ def page_preview(document_id: str, number: int) -> Any:
 
 
 @api.route("/search")
-@login_required
+@requires(Permission.READ_RECORDS)
 def search() -> Any:
     query = request.args.get("q", "").strip()
     limit = min(max(request.args.get("limit", 20, type=int), 1), 100)
     offset = max(request.args.get("offset", 0, type=int), 0)
-    filters = {name: request.args[name] for name in FACETS if request.args.get(name)}
-    result = archive().index.search(query, limit=limit, offset=offset, filters=filters)
+    asked = {name: request.args[name] for name in FACETS if request.args.get(name)}
+    result = archive().index.search(
+        query, limit=limit, offset=offset, filters=scoped_filters(asked)
+    )
     return jsonify(result.as_dict())

@@ -12,16 +12,32 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from archive_service.accounts import Account, AccountService
+from archive_service.accounts import (
+    LOCK_AFTER,
+    LOCK_MINUTES,
+    Account,
+    AccountError,
+    AccountService,
+)
+from archive_service.services.audit import Actor, AuditService
 from web.context import archive
 
 auth = Blueprint("auth", __name__)
@@ -80,17 +96,44 @@ def require_api_csrf() -> None:
 def login() -> Any:
     error = None
     if request.method == "POST":
-        account = AccountService(archive()).authenticate(
-            request.form.get("username", ""), request.form.get("password", "")
-        )
+        username = request.form.get("username", "")
+        service = AccountService(archive())
+        account = service.authenticate(username, request.form.get("password", ""))
+        actor = Actor(username[:64], account.role if account else "", request.remote_addr or "")
         if account is not None:
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(SessionUser(account))
+            AuditService(archive()).record(actor, "login", f"user:{username}")
             target = request.args.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
-                target = url_for("ui.documents")
+                target = url_for("ui.index")
             return redirect(target)
+        AuditService(archive()).record(actor, "login", f"user:{username}", outcome="denied")
         error = "Неверное имя пользователя или пароль"
+        if service.is_locked(username):
+            error += f"; после {LOCK_AFTER} ошибок подряд вход закрыт на {LOCK_MINUTES} минут"
     return render_template("login.html", error=error), 401 if error else 200
+
+
+@auth.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    error = None
+    if request.method == "POST":
+        new = request.form.get("new", "")
+        if new != request.form.get("again", ""):
+            error = "Новые пароли не совпадают"
+        else:
+            try:
+                AccountService(archive()).change_password(
+                    current_user.account.id, request.form.get("old", ""), new
+                )
+            except AccountError as exc:
+                error = str(exc)
+            else:
+                flash("Пароль изменён", "info")
+                return redirect(url_for("ui.index"))
+    return render_template("password.html", error=error), 400 if error else 200
 
 
 @auth.route("/logout", methods=["POST"])

@@ -3,12 +3,15 @@ a document with the proposals the worker read from it."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
+from archive_service.access import Permission
+from archive_service.services.audit import AuditService
 from archive_service.services.cases import CaseError, CaseService
 from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
@@ -31,6 +34,7 @@ from retention.nomenclature import (
     load_xlsx,
     load_yaml,
 )
+from web.access import policy, requires
 from web.audit import audit
 from web.context import archive
 
@@ -43,12 +47,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @records.route("/nomenclature", methods=["GET", "POST"])
-@login_required
+@requires(Permission.READ_NOMENCLATURE)
 def nomenclature() -> Any:
     service = NomenclatureService(archive())
     problems: list[str] = []
     status = 200
     if request.method == "POST":
+        if not policy().can(Permission.WRITE_NOMENCLATURE):
+            abort(404)
         upload = request.files.get("file")
         data = upload.read() if upload else b""
         try:
@@ -74,7 +80,7 @@ def nomenclature() -> Any:
 
 @records.route("/nomenclature/items/<index>", methods=["GET", "POST"])
 @records.route("/nomenclature/items/", defaults={"index": None}, methods=["GET", "POST"])
-@login_required
+@requires(Permission.WRITE_NOMENCLATURE)
 def nomenclature_item(index: str | None) -> Any:
     """Edit one item (or add one): saving makes the next version of the nomenclature."""
     service = NomenclatureService(archive())
@@ -118,7 +124,7 @@ def nomenclature_item(index: str | None) -> Any:
 
 
 @records.route("/nomenclature/year", methods=["POST"])
-@login_required
+@requires(Permission.WRITE_NOMENCLATURE)
 def nomenclature_year() -> Any:
     service = NomenclatureService(archive())
     try:
@@ -134,7 +140,7 @@ def nomenclature_year() -> Any:
 
 
 @records.route("/nomenclature/export.<fmt>")
-@login_required
+@requires(Permission.READ_NOMENCLATURE)
 def nomenclature_export(fmt: str) -> Any:
     spec = NomenclatureService(archive()).current()
     name = f"nomenklatura-{spec.year}"
@@ -155,11 +161,13 @@ def nomenclature_export(fmt: str) -> Any:
 
 
 @records.route("/pupils", methods=["GET", "POST"])
-@login_required
+@requires(Permission.READ_RECORDS)
 def pupils() -> Any:
     problems: list[str] = []
     status = 200
     if request.method == "POST":
+        if not policy().can(Permission.WRITE_RECORDS):
+            abort(404)
         upload = request.files.get("file")
         data = upload.read() if upload else b""
         year = request.form.get("school_year", "").strip() or None
@@ -178,18 +186,24 @@ def pupils() -> Any:
             )
             problems = [str(p) for p in bad]
     return (
-        render_template("pupils.html", pupils=PupilQueries(archive()).all(), problems=problems),
+        render_template(
+            "pupils.html", pupils=PupilQueries(archive()).all(policy().classes), problems=problems
+        ),
         status,
     )
 
 
 @records.route("/pupils/<pupil_id>")
-@login_required
+@requires(Permission.READ_RECORDS)
 def pupil(pupil_id: str) -> Any:
     found = PupilQueries(archive()).get(pupil_id)
     if found is None:
         abort(404)
     summary, documents = found
+    rules = policy()
+    if rules.scoped and not (summary.classes and rules.may_open(summary.classes[0][1])):
+        abort(404)
+    documents = [d for d in documents if not rules.scoped or rules.may_open(d.class_label)]
     audit("view", f"pupil:{pupil_id}")
     return render_template(
         "pupil.html",
@@ -201,7 +215,7 @@ def pupil(pupil_id: str) -> Any:
 
 
 @records.route("/pupils/<pupil_id>/events", methods=["POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def pupil_event(pupil_id: str) -> Any:
     try:
         on = _date(request.form.get("on", ""))
@@ -235,7 +249,7 @@ def _date(text: str) -> date | None:
 
 
 @records.route("/documents/<document_id>/file", methods=["POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def file_document(document_id: str) -> Any:
     form = request.form
     try:
@@ -265,7 +279,7 @@ def file_document(document_id: str) -> Any:
 
 
 @records.route("/cover-sheets", methods=["GET", "POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def cover_sheets() -> Any:
     items = NomenclatureService(archive()).current().items
     pupils = PupilQueries(archive()).all()
@@ -295,7 +309,7 @@ def cover_sheets() -> Any:
 
 
 @records.route("/inbox")
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def inbox() -> Any:
     return render_template("inbox.html", waiting=DocumentService(archive()).unfiled())
 
@@ -304,15 +318,17 @@ def inbox() -> Any:
 
 
 @records.route("/cases")
-@login_required
+@requires(Permission.READ_RECORDS, unscoped=True)
 def cases() -> Any:
     return render_template("cases.html", cases=CaseService(archive()).all())
 
 
 @records.route("/cases/<int:case_id>", methods=["GET", "POST"])
-@login_required
+@requires(Permission.READ_RECORDS, unscoped=True)
 def case(case_id: int) -> Any:
     service = CaseService(archive())
+    if request.method == "POST" and not policy().can(Permission.WRITE_RECORDS):
+        abort(404)
     try:
         if request.method == "POST":
             action = request.form.get("action")
@@ -340,7 +356,7 @@ def case(case_id: int) -> Any:
 
 
 @records.route("/cases/<int:case_id>/inventory.pdf")
-@login_required
+@requires(Permission.READ_RECORDS, unscoped=True)
 def case_inventory(case_id: int) -> Any:
     try:
         pdf = CaseService(archive()).inventory_pdf(case_id)
@@ -350,4 +366,35 @@ def case_inventory(case_id: int) -> Any:
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="opis-dela-{case_id}.pdf"'},
+    )
+
+
+# -- audit log ----------------------------------------------------------------------------
+
+
+@records.route("/audit")
+@requires(Permission.READ_AUDIT)
+def audit_log() -> Any:
+    """«Who saw this record» (by target) and «what did this user see» (by user)."""
+    target = request.args.get("target", "").strip() or None
+    user = request.args.get("user", "").strip() or None
+    service = AuditService(archive())
+    rows = service.find(target=target, actor=user) if (target or user) else []
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["когда", "кто", "роль", "откуда", "действие", "что", "итог", "подробно"])
+        for e in rows:
+            writer.writerow(
+                [e.at.isoformat(), e.actor, e.role, e.address, e.action, e.target, e.outcome,
+                 e.detail]
+            )  # fmt: skip
+        audit("export", f"audit:{target or user}")
+        return Response(
+            out.getvalue().encode("utf-8-sig"),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        )
+    return render_template(
+        "audit.html", rows=rows, target=target or "", user=user or "", check=service.verify()
     )

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from werkzeug.datastructures import FileStorage
 
+from archive_service.access import Permission
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestOutcome, IngestService
 from archive_service.services.labels import facet_labels
@@ -18,6 +19,7 @@ from archive_service.services.pupils import PupilQueries
 from archive_service.services.stacks import StackService
 from intake import IntakeRejected, spool
 from search.port import FACETS
+from web.access import ensure_may_open_document, policy, requires, scoped_filters
 from web.audit import audit
 from web.context import archive
 from web.files import send_object
@@ -37,15 +39,19 @@ FACET_NAMES_RU = {
 @ui.route("/")
 @login_required
 def index() -> Any:
-    return redirect(url_for("ui.documents"))
+    if policy().can(Permission.READ_RECORDS):
+        return redirect(url_for("ui.documents"))
+    if policy().can(Permission.READ_AUDIT):
+        return redirect(url_for("records.audit_log"))
+    abort(404)
 
 
 @ui.route("/documents")
-@login_required
+@requires(Permission.READ_RECORDS)
 def documents() -> Any:
     page = max(1, request.args.get("page", 1, type=int))
     total, docs = DocumentService(archive()).summaries(
-        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, classes=policy().classes
     )
     return render_template(
         "documents.html", docs=docs, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE))
@@ -53,7 +59,7 @@ def documents() -> Any:
 
 
 @ui.route("/upload", methods=["GET", "POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def upload() -> Any:
     if request.method == "GET":
         return render_template("upload.html", outcomes=None)
@@ -95,8 +101,9 @@ def _ingest_stacks(files: list[FileStorage]) -> tuple[list[IngestOutcome], list[
 
 
 @ui.route("/documents/<document_id>")
-@login_required
+@requires(Permission.READ_RECORDS)
 def document(document_id: str) -> Any:
+    ensure_may_open_document(document_id)
     try:
         doc = DocumentService(archive()).get(document_id)
     except NotFound:
@@ -105,12 +112,14 @@ def document(document_id: str) -> Any:
     items = NomenclatureService(archive()).current().items
     proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
     filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
-    pupils = [p for p in PupilQueries(archive()).all() if p.id not in proposed | filed]
+    pupils = [
+        p for p in PupilQueries(archive()).all(policy().classes) if p.id not in proposed | filed
+    ]
     return render_template("document.html", doc=doc, items=items, other_pupils=pupils)
 
 
 @ui.route("/documents/<document_id>/retry", methods=["POST"])
-@login_required
+@requires(Permission.WRITE_RECORDS)
 def retry(document_id: str) -> Any:
     try:
         if DocumentService(archive()).retry(document_id):
@@ -121,8 +130,9 @@ def retry(document_id: str) -> Any:
 
 
 @ui.route("/documents/<document_id>/pages/<int:number>.jpg")
-@login_required
+@requires(Permission.READ_RECORDS)
 def page_preview(document_id: str, number: int) -> Any:
+    ensure_may_open_document(document_id)
     try:
         key = DocumentService(archive()).page_preview_key(document_id, number)
     except NotFound:
@@ -131,8 +141,9 @@ def page_preview(document_id: str, number: int) -> Any:
 
 
 @ui.route("/documents/<document_id>/download/<kind>")
-@login_required
+@requires(Permission.READ_RECORDS)
 def download(document_id: str, kind: str) -> Any:
+    ensure_may_open_document(document_id)
     try:
         key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
     except NotFound:
@@ -142,13 +153,18 @@ def download(document_id: str, kind: str) -> Any:
 
 
 @ui.route("/search")
-@login_required
+@requires(Permission.READ_RECORDS)
 def search() -> Any:
     query = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int))
     filters = {name: request.args[name] for name in FACETS if request.args.get(name)}
     result = (
-        archive().index.search(query, limit=20, offset=(page - 1) * 20, filters=filters)
+        archive().index.search(
+            query,
+            limit=20,
+            offset=(page - 1) * 20,
+            filters=scoped_filters(filters),
+        )
         if query
         else None
     )

@@ -118,7 +118,7 @@ class OutboxEntry(Base):
 
 
 class User(Base):
-    """A person who signs in; roles beyond the administrator arrive with the access issue."""
+    """A person who signs in, with a role of archive_service.access.Role."""
 
     __tablename__ = "users"
 
@@ -127,6 +127,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The classes a staff member may see, comma-separated («5А,9Б»); other roles: empty.
+    classes: Mapped[str] = mapped_column(String(255), default="")
+    # Failed sign-ins in a row, and until when the account refuses to sign in.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 # -- the school's archive: nomenclature, cases, pupils (domain.md glossary) -------------

@@ -174,8 +174,14 @@ class DocumentService:
             return out
 
     def summaries(
-        self, limit: int = 100, offset: int = 0, ids: list[str] | None = None
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        ids: list[str] | None = None,
+        classes: frozenset[str] | None = None,
     ) -> tuple[int, list[DocumentSummary]]:
+        """Newest first; `classes` limits to documents filed under those classes (the
+        access policy's scope of a class teacher)."""
         with self.archive.catalog.session() as s:
             done = (
                 select(Page.document_id, func.count().label("n"))
@@ -190,6 +196,9 @@ class DocumentService:
             if ids is not None:
                 query = query.where(Document.id.in_(ids))
                 count_query = count_query.where(Document.id.in_(ids))
+            if classes is not None:
+                query = query.where(Document.class_label.in_(sorted(classes)))
+                count_query = count_query.where(Document.class_label.in_(sorted(classes)))
             total = s.scalar(count_query) or 0
             rows = s.execute(
                 query.order_by(Document.created_at.desc(), Document.id).limit(limit).offset(offset)
@@ -207,6 +216,14 @@ class DocumentService:
                 )
                 for d, n in rows
             ]
+
+    def class_of(self, document_id: str) -> str | None:
+        """The class a document is filed under, for the access policy; NotFound if none."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise NotFound(document_id)
+            return doc.class_label
 
     def statuses(self, ids: list[str]) -> dict[str, str]:
         with self.archive.catalog.session() as s:

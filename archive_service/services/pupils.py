@@ -116,6 +116,7 @@ class PupilDocument:
     title: str
     school_year: str | None
     item_index: str | None
+    class_label: str | None
 
 
 def _summary(s: Session, pupil: Pupil) -> PupilSummary:
@@ -138,10 +139,14 @@ class PupilQueries:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def all(self) -> list[PupilSummary]:
+    def all(self, classes: frozenset[str] | None = None) -> list[PupilSummary]:
+        """Every pupil; with `classes`, only those whose latest class is one of them."""
         with self.archive.catalog.session() as s:
             pupils = s.scalars(select(Pupil).order_by(Pupil.surname, Pupil.name))
-            return [_summary(s, p) for p in pupils]
+            found = [_summary(s, p) for p in pupils]
+        if classes is None:
+            return found
+        return [p for p in found if p.classes and p.classes[0][1] in classes]
 
     def get(self, pupil_id: str) -> tuple[PupilSummary, list[PupilDocument]] | None:
         with self.archive.catalog.session() as s:
@@ -156,7 +161,8 @@ class PupilQueries:
                 .order_by(Document.school_year.desc(), Document.title)
             )
             documents = [
-                PupilDocument(doc.id, doc.title, doc.school_year, index) for doc, index in rows
+                PupilDocument(doc.id, doc.title, doc.school_year, index, doc.class_label)
+                for doc, index in rows
             ]
             return _summary(s, pupil), documents
 

@@ -1,0 +1,191 @@
+"""Every route and API endpoint, as every role: allowed, or 404 as if nothing were there,
+and exactly the audit rows each allowed access writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from archive_service.accounts import AccountService
+from archive_service.archive import Archive
+from archive_service.catalog import Pupil, PupilClass, School
+from archive_service.services.audit import AuditService
+from archive_service.services.filing import Filing, FilingService
+from archive_service.services.ingest import IngestService
+from tests.pagegen import born_digital_pdf
+from web import create_app
+
+ROLES = ["administrator", "archivist", "staff", "retention_officer", "director", "auditor"]
+PASSWORD = "пароль-для-матрицы"
+READERS = {"administrator", "archivist", "staff", "retention_officer", "director"}
+UNSCOPED_READERS = READERS - {"staff"}
+WRITERS = {"administrator", "archivist"}
+NOMENCLATURE_EDITORS = {"administrator", "archivist", "retention_officer"}
+AUDITORS = {"administrator", "auditor"}
+
+
+@dataclass
+class World:
+    mine: str  # a document of 5А, the staff member's class
+    other: str  # a document of 9Б
+    pupil_mine: str
+    pupil_other: str
+    case: int
+
+
+@pytest.fixture
+def world(archive: Archive, tmp_path: Path) -> World:
+    with archive.catalog.session() as s:
+        school = School(name="СОШ")
+        s.add(school)
+        s.flush()
+        pupils = []
+        for surname, label in (("Смирнова", "5А"), ("Кузнецов", "9Б")):
+            p = Pupil(school_id=school.id, surname=surname, name="Тест")
+            s.add(p)
+            s.flush()
+            s.add(PupilClass(pupil_id=p.id, school_year="2024/2025", class_label=label))
+            pupils.append(p.id)
+    docs, case = [], 0
+    for n, (label, pupil) in enumerate((("5А", pupils[0]), ("9Б", pupils[1]))):
+        pdf = born_digital_pdf(tmp_path / f"ж{n}.pdf", [[f"Классный журнал {label}"]])
+        outcome = IngestService(archive).ingest_path(pdf)
+        assert outcome.id
+        case = FilingService(archive).file(
+            outcome.id,
+            Filing("02-01", school_year="2024/2025", class_label=label, pupil_ids=[pupil]),
+        )
+        docs.append(outcome.id)
+    for role in ROLES:
+        AccountService(archive).create(role, PASSWORD, role, ["5А"] if role == "staff" else None)
+    return World(docs[0], docs[1], pupils[0], pupils[1], case)
+
+
+def client_as(archive: Archive, role: str) -> FlaskClient:
+    client = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    response = client.post("/login", data={"username": role, "password": PASSWORD})
+    assert response.status_code == 302, f"{role} could not sign in"
+    return client
+
+
+def routes(w: World) -> list[tuple[str, str, set[str]]]:
+    """(method, path, roles that get 200); everyone else gets 404."""
+    return [
+        ("GET", "/documents", READERS),
+        ("GET", f"/documents/{w.mine}", READERS),
+        ("GET", f"/documents/{w.other}", UNSCOPED_READERS),
+        ("GET", f"/documents/{w.other}/download/original", UNSCOPED_READERS),
+        ("GET", f"/documents/{w.other}/pages/1.jpg", UNSCOPED_READERS),
+        ("GET", f"/documents/{w.mine}/download/original", READERS),
+        ("GET", "/search?q=журнал", READERS),
+        ("GET", "/upload", WRITERS),
+        ("GET", "/inbox", WRITERS),
+        ("GET", "/cover-sheets", WRITERS),
+        ("GET", "/pupils", READERS),
+        ("GET", f"/pupils/{w.pupil_mine}", READERS),
+        ("GET", f"/pupils/{w.pupil_other}", UNSCOPED_READERS),
+        ("GET", "/cases", UNSCOPED_READERS),
+        ("GET", f"/cases/{w.case}", UNSCOPED_READERS),
+        ("GET", f"/cases/{w.case}/inventory.pdf", UNSCOPED_READERS),
+        ("GET", "/nomenclature", READERS),
+        ("GET", "/nomenclature/export.yaml", READERS),
+        ("GET", "/nomenclature/items/02-01", NOMENCLATURE_EDITORS),
+        ("GET", "/audit", AUDITORS),
+        ("GET", "/api/v1/documents", READERS),
+        ("GET", f"/api/v1/documents/{w.mine}", READERS),
+        ("GET", f"/api/v1/documents/{w.other}", UNSCOPED_READERS),
+        ("GET", f"/api/v1/documents/{w.other}/original", UNSCOPED_READERS),
+        ("GET", f"/api/v1/documents/{w.other}/searchable.pdf", UNSCOPED_READERS),
+        ("GET", f"/api/v1/documents/{w.other}/pages/1/preview.jpg", UNSCOPED_READERS),
+        ("GET", "/api/v1/search?q=журнал", READERS),
+        ("POST", f"/documents/{w.other}/file", set()),  # tested below: writers redirect
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_as_every_role(archive: Archive, world: World, role: str) -> None:
+    client = client_as(archive, role)
+    wrong = []
+    for method, path, allowed in routes(world):
+        if method != "GET":
+            continue
+        status = client.get(path).status_code
+        expected = 200 if role in allowed else 404
+        if status != expected:
+            wrong.append(f"{path}: {status}, expected {expected}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_filing_is_for_writers_only(archive: Archive, world: World, role: str) -> None:
+    client = client_as(archive, role)
+    response = client.post(
+        f"/documents/{world.other}/file",
+        data={"item_index": "02-01", "school_year": "2024/2025", "class_label": "9Б"},
+    )
+    assert response.status_code == (302 if role in WRITERS else 404)
+
+
+def test_a_class_teacher_sees_no_hit_snippet_or_count_of_another_class(
+    archive: Archive, world: World
+) -> None:
+    client = client_as(archive, "staff")
+    body = client.get("/api/v1/search?q=журнал").get_json()
+    assert [h["id"] for h in body["hits"]] == [world.mine]
+    assert body["total"] == 1
+    assert body["facets"]["class"] == {"5А": 1}
+    assert "9Б" not in str(body)
+    asked_other = client.get("/api/v1/search?q=журнал&class=9Б").get_json()
+    assert asked_other["total"] == 0 and asked_other["facets"] == {}
+    listing = client.get("/api/v1/documents").get_json()
+    assert [d["id"] for d in listing["documents"]] == [world.mine]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exactly_the_allowed_accesses_are_audited(
+    archive: Archive, world: World, role: str
+) -> None:
+    client = client_as(archive, role)
+    audit = AuditService(archive)
+    before = len(audit.find(actor=role))
+    client.get(f"/documents/{world.other}")
+    client.get(f"/documents/{world.other}/download/original")
+    client.get(f"/api/v1/documents/{world.other}")
+    rows = audit.find(actor=role)[before:]
+    if role in UNSCOPED_READERS:
+        assert [(r.action, r.target, r.role, r.detail) for r in rows] == [
+            ("view", f"document:{world.other}", role, ""),
+            ("download", f"document:{world.other}", role, "original"),
+            ("view", f"document:{world.other}", role, ""),
+        ]
+    else:
+        assert rows == []
+    assert audit.verify().broken_at is None
+
+
+def test_sign_in_failures_lock_the_account_for_a_while(archive: Archive, world: World) -> None:
+    client = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    for _ in range(5):
+        client.post("/login", data={"username": "director", "password": "не тот пароль"})
+    locked = client.post("/login", data={"username": "director", "password": PASSWORD})
+    assert locked.status_code == 401
+    assert "вход закрыт на 15 минут" in locked.get_data(as_text=True)
+    denied = AuditService(archive).find(target="user:director")
+    assert [r.outcome for r in denied] == ["denied"] * 6
+
+
+def test_password_change_needs_the_old_one(archive: Archive, world: World) -> None:
+    client = client_as(archive, "archivist")
+    wrong = client.post(
+        "/account/password", data={"old": "нет", "new": "новый-пароль-1", "again": "новый-пароль-1"}
+    )
+    assert wrong.status_code == 400 and "Текущий пароль неверен" in wrong.get_data(as_text=True)
+    ok = client.post(
+        "/account/password",
+        data={"old": PASSWORD, "new": "новый-пароль-1", "again": "новый-пароль-1"},
+    )
+    assert ok.status_code == 302
+    assert AccountService(archive).authenticate("archivist", "новый-пароль-1") is not None

@@ -1,0 +1,62 @@
+"""The access policy (archive_service.access) at the web's door: every route names the
+permission it needs, every record is checked before it is shown, and refusal is a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from archive_service.access import Permission, Policy
+from archive_service.services.documents import DocumentService, NotFound
+from web.context import archive
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def policy() -> Policy:
+    return current_user.account.policy  # type: ignore[no-any-return]
+
+
+def requires(permission: Permission, unscoped: bool = False) -> Callable[[F], F]:
+    """Sign-in, then the permission; `unscoped` also refuses a class teacher's limited
+    view (pages that list the whole archive, such as cases)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            rules = policy()
+            if not rules.can(permission) or (unscoped and rules.scoped):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def ensure_may_open_document(document_id: str) -> None:
+    try:
+        class_label = DocumentService(archive()).class_of(document_id)
+    except NotFound:
+        abort(404)
+    if not policy().may_open(class_label):
+        abort(404)
+
+
+def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
+    """The filters a person asked for, narrowed to what they may see: a class teacher
+    asking for another class gets nothing rather than their own classes."""
+    rules = policy()
+    narrowed: dict[str, str | list[str]] = dict(asked)
+    if rules.classes is not None:
+        wanted = asked.get("class")
+        if wanted is None:
+            narrowed["class"] = sorted(rules.classes) or ["—"]
+        elif wanted not in rules.classes:
+            narrowed["class"] = ["—"]
+    return narrowed
