@@ -38,6 +38,7 @@ class Permission(StrEnum):
     WRITE_NOMENCLATURE = "nomenclature.write"
     READ_AUDIT = "audit.read"
     MANAGE_USERS = "users.manage"
+    READ_HEALTH = "health.read"  # ПМПК conclusions and other health data
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -54,7 +55,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RETENTION_OFFICER: frozenset(
         {Permission.READ_RECORDS, Permission.READ_NOMENCLATURE, Permission.WRITE_NOMENCLATURE}
     ),
-    Role.DIRECTOR: frozenset({Permission.READ_RECORDS, Permission.READ_NOMENCLATURE}),
+    Role.DIRECTOR: frozenset(
+        {Permission.READ_RECORDS, Permission.READ_NOMENCLATURE, Permission.READ_HEALTH}
+    ),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
 }
 
@@ -83,8 +86,14 @@ class Policy:
     def scoped(self) -> bool:
         return self.classes is not None
 
-    def may_open(self, class_label: str | None) -> bool:
-        """A record of this class (None: not filed under a class)."""
+    def may_open(self, class_label: str | None, health: bool = False) -> bool:
+        """A record of this class (None: not filed under a class), maybe health data."""
         if not self.can(Permission.READ_RECORDS):
             return False
+        if health and not self.can(Permission.READ_HEALTH):
+            return False
         return self.classes is None or (class_label is not None and class_label in self.classes)
+
+    @property
+    def sees_health(self) -> bool:
+        return self.can(Permission.READ_HEALTH)

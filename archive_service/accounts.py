@@ -9,6 +9,7 @@ is not locked out for good.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from archive_service.access import Policy, Role
 from archive_service.archive import Archive
 from archive_service.catalog import User
-from archive_service.catalog.models import utcnow
+from archive_service.catalog.models import ApiToken, utcnow
 from intake.class_list import normalize_class
 
 ADMIN_ROLE = Role.ADMINISTRATOR.value
@@ -30,6 +31,12 @@ LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
+TOKEN_PREFIX = "sa_"
+
+
+def _token_hash(token: str) -> str:
+    # Tokens carry 256 random bits, so a plain SHA-256 is as good as a slow hash here.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AccountError(ValueError):
@@ -156,6 +163,40 @@ class AccountService:
             user.failed_logins = 0
             user.locked_until = None
         return password
+
+    def issue_token(self, username: str, label: str) -> str:
+        """A new API token for a user's scripts; shown once, only its hash is kept."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.archive.catalog.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError(f"Пользователя «{username}» нет")
+            s.add(ApiToken(user_id=user.id, label=label[:100], token_hash=_token_hash(token)))
+        return token
+
+    def revoke_tokens(self, username: str) -> int:
+        with self.archive.catalog.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError(f"Пользователя «{username}» нет")
+            tokens = s.scalars(
+                select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            ).all()
+            for token in tokens:
+                token.revoked_at = utcnow()
+            return len(tokens)
+
+    def by_token(self, token: str) -> Account | None:
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        with self.archive.catalog.session() as s:
+            row = s.scalar(
+                select(ApiToken).where(
+                    ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
+                )
+            )
+            user = s.get(User, row.user_id) if row else None
+            return _account(user) if user else None
 
     def all(self) -> list[Account]:
         with self.archive.catalog.session() as s:

@@ -334,6 +334,26 @@ def users_list(ctx: click.Context) -> None:
         click.echo(f"{account.username}: {account.role}{scope}")
 
 
+@users.command("token")
+@click.argument("username")
+@click.option("--label", default="сценарий", help="Для чего токен.")
+@click.option("--revoke", is_flag=True, help="Отозвать все токены пользователя.")
+@click.pass_context
+def users_token(ctx: click.Context, username: str, label: str, revoke: bool) -> None:
+    """Выдать токен API для сценариев (Authorization: Bearer …) или отозвать все."""
+    from archive_service.accounts import AccountError, AccountService
+
+    service = AccountService(_open(ctx, dispatch=False))
+    try:
+        if revoke:
+            click.echo(f"Отозвано токенов: {service.revoke_tokens(username)}")
+            return
+        token = service.issue_token(username, label)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Токен {username} (показывается один раз): {token}")
+
+
 @users.command("reset")
 @click.argument("username")
 @click.pass_context

@@ -40,7 +40,7 @@ from search.query import PHRASE_RE, parse_query
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 MAX_PAGES_PER_HIT = 50
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff

@@ -189,3 +189,35 @@ def test_password_change_needs_the_old_one(archive: Archive, world: World) -> No
     )
     assert ok.status_code == 302
     assert AccountService(archive).authenticate("archivist", "новый-пароль-1") is not None
+
+
+def test_health_data_needs_its_own_permission(archive: Archive, world: World) -> None:
+    FilingService(archive).file(
+        world.other,
+        Filing("02-01", school_year="2024/2025", class_label="9Б", health_data=True),
+    )
+    for role in ROLES:
+        client = client_as(archive, role)
+        page = client.get(f"/documents/{world.other}").status_code
+        found = client.get("/api/v1/search?q=журнал").get_json() or {}
+        listed = client.get("/api/v1/documents").get_json() or {}
+        sees = role in {"administrator", "director"}
+        assert page == (200 if sees else 404), role
+        if role in READERS:
+            assert (world.other in {h["id"] for h in found["hits"]}) is sees, role
+            assert (world.other in {d["id"] for d in listed["documents"]}) is sees, role
+            assert "access" not in found["facets"]
+
+
+def test_scripts_use_a_token_until_it_is_revoked(archive: Archive, world: World) -> None:
+    token = AccountService(archive).issue_token("archivist", "выгрузка")
+    client = create_app(archive, TESTING=True).test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/documents/{world.other}", headers=auth).status_code == 200
+    assert (
+        client.get("/api/v1/documents", headers={"Authorization": "Bearer sa_wrong"}).status_code
+        == 401
+    )
+    assert AccountService(archive).revoke_tokens("archivist") == 1
+    assert client.get("/api/v1/documents", headers=auth).status_code == 401
+    assert client.get("/documents", headers=auth).status_code == 302  # not for the UI

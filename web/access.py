@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
 from archive_service.services.documents import DocumentService, NotFound
+from search.port import HIDDEN_FACETS
 from web.context import archive
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,10 +42,10 @@ def requires(permission: Permission, unscoped: bool = False) -> Callable[[F], F]
 
 def ensure_may_open_document(document_id: str) -> None:
     try:
-        class_label = DocumentService(archive()).class_of(document_id)
+        class_label, health = DocumentService(archive()).access_of(document_id)
     except NotFound:
         abort(404)
-    if not policy().may_open(class_label):
+    if not policy().may_open(class_label, health):
         abort(404)
 
 
@@ -52,7 +53,9 @@ def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
     """The filters a person asked for, narrowed to what they may see: a class teacher
     asking for another class gets nothing rather than their own classes."""
     rules = policy()
-    narrowed: dict[str, str | list[str]] = dict(asked)
+    narrowed: dict[str, str | list[str]] = {k: v for k, v in asked.items() if k != "access"}
+    if not rules.sees_health:
+        narrowed["access"] = "general"
     if rules.classes is not None:
         wanted = asked.get("class")
         if wanted is None:
@@ -60,3 +63,8 @@ def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
         elif wanted not in rules.classes:
             narrowed["class"] = ["—"]
     return narrowed
+
+
+def shown_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facet counts as a person sees them: internal facets left out."""
+    return {name: counts for name, counts in facets.items() if name not in HIDDEN_FACETS}

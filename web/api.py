@@ -13,7 +13,13 @@ from archive_service.access import Permission
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
 from search.port import FACETS
-from web.access import ensure_may_open_document, policy, requires, scoped_filters
+from web.access import (
+    ensure_may_open_document,
+    policy,
+    requires,
+    scoped_filters,
+    shown_facets,
+)
 from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
@@ -45,6 +51,7 @@ def list_documents() -> Any:
         offset=offset,
         ids=ids.split(",") if ids else None,
         classes=policy().classes,
+        health=policy().sees_health,
     )
     return jsonify({"total": total, "documents": [d.as_dict() for d in docs]})
 
@@ -138,4 +145,6 @@ def search() -> Any:
     result = archive().index.search(
         query, limit=limit, offset=offset, filters=scoped_filters(asked)
     )
-    return jsonify(result.as_dict())
+    body = result.as_dict()
+    body["facets"] = shown_facets(result.facets)
+    return jsonify(body)

@@ -60,8 +60,14 @@ def _load(user_id: str) -> SessionUser | None:
 
 @login_manager.request_loader
 def _basic(req: Any) -> SessionUser | None:
+    """Scripts on /api/: «Authorization: Bearer <token>» (archive users token) or Basic."""
     creds = req.authorization
-    if creds is None or creds.type != "basic" or not req.path.startswith("/api/"):
+    if creds is None or not req.path.startswith("/api/"):
+        return None
+    if creds.type == "bearer" and creds.token:
+        by_token = AccountService(archive()).by_token(creds.token)
+        return SessionUser(by_token) if by_token else None
+    if creds.type != "basic":
         return None
     account = AccountService(archive()).authenticate(creds.username or "", creds.password or "")
     if account is None:
@@ -84,7 +90,7 @@ def require_api_csrf() -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if request.authorization is not None and request.authorization.type == "basic":
+    if request.authorization is not None and request.authorization.type in ("basic", "bearer"):
         return
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))

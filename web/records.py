@@ -203,7 +203,7 @@ def pupil(pupil_id: str) -> Any:
     rules = policy()
     if rules.scoped and not (summary.classes and rules.may_open(summary.classes[0][1])):
         abort(404)
-    documents = [d for d in documents if not rules.scoped or rules.may_open(d.class_label)]
+    documents = [d for d in documents if rules.may_open(d.class_label, d.health_data)]
     audit("view", f"pupil:{pupil_id}")
     return render_template(
         "pupil.html",
@@ -261,6 +261,7 @@ def file_document(document_id: str) -> Any:
             class_label=form.get("class_label") or None,
             subject=form.get("subject") or None,
             pupil_ids=[p for p in form.getlist("pupil_ids") if p],
+            health_data=bool(form.get("health_data")),
         )
         FilingService(archive()).file(document_id, filing)
         audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")

@@ -19,7 +19,13 @@ from archive_service.services.pupils import PupilQueries
 from archive_service.services.stacks import StackService
 from intake import IntakeRejected, spool
 from search.port import FACETS
-from web.access import ensure_may_open_document, policy, requires, scoped_filters
+from web.access import (
+    ensure_may_open_document,
+    policy,
+    requires,
+    scoped_filters,
+    shown_facets,
+)
 from web.audit import audit
 from web.context import archive
 from web.files import send_object
@@ -51,7 +57,10 @@ def index() -> Any:
 def documents() -> Any:
     page = max(1, request.args.get("page", 1, type=int))
     total, docs = DocumentService(archive()).summaries(
-        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, classes=policy().classes
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        classes=policy().classes,
+        health=policy().sees_health,
     )
     return render_template(
         "documents.html", docs=docs, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE))
@@ -168,7 +177,8 @@ def search() -> Any:
         if query
         else None
     )
-    shown = {**(result.facets if result else {})}
+    visible = shown_facets(result.facets if result else {})
+    shown = {name: dict(counts) for name, counts in visible.items()}
     for name, value in filters.items():  # an active filter is listed even with no counts
         shown.setdefault(name, {}).setdefault(value, 0)
     labels = facet_labels(archive(), shown)
@@ -179,5 +189,6 @@ def search() -> Any:
         page=page,
         filters=filters,
         labels=labels,
+        facets=visible,
         facet_names=FACET_NAMES_RU,
     )

@@ -62,6 +62,9 @@ class Document(Base):
     # A cover sheet's filing (intake.cover_sheet.CoverPayload.encode()), applied once the
     # document is archived; kept for the record of how it was filed.
     cover_payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Health data (a ПМПК conclusion, disability): a special category of personal data
+    # behind a permission of its own (archive_service.access.Permission.READ_HEALTH).
+    health_data: Mapped[bool] = mapped_column(default=False)
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -296,3 +299,16 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ApiToken(Base):
+    """A token a script presents as «Authorization: Bearer …»; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -139,6 +139,7 @@ class DocumentService:
             "case_title": case.title if case else None,
             "school_year": doc.school_year,
             "class_label": doc.class_label,
+            "health_data": doc.health_data,
             "document_date": doc.document_date.isoformat() if doc.document_date else None,
             "subject": doc.subject,
             "pupils": [
@@ -179,6 +180,7 @@ class DocumentService:
         offset: int = 0,
         ids: list[str] | None = None,
         classes: frozenset[str] | None = None,
+        health: bool = True,
     ) -> tuple[int, list[DocumentSummary]]:
         """Newest first; `classes` limits to documents filed under those classes (the
         access policy's scope of a class teacher)."""
@@ -199,6 +201,9 @@ class DocumentService:
             if classes is not None:
                 query = query.where(Document.class_label.in_(sorted(classes)))
                 count_query = count_query.where(Document.class_label.in_(sorted(classes)))
+            if not health:
+                query = query.where(Document.health_data.is_(False))
+                count_query = count_query.where(Document.health_data.is_(False))
             total = s.scalar(count_query) or 0
             rows = s.execute(
                 query.order_by(Document.created_at.desc(), Document.id).limit(limit).offset(offset)
@@ -217,13 +222,14 @@ class DocumentService:
                 for d, n in rows
             ]
 
-    def class_of(self, document_id: str) -> str | None:
-        """The class a document is filed under, for the access policy; NotFound if none."""
+    def access_of(self, document_id: str) -> tuple[str | None, bool]:
+        """What the access policy needs: the class it is filed under, and whether it is
+        health data. NotFound if there is no such document."""
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
-            return doc.class_label
+            return doc.class_label, doc.health_data
 
     def statuses(self, ids: list[str]) -> dict[str, str]:
         with self.archive.catalog.session() as s:

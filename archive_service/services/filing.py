@@ -51,6 +51,7 @@ class Filing:
     subject: str | None = None
     pupil_ids: list[str] = field(default_factory=list)
     case_id: int | None = None  # a named case (a cover sheet's); its item wins
+    health_data: bool = False  # a ПМПК conclusion or other health data
 
 
 def _reads_like_cover_sheet(text: str) -> bool:
@@ -162,6 +163,7 @@ class FilingService:
             doc.school_year = school_year
             doc.class_label = class_label
             doc.subject = (filing.subject or "").strip() or None
+            doc.health_data = filing.health_data
             doc.filed_at = utcnow()
             s.execute(delete(DocumentPupil).where(DocumentPupil.document_id == document_id))
             for pupil in pupils:

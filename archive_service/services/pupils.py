@@ -117,6 +117,7 @@ class PupilDocument:
     school_year: str | None
     item_index: str | None
     class_label: str | None
+    health_data: bool
 
 
 def _summary(s: Session, pupil: Pupil) -> PupilSummary:
@@ -161,7 +162,9 @@ class PupilQueries:
                 .order_by(Document.school_year.desc(), Document.title)
             )
             documents = [
-                PupilDocument(doc.id, doc.title, doc.school_year, index, doc.class_label)
+                PupilDocument(
+                    doc.id, doc.title, doc.school_year, index, doc.class_label, doc.health_data
+                )
                 for doc, index in rows
             ]
             return _summary(s, pupil), documents
