@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from archive_service.config import Limits
 from archive_service.domain import MediaType
@@ -56,9 +58,50 @@ def _pdf_pages(path: Path) -> int:
             ) from exc
         raise IntakeRejected(f"Файл не является корректным PDF ({message})") from exc
     try:
-        return len(pdf)
+        pages = len(pdf)
     finally:
         pdf.close()
+    if _has_scripts(path):
+        raise IntakeRejected(
+            "PDF содержит встроенные сценарии (JavaScript или автодействия): архив такие "
+            "файлы не принимает; сохраните скан заново или распечатайте в PDF"
+        )
+    return pages
+
+
+def _has_scripts(path: Path) -> bool:
+    """JavaScript or automatic actions anywhere a viewer would run them: the document's
+    open action and name tree, and each page's and annotation's actions. A scan never
+    needs them; an archive that hands files out must not pass them on."""
+    try:
+        reader = PdfReader(path, strict=False)
+        root = _dict(reader.trailer["/Root"])
+        names = _dict(root.get("/Names"))
+        if "/JavaScript" in names:
+            return True
+        if "/AA" in root or _is_script(root.get("/OpenAction")):
+            return True
+        for page in reader.pages:
+            if "/AA" in page:
+                return True
+            annots = page.get("/Annots")
+            for annot in (annots.get_object() if annots is not None else None) or []:
+                annotation = _dict(annot)
+                if "/AA" in annotation or _is_script(annotation.get("/A")):
+                    return True
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise IntakeRejected(f"Файл PDF не удаётся проверить ({exc})") from exc
+    return False
+
+
+def _dict(obj: object) -> dict[str, object]:
+    """A PDF dictionary behind a reference, or an empty one for anything else."""
+    resolved = obj.get_object() if hasattr(obj, "get_object") else obj
+    return resolved if isinstance(resolved, dict) else {}
+
+
+def _is_script(action: object) -> bool:
+    return _dict(action).get("/S") in ("/JavaScript", "/Launch")
 
 
 def _image_pages(path: Path, limits: Limits) -> int:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask
+from flask import Flask, render_template
 from flask_wtf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from archive_service.archive import Archive
 from archive_service.config import load_settings
@@ -75,6 +76,14 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(records)
     app.register_blueprint(api, url_prefix="/api/v1")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Any:
+        limit = archive.settings.limits.max_file_bytes
+        message = (
+            f"Запрос слишком велик: файлы больше {limit // (1024 * 1024) or 1} МБ не принимаются"
+        )
+        return render_template("error.html", message=message), 413
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]

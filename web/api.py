@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, abort, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from archive_service.access import Permission
 from archive_service.services.documents import DocumentService, NotFound
@@ -27,6 +27,13 @@ from web.files import send_object
 
 api = Blueprint("api", __name__)
 api.before_request(require_api_csrf)
+
+
+@api.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge) -> Any:
+    limit = archive().settings.limits.max_file_bytes
+    return {"error": f"Запрос слишком велик: файлы больше {limit // (1024 * 1024) or 1} МБ "
+                     "не принимаются"}, 413  # fmt: skip
 
 
 @api.errorhandler(HTTPException)
