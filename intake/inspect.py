@@ -14,7 +14,6 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from archive_service.config import Limits
 from archive_service.domain import MediaType
@@ -89,8 +88,8 @@ def _has_scripts(path: Path) -> bool:
                 annotation = _dict(annot)
                 if "/AA" in annotation or _is_script(annotation.get("/A")):
                     return True
-    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise IntakeRejected(f"Файл PDF не удаётся проверить ({exc})") from exc
+    except Exception as exc:  # fail closed: a file the check cannot read is not accepted
+        raise IntakeRejected(f"Файл PDF не удаётся проверить на сценарии ({exc})") from exc
     return False
 
 
