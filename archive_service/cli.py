@@ -48,6 +48,13 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
     ctx.obj = settings
 
 
+def _audit(archive: Archive, action: str, target: str, detail: str = "") -> None:
+    """The CLI acts as the named local administrator (archive_service.services.audit)."""
+    from archive_service.services.audit import CLI_ACTOR, AuditService
+
+    AuditService(archive).record(CLI_ACTOR, action, target, detail=detail)
+
+
 def _open(ctx: click.Context, dispatch: bool = True) -> Archive:
     settings = ctx.obj
     dispatcher = None
@@ -99,6 +106,8 @@ def ingest(
             found = [service.ingest_path(Path(given), given_as=given).as_dict()]
         for outcome in found:
             outcomes.append(outcome)
+            if outcome["id"] and outcome["status"] == "queued":
+                _audit(archive, "create", f"document:{outcome['id']}", str(outcome["file"]))
             if not wait:
                 _print_outcome(outcome, as_json)
     if wait:
@@ -284,10 +293,14 @@ def import_folder(ctx: click.Context, path: Path, manifest: Path | None, as_json
     """Принять папку или ZIP со сканами и описью. Код выхода 2 при любой ошибке."""
     from archive_service.services.bulk_import import BulkImportError, BulkImportService
 
+    archive = _open(ctx)
     try:
-        report = BulkImportService(_open(ctx)).run(path, manifest)
+        report = BulkImportService(archive).run(path, manifest)
     except BulkImportError as exc:
         raise click.ClickException(str(exc)) from exc
+    for outcome in report.outcomes:
+        if outcome.id and outcome.status == "queued":
+            _audit(archive, "create", f"document:{outcome.id}", outcome.file)
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     for outcome in report.outcomes:
@@ -314,12 +327,14 @@ def users_add(ctx: click.Context, username: str, role: str, classes: str) -> Non
     from archive_service.accounts import AccountError, AccountService
 
     password = secrets.token_urlsafe(12)
+    archive = _open(ctx, dispatch=False)
     try:
-        AccountService(_open(ctx, dispatch=False)).create(
+        AccountService(archive).create(
             username, password, role, [c for c in classes.split(",") if c.strip()]
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit(archive, "create", f"user:{username}", role)
     click.echo(f"Создан {username} ({role}). Пароль (показывается один раз): {password}")
 
 
@@ -343,14 +358,17 @@ def users_token(ctx: click.Context, username: str, label: str, revoke: bool) -> 
     """Выдать токен API для сценариев (Authorization: Bearer …) или отозвать все."""
     from archive_service.accounts import AccountError, AccountService
 
-    service = AccountService(_open(ctx, dispatch=False))
+    archive = _open(ctx, dispatch=False)
+    service = AccountService(archive)
     try:
         if revoke:
             click.echo(f"Отозвано токенов: {service.revoke_tokens(username)}")
+            _audit(archive, "change", f"user:{username}", "токены отозваны")
             return
         token = service.issue_token(username, label)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit(archive, "create", f"user:{username}", f"токен: {label}")
     click.echo(f"Токен {username} (показывается один раз): {token}")
 
 
@@ -361,10 +379,12 @@ def users_reset(ctx: click.Context, username: str) -> None:
     """Выдать новый пароль (и снять блокировку входа)."""
     from archive_service.accounts import AccountError, AccountService
 
+    archive = _open(ctx, dispatch=False)
     try:
-        password = AccountService(_open(ctx, dispatch=False)).reset_password(username)
+        password = AccountService(archive).reset_password(username)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    _audit(archive, "change", f"user:{username}", "новый пароль")
     click.echo(f"Новый пароль {username} (показывается один раз): {password}")
 
 
@@ -486,6 +506,7 @@ def nomenclature_import(ctx: click.Context, path: Path, school: str | None) -> N
         ) from exc
     service = NomenclatureService(_open(ctx, dispatch=False))
     year, version = service.import_spec(spec, school, source=path.name)
+    _audit(service.archive, "change", f"nomenclature:{year}", f"версия {version}: {path.name}")
     click.echo(f"Загружено статей: {len(spec.items)}; номенклатура на {year} год, версия {version}")
 
 
@@ -527,7 +548,9 @@ def pupils_import(
         rows, problems = read_class_list(path.read_bytes(), school_year)
     except ClassListError as exc:
         raise click.ClickException(f"Список не загружен: {exc}") from exc
-    report = PupilService(_open(ctx, dispatch=False)).import_rows(rows, school)
+    archive = _open(ctx, dispatch=False)
+    report = PupilService(archive).import_rows(rows, school)
+    _audit(archive, "create", "pupils", f"список класса {path.name}: новых {report.added}")
     for problem in problems:
         click.echo(f"  {problem}", err=True)
     click.echo(

@@ -105,6 +105,7 @@ def retry(document_id: str) -> Any:
         abort(404, description="Документ не найден")
     if not ok:
         abort(409, description="Повторить можно только документ в состоянии «ошибка»")
+    audit("change", f"document:{document_id}", detail="повтор обработки")
     return jsonify(_document_or_404(document_id)), 202
 
 

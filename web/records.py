@@ -65,9 +65,9 @@ def nomenclature() -> Any:
             problems = getattr(exc, "problems", ["файл не YAML (UTF-8) и не XLSX"])
             status = 400
         else:
-            year, version = service.import_spec(
-                spec, source=upload.filename or "" if upload else ""
-            )
+            source = (upload.filename or "") if upload else ""
+            year, version = service.import_spec(spec, source=source)
+            audit("change", f"nomenclature:{year}", detail=f"версия {version}: {source}")
             flash(f"Загружена номенклатура на {year} год, версия {version}", "info")
             return redirect(url_for("records.nomenclature"))
     spec = service.current()
@@ -116,6 +116,7 @@ def nomenclature_item(index: str | None) -> Any:
             problems = exc.problems
         else:
             year, version = service.import_spec(edited, source="правка в интерфейсе")
+            audit("change", f"nomenclature:{year}", detail=f"версия {version}: {raw['index']}")
             flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
             return redirect(url_for("records.nomenclature"))
     return render_template("nomenclature_item.html", item=current, problems=problems), (
@@ -135,6 +136,7 @@ def nomenclature_year() -> Any:
     except NomenclatureError as exc:
         flash("; ".join(exc.problems), "error")
     else:
+        audit("create", f"nomenclature:{year}", detail=f"версия {version}")
         flash(f"Номенклатура на {year} год, версия {version}", "info")
     return redirect(url_for("records.nomenclature"))
 
@@ -179,6 +181,11 @@ def pupils() -> Any:
             problems, status = [str(exc)], 400
         else:
             report = PupilService(archive()).import_rows(rows)
+            audit(
+                "create",
+                "pupils",
+                detail=f"список класса: строк {len(rows)}, новых {report.added}",
+            )
             flash(
                 f"Загружено строк: {len(rows)} (новых обучающихся: {report.added}); "
                 f"с ошибками: {len(bad)}",
@@ -224,6 +231,7 @@ def pupil_event(pupil_id: str) -> Any:
         closed = record_event(
             archive(), pupil_id, request.form.get("kind", ""), on, request.form.get("basis", "")
         )
+        audit("change", f"pupil:{pupil_id}", detail=request.form.get("kind", ""))
     except PupilEventError as exc:
         if str(exc) == "Обучающийся не найден":
             abort(404)
@@ -302,6 +310,7 @@ def cover_sheets() -> Any:
         )
     except FilingError as exc:
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=str(exc)), 400
+    audit("export", "cover-sheets", detail=form.get("item_index", ""))
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -338,12 +347,15 @@ def case(case_id: int) -> Any:
                     case_id, request.form.get("room"), request.form.get("shelf"),
                     request.form.get("box"),
                 )  # fmt: skip
+                audit("change", f"case:{case_id}", detail="место хранения")
                 flash("Место хранения записано", "info")
             elif action == "close":
                 service.close(case_id, _date(request.form.get("closed_on", "")))
+                audit("change", f"case:{case_id}", detail="закрыто")
                 flash("Дело закрыто", "info")
             elif action == "volume":
                 new = service.new_volume(case_id)
+                audit("create", f"case:{new}", detail=f"следующий том дела {case_id}")
                 flash("Открыт следующий том", "info")
                 return redirect(url_for("records.case", case_id=new))
             return redirect(url_for("records.case", case_id=case_id))
@@ -363,6 +375,7 @@ def case_inventory(case_id: int) -> Any:
         pdf = CaseService(archive()).inventory_pdf(case_id)
     except CaseError:
         abort(404)
+    audit("export", f"case:{case_id}", detail="внутренняя опись")
     return Response(
         pdf,
         mimetype="application/pdf",

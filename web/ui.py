@@ -102,6 +102,9 @@ def _ingest_stacks(files: list[FileStorage]) -> tuple[list[IngestOutcome], list[
                 continue
             report = StackService(archive()).ingest_stack(upload.path, given_as=name)
             upload.discard()
+            for part in report.parts:
+                if part.outcome.id and part.outcome.status != "duplicate":
+                    audit("create", f"document:{part.outcome.id}", detail=part.outcome.file)
             if report.error:
                 outcomes.append(IngestOutcome(name, "rejected", error=report.error))
             outcomes.extend(part.outcome for part in report.parts)
@@ -132,6 +135,7 @@ def document(document_id: str) -> Any:
 def retry(document_id: str) -> Any:
     try:
         if DocumentService(archive()).retry(document_id):
+            audit("change", f"document:{document_id}", detail="повтор обработки")
             flash("Документ снова поставлен в очередь", "info")
     except NotFound:
         abort(404)
