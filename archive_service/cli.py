@@ -215,6 +215,7 @@ def search(
     given = {"kind": kind, "case": case_id, "year": year, "class": class_label, "pupil": pupil}
     filters = {name: value for name, value in given.items() if value}
     result = archive.index.search(query, limit=limit, filters=filters)
+    _audit(archive, "search", "search", f"«{query}» {filters}: документов {result.total}")
     if as_json:
         _emit(result.as_dict())
         return

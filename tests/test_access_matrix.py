@@ -272,3 +272,14 @@ def test_each_change_writes_its_audit_row(archive: Archive, world: World) -> Non
         ("change", f"case:{world.case}", "место хранения"),
         ("export", f"case:{world.case}", "внутренняя опись"),
     ]
+
+
+def test_a_search_is_audited_with_what_it_showed(archive: Archive, world: World) -> None:
+    client = client_as(archive, "staff")
+    client.get("/search?q=журнал")
+    client.get("/api/v1/search?q=журнал&year=2024/2025")
+    rows = [r for r in AuditService(archive).find(actor="staff") if r.action == "search"]
+    assert [r.detail for r in rows] == [
+        "«журнал»: документов 1",
+        "«журнал» {'year': '2024/2025'}: документов 1",
+    ]

@@ -136,6 +136,7 @@ def _download(document_id: str, kind: str) -> Any:
 @requires(Permission.READ_RECORDS)
 def page_preview(document_id: str, number: int) -> Any:
     ensure_may_open_document(document_id)
+    audit("download", f"document:{document_id}", detail=f"лист {number}")
     try:
         key = DocumentService(archive()).page_preview_key(document_id, number)
     except NotFound:
@@ -155,4 +156,5 @@ def search() -> Any:
     )
     body = result.as_dict()
     body["facets"] = shown_facets(result.facets)
+    audit("search", "search", detail=f"«{query}» {asked}: документов {result.total}")
     return jsonify(body)

@@ -87,6 +87,12 @@ def upload() -> Any:
     return render_template("upload.html", outcomes=outcomes)
 
 
+def _search_detail(query: str, filters: dict[str, str], total: int) -> str:
+    """What a search showed: snippets of records are a view of them, so it is audited."""
+    narrowed = ", ".join(f"{k}={v}" for k, v in sorted(filters.items()))
+    return f"«{query}»{' [' + narrowed + ']' if narrowed else ''}: документов {total}"
+
+
 def _ingest_stacks(files: list[FileStorage]) -> tuple[list[IngestOutcome], list[str]]:
     """Each upload is a stack: spooled to the data directory, split, its parts taken in."""
     settings = archive().settings
@@ -181,6 +187,8 @@ def search() -> Any:
         if query
         else None
     )
+    if result is not None:
+        audit("search", "search", detail=_search_detail(query, filters, result.total))
     visible = shown_facets(result.facets if result else {})
     shown = {name: dict(counts) for name, counts in visible.items()}
     for name, value in filters.items():  # an active filter is listed even with no counts
