@@ -95,7 +95,8 @@ class CoverSheet:
     lines: list[str]  # what the sheet says in words: item, case, pupil, year, class
 
 
-def _font(candidates: tuple[str, ...]) -> str:
+def font_path(candidates: tuple[str, ...]) -> str:
+    """The first DejaVu font found: the PDFs the archive prints need Cyrillic glyphs."""
     for path in candidates:
         if Path(path).exists():
             return path
@@ -106,8 +107,8 @@ def render_cover_sheets(sheets: list[CoverSheet]) -> bytes:
     """A PDF with one A4 cover sheet per entry."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
-    pdf.add_font("DejaVu", "", _font(FONT_PATHS))
-    pdf.add_font("DejaVu", "B", _font(FONT_BOLD_PATHS))
+    pdf.add_font("DejaVu", "", font_path(FONT_PATHS))
+    pdf.add_font("DejaVu", "B", font_path(FONT_BOLD_PATHS))
     for sheet in sheets:
         pdf.add_page()
         code = segno.make(sheet.payload.encode(), error="m")

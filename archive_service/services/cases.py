@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, NomenclatureItem
 from archive_service.catalog.models import utcnow
-from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS
+from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 INVENTORY_COLUMNS = (
     ("№", 10),
@@ -157,8 +156,8 @@ class CaseService:
         """Внутренняя опись документов дела, as a printable A4 PDF."""
         info, entries = self.get(case_id)
         pdf = FPDF(format="A4")
-        pdf.add_font("DejaVu", "", _font(FONT_PATHS))
-        pdf.add_font("DejaVu", "B", _font(FONT_BOLD_PATHS))
+        pdf.add_font("DejaVu", "", font_path(FONT_PATHS))
+        pdf.add_font("DejaVu", "B", font_path(FONT_BOLD_PATHS))
         pdf.add_page()
         pdf.set_font("DejaVu", "B", 13)
         pdf.multi_cell(0, 7, "ВНУТРЕННЯЯ ОПИСЬ", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -198,10 +197,3 @@ class CaseService:
             new_y="NEXT",
         )
         return bytes(pdf.output())
-
-
-def _font(candidates: tuple[str, ...]) -> str:
-    for path in candidates:
-        if Path(path).exists():
-            return path
-    raise CaseError("Нет шрифта DejaVu: установите пакет fonts-dejavu-core")
