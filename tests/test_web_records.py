@@ -232,3 +232,29 @@ def test_editing_an_item_makes_a_new_version_the_old_one_kept(
     moved = client.post("/nomenclature/year", data={"year": "2027"}, follow_redirects=True)
     assert "Номенклатура дел на 2027 год, версия 1" in moved.get_data(as_text=True)
     assert NomenclatureService(archive).current(year=2026).items[6].title == "Журналы кружков"
+
+
+def test_each_school_and_year_has_its_own_nomenclature(
+    client: FlaskClient, archive: Archive
+) -> None:
+    from archive_service.services.nomenclature import NomenclatureService
+
+    spec = default_nomenclature()
+    service = NomenclatureService(archive)
+    service.import_spec(spec, "Лицей № 1")
+    service.import_spec(type(spec)(year=2025, items=spec.items[:1]), "СОШ № 20")
+    service.import_spec(type(spec)(year=2026, items=spec.items[:2]), "СОШ № 20")
+    lyceum = client.get("/nomenclature?school=Лицей № 1").get_data(as_text=True)
+    assert "Книги учёта и выдачи аттестатов" in lyceum
+    school_2025 = client.get("/nomenclature?school=СОШ № 20&year=2025").get_data(as_text=True)
+    assert "Номенклатура дел на 2025 год" in school_2025
+    assert "Сводные ведомости учёта успеваемости обучающихся" not in school_2025
+    edited = client.post(
+        "/nomenclature/items/02-01",
+        data={"school": "СОШ № 20", "index": "02-01", "title": "Журналы классов",
+              "retention_kind": "years", "years": "5", "closes": "school_year"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Журналы классов" in edited
+    assert service.current("Лицей № 1").items[0].title == "Классные журналы"
+    assert client.get("/nomenclature?school=Нет такой").status_code == 404

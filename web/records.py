@@ -46,10 +46,20 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # -- nomenclature -------------------------------------------------------------------------
 
 
+def _school(service: NomenclatureService) -> str | None:
+    """The organisation the page is about (?school=), one that exists; None: the only one."""
+    name = (request.values.get("school") or "").strip() or None
+    if name is not None and name not in service.schools():
+        abort(404)
+    return name
+
+
 @records.route("/nomenclature", methods=["GET", "POST"])
 @requires(Permission.READ_NOMENCLATURE)
 def nomenclature() -> Any:
     service = NomenclatureService(archive())
+    school = _school(service)
+    year = request.args.get("year", type=int)
     problems: list[str] = []
     status = 200
     if request.method == "POST":
@@ -66,14 +76,24 @@ def nomenclature() -> Any:
             status = 400
         else:
             source = (upload.filename or "") if upload else ""
-            year, version = service.import_spec(spec, source=source)
-            audit("change", f"nomenclature:{year}", detail=f"версия {version}: {source}")
-            flash(f"Загружена номенклатура на {year} год, версия {version}", "info")
-            return redirect(url_for("records.nomenclature"))
-    spec = service.current()
-    current = service.current_version()
+            got, version = service.import_spec(spec, school, source=source)
+            audit("change", f"nomenclature:{got}", detail=f"версия {version}: {source}")
+            flash(f"Загружена номенклатура на {got} год, версия {version}", "info")
+            return redirect(url_for("records.nomenclature", school=school))
+    try:
+        spec = service.current(school, year)
+    except LookupError:
+        abort(404)
     return (
-        render_template("nomenclature.html", spec=spec, version=current, problems=problems),
+        render_template(
+            "nomenclature.html",
+            spec=spec,
+            version=service.current_version(school, year),
+            problems=problems,
+            school=school,
+            schools=service.schools(),
+            years=service.years(school),
+        ),
         status,
     )
 
@@ -84,7 +104,8 @@ def nomenclature() -> Any:
 def nomenclature_item(index: str | None) -> Any:
     """Edit one item (or add one): saving makes the next version of the nomenclature."""
     service = NomenclatureService(archive())
-    spec = service.current()
+    school = _school(service)
+    spec = service.current(school)
     current = next((i for i in spec.items if i.index == index), None)
     if index is not None and current is None:
         abort(404)
@@ -115,22 +136,24 @@ def nomenclature_item(index: str | None) -> Any:
         except NomenclatureError as exc:
             problems = exc.problems
         else:
-            year, version = service.import_spec(edited, source="правка в интерфейсе")
+            year, version = service.import_spec(edited, school, source="правка в интерфейсе")
             audit("change", f"nomenclature:{year}", detail=f"версия {version}: {raw['index']}")
             flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
-            return redirect(url_for("records.nomenclature"))
-    return render_template("nomenclature_item.html", item=current, problems=problems), (
-        400 if problems else 200
-    )
+            return redirect(url_for("records.nomenclature", school=school))
+    return render_template(
+        "nomenclature_item.html", item=current, problems=problems, school=school
+    ), (400 if problems else 200)
 
 
 @records.route("/nomenclature/year", methods=["POST"])
 @requires(Permission.WRITE_NOMENCLATURE)
 def nomenclature_year() -> Any:
     service = NomenclatureService(archive())
+    school = _school(service)
     try:
         year, version = service.import_spec(
-            for_year(service.current(), request.form.get("year", 0, type=int)),
+            for_year(service.current(school), request.form.get("year", 0, type=int)),
+            school,
             source="перенесена на новый год",
         )
     except NomenclatureError as exc:
@@ -138,13 +161,17 @@ def nomenclature_year() -> Any:
     else:
         audit("create", f"nomenclature:{year}", detail=f"версия {version}")
         flash(f"Номенклатура на {year} год, версия {version}", "info")
-    return redirect(url_for("records.nomenclature"))
+    return redirect(url_for("records.nomenclature", school=school))
 
 
 @records.route("/nomenclature/export.<fmt>")
 @requires(Permission.READ_NOMENCLATURE)
 def nomenclature_export(fmt: str) -> Any:
-    spec = NomenclatureService(archive()).current()
+    service = NomenclatureService(archive())
+    try:
+        spec = service.current(_school(service), request.args.get("year", type=int))
+    except LookupError:
+        abort(404)
     name = f"nomenklatura-{spec.year}"
     if fmt == "xlsx":
         body, mimetype = dump_xlsx(spec), XLSX

@@ -106,10 +106,25 @@ class NomenclatureService:
         self.import_spec(default_nomenclature(), school, source="по умолчанию")
         return self.current(school)
 
-    def current_version(self, school: str | None = None) -> tuple[int, int] | None:
+    def current_version(
+        self, school: str | None = None, year: int | None = None
+    ) -> tuple[int, int] | None:
         with self.archive.catalog.session() as s:
-            row = self._current_row(s, school, None)
+            row = self._current_row(s, school, year)
             return None if row is None else (row.year, row.version)
+
+    def schools(self) -> list[str]:
+        """Every organisation with a catalog of its own (a district archive has several)."""
+        with self.archive.catalog.session() as s:
+            return list(s.scalars(select(School.name).order_by(School.name)))
+
+    def years(self, school: str | None = None) -> list[int]:
+        """The years a school has a nomenclature for, newest first."""
+        with self.archive.catalog.session() as s:
+            query = select(Nomenclature.year).join(School).distinct()
+            if school is not None:
+                query = query.where(School.name == school)
+            return sorted(s.scalars(query), reverse=True)
 
     @staticmethod
     def _current_row(s: Session, school: str | None, year: int | None) -> Nomenclature | None:
