@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +14,7 @@ from archive_service.services.audit import AuditService
 from archive_service.services.cases import CaseError, CaseService
 from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.filing import Filing, FilingError, FilingService
+from archive_service.services.filing import Filing, FilingError, FilingService, parse_iso_date
 from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
 from archive_service.services.pupils import (
     EVENT_LABELS,
@@ -252,7 +251,7 @@ def pupil(pupil_id: str) -> Any:
 @requires(Permission.WRITE_RECORDS)
 def pupil_event(pupil_id: str) -> Any:
     try:
-        on = _date(request.form.get("on", ""))
+        on = parse_iso_date(request.form.get("on", ""))
         if on is None:
             raise FilingError("Укажите дату")
         closed = record_event(
@@ -273,16 +272,6 @@ def pupil_event(pupil_id: str) -> Any:
 # -- filing -------------------------------------------------------------------------------
 
 
-def _date(text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise FilingError(f"Дата «{text}» не похожа на дату") from exc
-
-
 @records.route("/documents/<document_id>/file", methods=["POST"])
 @requires(Permission.WRITE_RECORDS)
 def file_document(document_id: str) -> Any:
@@ -291,7 +280,7 @@ def file_document(document_id: str) -> Any:
         filing = Filing(
             item_index=form.get("item_index", ""),
             title=form.get("title") or None,
-            document_date=_date(form.get("document_date", "")),
+            document_date=parse_iso_date(form.get("document_date", "")),
             school_year=form.get("school_year") or None,
             class_label=form.get("class_label") or None,
             subject=form.get("subject") or None,
@@ -377,7 +366,7 @@ def case(case_id: int) -> Any:
                 audit("change", f"case:{case_id}", detail="место хранения")
                 flash("Место хранения записано", "info")
             elif action == "close":
-                service.close(case_id, _date(request.form.get("closed_on", "")))
+                service.close(case_id, parse_iso_date(request.form.get("closed_on", "")))
                 audit("change", f"case:{case_id}", detail="закрыто")
                 flash("Дело закрыто", "info")
             elif action == "volume":

@@ -24,6 +24,7 @@ from functools import lru_cache
 import pymorphy3
 
 from archive_service.reading.homoglyphs import CYRILLIC, HOMOGLYPHS, fold_word
+from intake.class_list import normalize_school_year
 
 WORD_RE = re.compile(r"[А-Яа-яЁёA-Za-z]+(?:-[А-Яа-яЁёA-Za-z]+)?")
 # Text from before OCR output was folded (archive_service.reading.homoglyphs) may still
@@ -296,12 +297,9 @@ def _class_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
 def _school_year_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
     items = []
     for number, m in _spans(pages, SCHOOL_YEAR_RE):
-        first = int(m["a"])
-        second = int(m["b"]) if len(m["b"]) == 4 else first // 100 * 100 + int(m["b"])
-        if second != first + 1:
-            continue
-        value = f"{first}/{second}"
-        items.append((value, value, Evidence(number, m.start(), m.end(), m.group())))
+        value = normalize_school_year(m.group())
+        if value is not None:
+            items.append((value, value, Evidence(number, m.start(), m.end(), m.group())))
     return _grouped("school_year", items)
 
 

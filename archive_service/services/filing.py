@@ -64,7 +64,9 @@ def _reads_like_cover_sheet(text: str) -> bool:
     )
 
 
-def _iso_date(text: str | None) -> date | None:
+def parse_iso_date(text: str | None) -> date | None:
+    """A date as forms and sheets give it (YYYY-MM-DD); empty means none."""
+    text = (text or "").strip()
     if not text:
         return None
     try:
@@ -109,7 +111,7 @@ class FilingService:
                 Filing(
                     item_index=payload.kind,
                     title=payload.title,
-                    document_date=_iso_date(payload.document_date),
+                    document_date=parse_iso_date(payload.document_date),
                     subject=payload.subject,
                     school_year=payload.school_year,
                     class_label=payload.class_label,
