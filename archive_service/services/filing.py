@@ -10,11 +10,11 @@ the version it was filed under, so a later version never changes where it was fi
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from rapidfuzz import fuzz
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,8 @@ from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import HEADING, CoverPayload, CoverSheetError
 from retention.rules import Closing
 
-HEADING_KEY = re.sub(r"[^А-ЯЁ]", "", HEADING)
+HEADING_KEY = re.sub(r"[^А-ЯЁ]", "", HEADING).replace("Ё", "Е")
+HEADING_SIMILARITY = 85  # percent: one or two misread letters of the heading
 
 
 class FilingError(ValueError):
@@ -55,13 +56,14 @@ class Filing:
 
 
 def _reads_like_cover_sheet(text: str) -> bool:
-    """OCR of our sheet's heading, allowing for a misread letter or a broken line."""
+    """OCR of our sheet's heading, allowing for a misread letter or a broken line.
+
+    The best-matching stretch of the page's letters is compared with the heading
+    (rapidfuzz's partial ratio, bit-parallel C++): a 300-page export is checked in
+    milliseconds, where a window-by-window difflib scan took seconds.
+    """
     folded = re.sub(r"[^А-ЯЁ]", "", text.upper()).replace("Ё", "Е")
-    return any(
-        difflib.SequenceMatcher(None, folded[i : i + len(HEADING_KEY)], HEADING_KEY).ratio() > 0.85
-        for i in range(0, max(1, len(folded) - len(HEADING_KEY) + 1))
-        if folded[i] in "ТИ"
-    )
+    return fuzz.partial_ratio(HEADING_KEY, folded, score_cutoff=HEADING_SIMILARITY) > 0
 
 
 def parse_iso_date(text: str | None) -> date | None:
