@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import load_workbook
-
 CLASS_LABEL_RE = re.compile(r"^\s*(1[01]|[1-9])\s*[-–]?\s*[«\"“]?\s*([А-ЯЁа-яё])\s*[»\"”]?\s*$")
 SCHOOL_YEAR_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*[/–\-]\s*((?:19|20)?\d{2})\s*$")
 HEADINGS = {
@@ -84,6 +82,8 @@ def _birth_date(value: object) -> date:
 
 def _rows_of(data: bytes) -> list[list[object]]:
     if data[:4] == b"PK\x03\x04":
+        from openpyxl import load_workbook  # slow to import; only XLSX needs it
+
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -16,9 +16,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pypdfium2 as pdfium
-import segno
-import zxingcpp
-from fpdf import FPDF
 from PIL import Image, ImageSequence
 
 from archive_service.domain import MediaType
@@ -105,6 +102,11 @@ def font_path(candidates: tuple[str, ...]) -> str:
 
 def render_cover_sheets(sheets: list[CoverSheet]) -> bytes:
     """A PDF with one A4 cover sheet per entry."""
+    # Imported here, not at the top: every CLI command imports this module, and only
+    # this function needs the library (a quicker start for `archive ingest` and others).
+    import segno
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_font("DejaVu", "", font_path(FONT_PATHS))
@@ -168,6 +170,8 @@ class FoundSheet:
 
 def find_cover_sheets(path: Path, media_type: MediaType) -> list[FoundSheet]:
     """Every page that carries one of our QR codes, with what it says or why it can't."""
+    import zxingcpp  # imported when needed: see render_cover_sheets
+
     found = []
     for number, image in _page_images(path, media_type):
         texts = [r.text for r in zxingcpp.read_barcodes(image) if r.text]

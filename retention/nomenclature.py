@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openpyxl import Workbook, load_workbook
 
 from retention.rules import Closing, RetentionError, RetentionKind, RetentionRule
 
@@ -228,6 +227,8 @@ _RETENTION_CELL = re.compile(
 
 
 def dump_xlsx(spec: NomenclatureSpec) -> bytes:
+    from openpyxl import Workbook  # slow to import; every CLI command loads this module
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -261,6 +262,8 @@ def dump_xlsx(spec: NomenclatureSpec) -> bytes:
 
 
 def load_xlsx(data: bytes) -> NomenclatureSpec:
+    from openpyxl import load_workbook  # see dump_xlsx
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fpdf import FPDF
 from sqlalchemy import select
 
 from archive_service.archive import Archive
@@ -154,6 +153,8 @@ class CaseService:
 
     def inventory_pdf(self, case_id: int) -> bytes:
         """Внутренняя опись документов дела, as a printable A4 PDF."""
+        from fpdf import FPDF  # a slow import only this needs; CLI commands start quicker
+
         info, entries = self.get(case_id)
         pdf = FPDF(format="A4")
         pdf.add_font("DejaVu", "", font_path(FONT_PATHS))

@@ -13,7 +13,7 @@ from archive_service.domain import DocumentStatus
 from archive_service.services.documents import DocumentService
 from archive_service.services.indexing import IndexingService
 
-POLL_SECONDS = 0.3
+POLL_SECONDS = 0.1  # one indexed query: cheap, and `ingest --wait` returns promptly
 log = logging.getLogger(__name__)
 
 
