@@ -270,11 +270,16 @@ def main() -> None:
             rounds.append(row)
             print(f"round {number}: {row}", flush=True)
         results["ocr_rounds"] = rounds
-        for name in ("tiff", "pdf"):
+        for name in ("tiff", "pdf") if rounds else ():
             ratios = [r[name]["ratio_to_cores_x_raw"] for r in rounds]  # type: ignore[index]
             results[f"ocr_{name}_ratio_median"] = statistics.median(ratios)
             print(f"{name}: ratios {ratios}, median {statistics.median(ratios)}", flush=True)
-        raw = statistics.mean(v for r in rounds for v in r["raw_pages_per_second"])  # type: ignore[attr-defined]
+        # --rounds 0 measures the text layer and memory alone; a ratio then needs a baseline
+        raw = (
+            statistics.mean(v for r in rounds for v in r["raw_pages_per_second"])  # type: ignore[attr-defined]
+            if rounds
+            else None
+        )
 
         digital = born_digital_pdf(
             folder / "export.pdf", [dense_lines(i, count=30) for i in range(args.text_pages)]
@@ -298,6 +303,8 @@ def main() -> None:
             with long_pdf.open("ab") as fh:
                 fh.write(b"\n%bench\n")
             r = run_in_fresh_archive(long_pdf, cores)
+            if raw is None:
+                raw = raw_tesseract(folder, args.pages)
             r["ratio_to_cores_x_raw"] = round(r["pages_per_second"] / (cores * raw), 3)
             results["long_scan_memory"] = r
             print(f"long scan: {r}", flush=True)

@@ -3,19 +3,27 @@ OCR'd: the exact text and word boxes, far faster than Tesseract."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
+import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfminer.layout import LTChar, LTContainer, LTItem
+from pdfminer.pdfpage import PDFPage
+from pdfplumber.page import Page as PlumberPage
+from pdfplumber.pdf import PDF as PlumberPDF
+from pdfplumber.utils.clustering import cluster_objects
+from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, WordExtractor
 
 from archive_service.domain import PageSource
 from archive_service.reading.images import preview_jpeg
 from archive_service.reading.result import PageReading, Word
 
 MIN_TEXT_CHARS = 10
-WORD_RE = re.compile(r"\S+")
 PREVIEW_DPI = 110
 
 
@@ -24,8 +32,10 @@ def pages_with_text_layer(path: Path) -> list[bool]:
 
     A page without images has nothing OCR could add, whatever its amount of text (a
     near-empty page of an export); a page with images needs real text of its own to
-    skip OCR, since scanners stamp a few characters on pure image pages. PDFium
-    answers both in C, so planning a 300-page journal costs milliseconds.
+    skip OCR, since scanners stamp a few characters on pure image pages. This is a
+    yes/no per page, not the reading itself, so PDFium answers it in C: planning a
+    300-page journal costs milliseconds, where parsing every page's content stream
+    first would cost seconds before any work could be shared out.
     """
     pdf = pdfium.PdfDocument(path)
     try:
@@ -50,71 +60,102 @@ def pages_with_text_layer(path: Path) -> list[bool]:
 
 
 def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
-    """Text, word boxes (top-left origin, PDF points) and a preview of each page.
-
-    PDFium reads the text layer in C, about 3 ms for a dense journal page; pdfplumber
-    (pdfminer underneath) needs about 40 ms for the same page, which alone caps two
-    cores near 43 pages/s, under the 50 pages/s the archive must reach. PDFium is
-    already pdfplumber's renderer; the tests still check the results with pdfplumber.
-    """
-    pdf = pdfium.PdfDocument(path)
+    """Text and word boxes (top-left origin, PDF points) read by pdfplumber, and a preview
+    of each page rendered by PDFium (pdfplumber's own renderer)."""
+    extractor = WordExtractor()
+    preview_source = pdfium.PdfDocument(path)
     try:
-        for number in numbers:
-            page = pdf[number - 1]
-            try:
-                width, height = page.get_size()
-                textpage = page.get_textpage()
+        with pdfplumber.open(path) as plumb:
+            for page in _pages(plumb, numbers):
                 try:
-                    text = textpage.get_text_range()
-                    words = _words(textpage, text, height)
+                    words = extractor.extract_words(_chars(page))
+                    width, height = page.width, page.height
                 finally:
-                    textpage.close()
-                image = page.render(scale=PREVIEW_DPI / 72, grayscale=True).to_pil()
-            finally:
-                page.close()
-            yield PageReading(
-                number=number,
-                source=PageSource.TEXT_LAYER,
-                text=_tidy(text),
-                confidence=100.0,  # the text is the document's own, not a guess
-                rotation=0,
-                width=round(width),
-                height=round(height),
-                words=words,
-                preview_jpeg=preview_jpeg(image),
-            )
+                    page.close()  # drop the parsed layout: a long export stays small
+                yield PageReading(
+                    number=page.page_number,
+                    source=PageSource.TEXT_LAYER,
+                    text=_lines(words),
+                    confidence=100.0,  # the text is the document's own, not a guess
+                    rotation=0,
+                    width=round(width),
+                    height=round(height),
+                    words=[_word(w) for w in words],
+                    preview_jpeg=_preview(preview_source, page.page_number),
+                )
     finally:
-        pdf.close()
+        preview_source.close()
 
 
-def _words(textpage: pdfium.PdfTextPage, text: str, page_height: float) -> list[Word]:
-    """A box per word: PDFium merges a character range into rectangles in C, which is
-    several times cheaper than asking for each character's box."""
-    words: list[Word] = []
-    for match in WORD_RE.finditer(text):
-        start, end = match.span()
-        count = textpage.count_rects(start, end - start)
-        if count < 1:
-            continue
-        rects = [textpage.get_rect(i) for i in range(count)]
-        left = min(r[0] for r in rects)
-        top = max(r[3] for r in rects)
-        right = max(r[2] for r in rects)
-        bottom = min(r[1] for r in rects)
-        words.append(
-            Word(
-                text=match.group(),
-                left=round(left, 2),
-                top=round(page_height - top, 2),
-                width=round(right - left, 2),
-                height=round(top - bottom, 2),
-                confidence=100.0,
-            )
-        )
-    return words
+def _pages(plumb: PlumberPDF, numbers: list[int]) -> Iterator[PlumberPage]:
+    """The pdfplumber pages of these numbers, walking the page tree no further than the
+    last one. `pdfplumber.open(pages=...)` resolves every page of the document first,
+    which for each batch of a 300-page export cost more than reading two of its pages.
+    """
+    wanted = set(numbers)
+    tree = PDFPage.create_pages(plumb.doc)
+    for number, page_object in enumerate(islice(tree, max(wanted)), start=1):
+        if number in wanted:
+            yield PlumberPage(plumb, page_object, page_number=number, initial_doctop=0)
 
 
-def _tidy(text: str) -> str:
-    """PDFium ends lines with CR LF and pads with spaces; keep plain lines."""
-    lines = (line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return "\n".join(lines).strip()
+def _chars(page: PlumberPage) -> list[dict[str, Any]]:
+    """The page's characters as pdfplumber's word extractor takes them.
+
+    `page.chars` would give the same positions, but it turns each pdfminer character into
+    a dict of every attribute, resolving colour spaces and graphic state on the way; that
+    was 80 % of the time on a dense page (40 ms of 50) and would cap two cores under
+    50 pages/s. Here only what words need is taken, with the same coordinates
+    `Page.process_object` computes: the mediabox offset added, y turned top-down.
+    """
+    x_offset, top_offset = page.mediabox[0], page.mediabox[1]
+    height = page.height
+    chars: list[dict[str, Any]] = []
+
+    def walk(items: list[LTItem]) -> None:
+        for item in items:
+            if isinstance(item, LTChar):
+                top = height - item.y1 + top_offset
+                chars.append(
+                    {
+                        "text": item.get_text(),
+                        "x0": item.x0 + x_offset,
+                        "x1": item.x1 + x_offset,
+                        "top": top,
+                        "doctop": top,
+                        "bottom": height - item.y0 + top_offset,
+                        "upright": item.upright,
+                    }
+                )
+            elif isinstance(item, LTContainer):  # a form XObject's figure
+                walk(list(item))
+
+    walk(list(page.layout))
+    return chars
+
+
+def _lines(words: list[dict[str, Any]]) -> str:
+    """The page's text as `extract_text` (without layout) builds it: words clustered into
+    lines by their top, joined by spaces, one line each; reusing the words saves
+    extracting them twice."""
+    lines = cluster_objects(words, itemgetter("top"), DEFAULT_Y_TOLERANCE)
+    return "\n".join(" ".join(word["text"] for word in line) for line in lines)
+
+
+def _word(word: dict[str, Any]) -> Word:
+    return Word(
+        text=word["text"],
+        left=round(word["x0"], 2),
+        top=round(word["top"], 2),
+        width=round(word["x1"] - word["x0"], 2),
+        height=round(word["bottom"] - word["top"], 2),
+        confidence=100.0,
+    )
+
+
+def _preview(pdf: pdfium.PdfDocument, number: int) -> bytes:
+    page = pdf[number - 1]
+    try:
+        return preview_jpeg(page.render(scale=PREVIEW_DPI / 72, grayscale=True).to_pil())
+    finally:
+        page.close()
