@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from archive_service.archive import Archive, NoDispatch
 from archive_service.catalog import Catalog, Document, DocumentEvent, Page
+from archive_service.catalog.db import MIGRATIONS_DIR, SCHEMA_HEAD
 from archive_service.catalog.models import Base
 from archive_service.config import load_settings
 from archive_service.domain import DocumentStatus, PageState
@@ -56,6 +59,17 @@ def test_migrations_match_the_models(catalog: Catalog) -> None:
     with catalog.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_the_schema_head_the_catalog_checks_is_alembics_newest_migration(
+    catalog: Catalog,
+) -> None:
+    """Opening skips alembic when the catalog is at SCHEMA_HEAD: a new migration must
+    move that constant, or catalogs would never be upgraded to it."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+    assert catalog.schema_revisions() == [SCHEMA_HEAD]
 
 
 def test_migrate_twice_is_harmless(catalog: Catalog) -> None:
