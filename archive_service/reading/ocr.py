@@ -73,15 +73,24 @@ def upright(img: Image.Image, rotation: int) -> Image.Image:
 
 def recognise(img: Image.Image, dpi: int, languages: str, timeout: int = 600) -> OcrOutput:
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-        source = Path(tmp) / "page.jpg"
-        # Tesseract embeds this JPEG as the image of the searchable PDF page as it is.
-        img.save(source, format="JPEG", quality=80, dpi=(dpi, dpi))
-        try:
-            tsv, pdf = pytesseract.run_and_get_multiple_output(
-                str(source), extensions=["tsv", "pdf"], lang=languages, timeout=timeout
-            )
-        except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
-            raise OcrError(f"Tesseract не смог распознать страницу: {exc}") from exc
+        return recognise_file(save_for_ocr(img, dpi, Path(tmp)), languages, timeout)
+
+
+def save_for_ocr(img: Image.Image, dpi: int, folder: Path) -> Path:
+    """The page as Tesseract reads it; Tesseract embeds this JPEG as the image of the
+    searchable PDF page as it is."""
+    source = folder / "page.jpg"
+    img.save(source, format="JPEG", quality=80, dpi=(dpi, dpi))
+    return source
+
+
+def recognise_file(source: Path, languages: str, timeout: int = 600) -> OcrOutput:
+    try:
+        tsv, pdf = pytesseract.run_and_get_multiple_output(
+            str(source), extensions=["tsv", "pdf"], lang=languages, timeout=timeout
+        )
+    except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
+        raise OcrError(f"Tesseract не смог распознать страницу: {exc}") from exc
     words, text = _parse_tsv(tsv if isinstance(tsv, str) else tsv.decode("utf-8"))
     confidence = round(sum(w.confidence for w in words) / len(words), 1) if words else None
     return OcrOutput(text=text, words=words, confidence=confidence, pdf=bytes(pdf))
