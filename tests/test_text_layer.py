@@ -95,3 +95,26 @@ def test_text_inside_a_form_xobject_is_read(tmp_path: Path) -> None:
     assert "Fm0" in str(PdfReader(wrapped).pages[0]["/Resources"])
     assert_read_as_pdfplumber_reads(wrapped, [1])
     assert "Иванова Мария Петровна" in next(read_text_layer(wrapped, [1])).text
+
+
+def test_a_ruled_journal_grid_reads_as_pdfplumber_reads_it(tmp_path: Path) -> None:
+    """Cell borders are not read (they are skipped for speed); the text between them is."""
+    from fpdf import FPDF
+
+    from tests.pagegen import FONT_PATHS
+
+    pdf = FPDF(format="A4", orientation="L")
+    pdf.add_font("DejaVu", "", FONT_PATHS[1])
+    pdf.set_font("DejaVu", size=8)
+    pdf.add_page()
+    for row, pupil in enumerate(["Обучающийся", "1. Иванова Мария", "2. Петров Алексей"]):
+        pdf.cell(50, 5, pupil, border=1)
+        for day in range(6):
+            pdf.cell(11, 5, f"{day + 1:02d}.10" if row == 0 else "5/4", border=1)
+        pdf.ln()
+    path = tmp_path / "journal.pdf"
+    pdf.output(str(path))
+    with pdfplumber.open(path) as check:
+        assert len(check.pages[0].rects) + len(check.pages[0].lines) > 0  # really ruled
+    assert_read_as_pdfplumber_reads(path, [1])
+    assert "2. Петров Алексей 5/4" in next(read_text_layer(path, [1])).text

@@ -3,7 +3,7 @@ OCR'd: the exact text and word boxes, far faster than Tesseract."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -12,8 +12,12 @@ from typing import Any
 import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfminer.layout import LTChar, LTContainer, LTItem
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTChar, LTContainer, LTItem, LTPage
+from pdfminer.pdfinterp import PDFGraphicState, PDFPageInterpreter
 from pdfminer.pdfpage import PDFPage
+from pdfminer.pdftypes import PDFStream
+from pdfminer.utils import PathSegment
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.pdf import PDF as PlumberPDF
 from pdfplumber.utils.clustering import cluster_objects
@@ -130,8 +134,34 @@ def _chars(page: PlumberPage) -> list[dict[str, Any]]:
             elif isinstance(item, LTContainer):  # a form XObject's figure
                 walk(list(item))
 
-    walk(list(page.layout))
+    walk(list(_text_layout(page)))
     return chars
+
+
+class _TextOnlyAggregator(PDFPageAggregator):
+    """pdfminer's page aggregator (the one behind pdfplumber's `page.layout`) keeping
+    only text. Ruling lines and images become objects the archive never reads, and a
+    journal export's grid draws some 600 cell borders a page: skipping them took a grid
+    page from 78 to 46 ms. Characters, their positions and form XObjects are untouched."""
+
+    def paint_path(
+        self,
+        gstate: PDFGraphicState,
+        stroke: bool,
+        fill: bool,
+        evenodd: bool,
+        path: Sequence[PathSegment],
+    ) -> None:
+        return None
+
+    def render_image(self, name: str, stream: PDFStream) -> None:
+        return None
+
+
+def _text_layout(page: PlumberPage) -> LTPage:
+    device = _TextOnlyAggregator(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
+    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    return device.get_result()
 
 
 def _lines(words: list[dict[str, Any]]) -> str:
