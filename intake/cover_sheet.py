@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
 from archive_service.domain import MediaType
+from archive_service.reading.pdf_pages import each_page
 
 SCHEME = "school-archive"
 DETECT_DPI = 150
@@ -140,17 +140,9 @@ def render_cover_sheets(sheets: list[CoverSheet]) -> bytes:
 
 def _page_images(path: Path, media_type: MediaType) -> Iterator[tuple[int, Image.Image]]:
     if media_type is MediaType.PDF:
-        doc = pdfium.PdfDocument(path)
-        try:
-            for n in range(len(doc)):
-                page = doc[n]
-                try:
-                    image = page.render(scale=DETECT_DPI / 72, grayscale=True).to_pil()
-                finally:
-                    page.close()
-                yield n + 1, image
-        finally:
-            doc.close()
+        for number, page in each_page(path):  # a long stack in the memory of a few pages
+            image = page.render(scale=DETECT_DPI / 72, grayscale=True).to_pil()
+            yield number, image
         return
     with Image.open(path) as img:
         for n, frame in enumerate(ImageSequence.Iterator(img), start=1):

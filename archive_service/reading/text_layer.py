@@ -25,6 +25,7 @@ from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, WordExtractor
 
 from archive_service.domain import PageSource
 from archive_service.reading.images import preview_jpeg
+from archive_service.reading.pdf_pages import each_page
 from archive_service.reading.result import PageReading, Word
 
 MIN_TEXT_CHARS = 10
@@ -38,29 +39,23 @@ def pages_with_text_layer(path: Path) -> list[bool]:
     near-empty page of an export); a page with images needs real text of its own to
     skip OCR, since scanners stamp a few characters on pure image pages. This is a
     yes/no per page, not the reading itself, so PDFium answers it in C: planning a
-    300-page journal costs milliseconds, where parsing every page's content stream
-    first would cost seconds before any work could be shared out.
+    300-page journal costs a fraction of a second, where parsing every page's content
+    stream in Python first would cost seconds before any work could be shared out.
     """
-    pdf = pdfium.PdfDocument(path)
+    return [_reads_own_text(page) for _, page in each_page(path)]
+
+
+def _reads_own_text(page: pdfium.PdfPage) -> bool:
+    textpage = page.get_textpage()
     try:
-        flags = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            try:
-                text = textpage.get_text_range()
-                chars = sum(1 for c in text if not c.isspace())
-                has_image = (
-                    next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3), None)
-                    is not None
-                )
-                flags.append(chars >= MIN_TEXT_CHARS or not has_image)
-            finally:
-                textpage.close()
-                page.close()
-        return flags
+        text = textpage.get_text_range()
     finally:
-        pdf.close()
+        textpage.close()
+    chars = sum(1 for c in text if not c.isspace())
+    has_image = (
+        next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3), None) is not None
+    )
+    return chars >= MIN_TEXT_CHARS or not has_image
 
 
 def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
