@@ -20,6 +20,20 @@ def test_turned_page_is_detected_and_read_upright(turned: int) -> None:
     assert out.confidence is not None and out.confidence > 80
 
 
+SMALL_PRINT = [  # a dense journal page in 8-point type, as scanners see most of them
+    f"{n}. Протокол итогового собеседования обучающихся девятого класса по русскому языку"
+    for n in range(1, 31)
+]
+
+
+@pytest.mark.parametrize("turned", [90, 270])
+def test_sideways_page_of_small_print_is_turned_upright(turned: int) -> None:
+    """Reduced too far, OSD names the right turn with too little confidence to act on,
+    and the page is read sideways as noise."""
+    page = scanned(render_page(SMALL_PRINT, font_size=32), seed=turned + 3, skew=0.5, rotate=turned)
+    assert detect_rotation(page) == turned
+
+
 def test_noisy_skewed_page_keeps_words_boxes_and_confidence() -> None:
     page = scanned(render_page(page_lines(2)), seed=5, skew=2.0, noise=0.05)
     out = recognise(upright(page, detect_rotation(page)), 300, "rus+eng")
