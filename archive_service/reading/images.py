@@ -18,6 +18,7 @@ MIN_TRUSTED_DPI = 70
 SCAN_COLORSPACES = (pdfium_c.FPDF_COLORSPACE_DEVICEGRAY, pdfium_c.FPDF_COLORSPACE_DEVICERGB)
 MIN_SCAN_DPI = 200
 MAX_SCAN_DPI = 600
+MAX_SCAN_PIXELS = 120_000_000  # A3 at 600 dpi is 70 million
 
 
 def render_pdf_page(pdf: pdfium.PdfDocument, number: int, dpi: int) -> Image.Image:
@@ -72,6 +73,8 @@ def _whole_page_scan(page: pdfium.PdfPage) -> tuple[Image.Image, int] | None:
         MIN_SCAN_DPI <= dpi <= MAX_SCAN_DPI
     ):
         return None
+    if meta.width * meta.height > MAX_SCAN_PIXELS:
+        return None  # never decode more than a large scan has; the renderer scales it
     image: Image.Image = picture.get_bitmap(render=False).to_pil().convert("L")
     return image, dpi
 
