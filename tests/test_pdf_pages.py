@@ -16,7 +16,7 @@ PROGRAM = """
 import sys, threading, time
 from pathlib import Path
 import psutil
-from archive_service.reading.text_layer import pages_with_text_layer
+from archive_service.reading.planning import pages_with_text_layer
 
 process = psutil.Process()
 peak = [process.memory_info().rss]

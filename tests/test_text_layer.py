@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
+import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -16,6 +18,7 @@ from pypdf.generic import (
     RectangleObject,
 )
 
+from archive_service.reading import content_stream
 from archive_service.reading.text_layer import read_text_layer
 from tests.pagegen import born_digital_pdf
 
@@ -118,3 +121,58 @@ def test_a_ruled_journal_grid_reads_as_pdfplumber_reads_it(tmp_path: Path) -> No
         assert len(check.pages[0].rects) + len(check.pages[0].lines) > 0  # really ruled
     assert_read_as_pdfplumber_reads(path, [1])
     assert "2. Петров Алексей 5/4" in next(read_text_layer(path, [1])).text
+
+
+def hand_written_page(path: Path, content: bytes) -> Path:
+    """A page whose content stream is written out operator by operator, with a standard
+    font, so every text operator a producer may use appears."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0]
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type1,
+        BaseFont=pikepdf.Name.Helvetica,
+        Encoding=pikepdf.Name.WinAnsiEncoding,
+    )
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary({"/F 1": font}))
+    page.obj.Contents = pdf.make_stream(content)
+    pdf.save(path)
+    return path
+
+
+EVERY_TEXT_OPERATOR = b"""
+0.5 g 10 10 100 100 re f 1 0 0 RG 0 0 m 595 842 l S
+q 1 0 0 1 20 -10 cm
+BT /F#201 12 Tf 14 TL 72 760 Td (Protocol) Tj
+[(Pro) -120 (tocol) 250 (of the) -30 (council)] TJ
+T* (next line by T-star) Tj
+(quoted next line) '
+4 0.5 (double quoted with spacing) "
+0 Tw 0 Tc 150 Tz 2 Ts (scaled and raised) Tj 100 Tz 0 Ts
+1 0 0 1 300 500 Tm (moved by Tm) Tj 0 -20 TD (moved by TD) Tj
+3 Tr (invisible as OCR writes it) Tj 0 Tr
+ET Q
+BT /F#201 10 Tf 0 1 -1 0 560 100 Tm (turned a quarter) Tj ET
+"""
+
+
+def test_every_text_operator_reads_as_pdfplumber_reads_it(tmp_path: Path) -> None:
+    path = hand_written_page(tmp_path / "hand.pdf", EVERY_TEXT_OPERATOR)
+    assert_read_as_pdfplumber_reads(path, [1])
+    text = next(read_text_layer(path, [1])).text
+    for phrase in ("next line by T-star", "quoted next line", "moved by TD", "invisible"):
+        assert phrase in text
+
+
+def test_a_stream_qpdf_cannot_parse_is_read_by_pdfminers_own_lexer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # qpdf parses even damaged streams leniently, so its refusal has to be forced here
+    def refuse(*args: object) -> None:
+        raise pikepdf.PdfError("forced")
+
+    path = hand_written_page(tmp_path / "hand.pdf", EVERY_TEXT_OPERATOR)
+    monkeypatch.setattr(content_stream.pikepdf, "parse_content_stream", refuse)
+    assert_read_as_pdfplumber_reads(path, [1])
+    assert "moved by Tm" in next(read_text_layer(path, [1])).text

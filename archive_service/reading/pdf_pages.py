@@ -8,7 +8,7 @@ costs a fraction of a millisecond and bounds that to the last few pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -24,17 +24,19 @@ def page_count(path: Path) -> int:
         pdf.close()
 
 
-def each_page(path: Path) -> Iterator[tuple[int, pdfium.PdfPage]]:
-    """(number from 1, page) for every page; each page is closed once the caller moves
-    on, so it must not be kept."""
-    count = page_count(path)
-    for first in range(0, count, PAGES_PER_OPEN):
+def each_page(
+    path: Path, numbers: Sequence[int] | None = None
+) -> Iterator[tuple[int, pdfium.PdfPage]]:
+    """(number from 1, page) for every page, or for these numbers in order; each page is
+    closed once the caller moves on, so it must not be kept."""
+    wanted = list(numbers) if numbers is not None else list(range(1, page_count(path) + 1))
+    for first in range(0, len(wanted), PAGES_PER_OPEN):
         pdf = pdfium.PdfDocument(path)
         try:
-            for index in range(first, min(first + PAGES_PER_OPEN, count)):
-                page = pdf[index]
+            for number in wanted[first : first + PAGES_PER_OPEN]:
+                page = pdf[number - 1]
                 try:
-                    yield index + 1, page
+                    yield number, page
                 finally:
                     page.close()
         finally:

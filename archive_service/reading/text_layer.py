@@ -7,55 +7,28 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pdfplumber
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LTChar, LTContainer, LTItem, LTPage
-from pdfminer.pdfinterp import PDFGraphicState, PDFPageInterpreter
+from pdfminer.pdfcolor import PDFColorSpace
+from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
+from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdftypes import PDFStream
-from pdfminer.utils import PathSegment
+from pdfminer.utils import Matrix, PathSegment, apply_matrix_rect
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.pdf import PDF as PlumberPDF
 from pdfplumber.utils.clustering import cluster_objects
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, WordExtractor
 
 from archive_service.domain import PageSource
-from archive_service.reading.images import preview_jpeg
-from archive_service.reading.pdf_pages import each_page
+from archive_service.reading.content_stream import QpdfLexedInterpreter
+from archive_service.reading.images import PREVIEW_WIDTH, preview_jpeg
 from archive_service.reading.result import PageReading, Word
 
-MIN_TEXT_CHARS = 10
 PREVIEW_DPI = 110
-
-
-def pages_with_text_layer(path: Path) -> list[bool]:
-    """For each page, whether its own text layer is what to read (no OCR).
-
-    A page without images has nothing OCR could add, whatever its amount of text (a
-    near-empty page of an export); a page with images needs real text of its own to
-    skip OCR, since scanners stamp a few characters on pure image pages. This is a
-    yes/no per page, not the reading itself, so PDFium answers it in C: planning a
-    300-page journal costs a fraction of a second, where parsing every page's content
-    stream in Python first would cost seconds before any work could be shared out.
-    """
-    return [_reads_own_text(page) for _, page in each_page(path)]
-
-
-def _reads_own_text(page: pdfium.PdfPage) -> bool:
-    textpage = page.get_textpage()
-    try:
-        text = textpage.get_text_range()
-    finally:
-        textpage.close()
-    chars = sum(1 for c in text if not c.isspace())
-    has_image = (
-        next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3), None) is not None
-    )
-    return chars >= MIN_TEXT_CHARS or not has_image
 
 
 def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
@@ -64,7 +37,11 @@ def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
     extractor = WordExtractor()
     preview_source = pdfium.PdfDocument(path)
     try:
-        with pdfplumber.open(path) as plumb:
+        # The file is handed in and closed here: pdfplumber's own `close()` resolves every
+        # page of the document to close them one by one, a walk of the whole page tree
+        # per batch that pages never read here do not need.
+        with path.open("rb") as fh:
+            plumb = pdfplumber.open(fh)
             for page in _pages(plumb, numbers):
                 try:
                     words = extractor.extract_words(_chars(page))
@@ -110,34 +87,81 @@ def _chars(page: PlumberPage) -> list[dict[str, Any]]:
     x_offset, top_offset = page.mediabox[0], page.mediabox[1]
     height = page.height
     chars: list[dict[str, Any]] = []
-
-    def walk(items: list[LTItem]) -> None:
-        for item in items:
-            if isinstance(item, LTChar):
-                top = height - item.y1 + top_offset
-                chars.append(
-                    {
-                        "text": item.get_text(),
-                        "x0": item.x0 + x_offset,
-                        "x1": item.x1 + x_offset,
-                        "top": top,
-                        "doctop": top,
-                        "bottom": height - item.y0 + top_offset,
-                        "upright": item.upright,
-                    }
-                )
-            elif isinstance(item, LTContainer):  # a form XObject's figure
-                walk(list(item))
-
-    walk(list(_text_layout(page)))
+    for text, x0, y0, x1, y1, upright in _page_chars(page):
+        top = height - y1 + top_offset
+        chars.append(
+            {
+                "text": text,
+                "x0": x0 + x_offset,
+                "x1": x1 + x_offset,
+                "top": top,
+                "doctop": top,
+                "bottom": height - y0 + top_offset,
+                "upright": upright,
+            }
+        )
     return chars
 
 
-class _TextOnlyAggregator(PDFPageAggregator):
-    """pdfminer's page aggregator (the one behind pdfplumber's `page.layout`) keeping
-    only text. Ruling lines and images become objects the archive never reads, and a
-    journal export's grid draws some 600 cell borders a page: skipping them took a grid
-    page from 78 to 46 ms. Characters, their positions and form XObjects are untouched."""
+CharBox = tuple[str, float, float, float, float, bool]  # text, x0, y0, x1, y1, upright
+
+
+class _CharCollector(PDFPageAggregator):
+    """pdfminer's page aggregator (the one behind pdfplumber's `page.layout`) keeping only
+    each character's text and box, in drawing order, form XObjects included.
+
+    pdfminer builds an `LTChar` object per character and the whole layout tree around
+    it, then pdfplumber walks it; on a dense page that was half the reading time. Here
+    `render_char` computes the same box `LTChar.__init__` does (same formulas, same font
+    metrics) into a tuple. Ruling lines and images are dropped: a journal export's grid
+    draws some 600 cell borders a page, and skipping them took a grid page from 78 to
+    46 ms.
+    """
+
+    def __init__(self, rsrcmgr: PDFResourceManager, pageno: int) -> None:
+        super().__init__(rsrcmgr, pageno=pageno, laparams=None)
+        self.boxes: list[CharBox] = []
+
+    def render_char(
+        self,
+        matrix: Matrix,
+        font: PDFFont,
+        fontsize: float,
+        scaling: float,
+        rise: float,
+        cid: int,
+        ncs: PDFColorSpace,
+        graphicstate: PDFGraphicState,
+    ) -> float:
+        try:
+            text = font.to_unichr(cid)
+        except PDFUnicodeNotDefined:
+            text = self.handle_undefined_char(font, cid)
+        adv: float = font.char_width(cid) * fontsize * scaling
+        if font.is_vertical():
+            vx, vy = cast(tuple[float | None, float], font.char_disp(cid))
+            vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
+            vy = (1000 - vy) * fontsize * 0.001
+            bbox = (-vx, vy + rise + adv, -vx + fontsize, vy + rise)
+        else:
+            descent = font.get_descent() * fontsize
+            bbox = (0, descent + rise, adv, descent + rise + fontsize)
+        a, b, c, d, e, f = matrix
+        if b == 0 and c == 0:  # unrotated text, nearly all of it: the same sums, inlined
+            x0, y0, x1, y1 = a * bbox[0] + e, d * bbox[1] + f, a * bbox[2] + e, d * bbox[3] + f
+        else:
+            x0, y0, x1, y1 = apply_matrix_rect(matrix, bbox)
+        self.boxes.append(
+            (
+                text,
+                min(x0, x1),
+                min(y0, y1),
+                max(x0, x1),
+                max(y0, y1),
+                a * d * scaling > 0 and b * c <= 0,
+            )
+        )
+        return adv
 
     def paint_path(
         self,
@@ -153,10 +177,10 @@ class _TextOnlyAggregator(PDFPageAggregator):
         return None
 
 
-def _text_layout(page: PlumberPage) -> LTPage:
-    device = _TextOnlyAggregator(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
-    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
-    return device.get_result()
+def _page_chars(page: PlumberPage) -> list[CharBox]:
+    device = _CharCollector(page.pdf.rsrcmgr, pageno=page.page_number)
+    QpdfLexedInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    return device.boxes
 
 
 def _lines(words: list[dict[str, Any]]) -> str:
@@ -181,6 +205,9 @@ def _word(word: dict[str, Any]) -> Word:
 def _preview(pdf: pdfium.PdfDocument, number: int) -> bytes:
     page = pdf[number - 1]
     try:
-        return preview_jpeg(page.render(scale=PREVIEW_DPI / 72, grayscale=True).to_pil())
+        # At most the preview's width straight away: a landscape page rendered at 110 dpi
+        # and then shrunk cost more in the resize (5 ms) than in the rendering.
+        scale = min(PREVIEW_DPI / 72, PREVIEW_WIDTH / page.get_width())
+        return preview_jpeg(page.render(scale=scale, grayscale=True).to_pil())
     finally:
         page.close()

@@ -24,8 +24,9 @@ from archive_service.catalog.models import utcnow
 from archive_service.domain import DocumentStatus, MediaType, PageSource, PageState
 from archive_service.reading import PageReading
 from archive_service.reading.page_reader import ocr_page
+from archive_service.reading.planning import pages_with_text_layer
 from archive_service.reading.searchable_pdf import assemble
-from archive_service.reading.text_layer import pages_with_text_layer, read_text_layer
+from archive_service.reading.text_layer import read_text_layer
 from archive_service.services.filing import FilingService
 from archive_service.services.manifest import write_manifest
 from archive_service.services.proposals import ProposalService
