@@ -40,7 +40,7 @@ def is_embedded_broker(settings: Settings) -> bool:
     return settings.broker_url.startswith("filesystem://")
 
 
-app = Celery("archive", include=["workers.tasks", "workers.memory"])
+app = Celery("archive", include=["workers.tasks", "workers.memory", "workers.warmup"])
 
 
 def configure_celery(settings: Settings) -> Celery:

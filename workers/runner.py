@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from archive_service.archive import Archive
 from archive_service.config import Settings
-from archive_service.services.processing import ProcessingService
 from workers.celery_app import configure_celery, is_embedded_broker
 from workers.liveness import hold_worker_lock, queue_is_empty, worker_running
 
@@ -53,6 +52,10 @@ def recover_lost_work(archive: Archive) -> None:
     settings = archive.settings
     if worker_running(settings.run_dir) or not queue_is_empty(settings.broker_dir):
         return
+    # Imported here, when there is work to recover: processing loads every reader, and the
+    # CLI imports this module at each start.
+    from archive_service.services.processing import ProcessingService
+
     for document_id in ProcessingService(archive).unfinished():
         log.warning("re-queueing unfinished document %s", document_id)
         archive.dispatcher.process_document(document_id)

@@ -2,6 +2,10 @@
 
 Each runs again safely (the services are idempotent), so late acknowledgement and a
 worker lost mid-task only cost repeated work, never a wrong state.
+
+The services are imported inside the tasks: a client that only sends tasks (`archive
+ingest` at every start) would otherwise load every reader, a third of a second. The
+worker loads them once before forking its pool (`workers.warmup`).
 """
 
 from __future__ import annotations
@@ -10,8 +14,6 @@ import logging
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from archive_service.services.indexing import IndexingService
-from archive_service.services.processing import DocumentGone, ProcessingService, WorkUnit
 from workers.celery_app import DEFAULT_QUEUE, OCR_QUEUE, app
 from workers.context import current_archive
 
@@ -31,6 +33,8 @@ RETRY = {
 
 @app.task(name="archive.process_document", **RETRY)
 def process_document(document_id: str) -> None:
+    from archive_service.services.processing import DocumentGone, ProcessingService
+
     service = ProcessingService(current_archive())
     try:
         units = service.start(document_id)
@@ -54,6 +58,8 @@ def process_document(document_id: str) -> None:
 
 @app.task(name="archive.process_pages", **RETRY)
 def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
+    from archive_service.services.processing import DocumentGone, ProcessingService, WorkUnit
+
     service = ProcessingService(current_archive())
     try:
         service.process(document_id, WorkUnit(pages, ocr))
@@ -65,6 +71,8 @@ def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
 
 @app.task(name="archive.finalize_document", **RETRY)
 def finalize_document(document_id: str) -> None:
+    from archive_service.services.processing import DocumentGone, ProcessingService
+
     try:
         ProcessingService(current_archive()).finalize(document_id)
     except DocumentGone:
@@ -73,4 +81,6 @@ def finalize_document(document_id: str) -> None:
 
 @app.task(name="archive.relay_index", **RETRY)
 def relay_index() -> None:
+    from archive_service.services.indexing import IndexingService
+
     IndexingService(current_archive()).relay()

@@ -21,7 +21,6 @@ from archive_service.catalog import (
     Pupil,
 )
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus, PageState
-from archive_service.services.processing import ProcessingService
 
 
 class NotFound(Exception):
@@ -264,6 +263,11 @@ class DocumentService:
             return key
 
     def retry(self, document_id: str) -> bool:
+        # Imported here: processing brings in every reader (pdfplumber, PDFium, qpdf,
+        # Tesseract's wrapper), a third of a second that `archive ingest`, `list` and
+        # `show` would pay at every start for the one command that retries.
+        from archive_service.services.processing import ProcessingService
+
         with self.archive.catalog.session() as s:
             if s.get(Document, document_id) is None:
                 raise NotFound(document_id)
