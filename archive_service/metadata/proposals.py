@@ -90,6 +90,11 @@ def _morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
 
 
+def load_morphology() -> None:
+    """Load the dictionary now (a worker starting), not at the first word."""
+    _morph()
+
+
 @lru_cache(maxsize=100_000)
 def lemmas(word: str) -> frozenset[str]:
     """Every dictionary form the word may be, plus itself (ё folded)."""
@@ -112,9 +117,9 @@ class _Word:
 
 def _words(text: str) -> list[_Word]:
     return [
-        _Word(m.start(), m.end(), fold_word(m.group()))
+        _Word(m.start(), m.end(), folded)
         for m in WORD_RE.finditer(text)
-        if CYRILLIC.search(fold_word(m.group()))
+        if CYRILLIC.search(folded := fold_word(m.group()))
     ]
 
 
@@ -201,6 +206,8 @@ def _pupil_keys(pupils: Iterable[KnownPupil]) -> dict[str, list[_PupilKey]]:
 
 def _pupil_proposals(pages: list[tuple[int, str]], pupils: list[KnownPupil]) -> list[Proposal]:
     index = _pupil_keys(pupils)
+    if not index:  # no class list loaded yet: no page needs reading for names
+        return []
     found: dict[str, list[tuple[Evidence, float]]] = {}
     for number, text in pages:
         words = _words(text)
