@@ -18,7 +18,7 @@ from pypdf.generic import (
     RectangleObject,
 )
 
-from archive_service.reading import content_stream
+from archive_service.reading import content_stream, plumber_pages
 from archive_service.reading.text_layer import read_text_layer
 from tests.pagegen import born_digital_pdf
 
@@ -176,3 +176,62 @@ def test_a_stream_qpdf_cannot_parse_is_read_by_pdfminers_own_lexer(
     monkeypatch.setattr(content_stream.pikepdf, "parse_content_stream", refuse)
     assert_read_as_pdfplumber_reads(path, [1])
     assert "moved by Tm" in next(read_text_layer(path, [1])).text
+
+
+def nested_page_tree(tmp_path: Path) -> Path:
+    """Six pages under two intermediate /Pages nodes that hold the pages' Resources and
+    MediaBox: the pages inherit them, as some producers write long documents. Written
+    out by hand, since qpdf and pypdf push inherited attributes down to pages on save."""
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 6 >>",
+        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    }
+    inherited = b"/Resources << /Font << /F1 5 0 R >> >> /MediaBox [0 0 595 842]"
+    page_ids = {3: [6, 8, 10], 4: [12, 14, 16]}
+    for node, pages in page_ids.items():
+        kids = b" ".join(b"%d 0 R" % p for p in pages)
+        objects[node] = b"<< /Type /Pages /Parent 2 0 R /Kids [%s] /Count 3 %s >>" % (
+            kids,
+            inherited,
+        )
+        for page in pages:
+            number = page // 2 - 2
+            text = b"BT /F1 14 Tf 72 760 Td (Sheet %d: marks of the 9th form) Tj ET" % number
+            objects[page] = b"<< /Type /Page /Parent %d 0 R /Contents %d 0 R >>" % (node, page + 1)
+            objects[page + 1] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text) + 1, text)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for objid in sorted(objects):
+        offsets[objid] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (objid, objects[objid])
+    xref = len(out)
+    size = max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for objid in range(1, size):
+        out += b"%010d 00000 n \n" % offsets[objid]
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    path = tmp_path / "nested.pdf"
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_pages_of_a_nested_tree_inherit_their_resources(tmp_path: Path) -> None:
+    path = nested_page_tree(tmp_path)
+    assert_read_as_pdfplumber_reads(path, [2, 5, 6])
+    assert [r.text for r in read_text_layer(path, [5, 2])] == [
+        "Sheet 5: marks of the 9th form",
+        "Sheet 2: marks of the 9th form",
+    ]
+
+
+def test_pages_are_found_by_pdfminers_walk_when_qpdf_cannot_open_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # qpdf opens whatever pdfminer opens, so its failure has to be forced here
+    def refuse(*args: object) -> None:
+        raise pikepdf.PdfError("forced")
+
+    path = nested_page_tree(tmp_path)
+    monkeypatch.setattr(plumber_pages.pikepdf, "open", refuse)
+    assert_read_as_pdfplumber_reads(path, [2, 5, 6])

@@ -4,7 +4,6 @@ OCR'd: the exact text and word boxes, far faster than Tesseract."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
@@ -15,17 +14,16 @@ from pdfminer.converter import PDFPageAggregator
 from pdfminer.pdfcolor import PDFColorSpace
 from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager
-from pdfminer.pdfpage import PDFPage
 from pdfminer.pdftypes import PDFStream
 from pdfminer.utils import Matrix, PathSegment, apply_matrix_rect
 from pdfplumber.page import Page as PlumberPage
-from pdfplumber.pdf import PDF as PlumberPDF
 from pdfplumber.utils.clustering import cluster_objects
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, WordExtractor
 
 from archive_service.domain import PageSource
 from archive_service.reading.content_stream import QpdfLexedInterpreter
 from archive_service.reading.images import PREVIEW_WIDTH, preview_jpeg
+from archive_service.reading.plumber_pages import plumber_pages
 from archive_service.reading.result import PageReading, Word
 
 PREVIEW_DPI = 110
@@ -42,7 +40,7 @@ def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
         # per batch that pages never read here do not need.
         with path.open("rb") as fh:
             plumb = pdfplumber.open(fh)
-            for page in _pages(plumb, numbers):
+            for page in plumber_pages(path, plumb, numbers):
                 try:
                     words = extractor.extract_words(_chars(page))
                     width, height = page.width, page.height
@@ -61,18 +59,6 @@ def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
                 )
     finally:
         preview_source.close()
-
-
-def _pages(plumb: PlumberPDF, numbers: list[int]) -> Iterator[PlumberPage]:
-    """The pdfplumber pages of these numbers, walking the page tree no further than the
-    last one. `pdfplumber.open(pages=...)` resolves every page of the document first,
-    which for each batch of a 300-page export cost more than reading two of its pages.
-    """
-    wanted = set(numbers)
-    tree = PDFPage.create_pages(plumb.doc)
-    for number, page_object in enumerate(islice(tree, max(wanted)), start=1):
-        if number in wanted:
-            yield PlumberPage(plumb, page_object, page_number=number, initial_doctop=0)
 
 
 def _chars(page: PlumberPage) -> list[dict[str, Any]]:
