@@ -59,3 +59,18 @@ def test_ocr_text_has_no_latin_look_alikes_in_russian_words() -> None:
         "КНИГА ВЫДАЧИ АТТЕСТАТОВ, 9 «A» класс; Report card; OK"
     )
     assert fold_text("учeт") == "учет"  # a Latin «e» inside a Russian word
+
+
+def _rotation_in_child(turned: int) -> int:
+    page = scanned(render_page(page_lines(7)), seed=turned, skew=0.7, rotate=turned)
+    return detect_rotation(page)
+
+
+def test_a_forked_pool_process_detects_orientation_with_its_own_engine() -> None:
+    """Celery forks its pool from a worker that may have used OSD already; the child must
+    not share the parent's Tesseract engine."""
+    import multiprocessing
+
+    assert _rotation_in_child(90) == 90  # the parent's engine exists now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_rotation_in_child, [180, 270]) == [180, 270]
