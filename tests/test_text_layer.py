@@ -154,6 +154,7 @@ T* (next line by T-star) Tj
 3 Tr (invisible as OCR writes it) Tj 0 Tr
 ET Q
 BT /F#201 10 Tf 0 1 -1 0 560 100 Tm (turned a quarter) Tj ET
+BT /F#201 11 Tf -1 0 0 1 500 300 Tm (mirrored) Tj 1 0 0 -1 100 200 Tm (upside down) Tj ET
 """
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pikepdf
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFStackT
@@ -95,17 +95,30 @@ def _data(stream: PDFStream) -> bytes:
 
 def _operand(obj: Any) -> PDFStackT | None:
     """A qpdf operand as pdfminer's lexer would have produced it (None for `null`, which
-    no text operator takes)."""
-    if isinstance(obj, int | float) or obj is None:  # bool is an int
-        return obj
-    if isinstance(obj, Decimal):
+    no text operator takes).
+
+    Dispatched on the Python type, then on qpdf's own type code: `isinstance(obj,
+    pikepdf.String)` goes through pikepdf's metaclass check, and on a journal grid page
+    (~4 400 numbers and ~2 200 strings) the chain of such checks cost 6 ms.
+    """
+    kind = type(obj)
+    if kind is Decimal:
         return float(obj)
-    if isinstance(obj, pikepdf.String):
+    if kind is int or kind is float or kind is bool or obj is None:
+        return cast(PDFStackT, obj)
+    if kind is not pikepdf.Object:
+        return None
+    code = obj._type_code
+    if code is _STRING:
         return bytes(obj)
-    if isinstance(obj, pikepdf.Name):
+    if code is _NAME:
         return LIT(str(obj)[1:])
-    if isinstance(obj, pikepdf.Array):
+    if code is _ARRAY:
         return [_operand(o) for o in obj]
-    if isinstance(obj, pikepdf.Dictionary):
+    if code is _DICTIONARY:
         return {str(k)[1:]: _operand(v) for k, v in obj.items()}
     return None
+
+
+_STRING, _NAME = pikepdf.ObjectType.string, pikepdf.ObjectType.name_
+_ARRAY, _DICTIONARY = pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary

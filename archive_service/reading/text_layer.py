@@ -12,10 +12,11 @@ import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.pdfcolor import PDFColorSpace
+from pdfminer.pdfdevice import PDFTextSeq
 from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager
 from pdfminer.pdftypes import PDFStream
-from pdfminer.utils import Matrix, PathSegment, apply_matrix_rect
+from pdfminer.utils import Matrix, PathSegment, Point, apply_matrix_rect
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.utils.clustering import cluster_objects
 from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, WordExtractor
@@ -70,26 +71,13 @@ def _chars(page: PlumberPage) -> list[dict[str, Any]]:
     50 pages/s. Here only what words need is taken, with the same coordinates
     `Page.process_object` computes: the mediabox offset added, y turned top-down.
     """
-    x_offset, top_offset = page.mediabox[0], page.mediabox[1]
-    height = page.height
-    chars: list[dict[str, Any]] = []
-    for text, x0, y0, x1, y1, upright in _page_chars(page):
-        top = height - y1 + top_offset
-        chars.append(
-            {
-                "text": text,
-                "x0": x0 + x_offset,
-                "x1": x1 + x_offset,
-                "top": top,
-                "doctop": top,
-                "bottom": height - y0 + top_offset,
-                "upright": upright,
-            }
-        )
-    return chars
-
-
-CharBox = tuple[str, float, float, float, float, bool]  # text, x0, y0, x1, y1, upright
+    device = _CharCollector(
+        page.pdf.rsrcmgr,
+        pageno=page.page_number,
+        origin=(page.mediabox[0], page.mediabox[1], page.height),
+    )
+    QpdfLexedInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    return device.chars
 
 
 class _CharCollector(PDFPageAggregator):
@@ -98,15 +86,102 @@ class _CharCollector(PDFPageAggregator):
 
     pdfminer builds an `LTChar` object per character and the whole layout tree around
     it, then pdfplumber walks it; on a dense page that was half the reading time. Here
-    `render_char` computes the same box `LTChar.__init__` does (same formulas, same font
-    metrics) into a tuple. Ruling lines and images are dropped: a journal export's grid
-    draws some 600 cell borders a page, and skipping them took a grid page from 78 to
-    46 ms.
+    the same box `LTChar.__init__` computes (same formulas, same font metrics, the same
+    order of float operations) goes straight into the dict pdfplumber's word extractor
+    reads. Ruling lines and images are dropped: a journal export's grid draws some 600
+    cell borders a page, and skipping them took a grid page from 78 to 46 ms.
     """
 
-    def __init__(self, rsrcmgr: PDFResourceManager, pageno: int) -> None:
+    def __init__(
+        self, rsrcmgr: PDFResourceManager, pageno: int, origin: tuple[float, float, float]
+    ) -> None:
         super().__init__(rsrcmgr, pageno=pageno, laparams=None)
-        self.boxes: list[CharBox] = []
+        self.x_offset, self.top_offset, self.height = origin
+        self.chars: list[dict[str, Any]] = []
+        self._glyphs: dict[PDFFont, dict[int, tuple[str, float]]] = {}
+
+    def render_string_horizontal(
+        self,
+        seq: PDFTextSeq,
+        matrix: Matrix,
+        pos: Point,
+        font: PDFFont,
+        fontsize: float,
+        scaling: float,
+        charspace: float,
+        wordspace: float,
+        rise: float,
+        dxscale: float,
+        ncs: PDFColorSpace,
+        graphicstate: PDFGraphicState,
+    ) -> Point:
+        """pdfminer's own loop over a shown string, with `translate_matrix` and
+        `render_char` inlined for unrotated text (nearly all of it) and each glyph's
+        text and width looked up once per font on the page, not once per character: the
+        per-character calls were a third of the reading time of a dense page."""
+        a, b, c, d, e, f = matrix
+        if b != 0 or c != 0:
+            return super().render_string_horizontal(
+                seq,
+                matrix,
+                pos,
+                font,
+                fontsize,
+                scaling,
+                charspace,
+                wordspace,
+                rise,
+                dxscale,
+                ncs,
+                graphicstate,
+            )
+        glyphs = self._glyphs.get(font)
+        if glyphs is None:
+            glyphs = self._glyphs[font] = {}
+        descent = font.get_descent() * fontsize
+        low, high = descent + rise, descent + rise + fontsize
+        upright = a * d * scaling > 0
+        x_offset, top_offset, height = self.x_offset, self.top_offset, self.height
+        append = self.chars.append
+        x, y = pos
+        needcharspace = False
+        for obj in seq:
+            if isinstance(obj, (int, float)):
+                x -= obj * dxscale
+                needcharspace = True
+            elif isinstance(obj, bytes):
+                for cid in font.decode(obj):
+                    if needcharspace:
+                        x += charspace
+                    glyph = glyphs.get(cid)
+                    if glyph is None:
+                        glyph = glyphs[cid] = (self._text(font, cid), font.char_width(cid))
+                    adv = glyph[1] * fontsize * scaling
+                    # translate_matrix(matrix, (x, y)) with b == c == 0, then LTChar's box
+                    e1, f1 = x * a + e, y * d + f
+                    x0, x1 = e1, a * adv + e1
+                    y0, y1 = d * low + f1, d * high + f1
+                    if x1 < x0:
+                        x0, x1 = x1, x0
+                    if y1 < y0:
+                        y0, y1 = y1, y0
+                    top = height - y1 + top_offset
+                    append(
+                        {
+                            "text": glyph[0],
+                            "x0": x0 + x_offset,
+                            "x1": x1 + x_offset,
+                            "top": top,
+                            "doctop": top,
+                            "bottom": height - y0 + top_offset,
+                            "upright": upright,
+                        }
+                    )
+                    x += adv
+                    if cid == 32 and wordspace:
+                        x += wordspace
+                    needcharspace = True
+        return (x, y)
 
     def render_char(
         self,
@@ -119,10 +194,7 @@ class _CharCollector(PDFPageAggregator):
         ncs: PDFColorSpace,
         graphicstate: PDFGraphicState,
     ) -> float:
-        try:
-            text = font.to_unichr(cid)
-        except PDFUnicodeNotDefined:
-            text = self.handle_undefined_char(font, cid)
+        """One character of rotated or vertical text, as `LTChar.__init__` boxes it."""
         adv: float = font.char_width(cid) * fontsize * scaling
         if font.is_vertical():
             vx, vy = cast(tuple[float | None, float], font.char_disp(cid))
@@ -132,22 +204,27 @@ class _CharCollector(PDFPageAggregator):
         else:
             descent = font.get_descent() * fontsize
             bbox = (0, descent + rise, adv, descent + rise + fontsize)
-        a, b, c, d, e, f = matrix
-        if b == 0 and c == 0:  # unrotated text, nearly all of it: the same sums, inlined
-            x0, y0, x1, y1 = a * bbox[0] + e, d * bbox[1] + f, a * bbox[2] + e, d * bbox[3] + f
-        else:
-            x0, y0, x1, y1 = apply_matrix_rect(matrix, bbox)
-        self.boxes.append(
-            (
-                text,
-                min(x0, x1),
-                min(y0, y1),
-                max(x0, x1),
-                max(y0, y1),
-                a * d * scaling > 0 and b * c <= 0,
-            )
+        x0, y0, x1, y1 = apply_matrix_rect(matrix, bbox)
+        a, b, c, d, _, _ = matrix
+        top = self.height - max(y0, y1) + self.top_offset
+        self.chars.append(
+            {
+                "text": self._text(font, cid),
+                "x0": min(x0, x1) + self.x_offset,
+                "x1": max(x0, x1) + self.x_offset,
+                "top": top,
+                "doctop": top,
+                "bottom": self.height - min(y0, y1) + self.top_offset,
+                "upright": a * d * scaling > 0 and b * c <= 0,
+            }
         )
         return adv
+
+    def _text(self, font: PDFFont, cid: int) -> str:
+        try:
+            return font.to_unichr(cid)
+        except PDFUnicodeNotDefined:
+            return self.handle_undefined_char(font, cid)
 
     def paint_path(
         self,
@@ -163,17 +240,12 @@ class _CharCollector(PDFPageAggregator):
         return None
 
 
-def _page_chars(page: PlumberPage) -> list[CharBox]:
-    device = _CharCollector(page.pdf.rsrcmgr, pageno=page.page_number)
-    QpdfLexedInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
-    return device.boxes
-
-
 def _lines(words: list[dict[str, Any]]) -> str:
-    """The page's text as `extract_text` (without layout) builds it: words clustered into
-    lines by their top, joined by spaces, one line each; reusing the words saves
-    extracting them twice."""
-    lines = cluster_objects(words, itemgetter("top"), DEFAULT_Y_TOLERANCE)
+    """The page's text as `Page.extract_text` (without layout) builds it: words clustered
+    into lines by their top in the order the words come (its text map takes the words as
+    presorted, which matters for upside-down or mirrored text), joined by spaces, one
+    line each; reusing the words saves extracting them twice."""
+    lines = cluster_objects(words, itemgetter("top"), DEFAULT_Y_TOLERANCE, preserve_order=True)
     return "\n".join(" ".join(word["text"] for word in line) for line in lines)
 
 
