@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 from queue import Empty
 
@@ -72,3 +73,39 @@ def test_every_message_arrives_whole_while_processes_publish_and_consume(
     received = race(tmp_path, file_transport.ALIAS)
     assert sorted(received) == list(range(PRODUCERS * PER_PRODUCER))
     assert not any(p.name.startswith(".writing-") for p in tmp_path.iterdir())
+
+
+def test_the_broker_polls_fast_while_messages_flow_and_slowly_when_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool process that finishes a page should get its next one at once, not after a
+    whole idle polling interval; an idle worker should not list its folder 100 times a
+    second."""
+    (tmp_path / "control").mkdir()
+    slept: list[float] = []
+
+    def recording_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(file_transport, "sleep", recording_sleep)
+    file_transport.register()
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+        "polling_interval": 0.5,
+    }
+    with Connection(f"{file_transport.ALIAS}://", transport_options=options) as conn:
+        queue = conn.SimpleQueue(Queue("default", routing_key="default"))
+        with pytest.raises(Empty):
+            queue.get(block=True, timeout=0.3)
+        quiet, slept[:] = list(slept), []
+        queue.put({"n": 1})
+        queue.get(block=True, timeout=5).ack()
+        slept.clear()
+        with pytest.raises(Empty):
+            queue.get(block=True, timeout=0.3)
+        queue.close()
+    assert quiet and all(s == 0.3 for s in quiet)  # the idle interval, cut to the timeout
+    assert len(slept) > 5 and all(s == file_transport.BUSY_POLL_SECONDS for s in slept)

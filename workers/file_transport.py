@@ -6,6 +6,10 @@ therefore read a message while it is still being written, fail on the empty JSON
 drop it: the archive saw exactly this as a document stuck in "processing" because its
 finalisation message vanished. Here a message is written under a name the consumer
 ignores, flushed, then renamed into place, which POSIX makes atomic.
+
+The transport polls its folder. It polls fast while work flows and slowly when idle:
+a worker whose pool process has just finished a page waited up to a whole polling
+interval for its next message, ~50 ms a task, a tenth of a 25-page text-layer batch.
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ import contextlib
 import json
 import os
 import uuid
-from time import monotonic
+from collections.abc import Callable
+from queue import Empty
+from time import monotonic, sleep
 from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import TRANSPORT_ALIASES, filesystem
 
 ALIAS = "archivefs"
+BUSY_POLL_SECONDS = 0.01
+BUSY_FOR_SECONDS = 30.0  # after the last message: an OCR page can take many seconds
 
 
 class Channel(filesystem.Channel):
@@ -46,6 +54,30 @@ class Transport(filesystem.Transport):
     Channel = Channel
     driver_type = "filesystem"
     driver_name = "archivefs"
+    _last_delivery = float("-inf")
+
+    def drain_events(self, connection: Any, timeout: Any = None, **kwargs: Any) -> Any:
+        """kombu's virtual `drain_events`, sleeping `BUSY_POLL_SECONDS` between empty polls
+        for a while after a message came, and the configured `polling_interval` when the
+        broker has been quiet. An empty poll while every pool process is busy costs no
+        directory listing (kombu's QoS refuses before `_get`)."""
+        get: Callable[..., None] = self.cycle.get  # type: ignore[union-attr]  # set in __init__
+        started = monotonic()
+        while True:
+            try:
+                get(self._deliver, timeout=timeout)
+            except Empty:
+                now = monotonic()
+                if timeout is not None and now - started >= timeout:
+                    raise TimeoutError() from None
+                busy = now - self._last_delivery < BUSY_FOR_SECONDS
+                interval = BUSY_POLL_SECONDS if busy else (self.polling_interval or 0.0)
+                if timeout:
+                    interval = min(interval, timeout)
+                sleep(interval)
+            else:
+                self._last_delivery = monotonic()
+                return
 
 
 def register() -> None:
