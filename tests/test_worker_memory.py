@@ -52,3 +52,25 @@ def test_a_pages_buffers_go_back_to_the_system_once_it_is_done(tmp_path: Path) -
     Image.new("L", (2480, 3508), 255).save(pdf, format="PDF", resolution=300)
     # Untuned, glibc keeps ~18 MB of such a page in the heap after the first page.
     assert kept_after_one_page_mb(pdf, "tuned") < 6
+
+
+FORK_PROGRAM = """
+import gc
+from celery import signals
+import workers.memory  # noqa: F401  (connects the worker's signal handlers)
+import workers.warmup  # noqa: F401  (what a worker loads before forking)
+
+loaded = len(gc.get_objects())
+signals.worker_init.send(sender=None)  # sent by both pools before they fork
+print(gc.get_freeze_count(), loaded)
+"""
+
+
+def test_what_the_worker_loaded_is_frozen_out_of_the_collector_before_a_pool_fork() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FORK_PROGRAM], capture_output=True, text=True, check=True
+    )
+    frozen, loaded = (int(n) for n in out.stdout.split())
+    # Every object tracked before the fork is frozen, so no pool process's collection
+    # walks the modules again.
+    assert frozen >= loaded > 10_000
