@@ -23,7 +23,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+)
 from elasticsearch.helpers import streaming_bulk
 
 from search.analysis import STEM_OVERRIDES
@@ -158,7 +164,15 @@ class ElasticsearchIndex:
     def _new_index_name(self) -> str:
         return f"{self.prefix}-pages-v{MAPPING_VERSION}-{time.time_ns()}"
 
-    def _create_index(self, name: str, aliases: dict[str, Any] | None = None) -> None:
+    def _first_index_name(self) -> str:
+        """One name every process agrees on, so that workers starting together create
+        one first index: the second `create` is refused instead of making a twin that
+        would leave the write alias pointing at two indices (and accepting no write)."""
+        return f"{self.prefix}-pages-v{MAPPING_VERSION}-0"
+
+    def _create_index(
+        self, name: str, aliases: dict[str, Any] | None = None, exists_ok: bool = False
+    ) -> None:
         try:
             self.es.indices.create(
                 index=name,
@@ -167,6 +181,9 @@ class ElasticsearchIndex:
                 aliases=aliases or {},
                 wait_for_active_shards="1",
             )
+        except BadRequestError as exc:
+            if not (exists_ok and exc.error == "resource_already_exists_exception"):
+                raise _explain(exc, f"Индекс {name} не создан") from exc
         except ApiError as exc:
             raise _explain(exc, f"Индекс {name} не создан") from exc
 
@@ -182,8 +199,7 @@ class ElasticsearchIndex:
             return
         try:
             if not self._alias_targets(self.write_alias):
-                name = self._new_index_name()
-                self._create_index(name, {self.read_alias: {}, self.write_alias: {}})
+                self._create_first_index()
             else:
                 current = self._alias_targets(self.write_alias)[0]
                 meta = self.es.indices.get_mapping(index=current).body[current]["mappings"]
@@ -198,6 +214,18 @@ class ElasticsearchIndex:
         except (ApiError, TransportError) as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         self._ensured = True
+
+    def _create_first_index(self) -> None:
+        name = self._first_index_name()
+        aliases = {self.read_alias: {}, self.write_alias: {"is_write_index": True}}
+        # If another process created it a moment ago, it did so aliases and all (one
+        # request), unless someone removed them by hand since.
+        self._create_index(name, aliases, exists_ok=True)
+        if not self._alias_targets(self.write_alias):
+            raise SearchError(
+                f"Индекс {name} есть, но псевдонима {self.write_alias} на нём нет: "
+                "его убрали вручную; удалите индекс или верните псевдонимы"
+            )
 
     def drop_everything_for_tests(self) -> None:
         self.es.indices.delete(index=f"{self.prefix}-pages-*", ignore_unavailable=True)
@@ -317,7 +345,7 @@ class ElasticsearchIndex:
             self.es.indices.update_aliases(
                 actions=[
                     *({"remove": {"index": i, "alias": self.write_alias}} for i in old_write),
-                    {"add": {"index": new, "alias": self.write_alias}},
+                    {"add": {"index": new, "alias": self.write_alias, "is_write_index": True}},
                 ]
             )
             count = 0

@@ -3,7 +3,9 @@ the Russian analysis chain inside ES, and clear errors when ES says no."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -27,6 +29,28 @@ def test_reads_and_writes_go_through_aliases_of_a_versioned_index(
     (write,) = index.es.indices.get_alias(name=index.write_alias).body
     assert read == write
     assert read.startswith(f"{index.prefix}-pages-v{MAPPING_VERSION}-")
+
+
+def test_processes_starting_together_make_one_index_that_takes_writes() -> None:
+    """Several workers meet an empty cluster at once; each must end up writing to the
+    same one index, not to an alias spread over twins that accepts no write at all."""
+    starting = 6
+    with elasticsearch_index() as url:
+        workers = [ElasticsearchIndex.from_url(url) for _ in range(starting)]
+        together = threading.Barrier(starting)
+
+        def start(index: ElasticsearchIndex) -> None:
+            together.wait()
+            index.ensure()
+
+        with ThreadPoolExecutor(starting) as pool:
+            list(pool.map(start, workers))
+        first = workers[0]
+        assert len(first.es.indices.get_alias(name=first.write_alias).body) == 1
+        assert len(first.es.indices.get_alias(name=first.read_alias).body) == 1
+        for worker, doc in zip(workers, CORPUS, strict=False):
+            worker.index_document(doc)
+        assert first.document_ids() == {doc.id for doc in CORPUS[:starting]}
 
 
 def test_analysis_runs_inside_elasticsearch(index: ElasticsearchIndex) -> None:
