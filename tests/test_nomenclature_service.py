@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select
 
 from archive_service.archive import Archive
-from archive_service.catalog import Pupil, School
+from archive_service.catalog import Nomenclature, Pupil, School
 from archive_service.services.documents import DocumentService
 from archive_service.services.ingest import IngestService
 from archive_service.services.nomenclature import NomenclatureService
-from retention.nomenclature import default_nomenclature
+from retention.nomenclature import NomenclatureSpec, default_nomenclature
 from tests.pagegen import born_digital_pdf
 
 
@@ -21,6 +23,24 @@ def test_the_default_is_stored_as_version_one_when_first_asked(archive: Archive)
     assert service.current_version() is None
     assert service.current() == default_nomenclature()
     assert service.current_version() == (default_nomenclature().year, 1)
+
+
+def test_workers_asking_at_once_store_the_default_once(archive: Archive) -> None:
+    """Workers finishing their first documents together all ask for the nomenclature
+    of an empty catalog: each gets the default, stored once, with no error."""
+    asking = 6
+    together = threading.Barrier(asking)
+
+    def ask(_: int) -> NomenclatureSpec:
+        together.wait()
+        return NomenclatureService(archive).current()
+
+    with ThreadPoolExecutor(asking) as pool:
+        answers = list(pool.map(ask, range(asking)))
+    assert answers == [default_nomenclature()] * asking
+    with archive.catalog.session() as s:
+        assert len(list(s.scalars(select(School)))) == 1
+        assert len(list(s.scalars(select(Nomenclature)))) == 1
 
 
 def test_an_import_adds_a_version_and_keeps_the_earlier_one(archive: Archive) -> None:

@@ -8,7 +8,10 @@ time anything asks for it.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
@@ -22,6 +25,8 @@ from retention.nomenclature import (
 from retention.rules import Closing, RetentionKind, RetentionRule
 
 DEFAULT_SCHOOL = "Образовательная организация"
+DEFAULT_ATTEMPTS = 3  # a lost race costs one more read; three losses in a row is a fault
+log = logging.getLogger(__name__)
 
 
 def school_row(s: Session, name: str | None) -> School:
@@ -35,6 +40,20 @@ def school_row(s: Session, name: str | None) -> School:
         s.add(school)
         s.flush()
     return school
+
+
+def _add_version(s: Session, owner: School, spec: NomenclatureSpec, source: str) -> int:
+    """Add spec as the school's next version for its year; returns the version."""
+    latest = s.scalar(
+        select(func.max(Nomenclature.version)).where(
+            Nomenclature.school_id == owner.id, Nomenclature.year == spec.year
+        )
+    )
+    version = (latest or 0) + 1
+    row = Nomenclature(school_id=owner.id, year=spec.year, version=version, source=source)
+    row.items = [_item_row(item) for item in spec.items]
+    s.add(row)
+    return version
 
 
 def _item_row(spec: ItemSpec) -> NomenclatureItem:
@@ -83,28 +102,38 @@ class NomenclatureService:
     ) -> tuple[int, int]:
         """Store spec as the next version of the school's nomenclature for its year."""
         with self.archive.catalog.session() as s:
-            owner = school_row(s, school)
-            latest = s.scalar(
-                select(func.max(Nomenclature.version)).where(
-                    Nomenclature.school_id == owner.id, Nomenclature.year == spec.year
-                )
-            )
-            version = (latest or 0) + 1
-            row = Nomenclature(school_id=owner.id, year=spec.year, version=version, source=source)
-            row.items = [_item_row(item) for item in spec.items]
-            s.add(row)
+            version = _add_version(s, school_row(s, school), spec, source)
         return spec.year, version
 
     def current(self, school: str | None = None, year: int | None = None) -> NomenclatureSpec:
         """The newest version (of the year, if given); the default if there is none yet."""
-        with self.archive.catalog.session() as s:
-            row = self._current_row(s, school, year)
-            if row is not None:
-                return NomenclatureSpec(year=row.year, items=[item_spec(i) for i in row.items])
-        if year is not None:
-            raise LookupError(f"Номенклатуры на {year} год нет")
-        self.import_spec(default_nomenclature(), school, source="по умолчанию")
-        return self.current(school)
+        attempts = 0
+        while True:
+            with self.archive.catalog.session() as s:
+                row = self._current_row(s, school, year)
+                if row is not None:
+                    return NomenclatureSpec(year=row.year, items=[item_spec(i) for i in row.items])
+            if year is not None:
+                raise LookupError(f"Номенклатуры на {year} год нет")
+            if attempts == DEFAULT_ATTEMPTS:
+                raise RuntimeError(f"Номенклатура по умолчанию не сохранена за {attempts} попытки")
+            attempts += 1
+            self._store_default(school)
+
+    def _store_default(self, school: str | None) -> None:
+        """Store the default as version 1 unless some version exists by now.
+
+        Several workers archive their first documents at once and each asks for the
+        nomenclature: the check and the insert share one transaction, and a process that
+        loses the race on PostgreSQL (the school or version 1 inserted meanwhile) keeps
+        the winner's rows and reads them, instead of failing or adding a version 2.
+        """
+        try:
+            with self.archive.catalog.session() as s:
+                if self._current_row(s, school, None) is None:
+                    _add_version(s, school_row(s, school), default_nomenclature(), "по умолчанию")
+        except IntegrityError:
+            log.info("another process stored the default nomenclature first")
 
     def current_version(
         self, school: str | None = None, year: int | None = None
