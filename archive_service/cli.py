@@ -114,8 +114,9 @@ def ingest(
         queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
         if queued:
             worker = ensure_worker(archive.settings)
+            unindexed: dict[str, str] = {}
             try:
-                wait_until_final(
+                unindexed = wait_until_final(
                     archive,
                     queued,
                     timeout=timeout,
@@ -133,6 +134,12 @@ def ingest(
                     doc = documents.get(str(outcome["id"]))
                     outcome["status"] = doc["status"]
                     outcome["error"] = doc["error"]
+                    if outcome["id"] in unindexed:
+                        click.echo(
+                            f"{outcome['file']}: в архиве, но поиск его пока не находит — "
+                            f"{unindexed[str(outcome['id'])]}; запись в индекс будет повторена",
+                            err=True,
+                        )
         for outcome in outcomes:
             _print_outcome(outcome, as_json)
     if any(o["status"] in FAILED_STATUSES for o in outcomes):

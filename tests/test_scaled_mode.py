@@ -191,3 +191,12 @@ def test_a_postgresql_restart_mid_batch_loses_no_document(
     assert ingest.returncode == 0, err
     outcomes = [json.loads(line) for line in out.splitlines()]
     assert [o["status"] for o in outcomes] == ["archived", "archived"]
+    assert "не находит" not in err  # every index write went through
+    found = subprocess.run(
+        archive(scaled_env, web, "search", "классного журнала", "--json"),
+        env=scaled_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert {h["id"] for h in json.loads(found.stdout)["hits"]} == {o["id"] for o in outcomes}

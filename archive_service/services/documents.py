@@ -232,11 +232,8 @@ class DocumentService:
 
     def statuses(self, ids: list[str]) -> dict[str, str]:
         with self.archive.catalog.session() as s:
-            return dict(
-                s.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
-                .tuples()
-                .all()
-            )
+            rows = s.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
+            return {doc_id: status for doc_id, status in rows}
 
     def file_for_download(self, document_id: str, kind: str) -> tuple[str, str, str]:
         """(storage key, download name, media type) of the original or searchable PDF."""

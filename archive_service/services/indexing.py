@@ -128,15 +128,22 @@ class IndexingService:
             facets["pupil"] = sorted(pupils)
         return facets
 
-    def pending_for(self, document_ids: list[str]) -> int:
+    def pending_for(self, document_ids: list[str]) -> dict[str, str | None]:
+        """Documents with an index write still pending: the index's last refusal, or
+        None while no write has been tried yet."""
         with self.archive.catalog.session() as s:
-            return len(
-                list(
-                    s.scalars(
-                        select(OutboxEntry.id).where(OutboxEntry.document_id.in_(document_ids))
-                    )
-                )
+            rows = s.execute(
+                select(OutboxEntry.document_id, OutboxEntry.attempts, OutboxEntry.last_error)
+                .where(OutboxEntry.document_id.in_(document_ids))
+                .order_by(OutboxEntry.id)
             )
+            pending: dict[str, str | None] = {}
+            for document_id, attempts, last_error in rows:
+                if attempts == 0 or pending.get(document_id, "") is None:
+                    pending[document_id] = None
+                else:
+                    pending[document_id] = last_error or "без объяснения"
+            return pending
 
     def rebuild(self) -> int:
         """Build the index anew from the catalog (it is derived data); each adapter

@@ -27,10 +27,14 @@ def wait_until_final(
     timeout: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     alive: Callable[[], bool] | None = None,
-) -> None:
-    """Return once every document is archived or failed and nothing waits to be indexed.
+) -> dict[str, str]:
+    """Return once every document is archived or failed and its index write was made.
 
-    `alive` lets the caller report a worker that died: waiting on would never end.
+    An index write the search engine refused stays in the outbox for the relay to try
+    again later (a minute on scaled mode's beat), perhaps much later: waiting for it
+    would hang the caller for as long as the engine says no. Such documents are returned
+    with the refusal, for the caller to tell the user, instead. `alive` lets the caller
+    report a worker that died: waiting on would never end.
     """
     documents, indexing = DocumentService(archive), IndexingService(archive)
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -51,8 +55,8 @@ def wait_until_final(
         if progress is not None and done != last:
             progress(done, len(document_ids))
             last = done
-        if done == len(document_ids) and pending == 0:
-            return
+        if done == len(document_ids) and None not in pending.values():
+            return {doc: str(error) for doc, error in pending.items()}
         if alive is not None and not alive():
             raise WaitTimeout("фоновый обработчик остановился")
         if deadline is not None and time.monotonic() > deadline:

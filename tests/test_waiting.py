@@ -1,0 +1,68 @@
+"""Waiting for documents (`ingest --wait`): until archived and indexed, and never on an
+index write the search engine refuses, which may go on for hours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from archive_service.archive import Archive
+from archive_service.catalog import OutboxEntry
+from archive_service.services.indexing import IndexingService
+from archive_service.services.ingest import IngestService
+from archive_service.services.waiting import WaitTimeout, wait_until_final
+from search.elasticsearch import ElasticsearchIndex
+from tests.pagegen import born_digital_pdf
+
+
+def archived(archive: Archive, tmp_path: Path, words: str) -> str:
+    pdf = born_digital_pdf(tmp_path / "протокол.pdf", [[words]])
+    outcome = IngestService(archive).ingest_path(pdf, given_as=pdf.name)
+    assert outcome.id is not None
+    return outcome.id
+
+
+def test_waiting_lasts_until_the_index_write_was_tried_and_reports_its_refusal(
+    archive: Archive, tmp_path: Path
+) -> None:
+    document = archived(archive, tmp_path, "Протокол экзамена по литературе")
+    assert wait_until_final(archive, [document], timeout=5) == {}
+
+    # An index write queued and not yet tried: the document is not findable yet.
+    with archive.catalog.session() as s:
+        s.add(OutboxEntry(document_id=document, operation="index"))
+    with pytest.raises(WaitTimeout):
+        wait_until_final(archive, [document], timeout=0.5)
+
+    # Tried and refused: the relay keeps it for later; the waiter is told why, now.
+    with archive.catalog.session() as s:
+        s.execute(update(OutboxEntry).values(attempts=1, last_error="индекс только для чтения"))
+    assert wait_until_final(archive, [document], timeout=5) == {
+        document: "индекс только для чтения"
+    }
+
+
+@pytest.mark.parametrize("settings", ["scaled"], indirect=True)
+def test_an_index_refusing_writes_is_reported_and_the_write_is_kept_for_later(
+    archive: Archive, tmp_path: Path
+) -> None:
+    index = archive.index
+    assert isinstance(index, ElasticsearchIndex)
+    index.ensure()
+    blocked = {"index.blocks.write": True}
+    index.es.indices.put_settings(index=index.write_alias, settings=blocked)
+    try:
+        document = archived(archive, tmp_path, "Ведомость выдачи аттестатов")
+        refused = wait_until_final(archive, [document], timeout=30)
+        assert set(refused) == {document}
+        assert "blocked" in refused[document]
+        assert archive.index.search("аттестат").total == 0
+    finally:
+        unblocked = {"index.blocks.write": None}
+        index.es.indices.put_settings(index=index.write_alias, settings=unblocked)
+
+    assert IndexingService(archive).relay().indexed == 1
+    assert wait_until_final(archive, [document], timeout=5) == {}
+    assert [hit.id for hit in archive.index.search("аттестатов").hits] == [document]
