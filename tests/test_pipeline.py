@@ -12,12 +12,16 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from archive_service.archive import Archive
 from archive_service.catalog import Document, OutboxEntry
 from archive_service.services.documents import DocumentService
+from archive_service.services.filing import FilingService
 from archive_service.services.indexing import IndexingService
 from archive_service.services.ingest import IngestService
+from archive_service.services.proposals import ProposalService
+from archive_service.services.waiting import wait_until_final
 from archive_service.storage import keys
 from tests.pagegen import (
     born_digital_pdf,
@@ -29,6 +33,7 @@ from tests.pagegen import (
     save_tiff,
     scanned,
 )
+from workers.celery_app import app as celery_app
 
 pytestmark = pytest.mark.usefixtures("tesseract")
 
@@ -203,6 +208,41 @@ def test_index_outage_delays_search_but_loses_nothing(
     report = IndexingService(archive).relay()
     assert report.indexed == 1
     assert archive.index.search("шахматы").hits[0].id == doc["id"]
+
+
+@pytest.mark.parametrize(
+    ("service", "step"),
+    [(ProposalService, "refresh"), (FilingService, "file_from_cover")],
+)
+def test_a_catalog_blip_after_archiving_delays_the_steps_after_it_but_loses_none(
+    archive: Archive,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    service: type,
+    step: str,
+) -> None:
+    """The catalog's server goes away just after a document was archived: the task runs
+    again, and proposals, filing and the index write all still happen."""
+    real = getattr(service, step)
+    blips = []
+
+    def blip_once(self: object, document_id: str) -> object:
+        if not blips:
+            blips.append(document_id)
+            raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+        return real(self, document_id)
+
+    monkeypatch.setattr(service, step, blip_once)
+    # Eager tasks then do what a worker does with the Retry: run the task again.
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
+    lines = ["ПРОТОКОЛ", "итогового собеседования по русскому языку", "Дата: 12 февраля 2025"]
+    doc = ingest(archive, born_digital_pdf(tmp_path / "протокол.pdf", [lines]))
+    assert blips == [doc["id"]]
+    assert doc["status"] == "archived"
+    assert [e["kind"] for e in doc["events"]].count("archived") == 1
+    assert {p["field"] for p in doc["proposals"]} >= {"kind", "date"}
+    assert wait_until_final(archive, [doc["id"]], timeout=5) == {}
+    assert archive.index.search("собеседование").hits[0].id == doc["id"]
 
 
 def test_index_is_rebuilt_from_the_catalog(archive: Archive, tmp_path: Path) -> None:

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
+from archive_service.catalog import TRANSIENT_ERRORS
 from workers.celery_app import DEFAULT_QUEUE, OCR_QUEUE, app
 from workers.context import current_archive
 
 log = logging.getLogger(__name__)
 
-# The catalog's server went away for a moment (a PostgreSQL restart, a failover): the
-# task runs again later instead of failing the document, since nothing it did is lost.
-TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = TRANSIENT_ERRORS  # the task runs again later instead of failing the document
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,

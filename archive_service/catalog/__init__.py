@@ -1,6 +1,6 @@
 """The catalog: the system of record for metadata, workflow and users (SQLAlchemy 2)."""
 
-from archive_service.catalog.db import Catalog
+from archive_service.catalog.db import TRANSIENT_ERRORS, Catalog
 from archive_service.catalog.models import (
     Case,
     Document,
@@ -19,6 +19,7 @@ from archive_service.catalog.models import (
 )
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "Case",
     "Catalog",
     "Document",

@@ -15,13 +15,17 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 7_305_512_001  # any constant; names the catalog's migration lock
 # The newest migration's revision; a test checks it is alembic's head.
 SCHEMA_HEAD = "0008"
+
+# The catalog's server went away for a moment (a PostgreSQL restart, a failover): work
+# that met one of these is done again later, not failed, since nothing it did is lost.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def _make_engine(url: str) -> Engine:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, DocumentEvent, OutboxEntry, Page
+from archive_service.catalog import TRANSIENT_ERRORS, Document, DocumentEvent, OutboxEntry, Page
 from archive_service.catalog.models import utcnow
 from archive_service.domain import DocumentStatus, MediaType, PageSource, PageState
 from archive_service.reading import PageReading
@@ -173,16 +173,32 @@ class ProcessingService:
     # -- the end ----------------------------------------------------------------------
 
     def finalize(self, document_id: str) -> None:
-        """Searchable PDF, manifest, status archived and the index entry, in that order."""
-        store = self.archive.store
+        """Searchable PDF, manifest, status archived and the index entry, in that order;
+        then what reads the archived text (see _after_archiving).
+
+        Run again on an archived document (a retry after the catalog went away midway, a
+        message delivered twice), it only repeats the steps after archiving, which are
+        idempotent: a blip there delays them instead of losing them.
+        """
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise DocumentGone(document_id)
-            if doc.status != DocumentStatus.PROCESSING:
-                return
+            status = doc.status
             pages = [(p.number, p.source) for p in doc.pages]
             original = doc.storage_key
+        if status == DocumentStatus.PROCESSING:
+            if not self._archive(document_id, original, pages):
+                return
+        elif status != DocumentStatus.ARCHIVED:
+            return
+        self._after_archiving(document_id)
+
+    def _archive(
+        self, document_id: str, original: str, pages: list[tuple[int, str | None]]
+    ) -> bool:
+        """Assemble the searchable PDF and mark the document archived; False if it failed."""
+        store = self.archive.store
         try:
             if all(src == PageSource.TEXT_LAYER for _, src in pages):
                 searchable = original  # already searchable as it came
@@ -192,10 +208,13 @@ class ProcessingService:
         except Exception as exc:
             log.exception("assembling %s failed", document_id)
             self.fail(document_id, f"Не удалось собрать PDF с текстовым слоем: {exc}")
-            return
+            return False
         with self.archive.catalog.session() as s:
-            doc = s.get(Document, document_id)
-            assert doc is not None
+            doc = s.get(Document, document_id, with_for_update=True)
+            if doc is None:
+                raise DocumentGone(document_id)
+            if doc.status != DocumentStatus.PROCESSING:
+                return doc.status == DocumentStatus.ARCHIVED  # a twin run got here first
             doc.status = DocumentStatus.ARCHIVED
             doc.archived_at = utcnow()
             doc.searchable_pdf_key = searchable
@@ -211,9 +230,20 @@ class ProcessingService:
                 )
             )
             write_manifest(store, doc, events)
+        return True
+
+    def _after_archiving(self, document_id: str) -> None:
+        """Proposals, filing from the cover sheet and the index write: each may run again.
+
+        A catalog that went away is raised, so the task retries these steps; any other
+        fault in the proposals is only logged, since they help the archivist and must
+        never keep a document out of the index.
+        """
         try:
             ProposalService(self.archive).refresh(document_id)
-        except Exception:  # proposals help the archivist; they never block archiving
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
             log.exception("metadata proposals for %s failed", document_id)
         FilingService(self.archive).file_from_cover(document_id)
         self.archive.dispatcher.relay_index()

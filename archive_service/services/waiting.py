@@ -6,9 +6,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
 from archive_service.archive import Archive
+from archive_service.catalog import TRANSIENT_ERRORS
 from archive_service.domain import DocumentStatus
 from archive_service.services.documents import DocumentService
 from archive_service.services.indexing import IndexingService
@@ -44,7 +43,7 @@ def wait_until_final(
         try:
             statuses = documents.statuses(document_ids)
             pending = indexing.pending_for(document_ids)
-        except (OperationalError, InterfaceError):
+        except TRANSIENT_ERRORS:
             # The catalog's server restarts or fails over: keep waiting, the work is safe.
             log.warning("catalog unreachable while waiting; retrying")
             if deadline is not None and time.monotonic() > deadline:
