@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, Pupil, School
@@ -23,6 +26,14 @@ def docs(archive: Archive, tmp_path: Path) -> list[str]:
         assert outcome.id is not None
         ids.append(outcome.id)
     return ids
+
+
+@pytest.fixture
+def many_docs(archive: Archive, tmp_path: Path) -> list[str]:
+    pdfs = [born_digital_pdf(tmp_path / f"m{n}.pdf", [[f"Протокол № {n}"]]) for n in range(6)]
+    ids = [IngestService(archive).ingest_path(pdf).id for pdf in pdfs]
+    assert None not in ids
+    return [str(i) for i in ids]
 
 
 @pytest.fixture
@@ -51,6 +62,26 @@ def test_journals_of_one_school_year_share_a_case(archive: Archive, docs: list[s
         assert doc is not None
         assert (doc.school_year, doc.class_label, doc.case_id) == ("2024/2025", "5А", first)
         assert doc.nomenclature_item_id == case.item_id
+
+
+def test_parts_filed_at_once_go_into_one_new_case(archive: Archive, many_docs: list[str]) -> None:
+    """Workers finishing the parts of one stack file them together into a case none of
+    them found open: one case is opened, and every part is filed into it."""
+    FilingService(archive).file(many_docs[0], Filing("02-01", school_year="2023/2024"))
+    rest = many_docs[1:]
+    together = threading.Barrier(len(rest))
+
+    def file(document_id: str) -> int:
+        together.wait()
+        return FilingService(archive).file(document_id, Filing("02-01", school_year="2024/2025"))
+
+    with ThreadPoolExecutor(len(rest)) as pool:
+        cases = set(pool.map(file, rest))
+    assert len(cases) == 1
+    with archive.catalog.session() as s:
+        filed = s.scalars(select(Document.case_id).where(Document.id.in_(rest)))
+        assert set(filed) == cases
+        assert len(list(s.scalars(select(Case)))) == 2
 
 
 def test_a_personal_file_is_one_case_per_pupil(

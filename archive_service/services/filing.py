@@ -227,7 +227,7 @@ class FilingService:
         else:
             period, title = "", item.title
         same_pupil = Case.pupil_id == pupil.id if pupil else Case.pupil_id.is_(None)
-        existing = s.scalars(
+        open_case = (
             select(Case)
             .where(
                 Case.item_id == item.id,
@@ -236,7 +236,14 @@ class FilingService:
                 Case.closed_on.is_(None),
             )
             .order_by(Case.volume.desc())
-        ).first()
+        )
+        # Workers filing the parts of one stack at once would each find no open case and
+        # open one apiece (pupil_id is NULL, which no unique constraint compares). The
+        # item's row lock makes them take turns on PostgreSQL; SQLite's writers already
+        # do. The lock ends with the filing's short transaction.
+        turn = select(NomenclatureItem.id).where(NomenclatureItem.id == item.id)
+        s.execute(turn.with_for_update())
+        existing = s.scalars(open_case).first()
         if existing is not None:
             return existing
         last_volume = s.scalar(
