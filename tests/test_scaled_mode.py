@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,14 @@ def scaled_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 def archive(env: dict[str, str], data: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args]
+
+
+def run_json(env: dict[str, str], data: Path, *args: str) -> Any:
+    """A CLI command's --json answer, the command having succeeded."""
+    done = subprocess.run(
+        archive(env, data, *args, "--json"), env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
 
 
 def start_worker(env: dict[str, str], data: Path, queues: str) -> subprocess.Popen[bytes]:
@@ -117,23 +126,9 @@ def test_several_workers_share_one_long_document(
     assert succeeded(default_log, "archive.process_pages") == 0  # OCR stays on its queue
     assert succeeded(default_log, "archive.finalize_document") == 1
 
-    shown = subprocess.run(
-        archive(scaled_env, web, "show", outcome["id"], "--json"),
-        env=scaled_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    doc = json.loads(shown.stdout)
+    doc = run_json(scaled_env, web, "show", outcome["id"])
     assert [p["source"] for p in doc["pages"]] == ["ocr"] * PAGES
-    found = subprocess.run(
-        archive(scaled_env, web, "search", "классного журнала", "--json"),
-        env=scaled_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(found.stdout)
+    result = run_json(scaled_env, web, "search", "классного журнала")
     assert [h["id"] for h in result["hits"]] == [outcome["id"]]
     assert len(result["hits"][0]["pages"]) == PAGES
 
@@ -192,11 +187,5 @@ def test_a_postgresql_restart_mid_batch_loses_no_document(
     outcomes = [json.loads(line) for line in out.splitlines()]
     assert [o["status"] for o in outcomes] == ["archived", "archived"]
     assert "не находит" not in err  # every index write went through
-    found = subprocess.run(
-        archive(scaled_env, web, "search", "классного журнала", "--json"),
-        env=scaled_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert {h["id"] for h in json.loads(found.stdout)["hits"]} == {o["id"] for o in outcomes}
+    found = run_json(scaled_env, web, "search", "классного журнала")
+    assert {h["id"] for h in found["hits"]} == {o["id"] for o in outcomes}
