@@ -20,6 +20,7 @@ from pdfminer.pdftypes import PDFStream, stream_value
 from pdfminer.psparser import LIT
 
 Handler = tuple[Callable[..., None], int]
+_UNSEEN: Handler = (lambda: None, -1)  # a handler not looked up yet (None: no handler)
 
 # The operators that decide where text is and what it says: the graphics state stack and
 # matrix, text objects and state, text showing, and XObjects (forms hold text too).
@@ -45,26 +46,28 @@ class QpdfLexedInterpreter(PDFPageInterpreter):
                 instructions = pikepdf.parse_content_stream(
                     pikepdf.Stream(scratch, content), TEXT_OPERATORS
                 )
-                program = [
-                    (str(i.operator), [_operand(o) for o in i.operands])
-                    for i in instructions
-                    if isinstance(i, pikepdf.ContentStreamInstruction)
-                ]
         except pikepdf.PdfError:
             super().execute(streams)
             return
+        # Converted and run in one pass: no list of the page's ~1 700 instructions is
+        # built first, and each handler is looked up once per operator name.
         handlers: dict[str, Handler | None] = {}
-        for operator, operands in program:
-            if operator not in handlers:
-                handlers[operator] = self._handler(operator)
-            handler = handlers[operator]
+        for instruction in instructions:
+            if type(instruction) is not pikepdf.ContentStreamInstruction:
+                continue  # an inline image, which qpdf reports whatever the filter
+            operator = str(instruction.operator)
+            handler = handlers.get(operator, _UNSEEN)
+            if handler is _UNSEEN:
+                handler = handlers[operator] = self._handler(operator)
             if handler is None:
                 continue
             func, nargs = handler
             if nargs == 0:
                 func()
-            elif len(operands) >= nargs:  # pdfminer pops the last nargs operands
-                func(*operands[len(operands) - nargs :])
+                continue
+            operands = instruction.operands
+            if len(operands) >= nargs:  # pdfminer pops the last nargs operands
+                func(*[_operand(o) for o in operands[len(operands) - nargs :]])
 
     def _content(self, streams: Sequence[object]) -> bytes | None:
         """The streams' decoded data joined as one content stream (PDF 32000 §7.8.2: they

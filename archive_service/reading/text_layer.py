@@ -14,7 +14,7 @@ from pdfminer.converter import PDFPageAggregator
 from pdfminer.pdfcolor import PDFColorSpace
 from pdfminer.pdfdevice import PDFTextSeq
 from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
-from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager
+from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager, PDFStackT
 from pdfminer.pdftypes import PDFStream
 from pdfminer.utils import Matrix, PathSegment, Point, apply_matrix_rect
 from pdfplumber.page import Page as PlumberPage
@@ -76,8 +76,21 @@ def _chars(page: PlumberPage) -> list[dict[str, Any]]:
         pageno=page.page_number,
         origin=(page.mediabox[0], page.mediabox[1], page.height),
     )
-    QpdfLexedInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    _CharInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
     return device.chars
+
+
+class _CharInterpreter(QpdfLexedInterpreter):
+    """The interpreter for `_CharCollector`, which keeps no graphic state: pdfminer
+    copies the graphic state for every string shown, for devices that keep one per
+    character, ~400 copies a journal page for nothing here."""
+
+    def do_TJ(self, seq: PDFStackT) -> None:
+        if self.textstate.font is None:
+            return  # pdfminer skips it too, unless in its strict mode
+        self.device.render_string(
+            self.textstate, cast(PDFTextSeq, seq), self.graphicstate.ncs, self.graphicstate
+        )
 
 
 class _CharCollector(PDFPageAggregator):

@@ -9,7 +9,6 @@ what makes late acknowledgement and retries safe.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -120,10 +119,7 @@ class ProcessingService:
         store = self.archive.store
         n = reading.number
         store.put_bytes(keys.page_preview(document_id, n), reading.preview_jpeg)
-        store.put_bytes(
-            keys.page_text(document_id, n),
-            json.dumps(reading.text_record(), ensure_ascii=False).encode("utf-8"),
-        )
+        store.put_bytes(keys.page_text(document_id, n), reading.text_json())
         if reading.page_pdf is not None:
             store.put_bytes(keys.page_pdf(document_id, n), reading.page_pdf)
 
