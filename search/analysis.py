@@ -96,4 +96,6 @@ def tokens(text: str) -> Iterator[Token]:
 
 
 def terms(text: str) -> list[str]:
-    return [t.term for t in tokens(text)]
+    """The terms alone, as indexed and queried: what `tokens` gives without the offsets,
+    and without a Token object per word, which was most of the time to index a page."""
+    return [stem(word) for word in TOKEN_RE.findall(fold(text))]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from search.analysis import fold, terms, tokens
 from search.query import parse_query, to_fts5
 from search.snippets import make_snippet
@@ -25,6 +28,14 @@ def test_tokens_keep_offsets_into_the_original() -> None:
     text = "Итоговое  СОЧИНЕНИЕ, 2024/25"
     spans = [text[t.start : t.end] for t in tokens(text)]
     assert spans == ["Итоговое", "СОЧИНЕНИЕ", "2024", "25"]
+
+
+@given(st.text())
+@example("Итоговое  СОЧИНЕНИЕ, 2024/25 — ЁЖИК_ёж İstanbul")
+def test_indexed_terms_are_the_tokens_terms(text: str) -> None:
+    """`terms` (what the index stores and a query asks) takes a shortcut past `tokens`
+    (what snippets highlight); both must cut and stem a page alike."""
+    assert terms(text) == [t.term for t in tokens(text)]
 
 
 def test_engine_syntax_in_a_query_is_only_words() -> None:

@@ -93,10 +93,12 @@ class IndexingService:
             doc = s.get(Document, document_id)
             if doc is None or doc.status != DocumentStatus.ARCHIVED:
                 return None
-            pages = [
-                IndexedPage(p.number, p.text)
-                for p in s.scalars(
-                    select(Page).where(Page.document_id == document_id).order_by(Page.number)
+            pages = [  # two columns, not whole Page objects: a long export has hundreds
+                IndexedPage(number, text)
+                for number, text in s.execute(
+                    select(Page.number, Page.text)
+                    .where(Page.document_id == document_id)
+                    .order_by(Page.number)
                 )
             ]
             return IndexedDocument(
