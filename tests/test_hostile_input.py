@@ -175,8 +175,8 @@ def mutated(draw: st.DrawFn) -> bytes:
 )
 @given(data=st.one_of(mutated(), st.binary(max_size=4096)))
 @example(data=b"%PDF-1.7\n%%EOF")  # a header and an end marker, nothing between
-# Found by a 40 000-example campaign: a damaged xref header made pypdf's script check
-# raise LimitReachedError, which escaped the intake.
+# Found by a 40 000-example campaign: a damaged xref header made the script check (then
+# pypdf's) raise LimitReachedError, which escaped the intake.
 @example(
     data=b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R  >>\nendobj\n2 0 obj\n"
     b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page "
