@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from archive_service.archive import Archive
 from archive_service.catalog import Document, OutboxEntry
+from archive_service.services import manifest as manifest_module
 from archive_service.services.documents import DocumentService
 from archive_service.services.filing import FilingService
 from archive_service.services.indexing import IndexingService
@@ -116,8 +117,29 @@ def test_single_images_are_archived(archive: Archive, tmp_path: Path, kind: str)
     assert "Лист 10" in doc["pages"][0]["text"]
 
 
-def test_manifest_lists_every_file_with_its_sha256(archive: Archive, tmp_path: Path) -> None:
-    doc = ingest(archive, save_tiff([scanned(render_page(page_lines(1)))], tmp_path / "m.tif"))
+@pytest.mark.parametrize("kind", ["tiff", "mixed pdf"])
+def test_manifest_lists_every_file_with_its_sha256(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    read_back: list[str] = []
+    real_sha256 = manifest_module._sha256
+    monkeypatch.setattr(
+        manifest_module,
+        "_sha256",
+        lambda store, key: read_back.append(key) or real_sha256(store, key),
+    )
+    scan = scanned(render_page(page_lines(1)))
+    if kind == "tiff":
+        path = save_tiff([scan], tmp_path / "m.tif")
+    else:
+        digital = born_digital_pdf(tmp_path / "d.pdf", [["Протокол педагогического совета"]])
+        writer = PdfWriter()
+        for src in (digital, save_pdf([scan], tmp_path / "s.pdf")):
+            writer.append(PdfReader(src))
+        path = tmp_path / "m.pdf"
+        with path.open("wb") as fh:
+            writer.write(fh)
+    doc = ingest(archive, path)
     manifest = json.loads(archive.store.get_bytes(keys.manifest(doc["id"])))
     assert manifest["sha256"] == doc["sha256"] and manifest["status"] == "archived"
     stored = set(archive.store.list(keys.prefix(doc["id"]))) - {keys.manifest(doc["id"])}
@@ -125,6 +147,8 @@ def test_manifest_lists_every_file_with_its_sha256(archive: Archive, tmp_path: P
     for key, digest in manifest["files"].items():
         assert hashlib.sha256(archive.store.get_bytes(key)).hexdigest() == digest
     assert [e["kind"] for e in manifest["events"]] == ["ingested", "processing_started", "archived"]
+    # Every file's SHA-256 came from its writing (catalog or assembly), none was read back.
+    assert read_back == []
 
 
 def test_duplicate_is_reported_and_not_stored_twice(archive: Archive, tmp_path: Path) -> None:

@@ -89,6 +89,11 @@ class Page(Base):
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     preview_key: Mapped[str | None] = mapped_column(String(500), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # SHA-256 of the page's stored files, as read back when they were written: the
+    # manifest lists them without reading hundreds of files back from the store again.
+    preview_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     document: Mapped[Document] = relationship(back_populates="pages")
 

@@ -46,6 +46,15 @@ class WorkUnit:
     ocr: bool
 
 
+@dataclass
+class Digests:
+    """SHA-256 of a page's stored files (the searchable page PDF only for OCR'd pages)."""
+
+    preview: str
+    text: str
+    pdf: str | None = None
+
+
 class ProcessingService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -94,7 +103,7 @@ class ProcessingService:
             media_type, key = MediaType(doc.media_type), doc.storage_key
         settings = self.archive.settings
         number = unit.pages[0]
-        done: list[PageReading] = []
+        done: list[tuple[PageReading, Digests]] = []
         try:
             with self.archive.store.local_path(key) as path:
                 if unit.ocr:
@@ -106,8 +115,7 @@ class ProcessingService:
                     readings = read_text_layer(path, unit.pages)
                 for reading in readings:
                     number = reading.number
-                    self._store_derivatives(document_id, reading)
-                    done.append(reading)
+                    done.append((reading, self._store_derivatives(document_id, reading)))
         except Exception as exc:
             log.exception("page %s of %s failed", number, document_id)
             self._mark_done(document_id, done)  # pages read before the failure are kept
@@ -115,20 +123,24 @@ class ProcessingService:
             return
         self._mark_done(document_id, done)
 
-    def _store_derivatives(self, document_id: str, reading: PageReading) -> None:
+    def _store_derivatives(self, document_id: str, reading: PageReading) -> Digests:
+        """Store the page's files; their SHA-256 as read back, for the catalog."""
         store = self.archive.store
         n = reading.number
-        store.put_bytes(keys.page_preview(document_id, n), reading.preview_jpeg)
-        store.put_bytes(keys.page_text(document_id, n), reading.text_json())
+        digests = Digests(
+            preview=store.put_bytes(keys.page_preview(document_id, n), reading.preview_jpeg),
+            text=store.put_bytes(keys.page_text(document_id, n), reading.text_json()),
+        )
         if reading.page_pdf is not None:
-            store.put_bytes(keys.page_pdf(document_id, n), reading.page_pdf)
+            digests.pdf = store.put_bytes(keys.page_pdf(document_id, n), reading.page_pdf)
+        return digests
 
-    def _mark_done(self, document_id: str, readings: list[PageReading]) -> None:
+    def _mark_done(self, document_id: str, done: list[tuple[PageReading, Digests]]) -> None:
         """One transaction for a whole unit: a 25-page batch is one commit, not 25."""
-        if not readings:
+        if not done:
             return
         with self.archive.catalog.session() as s:
-            for r in readings:
+            for r, digests in done:
                 s.execute(
                     update(Page)
                     .where(Page.document_id == document_id, Page.number == r.number)
@@ -141,6 +153,9 @@ class ProcessingService:
                         width=r.width,
                         height=r.height,
                         preview_key=keys.page_preview(document_id, r.number),
+                        preview_sha256=digests.preview,
+                        text_sha256=digests.text,
+                        pdf_sha256=digests.pdf,
                         error=None,
                     )
                 )
@@ -195,12 +210,13 @@ class ProcessingService:
     ) -> bool:
         """Assemble the searchable PDF and mark the document archived; False if it failed."""
         store = self.archive.store
+        assembled: dict[str, str] = {}  # the searchable PDF made here, with its SHA-256
         try:
             if all(src == PageSource.TEXT_LAYER for _, src in pages):
                 searchable = original  # already searchable as it came
             else:
                 searchable = keys.searchable_pdf(document_id)
-                self._assemble(document_id, original, pages, searchable)
+                assembled[searchable] = self._assemble(document_id, original, pages, searchable)
         except Exception as exc:
             log.exception("assembling %s failed", document_id)
             self.fail(document_id, f"Не удалось собрать PDF с текстовым слоем: {exc}")
@@ -225,7 +241,7 @@ class ProcessingService:
                     .order_by(DocumentEvent.id)
                 )
             )
-            write_manifest(store, doc, events)
+            write_manifest(store, doc, events, assembled)
         return True
 
     def _after_archiving(self, document_id: str) -> None:
@@ -246,7 +262,8 @@ class ProcessingService:
 
     def _assemble(
         self, document_id: str, original: str, pages: list[tuple[int, str | None]], target_key: str
-    ) -> None:
+    ) -> str:
+        """Store the searchable PDF under `target_key`; its SHA-256 as read back."""
         store = self.archive.store
         with tempfile.TemporaryDirectory(dir=self.archive.settings.tmp_dir) as tmp:
             tmpdir = Path(tmp)
@@ -266,7 +283,7 @@ class ProcessingService:
                     parts.append((local, 1))
             merged = tmpdir / "searchable.pdf"
             assemble(merged, parts)
-            store.put_file(target_key, merged)
+            return store.put_file(target_key, merged)
 
     def fail(self, document_id: str, reason: str, page: int | None = None) -> None:
         with self.archive.catalog.session() as s:
