@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
+import pytest
 from fpdf import FPDF
 from PIL import Image
 
 from archive_service.reading.planning import pages_with_text_layer
+from archive_service.services.processing import (
+    TEXT_LAYER_BATCH,
+    TEXT_LAYER_TAIL_BATCH,
+    TEXT_LAYER_TAIL_PAGES,
+    text_layer_units,
+)
 from tests.pagegen import FONT_PATHS, page_lines, render_page, scanned
 
 SCAN = scanned(render_page(page_lines(2)), seed=2)
@@ -79,3 +86,20 @@ def test_an_inline_image_is_a_scan_and_the_letters_bi_in_text_are_not(tmp_path: 
     letters = inline_image_pdf(tmp_path / "bi.pdf", b"BT /F1 12 Tf 72 700 Td (BI) Tj ET")
     assert pages_with_text_layer(inline) == [False]
     assert pages_with_text_layer(letters) == [True]
+
+
+@pytest.mark.parametrize("count", [1, 7, 50, 51, 300])
+def test_text_layer_pages_go_out_in_batches_that_shrink_at_the_end(count: int) -> None:
+    """Each page in exactly one unit, in order; long runs in full batches, the last
+    pages in small units so that workers finish together."""
+    pages = list(range(1, count + 1))
+    units = text_layer_units(pages)
+    assert [n for unit in units for n in unit.pages] == pages
+    assert not any(unit.ocr for unit in units)
+    sizes = [len(unit.pages) for unit in units]
+    assert all(size <= TEXT_LAYER_BATCH for size in sizes)
+    tail = [u for u in units if u.pages[0] > count - TEXT_LAYER_TAIL_PAGES]
+    assert sum(len(u.pages) for u in tail) == min(count, TEXT_LAYER_TAIL_PAGES)
+    assert all(len(u.pages) <= TEXT_LAYER_TAIL_BATCH for u in tail)
+    if count == 300:
+        assert sizes[:10] == [TEXT_LAYER_BATCH] * 10  # one open of the PDF for many pages
