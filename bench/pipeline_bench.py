@@ -10,7 +10,7 @@ In one run it measures
   4. optionally (--memory-pages 300) a long scan, sampling the worker's memory (PSS of
      the main process, its children and their Tesseract runs; the peak of the sum).
 
-Run: .venv/bin/python bench/pipeline_bench.py [--pages 24] [--rounds 3] [--text-rounds 3]
+Run: .venv/bin/python bench/pipeline_bench.py [--pages 24] [--rounds 3] [--text-rounds 5]
      [--memory-pages 300]
 Prints a table and writes bench/results/pipeline-<date>.json.
 """
@@ -245,12 +245,26 @@ def ingest(data: Path, path: Path, worker_pid: int | None = None) -> tuple[float
     return elapsed, sampler, json.loads(shown.stdout)
 
 
+def reference_loop_ms() -> float:
+    """A fixed pure-Python loop, best of three: this VM's speed wanders by half from one
+    minute to the next, and this tells a slow run from a slow machine at the moment."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 1)
+
+
 def run_in_fresh_archive(path: Path, cores: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
         data = Path(tmp) / "data"
         subprocess.run(archive_cmd(data, "list"), check=True, capture_output=True)
         worker = start_worker(data, cores)
         try:
+            reference = reference_loop_ms()
             elapsed, sampler, doc = ingest(data, path, worker.pid)
         finally:
             worker.terminate()
@@ -262,6 +276,7 @@ def run_in_fresh_archive(path: Path, cores: int) -> dict:
         "sources": sources,
         "seconds": round(elapsed, 2),
         "pages_per_second": round(pages / elapsed, 3),
+        "reference_loop_ms": reference,
         "cpu_percent_mean": round(sum(sampler.cpu) / max(1, len(sampler.cpu)), 1),
         "worker_pss_peak_total_mb": round(sampler.peak_total / 2**20, 1),
         "worker_rss_peak_single_mb": round(sampler.peak_single / 2**20, 1),
@@ -277,6 +292,7 @@ def median_run(path: Path, cores: int, rounds: int) -> dict[str, object]:
     runs.sort(key=lambda r: cast(float, r["pages_per_second"]))
     median = runs[len(runs) // 2]
     median["runs_pages_per_second"] = [r["pages_per_second"] for r in runs]
+    median["runs_reference_loop_ms"] = [r["reference_loop_ms"] for r in runs]
     return median
 
 
@@ -286,7 +302,7 @@ def main() -> None:
     parser.add_argument("--text-pages", type=int, default=300)
     parser.add_argument("--memory-pages", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--text-rounds", type=int, default=3)
+    parser.add_argument("--text-rounds", type=int, default=5)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     results: dict[str, object] = {
