@@ -7,7 +7,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Nomenclature, Pupil, School
@@ -40,6 +42,27 @@ def test_workers_asking_at_once_store_the_default_once(archive: Archive) -> None
     assert answers == [default_nomenclature()] * asking
     with archive.catalog.session() as s:
         assert len(list(s.scalars(select(School)))) == 1
+        assert len(list(s.scalars(select(Nomenclature)))) == 1
+
+
+def test_a_worker_that_checked_before_another_stored_the_default_adds_no_version_two(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race of the test above, made certain: a worker's check saw no nomenclature,
+    and another worker's default was committed before this one inserts. The loser
+    keeps the winner's version 1 instead of adding a version 2 of the same default."""
+    service = NomenclatureService(archive)
+    service.current()
+    checked_before = iter([None, None])  # the read in current(), then the check
+    real_row = NomenclatureService._current_row
+
+    def stale_check(s: Session, school: str | None, year: int | None) -> Nomenclature | None:
+        return next(checked_before, real_row(s, school, year))
+
+    monkeypatch.setattr(NomenclatureService, "_current_row", staticmethod(stale_check))
+    assert service.current() == default_nomenclature()
+    assert service.current_version() == (default_nomenclature().year, 1)
+    with archive.catalog.session() as s:
         assert len(list(s.scalars(select(Nomenclature)))) == 1
 
 

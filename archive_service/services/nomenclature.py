@@ -42,14 +42,18 @@ def school_row(s: Session, name: str | None) -> School:
     return school
 
 
-def _add_version(s: Session, owner: School, spec: NomenclatureSpec, source: str) -> int:
-    """Add spec as the school's next version for its year; returns the version."""
-    latest = s.scalar(
-        select(func.max(Nomenclature.version)).where(
-            Nomenclature.school_id == owner.id, Nomenclature.year == spec.year
+def _add_version(
+    s: Session, owner: School, spec: NomenclatureSpec, source: str, version: int | None = None
+) -> int:
+    """Add spec as the school's next version for its year (or as the version given);
+    returns the version."""
+    if version is None:
+        latest = s.scalar(
+            select(func.max(Nomenclature.version)).where(
+                Nomenclature.school_id == owner.id, Nomenclature.year == spec.year
+            )
         )
-    )
-    version = (latest or 0) + 1
+        version = (latest or 0) + 1
     row = Nomenclature(school_id=owner.id, year=spec.year, version=version, source=source)
     row.items = [_item_row(item) for item in spec.items]
     s.add(row)
@@ -127,11 +131,16 @@ class NomenclatureService:
         nomenclature: the check and the insert share one transaction, and a process that
         loses the race on PostgreSQL (the school or version 1 inserted meanwhile) keeps
         the winner's rows and reads them, instead of failing or adding a version 2.
+
+        The default is always inserted as version 1, never as "the next": under READ
+        COMMITTED the loser's max(version) would already see the winner's committed row
+        and add a version 2, where a fixed version 1 meets the unique constraint instead.
         """
         try:
             with self.archive.catalog.session() as s:
                 if self._current_row(s, school, None) is None:
-                    _add_version(s, school_row(s, school), default_nomenclature(), "по умолчанию")
+                    owner = school_row(s, school)
+                    _add_version(s, owner, default_nomenclature(), "по умолчанию", version=1)
         except IntegrityError:
             log.info("another process stored the default nomenclature first")
 
