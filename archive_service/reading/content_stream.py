@@ -66,8 +66,11 @@ class QpdfLexedInterpreter(PDFPageInterpreter):
                 func()
                 continue
             operands = instruction.operands
-            if len(operands) >= nargs:  # pdfminer pops the last nargs operands
-                func(*[_operand(o) for o in operands[len(operands) - nargs :]])
+            count = len(operands)
+            if count == nargs:  # nearly always: slicing qpdf's list makes a new one
+                func(*[_operand(o) for o in operands])
+            elif count > nargs:  # pdfminer pops the last nargs operands
+                func(*[_operand(o) for o in operands[count - nargs :]])
 
     def _content(self, streams: Sequence[object]) -> bytes | None:
         """The streams' decoded data joined as one content stream (PDF 32000 §7.8.2: they

@@ -33,7 +33,7 @@ PREVIEW_DPI = 110
 def read_text_layer(path: Path, numbers: list[int]) -> Iterator[PageReading]:
     """Text and word boxes (top-left origin, PDF points) read by pdfplumber, and a preview
     of each page rendered by PDFium (pdfplumber's own renderer)."""
-    extractor = WordExtractor()
+    extractor = _WordExtractor()
     preview_source = pdfium.PdfDocument(path)
     try:
         # The file is handed in and closed here: pdfplumber's own `close()` resolves every
@@ -253,6 +253,34 @@ class _CharCollector(PDFPageAggregator):
         return None
 
 
+class _WordExtractor(WordExtractor):
+    """pdfplumber's word extractor, its grouping of characters into words untouched, with
+    each word holding only what the archive keeps: text and box. Its own `merge_chars`
+    adds doctop, size and direction through generic bounding-box helpers, a tenth of a
+    journal page's reading time for keys nothing here reads."""
+
+    def merge_chars(self, ordered_chars: list[dict[str, Any]]) -> dict[str, Any]:
+        expansions = self.expansions
+        first = ordered_chars[0]
+        x0, top, x1, bottom = first["x0"], first["top"], first["x1"], first["bottom"]
+        for char in ordered_chars[1:]:
+            if char["x0"] < x0:
+                x0 = char["x0"]
+            if char["top"] < top:
+                top = char["top"]
+            if char["x1"] > x1:
+                x1 = char["x1"]
+            if char["bottom"] > bottom:
+                bottom = char["bottom"]
+        return {
+            "text": "".join([expansions.get(c["text"], c["text"] or "") for c in ordered_chars]),
+            "x0": x0,
+            "x1": x1,
+            "top": top,
+            "bottom": bottom,
+        }
+
+
 def _lines(words: list[dict[str, Any]]) -> str:
     """The page's text as `Page.extract_text` (without layout) builds it: words clustered
     into lines by their top in the order the words come (its text map takes the words as
@@ -263,13 +291,15 @@ def _lines(words: list[dict[str, Any]]) -> str:
 
 
 def _word(word: dict[str, Any]) -> Word:
+    x0, top = word["x0"], word["top"]
+    # text, left, top, width, height, confidence: positional, ~500 words a page
     return Word(
-        text=word["text"],
-        left=round(word["x0"], 2),
-        top=round(word["top"], 2),
-        width=round(word["x1"] - word["x0"], 2),
-        height=round(word["bottom"] - word["top"], 2),
-        confidence=100.0,
+        word["text"],
+        round(x0, 2),
+        round(top, 2),
+        round(word["x1"] - x0, 2),
+        round(word["bottom"] - top, 2),
+        100.0,
     )
 
 
