@@ -208,6 +208,9 @@ def test_failed_page_fails_the_document_visibly_and_retry_recovers(
     assert doc["status"] == "failed"
     assert doc["error"] == "Лист 2: сбой распознавания"
     assert [p["state"] for p in doc["pages"]] == ["done", "failed"]
+    # what `archive ingest --wait` reports for it
+    outcome = DocumentService(archive).outcomes([doc["id"]])
+    assert outcome == {doc["id"]: ("failed", "Лист 2: сбой распознавания")}
     assert archive.index.search("журнал").total == 0
 
     assert DocumentService(archive).retry(doc["id"])
@@ -215,6 +218,38 @@ def test_failed_page_fails_the_document_visibly_and_retry_recovers(
     assert again["status"] == "archived" and again["error"] is None
     assert calls["n"] == 3  # only the failed page was read again
     assert archive.index.search("журнал").hits[0].id == doc["id"]
+
+
+def test_a_derivative_the_store_refuses_fails_its_page_and_keeps_the_pages_before(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are stored by a writer thread while the next is read: a refused write still
+    fails the document at that page, the pages stored before it stay done, and a retry
+    reads only what is missing."""
+    from archive_service.storage.port import StorageError
+
+    real = archive.store.put_bytes
+    refused: list[str] = []
+
+    def refuse_page_two(key: str, data: bytes) -> str:
+        if key == keys.page_preview(key.split("/")[1], 2) and not refused:
+            refused.append(key)
+            raise StorageError("диск переполнен")
+        return real(key, data)
+
+    monkeypatch.setattr(archive.store, "put_bytes", refuse_page_two)
+    lines = [["Журнал факультатива «Робототехника»"], ["Лист второй"], ["Лист третий"]]
+    doc = ingest(archive, born_digital_pdf(tmp_path / "robots.pdf", lines))
+    assert refused, "page 2 was never stored"
+    assert doc["status"] == "failed"
+    assert doc["error"] == "Лист 2: диск переполнен"
+    assert [p["state"] for p in doc["pages"]] == ["done", "failed", "pending"]
+
+    assert DocumentService(archive).retry(doc["id"])
+    again = DocumentService(archive).get(doc["id"])
+    assert again["status"] == "archived"
+    assert [p["text"] for p in again["pages"]][1:] == ["Лист второй", "Лист третий"]
+    assert archive.store.exists(keys.page_preview(doc["id"], 2))
 
 
 def test_index_outage_delays_search_but_loses_nothing(

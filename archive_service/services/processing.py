@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +109,12 @@ class ProcessingService:
     # -- pages ------------------------------------------------------------------------
 
     def process(self, document_id: str, unit: WorkUnit) -> None:
-        """Read the unit's pages and store what was read; a failure fails the document."""
+        """Read the unit's pages and store what was read; a failure fails the document.
+
+        Each page's files are stored by a writer thread while the next page is read: a
+        write waits on the disk's fsync (or on MinIO), ~1.5 ms of a 16 ms journal page
+        during which the worker's core would otherwise stand idle.
+        """
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None:
@@ -116,25 +122,36 @@ class ProcessingService:
             media_type, key = MediaType(doc.media_type), doc.storage_key
         settings = self.archive.settings
         number = unit.pages[0]
+        stored: list[tuple[PageReading, Future[Digests]]] = []
+        failure: tuple[int, Exception] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer:
+            try:
+                with self.archive.store.local_path(key) as path:
+                    if unit.ocr:
+                        readings: Iterator[PageReading] = (
+                            ocr_page(path, media_type, n, settings.ocr_dpi, settings.ocr_languages)
+                            for n in unit.pages
+                        )
+                    else:
+                        readings = read_text_layer(path, unit.pages)
+                    for reading in readings:
+                        number = reading.number
+                        future = writer.submit(self._store_derivatives, document_id, reading)
+                        stored.append((reading, future))
+            except Exception as read_fault:
+                failure = (number, read_fault)
         done: list[tuple[PageReading, Digests]] = []
-        try:
-            with self.archive.store.local_path(key) as path:
-                if unit.ocr:
-                    readings: Iterator[PageReading] = (
-                        ocr_page(path, media_type, n, settings.ocr_dpi, settings.ocr_languages)
-                        for n in unit.pages
-                    )
-                else:
-                    readings = read_text_layer(path, unit.pages)
-                for reading in readings:
-                    number = reading.number
-                    done.append((reading, self._store_derivatives(document_id, reading)))
-        except Exception as exc:
-            log.exception("page %s of %s failed", number, document_id)
-            self._mark_done(document_id, done)  # pages read before the failure are kept
-            self.fail(document_id, f"Лист {number}: {exc}", page=number)
-            return
-        self._mark_done(document_id, done)
+        for reading, future in stored:
+            try:
+                done.append((reading, future.result()))
+            except Exception as store_fault:
+                failure = (reading.number, store_fault)  # a page before any reading fault
+                break
+        self._mark_done(document_id, done)  # pages stored before a failure are kept
+        if failure is not None:
+            number, fault = failure
+            log.error("page %s of %s failed", number, document_id, exc_info=fault)
+            self.fail(document_id, f"Лист {number}: {fault}", page=number)
 
     def _store_derivatives(self, document_id: str, reading: PageReading) -> Digests:
         """Store the page's files; their SHA-256 as read back, for the catalog."""
