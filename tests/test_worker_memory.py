@@ -74,3 +74,25 @@ def test_what_the_worker_loaded_is_frozen_out_of_the_collector_before_a_pool_for
     # Every object tracked before the fork is frozen, so no pool process's collection
     # walks the modules again.
     assert frozen >= loaded > 10_000
+
+
+INIT_PROGRAM = """
+import gc
+from celery import signals
+import workers.memory  # noqa: F401
+
+before = gc.get_threshold()
+signals.worker_process_init.send(sender=None)  # sent in each pool process after the fork
+print(*before, *gc.get_threshold())
+"""
+
+
+def test_a_pool_process_collects_its_young_objects_less_often_and_keeps_the_rest() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", INIT_PROGRAM], capture_output=True, text=True, check=True
+    )
+    young, older, oldest, young_after, older_after, oldest_after = (
+        int(n) for n in out.stdout.split()
+    )
+    assert young_after == 10_000 > young
+    assert (older_after, oldest_after) == (older, oldest)

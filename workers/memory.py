@@ -15,6 +15,13 @@ pre-fork servers. Otherwise every full collection in a pool process walks all of
 again: a text-layer page allocates a dict per character, collections run every few
 pages, and they cost ~6 ms of a journal page's ~20 ms. Walking the objects also writes
 to them, which unshares the pages the fork shared.
+
+In a pool process the youngest generation is collected far less often than the default
+(every 700 new objects). A text-layer page makes a dict per character and per word, some
+2 000 a journal page, nearly all freed by reference counting when the page is done; the
+collector ran three times a page for no garbage, ~0.5 ms of a 14 ms page with the
+cache misses it causes. The older generations keep their thresholds, so cyclic garbage
+is still found, only after 10 000 new objects instead of 700.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # mallopt parameter number in glibc's <malloc.h>
 MMAP_THRESHOLD = 256 * 1024  # bytes: every page-image buffer is far larger
+YOUNG_GENERATION_THRESHOLD = 10_000
 
 _libc: Any = None
 
@@ -62,8 +70,14 @@ def _before_fork(**_: object) -> None:
     gc.freeze()
 
 
+def collect_young_objects_less_often() -> None:
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
+
+
 def _on_process_init(**_: object) -> None:
     return_big_buffers_at_once()
+    collect_young_objects_less_often()
 
 
 def _after_task(**_: object) -> None:
