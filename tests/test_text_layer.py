@@ -179,13 +179,16 @@ def test_a_stream_qpdf_cannot_parse_is_read_by_pdfminers_own_lexer(
     assert "moved by Tm" in next(read_text_layer(path, [1])).text
 
 
-def nested_page_tree(tmp_path: Path) -> Path:
+def nested_page_tree(
+    tmp_path: Path, name: str = "nested.pdf", kids: bytes = b"3 0 R 4 0 R"
+) -> Path:
     """Six pages under two intermediate /Pages nodes that hold the pages' Resources and
     MediaBox: the pages inherit them, as some producers write long documents. Written
-    out by hand, since qpdf and pypdf push inherited attributes down to pages on save."""
+    out by hand, since qpdf and pypdf push inherited attributes down to pages on save.
+    Each page says which sheet it is in the (3, 4) order of the nodes."""
     objects = {
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 6 >>",
+        2: b"<< /Type /Pages /Kids [%s] /Count 6 >>" % kids,
         5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     }
     inherited = b"/Resources << /Font << /F1 5 0 R >> >> /MediaBox [0 0 595 842]"
@@ -212,7 +215,7 @@ def nested_page_tree(tmp_path: Path) -> Path:
     for objid in range(1, size):
         out += b"%010d 00000 n \n" % offsets[objid]
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    path = tmp_path / "nested.pdf"
+    path = tmp_path / name
     path.write_bytes(bytes(out))
     return path
 
@@ -236,3 +239,15 @@ def test_pages_are_found_by_pdfminers_walk_when_qpdf_cannot_open_the_file(
     path = nested_page_tree(tmp_path)
     monkeypatch.setattr(plumber_pages.pikepdf, "open", refuse)
     assert_read_as_pdfplumber_reads(path, [2, 5, 6])
+
+
+def test_a_file_replaced_under_the_same_name_is_read_as_it_is_now(tmp_path: Path) -> None:
+    """What qpdf found of a file's page tree is kept between batches; a different file
+    under the same name, even of the same size, is read through its own page tree."""
+    path = nested_page_tree(tmp_path, "export.pdf")
+    assert next(read_text_layer(path, [1])).text == "Sheet 1: marks of the 9th form"
+    swapped = nested_page_tree(tmp_path, "swapped.pdf", kids=b"4 0 R 3 0 R")
+    assert swapped.stat().st_size == path.stat().st_size
+    path.write_bytes(swapped.read_bytes())  # page 1 is now the object of sheet 4
+    assert next(read_text_layer(path, [1])).text == "Sheet 4: marks of the 9th form"
+    assert_read_as_pdfplumber_reads(path, [1, 4])
