@@ -128,12 +128,10 @@ def ingest(
             finally:
                 if worker is not None:
                     worker.stop()
-            documents = DocumentService(archive)
+            final = DocumentService(archive).outcomes(queued)
             for outcome in outcomes:
                 if outcome["status"] == "queued" and outcome["id"]:
-                    doc = documents.get(str(outcome["id"]))
-                    outcome["status"] = doc["status"]
-                    outcome["error"] = doc["error"]
+                    outcome["status"], outcome["error"] = final[str(outcome["id"])]
                     if outcome["id"] in unindexed:
                         click.echo(
                             f"{outcome['file']}: в архиве, но поиск его пока не находит — "

@@ -235,6 +235,15 @@ class DocumentService:
             rows = s.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
             return {doc_id: status for doc_id, status in rows}
 
+    def outcomes(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        """Each document's status and error, without loading its pages (`get` of a
+        300-page export reads 300 page rows)."""
+        with self.archive.catalog.session() as s:
+            rows = s.execute(
+                select(Document.id, Document.status, Document.error).where(Document.id.in_(ids))
+            )
+            return {doc_id: (status, error) for doc_id, status, error in rows}
+
     def file_for_download(self, document_id: str, kind: str) -> tuple[str, str, str]:
         """(storage key, download name, media type) of the original or searchable PDF."""
         with self.archive.catalog.session() as s:
