@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Pupil, PupilClass
+from archive_service.catalog import Pupil, PupilClass, School
+from archive_service.services import nomenclature
 from archive_service.services.pupils import PupilService
 from intake.class_list import ClassListError, normalize_class, read_class_list
 
@@ -88,6 +90,30 @@ def test_importing_the_same_list_twice_adds_nobody_twice(archive: Archive) -> No
         assert len(list(s.scalars(select(Pupil)))) == 2
         history = {(c.school_year, c.class_label) for c in s.scalars(select(PupilClass))}
     assert history == {("2024/2025", "9Б"), ("2025/2026", "10А")}
+
+
+def test_a_school_created_by_another_import_meanwhile_is_joined_not_refused(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two class lists of a school new to the catalog go in at once: the import whose
+    lookup missed the school the other had just committed joins that school, instead
+    of failing the whole list on the school's unique name."""
+    rows, _ = read_class_list(EXCEL_CSV, "2024/2025")
+    PupilService(archive).import_rows(rows[:1], school="МБОУ СОШ № 20")
+    looked_before = iter([None])  # this import looked before the other one committed
+    real_lookup = nomenclature.school_named
+
+    def stale_lookup(s: Session, name: str) -> School | None:
+        return next(looked_before, real_lookup(s, name))
+
+    monkeypatch.setattr(nomenclature, "school_named", stale_lookup)
+    report = PupilService(archive).import_rows(rows[1:], school="МБОУ СОШ № 20")
+    assert (report.added, report.classes_set) == (1, 1)
+    with archive.catalog.session() as s:
+        schools = list(s.scalars(select(School)))
+        assert [school.name for school in schools] == ["МБОУ СОШ № 20"]
+        owners = {pupil.school_id for pupil in s.scalars(select(Pupil))}
+    assert owners == {schools[0].id}
 
 
 def test_cli_reports_broken_rows_and_exits_2(tmp_path: Path) -> None:

@@ -30,16 +30,31 @@ log = logging.getLogger(__name__)
 
 
 def school_row(s: Session, name: str | None) -> School:
-    """The school by name, the only one when name is None; created on first use."""
+    """The school by name, the only one when name is None; created on first use.
+
+    Two sessions may create the same school at once (two class lists of a school new to
+    a PostgreSQL catalog, imported together): the one that loses on the unique name
+    undoes only its insert, to a savepoint, and takes the winner's row, so its own
+    import goes on instead of failing whole.
+    """
     if name is None:
         school = s.scalars(select(School).order_by(School.id)).first()
         name = DEFAULT_SCHOOL if school is None else school.name
-    school = s.scalars(select(School).where(School.name == name)).first()
-    if school is None:
-        school = School(name=name)
-        s.add(school)
-        s.flush()
+    school = school_named(s, name)
+    if school is not None:
+        return school
+    try:
+        with s.begin_nested():
+            school = School(name=name)
+            s.add(school)
+    except IntegrityError:
+        log.info("school %r was created by another session meanwhile", name)
+        return s.scalars(select(School).where(School.name == name)).one()
     return school
+
+
+def school_named(s: Session, name: str) -> School | None:
+    return s.scalars(select(School).where(School.name == name)).first()
 
 
 def _add_version(
