@@ -18,7 +18,7 @@ import click
 from archive_service.archive import Archive
 from archive_service.config import load_settings
 from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.indexing import IndexingService
+from archive_service.services.indexing import IndexingService, RebuildRunning
 from archive_service.services.ingest import IngestService
 from archive_service.services.waiting import WaitTimeout, wait_until_final
 from workers.celery_app import configure_celery
@@ -266,7 +266,10 @@ def retry(ctx: click.Context, document_id: str) -> None:
 def reindex(ctx: click.Context) -> None:
     """Перестроить поисковый индекс из каталога."""
     archive = _open(ctx, dispatch=False)
-    count = IndexingService(archive).rebuild()
+    try:
+        count = IndexingService(archive).rebuild()
+    except RebuildRunning as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Проиндексировано документов: {count}")
 
 

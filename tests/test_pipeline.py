@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, OutboxEntry
+from archive_service.catalog import Catalog, Document, OutboxEntry
 from archive_service.services import manifest as manifest_module
 from archive_service.services.documents import DocumentService
 from archive_service.services.filing import FilingService
-from archive_service.services.indexing import IndexingService
+from archive_service.services.indexing import REBUILD_LOCK, IndexingService, RebuildRunning
 from archive_service.services.ingest import IngestService
 from archive_service.services.proposals import ProposalService
 from archive_service.services.waiting import wait_until_final
@@ -310,3 +310,20 @@ def test_index_is_rebuilt_from_the_catalog(archive: Archive, tmp_path: Path) -> 
     assert archive.index.search("регистрации").total == 0
     assert IndexingService(archive).rebuild() == 1
     assert archive.index.search("регистрация").hits[0].id == doc["id"]
+
+
+def test_a_rebuild_while_another_runs_is_refused_and_leaves_the_index_as_it_was(
+    archive: Archive, tmp_path: Path
+) -> None:
+    doc = ingest(archive, born_digital_pdf(tmp_path / "r.pdf", [["Журнал регистрации"]]))
+    other_process = Catalog(archive.catalog.url)
+    try:
+        with (
+            other_process.exclusive(REBUILD_LOCK),
+            pytest.raises(RebuildRunning, match="уже перестраивается"),
+        ):
+            IndexingService(archive).rebuild()
+    finally:
+        other_process.dispose()
+    assert archive.index.search("регистрация").hits[0].id == doc["id"]
+    assert IndexingService(archive).rebuild() == 1

@@ -1,6 +1,6 @@
 """The catalog: the system of record for metadata, workflow and users (SQLAlchemy 2)."""
 
-from archive_service.catalog.db import TRANSIENT_ERRORS, Catalog
+from archive_service.catalog.db import TRANSIENT_ERRORS, Catalog, CatalogBusy
 from archive_service.catalog.models import (
     Case,
     Document,
@@ -22,6 +22,7 @@ __all__ = [
     "TRANSIENT_ERRORS",
     "Case",
     "Catalog",
+    "CatalogBusy",
     "Document",
     "DocumentEvent",
     "DocumentPupil",

@@ -8,6 +8,11 @@ instead of waiting, which is what concurrent page workers would hit.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +31,10 @@ SCHEMA_HEAD = "0009"
 # The catalog's server went away for a moment (a PostgreSQL restart, a failover): work
 # that met one of these is done again later, not failed, since nothing it did is lost.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+class CatalogBusy(Exception):
+    """Another process holds the archive-wide lock of this name."""
 
 
 def _make_engine(url: str) -> Engine:
@@ -102,6 +111,57 @@ class Catalog:
     def session(self) -> Iterator[Session]:
         with self._sessions() as s, s.begin():
             yield s
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the archive-wide lock `name` while the block runs; CatalogBusy at once if
+        another process holds it.
+
+        For maintenance that must not run twice at once, such as rebuilding the search
+        index, whose alias swaps would interleave. The lock lives where every process of
+        the archive meets: a PostgreSQL advisory lock on a scaled archive (any machine),
+        a lock file beside the SQLite catalog on one machine. The system releases both
+        when their holder dies, so a run that was killed never leaves the archive locked.
+        """
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        if self.engine.dialect.name == "postgresql":
+            with self._advisory_lock(name, key):
+                yield
+        else:
+            with self._lock_file(name, key):
+                yield
+
+    @contextmanager
+    def _advisory_lock(self, name: str, key: int) -> Iterator[None]:
+        with self.engine.connect() as conn:
+            held = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+            conn.commit()
+            if not held:
+                raise CatalogBusy(name)
+            try:
+                yield
+            finally:
+                # A connection lost meanwhile took the lock with it.
+                with contextlib.suppress(DBAPIError):
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    conn.commit()
+
+    @contextmanager
+    def _lock_file(self, name: str, key: int) -> Iterator[None]:
+        database = self.engine.url.database
+        if database and database != ":memory:":
+            path = Path(database).with_name(f"{Path(database).name}.{name}.lock")
+        else:  # a catalog in memory is this process's own
+            path = Path(tempfile.gettempdir()) / f"archive-{os.getpid()}-{key:x}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CatalogBusy(name) from None
+            yield
+        finally:
+            os.close(fd)  # which releases the lock
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import (
+    CatalogBusy,
     Document,
     DocumentPupil,
     NomenclatureItem,
@@ -27,6 +28,11 @@ from search import IndexedDocument, IndexedPage
 log = logging.getLogger(__name__)
 
 BATCH = 50
+REBUILD_LOCK = "search-index-rebuild"
+
+
+class RebuildRunning(Exception):
+    """Another process is rebuilding the search index right now."""
 
 
 @dataclass(frozen=True)
@@ -149,10 +155,23 @@ class IndexingService:
 
     def rebuild(self) -> int:
         """Build the index anew from the catalog (it is derived data); each adapter
-        decides how to keep searches answering meanwhile."""
-        with self.archive.catalog.session() as s:
-            ids = list(
-                s.scalars(select(Document.id).where(Document.status == DocumentStatus.ARCHIVED))
-            )
-        documents = (doc for doc in map(self._load, ids) if doc is not None)
-        return self.archive.index.rebuild(documents)
+        decides how to keep searches answering meanwhile.
+
+        One rebuild at a time for the whole archive: two at once on Elasticsearch would
+        interleave their alias swaps and could leave live writes going to one new index
+        while searches read the other. The second is refused at once and says why.
+        """
+        try:
+            with self.archive.catalog.exclusive(REBUILD_LOCK):
+                with self.archive.catalog.session() as s:
+                    ids = list(
+                        s.scalars(
+                            select(Document.id).where(Document.status == DocumentStatus.ARCHIVED)
+                        )
+                    )
+                documents = (doc for doc in map(self._load, ids) if doc is not None)
+                return self.archive.index.rebuild(documents)
+        except CatalogBusy:
+            raise RebuildRunning(
+                "Поисковый индекс уже перестраивается в другом процессе; дождитесь его окончания"
+            ) from None

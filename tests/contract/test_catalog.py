@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from archive_service.archive import Archive, NoDispatch
-from archive_service.catalog import Catalog, Document, DocumentEvent, Page
+from archive_service.catalog import Catalog, CatalogBusy, Document, DocumentEvent, Page
 from archive_service.catalog.db import MIGRATIONS_DIR, SCHEMA_HEAD
 from archive_service.catalog.models import Base
 from archive_service.config import load_settings
@@ -139,3 +142,50 @@ def test_finalisation_is_claimed_exactly_once_under_concurrency(
     for t in threads:
         t.join()
     assert sorted(claims) == [False] * 7 + [True]
+
+
+def test_an_exclusive_lock_refuses_a_second_holder_until_released(catalog: Catalog) -> None:
+    """Another process (here another engine on the same database) is refused at once
+    while the lock is held, and gets it once released; other names are not held."""
+    other = Catalog(catalog.url)
+    try:
+        with catalog.exclusive("search-index-rebuild"):
+            with pytest.raises(CatalogBusy), other.exclusive("search-index-rebuild"):
+                pass
+            with other.exclusive("something-else"):
+                pass
+        with other.exclusive("search-index-rebuild"):
+            pass
+    finally:
+        other.dispose()
+
+
+HOLD_AND_WAIT = """
+import sys, time
+from archive_service.catalog import Catalog
+with Catalog(sys.argv[1]).exclusive("search-index-rebuild"):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_lock_holder_that_was_killed_leaves_the_lock_free(catalog: Catalog) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_WAIT, catalog.url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(CatalogBusy), catalog.exclusive("search-index-rebuild"):
+            pass
+    finally:
+        holder.kill()
+        holder.wait(30)
+    deadline = time.monotonic() + 30  # PostgreSQL ends the backend once it sees the socket close
+    while True:
+        try:
+            with catalog.exclusive("search-index-rebuild"):
+                return
+        except CatalogBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
