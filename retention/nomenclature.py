@@ -160,9 +160,14 @@ def from_mapping(data: Any) -> NomenclatureSpec:
     return NomenclatureSpec(year=int(year), items=items)  # type: ignore[arg-type]
 
 
+# libyaml's loader where PyYAML was built with it: the default nomenclature parses in
+# ~3 ms instead of ~23 (the pure-Python loader), once per worker on a fresh archive.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(text: str) -> NomenclatureSpec:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise NomenclatureError([f"файл не читается как YAML: {exc}"]) from exc
     return from_mapping(data)
