@@ -119,3 +119,39 @@ def test_transfer_refuses_a_target_that_already_has_documents(
     )
     assert again.returncode == 1
     assert "уже есть документы" in again.stderr
+
+
+def test_a_transfer_meeting_a_rebuild_on_the_target_says_what_is_left_to_do(
+    tmp_path: Path, targets: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catalog and files are moved; the index, which another process is rebuilding on
+    the target, is left to `archive reindex`, and the message says so."""
+    from archive_service.archive import Archive, NoDispatch
+    from archive_service.catalog import Catalog
+    from archive_service.config import load_settings
+    from archive_service.services.indexing import REBUILD_LOCK
+    from archive_service.services.transfer import TransferError, TransferService
+
+    data = tmp_path / "embedded"
+    pdf = born_digital_pdf(tmp_path / "протокол.pdf", [["Протокол педагогического совета"]])
+    doc_id = json.loads(cli(data, "ingest", str(pdf), "--wait", "--json"))["id"]
+    source = Archive.open(load_settings(data), NoDispatch())
+    for name, value in targets.items():
+        monkeypatch.setenv(name, value)
+    target = Archive.open(load_settings(tmp_path / "scaled"), NoDispatch())
+    rebuilding = Catalog(targets["ARCHIVE_DATABASE_URL"])
+    try:
+        with (
+            rebuilding.exclusive(REBUILD_LOCK),
+            pytest.raises(TransferError, match="archive reindex"),
+        ):
+            TransferService(source, target).run()
+    finally:
+        rebuilding.dispose()
+        source.close()
+        target.close()
+    scaled = tmp_path / "scaled"
+    assert json.loads(cli(scaled, "show", doc_id, "--json", env=targets))["status"] == "archived"
+    assert "Проиндексировано документов: 1" in cli(scaled, "reindex", env=targets)
+    hits = json.loads(cli(scaled, "search", "педагогического", "--json", env=targets))
+    assert [h["id"] for h in hits["hits"]] == [doc_id]

@@ -22,7 +22,7 @@ from sqlalchemy import Integer, func, insert, select, text
 from archive_service.archive import Archive
 from archive_service.catalog import Document
 from archive_service.catalog.models import Base, utcnow
-from archive_service.services.indexing import IndexingService
+from archive_service.services.indexing import IndexingService, RebuildRunning
 from archive_service.storage import keys
 
 # The outbox is not copied: the index is rebuilt from the catalog in the last step.
@@ -64,7 +64,13 @@ class TransferService:
         self._copy_objects(report, progress)
         self._copy_catalog(report, progress)
         progress("index", 0, 1)
-        report.indexed = IndexingService(self.target).rebuild()
+        try:
+            report.indexed = IndexingService(self.target).rebuild()
+        except RebuildRunning as exc:
+            raise TransferError(
+                f"Каталог и файлы перенесены, поисковый индекс — нет: {exc}. "
+                "Затем запустите «archive reindex» для нового архива"
+            ) from exc
         progress("index", 1, 1)
         return report
 
