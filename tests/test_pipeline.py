@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pdfplumber
@@ -24,6 +25,7 @@ from archive_service.services.ingest import IngestService
 from archive_service.services.proposals import ProposalService
 from archive_service.services.waiting import wait_until_final
 from archive_service.storage import keys
+from search import IndexedDocument
 from tests.pagegen import (
     born_digital_pdf,
     jpeg_bytes,
@@ -310,6 +312,27 @@ def test_index_is_rebuilt_from_the_catalog(archive: Archive, tmp_path: Path) -> 
     assert archive.index.search("регистрации").total == 0
     assert IndexingService(archive).rebuild() == 1
     assert archive.index.search("регистрация").hits[0].id == doc["id"]
+
+
+def test_a_document_archived_as_a_rebuild_starts_is_in_the_rebuilt_index(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document archived and indexed by its relay just as `archive reindex` starts
+    must not be lost: listed before it was archived, and the SQLite index cleared (or
+    Elasticsearch's new index made) after its relay wrote it, it was in neither."""
+    first = ingest(archive, born_digital_pdf(tmp_path / "a.pdf", [["Журнал регистрации"]]))
+    late: list[str] = []
+    real_rebuild = archive.index.rebuild
+
+    def archived_meanwhile(documents: Iterable[IndexedDocument]) -> int:
+        path = born_digital_pdf(tmp_path / "b.pdf", [["Протокол педагогического совета"]])
+        late.append(ingest(archive, path)["id"])
+        return real_rebuild(documents)
+
+    monkeypatch.setattr(archive.index, "rebuild", archived_meanwhile)
+    assert IndexingService(archive).rebuild() == 2
+    assert archive.index.search("регистрация").hits[0].id == first["id"]
+    assert [h.id for h in archive.index.search("педагогический совет").hits] == late
 
 
 def test_a_rebuild_while_another_runs_is_refused_and_leaves_the_index_as_it_was(

@@ -8,6 +8,7 @@ index accepted the write, so an index outage delays search but never loses an up
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -93,6 +94,22 @@ class IndexingService:
         self.archive.index.index_document(entry)
         return True
 
+    def _archived_documents(self) -> Iterator[IndexedDocument]:
+        """Every archived document, listed only once the index starts taking them: after
+        the SQLite index cleared itself, after Elasticsearch's write alias moved to the
+        new index. A document archived and relayed before that point is in the list;
+        one archived after it is written by its own relay into the index being built.
+        Listed up front instead, a document archived between the listing and that point
+        was in neither."""
+        with self.archive.catalog.session() as s:
+            ids = list(
+                s.scalars(select(Document.id).where(Document.status == DocumentStatus.ARCHIVED))
+            )
+        for document_id in ids:
+            document = self._load(document_id)
+            if document is not None:
+                yield document
+
     def _load(self, document_id: str) -> IndexedDocument | None:
         """The document as the index should hold it; None unless it is archived."""
         with self.archive.catalog.session() as s:
@@ -163,14 +180,7 @@ class IndexingService:
         """
         try:
             with self.archive.catalog.exclusive(REBUILD_LOCK):
-                with self.archive.catalog.session() as s:
-                    ids = list(
-                        s.scalars(
-                            select(Document.id).where(Document.status == DocumentStatus.ARCHIVED)
-                        )
-                    )
-                documents = (doc for doc in map(self._load, ids) if doc is not None)
-                return self.archive.index.rebuild(documents)
+                return self.archive.index.rebuild(self._archived_documents())
         except CatalogBusy:
             raise RebuildRunning(
                 "Поисковый индекс уже перестраивается в другом процессе; дождитесь его окончания"
