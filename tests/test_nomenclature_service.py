@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Nomenclature, Pupil, School
+from archive_service.services import nomenclature
 from archive_service.services.documents import DocumentService
 from archive_service.services.ingest import IngestService
 from archive_service.services.nomenclature import NomenclatureService
@@ -74,6 +75,33 @@ def test_an_import_adds_a_version_and_keeps_the_earlier_one(archive: Archive) ->
     assert service.import_spec(changed, source="правка.yaml") == (spec.year, 2)
     assert service.current() == changed
     assert service.current(year=spec.year) == changed
+
+
+def test_an_import_that_counted_before_another_was_committed_takes_the_next_version(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two edits of the same year's nomenclature saved at once: the one that counted
+    the versions before the other's version 2 was committed becomes version 3, instead
+    of failing on the unique (school, year, version)."""
+    service = NomenclatureService(archive)
+    service.current()  # version 1: the default
+    spec = default_nomenclature()
+    theirs = dataclasses.replace(spec, items=spec.items[:2])
+    mine = dataclasses.replace(spec, items=spec.items[:3])
+    assert service.import_spec(theirs, source="другой.yaml") == (spec.year, 2)
+    counted_before = iter([2])  # what this import had counted before theirs was committed
+    real_add = nomenclature._add_version
+
+    def stale_count(
+        s: Session, owner: School, spec: NomenclatureSpec, source: str, version: int | None = None
+    ) -> int:
+        return real_add(s, owner, spec, source, next(counted_before, version))
+
+    monkeypatch.setattr(nomenclature, "_add_version", stale_count)
+    assert service.import_spec(mine, source="правка.yaml") == (spec.year, 3)
+    assert service.current() == mine
+    with archive.catalog.session() as s:
+        assert len(list(s.scalars(select(Nomenclature)))) == 3
 
 
 def test_archiving_a_document_proposes_its_kind_pupils_and_dates(

@@ -119,10 +119,23 @@ class NomenclatureService:
     def import_spec(
         self, spec: NomenclatureSpec, school: str | None = None, source: str = ""
     ) -> tuple[int, int]:
-        """Store spec as the next version of the school's nomenclature for its year."""
-        with self.archive.catalog.session() as s:
-            version = _add_version(s, school_row(s, school), spec, source)
-        return spec.year, version
+        """Store spec as the next version of the school's nomenclature for its year.
+
+        Two edits saved at once (two staff in the web form, on PostgreSQL) may count the
+        same next version: the unique (school, year, version) refuses the later commit,
+        and that import counts again and takes the number after the winner's.
+        """
+        attempt = 1
+        while True:
+            try:
+                with self.archive.catalog.session() as s:
+                    version = _add_version(s, school_row(s, school), spec, source)
+                return spec.year, version
+            except IntegrityError:
+                if attempt == DEFAULT_ATTEMPTS:
+                    raise
+                attempt += 1
+                log.info("another import took the same version first; counting again")
 
     def current(self, school: str | None = None, year: int | None = None) -> NomenclatureSpec:
         """The newest version (of the year, if given); the default if there is none yet."""
