@@ -6,14 +6,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Catalog, Document, OutboxEntry
@@ -350,3 +353,50 @@ def test_a_rebuild_while_another_runs_is_refused_and_leaves_the_index_as_it_was(
         other_process.dispose()
     assert archive.index.search("регистрация").hits[0].id == doc["id"]
     assert IndexingService(archive).rebuild() == 1
+
+
+def test_two_planning_runs_of_one_document_at_once_both_plan_and_fail_nothing(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A planning message delivered twice (a broker redelivering it while the first run
+    still works) runs `start` twice side by side: the second waits for the first's page
+    rows instead of inserting its own and failing the document on their unique number."""
+    from archive_service.services.processing import ProcessingService
+
+    monkeypatch.setattr(archive.dispatcher, "process_document", lambda _id: None)
+    lines = [["Журнал кружка «Юный химик»"], ["Лист второй"], ["Лист третий"]]
+    outcome = IngestService(archive).ingest_path(born_digital_pdf(tmp_path / "x.pdf", lines))
+    assert outcome.status == "queued" and outcome.id is not None
+    first_flushed, second_started = threading.Event(), threading.Event()
+
+    def hold_first_commit(session: Session, _context: object) -> None:
+        if threading.current_thread().name == "first" and not first_flushed.is_set():
+            first_flushed.set()  # the first run's page rows are in, not yet committed
+            second_started.wait(10)
+            time.sleep(0.5)  # the second run is now waiting on the document, or racing
+
+    event.listen(Session, "after_flush", hold_first_commit)
+    plans: dict[str, object] = {}
+
+    def plan(name: str) -> None:
+        try:
+            plans[name] = ProcessingService(archive).start(outcome.id or "")
+        except Exception as exc:  # the fault is what the test looks for
+            plans[name] = exc
+
+    try:
+        first = threading.Thread(target=plan, args=("first",), name="first")
+        first.start()
+        assert first_flushed.wait(10)
+        second = threading.Thread(target=plan, args=("second",), name="second")
+        second.start()
+        second_started.set()
+        first.join(20)
+        second.join(20)
+    finally:
+        event.remove(Session, "after_flush", hold_first_commit)
+    assert not isinstance(plans["first"], Exception), plans["first"]
+    assert not isinstance(plans["second"], Exception), plans["second"]
+    doc = DocumentService(archive).get(outcome.id)
+    assert doc["status"] == "processing"
+    assert [p["state"] for p in doc["pages"]] == ["pending"] * 3

@@ -80,9 +80,14 @@ class ProcessingService:
     # -- planning ---------------------------------------------------------------------
 
     def start(self, document_id: str) -> list[WorkUnit]:
-        """Mark the document processing and return the units still to do."""
+        """Mark the document processing and return the units still to do.
+
+        The document's row is locked first: a planning message delivered twice runs this
+        twice side by side, and the second run must see the first's page rows rather
+        than insert its own and fail the document on their unique number.
+        """
         with self.archive.catalog.session() as s:
-            doc = s.get(Document, document_id)
+            doc = s.get(Document, document_id, with_for_update=True)
             if doc is None:
                 raise DocumentGone(document_id)
             if doc.status in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED):
