@@ -6,17 +6,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Catalog, Document, OutboxEntry
@@ -39,6 +36,7 @@ from tests.pagegen import (
     save_tiff,
     scanned,
 )
+from tests.side_by_side import run_side_by_side
 from workers.celery_app import app as celery_app
 
 pytestmark = pytest.mark.usefixtures("tesseract")
@@ -367,36 +365,14 @@ def test_two_planning_runs_of_one_document_at_once_both_plan_and_fail_nothing(
     lines = [["Журнал кружка «Юный химик»"], ["Лист второй"], ["Лист третий"]]
     outcome = IngestService(archive).ingest_path(born_digital_pdf(tmp_path / "x.pdf", lines))
     assert outcome.status == "queued" and outcome.id is not None
-    first_flushed, second_started = threading.Event(), threading.Event()
+    document_id = outcome.id
 
-    def hold_first_commit(session: Session, _context: object) -> None:
-        if threading.current_thread().name == "first" and not first_flushed.is_set():
-            first_flushed.set()  # the first run's page rows are in, not yet committed
-            second_started.wait(10)
-            time.sleep(0.5)  # the second run is now waiting on the document, or racing
+    def plan() -> object:
+        return ProcessingService(archive).start(document_id)
 
-    event.listen(Session, "after_flush", hold_first_commit)
-    plans: dict[str, object] = {}
-
-    def plan(name: str) -> None:
-        try:
-            plans[name] = ProcessingService(archive).start(outcome.id or "")
-        except Exception as exc:  # the fault is what the test looks for
-            plans[name] = exc
-
-    try:
-        first = threading.Thread(target=plan, args=("first",), name="first")
-        first.start()
-        assert first_flushed.wait(10)
-        second = threading.Thread(target=plan, args=("second",), name="second")
-        second.start()
-        second_started.set()
-        first.join(20)
-        second.join(20)
-    finally:
-        event.remove(Session, "after_flush", hold_first_commit)
-    assert not isinstance(plans["first"], Exception), plans["first"]
-    assert not isinstance(plans["second"], Exception), plans["second"]
-    doc = DocumentService(archive).get(outcome.id)
+    first, second = run_side_by_side(plan, plan)
+    assert not isinstance(first, Exception), first
+    assert not isinstance(second, Exception), second
+    doc = DocumentService(archive).get(document_id)
     assert doc["status"] == "processing"
     assert [p["state"] for p in doc["pages"]] == ["pending"] * 3
