@@ -19,6 +19,7 @@ from archive_service.catalog import Pupil, PupilClass, School
 from archive_service.services import nomenclature
 from archive_service.services.pupils import PupilService
 from intake.class_list import ClassListError, normalize_class, read_class_list
+from tests.side_by_side import run_side_by_side
 
 EXCEL_CSV = (
     "Фамилия;Имя;Отчество;Дата рождения;Класс\r\n"
@@ -127,3 +128,23 @@ def test_cli_reports_broken_rows_and_exits_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "строка 4: нет фамилии" in proc.stderr
     assert "Строк загружено: 2" in proc.stdout
+
+
+def test_the_same_class_list_imported_twice_at_once_adds_each_pupil_once(
+    archive: Archive,
+) -> None:
+    """Two people import the same list at the same moment: the second import waits for
+    the first and finds its pupils known, instead of adding each of them again."""
+    rows, _ = read_class_list(EXCEL_CSV, "2024/2025")
+    PupilService(archive).import_rows([], school="МБОУ СОШ № 20")  # the school exists
+
+    def import_list() -> object:
+        return PupilService(archive).import_rows(rows, school="МБОУ СОШ № 20")
+
+    first, second = run_side_by_side(import_list, import_list)
+    assert not isinstance(first, Exception), first
+    assert not isinstance(second, Exception), second
+    assert sorted([(first.added, first.known), (second.added, second.known)]) == [(0, 2), (2, 0)]
+    with archive.catalog.session() as s:
+        assert len(list(s.scalars(select(Pupil)))) == 2
+        assert len(list(s.scalars(select(PupilClass)))) == 2

@@ -22,6 +22,7 @@ from archive_service.catalog import (
     Pupil,
     PupilClass,
     PupilEvent,
+    School,
 )
 from archive_service.services.nomenclature import school_row
 from intake.class_list import ClassListRow
@@ -43,10 +44,17 @@ class PupilService:
         self.archive = archive
 
     def import_rows(self, rows: list[ClassListRow], school: str | None = None) -> ClassListReport:
-        """All rows in one transaction: a list goes in whole or not at all."""
+        """All rows in one transaction: a list goes in whole or not at all.
+
+        Imports into one school take turns on the school's row: pupils have no unique
+        key (namesakes are real), so two imports of the same list at once would each
+        miss the pupils the other has not committed yet and add them twice. SQLite's
+        single writer already makes them take turns; PostgreSQL needs the row lock.
+        """
         added = known = classes = 0
         with self.archive.catalog.session() as s:
             owner = school_row(s, school)
+            s.execute(select(School.id).where(School.id == owner.id).with_for_update())
             for row in rows:
                 pupil = self._find(s, owner.id, row)
                 if pupil is None:
