@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
@@ -29,6 +29,7 @@ from archive_service.catalog import (
     Pupil,
 )
 from archive_service.catalog.models import Nomenclature, utcnow
+from archive_service.services import volumes
 from archive_service.services.nomenclature import NomenclatureService
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import HEADING, CoverPayload, CoverSheetError
@@ -226,39 +227,9 @@ class FilingService:
             period, title = year, f"{item.title}, {year} год"
         else:
             period, title = "", item.title
-        same_pupil = Case.pupil_id == pupil.id if pupil else Case.pupil_id.is_(None)
-        open_case = (
-            select(Case)
-            .where(
-                Case.item_id == item.id,
-                Case.period == period,
-                same_pupil,
-                Case.closed_on.is_(None),
-            )
-            .order_by(Case.volume.desc())
-        )
-        # Workers filing the parts of one stack at once would each find no open case and
-        # open one apiece (pupil_id is NULL, which no unique constraint compares). The
-        # item's row lock makes them take turns on PostgreSQL; SQLite's writers already
-        # do. The lock ends with the filing's short transaction.
-        turn = select(NomenclatureItem.id).where(NomenclatureItem.id == item.id)
-        s.execute(turn.with_for_update())
-        existing = s.scalars(open_case).first()
+        pupil_id = pupil.id if pupil else None
+        volumes.take_turn(s, item.id)
+        existing = volumes.open_volume(s, item.id, period, pupil_id)
         if existing is not None:
             return existing
-        last_volume = s.scalar(
-            select(func.max(Case.volume)).where(
-                Case.item_id == item.id, Case.period == period, same_pupil
-            )
-        )
-        case = Case(
-            item_id=item.id,
-            title=title,
-            period=period,
-            pupil_id=pupil.id if pupil else None,
-            volume=(last_volume or 0) + 1,  # a closed case is never reopened: a new volume
-            opened_on=date.today(),
-        )
-        s.add(case)
-        s.flush()
-        return case
+        return volumes.add_volume(s, item.id, title, period, pupil_id)
