@@ -14,6 +14,7 @@ from archive_service.services.cases import CaseError, CaseService
 from archive_service.services.filing import Filing, FilingService
 from archive_service.services.ingest import IngestService
 from tests.pagegen import born_digital_pdf
+from tests.side_by_side import run_side_by_side
 
 
 @pytest.fixture
@@ -101,3 +102,24 @@ def test_leaving_closes_the_pupils_personal_file(archive: Archive, tmp_path: Pat
     assert record_event(archive, pupil_id, "transferred_out", date.today(), "приказ № 15") == 1
     assert CaseService(archive).get(case)[0]["closed_on"] == date.today().isoformat()
     assert [e["label"] for e in events_of(archive, pupil_id)] == ["отчислен в порядке перевода"]
+
+
+def test_asking_twice_for_the_next_volume_opens_one(archive: Archive, case_id: int) -> None:
+    """«Next volume» sent again from a page still showing the closed volume (a second
+    tab, the button pressed twice) lands on the volume the first opened."""
+    service = CaseService(archive)
+    second = service.new_volume(case_id)
+    assert service.new_volume(case_id) == second
+    assert sorted((c["volume"], c["closed_on"] is None) for c in service.all()) == [
+        (1, False),
+        (2, True),
+    ]
+
+
+def test_two_next_volume_requests_at_once_open_one_volume(archive: Archive, case_id: int) -> None:
+    service = CaseService(archive)
+    first, second = run_side_by_side(
+        lambda: service.new_volume(case_id), lambda: service.new_volume(case_id)
+    )
+    assert isinstance(first, int) and first == second, (first, second)
+    assert sorted(c["volume"] for c in service.all()) == [1, 2]

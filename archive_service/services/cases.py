@@ -16,6 +16,7 @@ from sqlalchemy import select
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, NomenclatureItem
 from archive_service.catalog.models import utcnow
+from archive_service.services import volumes
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 INVENTORY_COLUMNS = (
@@ -132,24 +133,26 @@ class CaseService:
             case.closed_on = closed
 
     def new_volume(self, case_id: int) -> int:
-        """Close this volume (том) and open the next one; later filings go there."""
+        """Close this volume (том) and open the next one; later filings go there.
+
+        Asked again for a volume already closed (the button pressed twice, a form sent
+        from a second tab), it gives the series' open volume instead of opening another
+        with the same number.
+        """
         with self.archive.catalog.session() as s:
             case = s.get(Case, case_id)
             if case is None:
                 raise CaseError(f"Дела № {case_id} нет")
+            volumes.take_turn(s, case.item_id)
+            s.refresh(case)  # as the volume opened meanwhile left it
             if case.closed_on is None:
                 case.closed_on = utcnow().date()
-            volume = Case(
-                item_id=case.item_id,
-                title=case.title,
-                period=case.period,
-                pupil_id=case.pupil_id,
-                volume=case.volume + 1,
-                opened_on=utcnow().date(),
-            )
-            s.add(volume)
-            s.flush()
-            return volume.id
+            following = volumes.open_volume(s, case.item_id, case.period, case.pupil_id)
+            if following is None:
+                following = volumes.add_volume(
+                    s, case.item_id, case.title, case.period, case.pupil_id
+                )
+            return following.id
 
     def inventory_pdf(self, case_id: int) -> bytes:
         """Внутренняя опись документов дела, as a printable A4 PDF."""
