@@ -376,3 +376,26 @@ def test_two_planning_runs_of_one_document_at_once_both_plan_and_fail_nothing(
     doc = DocumentService(archive).get(document_id)
     assert doc["status"] == "processing"
     assert [p["state"] for p in doc["pages"]] == ["pending"] * 3
+
+
+def test_two_retries_at_once_queue_the_document_once(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive_service.services.processing as processing
+
+    def unreadable(*_args: object) -> Iterable[object]:
+        raise RuntimeError("сбой чтения")
+
+    monkeypatch.setattr(processing, "read_text_layer", unreadable)
+    doc = ingest(archive, born_digital_pdf(tmp_path / "f.pdf", [["Журнал кружка"]]))
+    assert doc["status"] == "failed"
+    monkeypatch.setattr(archive.dispatcher, "process_document", lambda _id: None)
+
+    def retry() -> object:
+        return DocumentService(archive).retry(doc["id"])
+
+    first, second = run_side_by_side(retry, retry)
+    assert sorted([first, second], key=str) == [False, True], (first, second)
+    again = DocumentService(archive).get(doc["id"])
+    assert again["status"] == "queued"
+    assert [e["kind"] for e in again["events"]].count("retry") == 1

@@ -337,9 +337,13 @@ class ProcessingService:
                 s.add(DocumentEvent(document_id=document_id, kind="failed", detail=reason))
 
     def retry(self, document_id: str) -> bool:
-        """Put a failed document back in the queue; pages already read are kept."""
+        """Put a failed document back in the queue; pages already read are kept.
+
+        Under the document's row lock: of two retries at once (two people pressing the
+        button), one queues the document and the other finds it queued already.
+        """
         with self.archive.catalog.session() as s:
-            doc = s.get(Document, document_id)
+            doc = s.get(Document, document_id, with_for_update=True)
             if doc is None or doc.status != DocumentStatus.FAILED:
                 return False
             doc.status = DocumentStatus.QUEUED
