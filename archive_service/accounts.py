@@ -17,6 +17,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from archive_service.access import Policy, Role
 from archive_service.archive import Archive
@@ -98,18 +99,23 @@ class AccountService:
         if not username.strip() or len(username) > 64:
             raise AccountError("Имя пользователя — от 1 до 64 символов")
         _check_password(password)
-        with self.archive.catalog.session() as s:
-            if s.scalar(select(User).where(User.username == username)) is not None:
-                raise AccountError(f"Пользователь «{username}» уже есть")
-            user = User(
-                username=username,
-                password_hash=_hasher.hash(password),
-                role=role,
-                classes=_classes(classes),
-            )
-            s.add(user)
-            s.flush()
-            return _account(user)
+        taken = AccountError(f"Пользователь «{username}» уже есть")
+        password_hash = _hasher.hash(password)  # slow on purpose: not inside the transaction
+        try:
+            with self.archive.catalog.session() as s:
+                if s.scalar(select(User).where(User.username == username)) is not None:
+                    raise taken
+                user = User(
+                    username=username,
+                    password_hash=password_hash,
+                    role=role,
+                    classes=_classes(classes),
+                )
+                s.add(user)
+                s.flush()
+                return _account(user)
+        except IntegrityError as exc:  # the same name created by another request meanwhile
+            raise taken from exc
 
     def authenticate(self, username: str, password: str) -> Account | None:
         """The account, or None: a wrong name, a wrong password and a locked account all

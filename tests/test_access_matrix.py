@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from archive_service.accounts import AccountService
+from archive_service.accounts import AccountError, AccountService
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, PupilClass, School
 from archive_service.services.audit import AuditService
 from archive_service.services.filing import Filing, FilingService
 from archive_service.services.ingest import IngestService
 from tests.pagegen import born_digital_pdf
+from tests.side_by_side import run_side_by_side
 from web import create_app
 
 ROLES = ["administrator", "archivist", "staff", "retention_officer", "director", "auditor"]
@@ -190,6 +191,22 @@ def test_password_change_needs_the_old_one(archive: Archive, world: World) -> No
     )
     assert ok.status_code == 302
     assert AccountService(archive).authenticate("archivist", "новый-пароль-1") is not None
+
+
+def test_the_same_user_created_twice_at_once_is_refused_once_with_a_reason(
+    archive: Archive,
+) -> None:
+    """Two administrators add the same colleague at the same moment: one account is
+    made, the other gets «уже есть», not a database error."""
+
+    def create() -> object:
+        return AccountService(archive).create("petrova", PASSWORD, "staff", ["5А"])
+
+    first, second = run_side_by_side(create, create)
+    refused = [r for r in (first, second) if isinstance(r, Exception)]
+    assert len(refused) == 1, (first, second)
+    assert isinstance(refused[0], AccountError) and "уже есть" in str(refused[0])
+    assert [a.username for a in AccountService(archive).all()].count("petrova") == 1
 
 
 def test_health_data_needs_its_own_permission(archive: Archive, world: World) -> None:
