@@ -11,7 +11,7 @@ import pytest
 
 from archive_service.archive import Archive
 from archive_service.services.cases import CaseError, CaseService
-from archive_service.services.filing import Filing, FilingService
+from archive_service.services.filing import Filing, FilingError, FilingService
 from archive_service.services.ingest import IngestService
 from tests.pagegen import born_digital_pdf
 from tests.side_by_side import run_side_by_side
@@ -123,3 +123,24 @@ def test_two_next_volume_requests_at_once_open_one_volume(archive: Archive, case
     )
     assert isinstance(first, int) and first == second, (first, second)
     assert sorted(c["volume"] for c in service.all()) == [1, 2]
+
+
+def test_a_filing_into_a_volume_closed_meanwhile_is_refused(
+    archive: Archive, case_id: int, tmp_path: Path
+) -> None:
+    """The archivist files into volume 1 while a colleague closes it: the filing waits
+    for the closing and is refused, instead of landing in a closed volume."""
+    pdf = born_digital_pdf(tmp_path / "late.pdf", [["Поздний протокол"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    document_id = outcome.id
+
+    def file_into_volume_one() -> object:
+        return FilingService(archive).file(document_id, Filing("03-01", case_id=case_id))
+
+    closing, filing = run_side_by_side(
+        lambda: CaseService(archive).new_volume(case_id), file_into_volume_one
+    )
+    assert isinstance(closing, int)
+    assert isinstance(filing, FilingError) and "закрыто" in str(filing), filing
+    assert document_id not in {e.document_id for e in CaseService(archive).get(case_id)[1]}

@@ -125,6 +125,8 @@ class CaseService:
             case = s.get(Case, case_id)
             if case is None:
                 raise CaseError(f"Дела № {case_id} нет")
+            volumes.take_turn(s, case.item_id)  # a filing into it goes first, or not at all
+            s.refresh(case)
             if case.closed_on is not None:
                 raise CaseError(f"Дело № {case_id} уже закрыто")
             closed = on or utcnow().date()

@@ -154,6 +154,8 @@ class FilingService:
                 named = s.get(Case, filing.case_id)
                 if named is None:
                     raise FilingError(f"Дела № {filing.case_id} нет")
+                volumes.take_turn(s, named.item_id)  # not into a volume closing meanwhile
+                s.refresh(named)
                 if named.closed_on is not None:
                     raise FilingError(f"Дело № {filing.case_id} закрыто")
                 case, item = named, named.item
