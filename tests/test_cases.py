@@ -102,6 +102,15 @@ def test_leaving_closes_the_pupils_personal_file(archive: Archive, tmp_path: Pat
     assert record_event(archive, pupil_id, "transferred_out", date.today(), "приказ № 15") == 1
     assert CaseService(archive).get(case)[0]["closed_on"] == date.today().isoformat()
     assert [e["label"] for e in events_of(archive, pupil_id)] == ["отчислен в порядке перевода"]
+    with pytest.raises(PupilEventError, match="уже записано"):  # the form sent again
+        record_event(archive, pupil_id, "transferred_out", date.today(), "приказ № 15")
+
+    def admit() -> object:
+        return record_event(archive, pupil_id, "admitted", date(2020, 9, 1), "приказ № 3")
+
+    first, second = run_side_by_side(admit, admit)  # the button pressed twice
+    assert {type(first), type(second)} == {int, PupilEventError}, (first, second)
+    assert len(events_of(archive, pupil_id)) == 2
 
 
 def test_asking_twice_for_the_next_volume_opens_one(archive: Archive, case_id: int) -> None:

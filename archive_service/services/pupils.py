@@ -201,12 +201,23 @@ def record_event(archive: Archive, pupil_id: str, kind: str, on: date, basis: st
     basis = " ".join(basis.split())
     if kind != "admitted" and not basis:
         raise PupilEventError("Укажите основание: приказ № и дату")
+    basis = basis[:255]
     closed = 0
     with archive.catalog.session() as s:
-        pupil = s.get(Pupil, pupil_id)
+        # Locked, so that the same event sent twice at once (a double press) is seen
+        # by the second request instead of recorded twice.
+        pupil = s.get(Pupil, pupil_id, with_for_update=True)
         if pupil is None:
             raise PupilEventError("Обучающийся не найден")
-        s.add(PupilEvent(pupil_id=pupil_id, kind=kind, on=on, basis=basis[:255]))
+        same = select(PupilEvent.id).where(
+            PupilEvent.pupil_id == pupil_id,
+            PupilEvent.kind == kind,
+            PupilEvent.on == on,
+            PupilEvent.basis == basis,
+        )
+        if s.scalar(same) is not None:
+            raise PupilEventError(f"Событие «{EVENT_LABELS[kind]}» от {on:%d.%m.%Y} уже записано")
+        s.add(PupilEvent(pupil_id=pupil_id, kind=kind, on=on, basis=basis))
         if kind in LEAVING:
             for case in s.scalars(
                 select(Case).where(Case.pupil_id == pupil_id, Case.closed_on.is_(None))
