@@ -113,28 +113,35 @@ class Catalog:
             yield s
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        """Hold the archive-wide lock `name` while the block runs; CatalogBusy at once if
-        another process holds it.
+    def exclusive(self, name: str, wait: bool = False) -> Iterator[None]:
+        """Hold the archive-wide lock `name` while the block runs. If another process
+        holds it: CatalogBusy at once, or with `wait`, once it lets go.
 
-        For maintenance that must not run twice at once, such as rebuilding the search
-        index, whose alias swaps would interleave. The lock lives where every process of
-        the archive meets: a PostgreSQL advisory lock on a scaled archive (any machine),
-        a lock file beside the SQLite catalog on one machine. The system releases both
-        when their holder dies, so a run that was killed never leaves the archive locked.
+        For work that must not run twice at once: rebuilding the search index, whose
+        alias swaps would interleave (refused), or relaying index writes, where a relay
+        that read a document before it changed would write it over a newer one (waits).
+        The lock lives where every process of the archive meets: a PostgreSQL advisory
+        lock on a scaled archive (any machine), a lock file beside the SQLite catalog on
+        one machine. The system releases both when their holder dies, so a run that was
+        killed never leaves the archive locked.
         """
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         if self.engine.dialect.name == "postgresql":
-            with self._advisory_lock(name, key):
+            with self._advisory_lock(name, key, wait):
                 yield
         else:
-            with self._lock_file(name, key):
+            with self._lock_file(name, key, wait):
                 yield
 
     @contextmanager
-    def _advisory_lock(self, name: str, key: int) -> Iterator[None]:
+    def _advisory_lock(self, name: str, key: int, wait: bool) -> Iterator[None]:
         with self.engine.connect() as conn:
-            held = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+            if wait:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                held = True
+            else:
+                taken = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+                held = bool(taken.scalar())
             conn.commit()
             if not held:
                 raise CatalogBusy(name)
@@ -147,7 +154,7 @@ class Catalog:
                     conn.commit()
 
     @contextmanager
-    def _lock_file(self, name: str, key: int) -> Iterator[None]:
+    def _lock_file(self, name: str, key: int, wait: bool) -> Iterator[None]:
         database = self.engine.url.database
         if database and database != ":memory:":
             path = Path(database).with_name(f"{Path(database).name}.{name}.lock")
@@ -156,7 +163,7 @@ class Catalog:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise CatalogBusy(name) from None
             yield

@@ -160,6 +160,28 @@ def test_an_exclusive_lock_refuses_a_second_holder_until_released(catalog: Catal
         other.dispose()
 
 
+def test_a_waiting_holder_gets_the_lock_once_the_first_lets_go(catalog: Catalog) -> None:
+    """`exclusive(wait=True)` blocks while another holds the lock, instead of refusing."""
+    other = Catalog(catalog.url)
+    order: list[str] = []
+    try:
+        with catalog.exclusive("search-index-relay"):
+            waiter = threading.Thread(target=_take_and_note, args=(other, order))
+            waiter.start()
+            waiter.join(1.0)
+            assert waiter.is_alive(), "the second holder did not wait"
+            order.append("first let go")
+        waiter.join(30)
+        assert order == ["first let go", "second held"]
+    finally:
+        other.dispose()
+
+
+def _take_and_note(catalog: Catalog, order: list[str]) -> None:
+    with catalog.exclusive("search-index-relay", wait=True):
+        order.append("second held")
+
+
 HOLD_AND_WAIT = """
 import sys, time
 from archive_service.catalog import Catalog
