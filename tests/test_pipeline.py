@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import pdfplumber
@@ -19,7 +21,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Catalog, Document, OutboxEntry
 from archive_service.services import manifest as manifest_module
 from archive_service.services.documents import DocumentService
-from archive_service.services.filing import FilingService
+from archive_service.services.filing import Filing, FilingService
 from archive_service.services.indexing import REBUILD_LOCK, IndexingService, RebuildRunning
 from archive_service.services.ingest import IngestService
 from archive_service.services.proposals import ProposalService
@@ -270,6 +272,42 @@ def test_index_outage_delays_search_but_loses_nothing(
     report = IndexingService(archive).relay()
     assert report.indexed == 1
     assert archive.index.search("шахматы").hits[0].id == doc["id"]
+
+
+def test_a_relay_that_read_a_document_before_its_refiling_does_not_overwrite_the_newer(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers relay at once (each archived or filed document asks for a relay):
+    one has read a document as filed, the archivist refiles it, and the other relays
+    the refiling. The first must not then write the older filing over the newer one,
+    so relays take turns and each reads the document when its turn comes."""
+    doc = ingest(archive, born_digital_pdf(tmp_path / "p.pdf", [["Протокол педсовета"]]))
+    monkeypatch.setattr(archive.dispatcher, "relay_index", lambda: None)
+    filing = FilingService(archive)
+    filing.file(doc["id"], Filing("03-01", title="Протокол № 1", document_date=date(2025, 6, 1)))
+    loaded, go_on = threading.Event(), threading.Event()
+    real_load = IndexingService._load
+
+    def load_then_stall(self: IndexingService, document_id: str) -> IndexedDocument | None:
+        document = real_load(self, document_id)
+        if threading.current_thread().name == "first" and not loaded.is_set():
+            loaded.set()
+            go_on.wait(10)  # written only after the refiling below was relayed
+        return document
+
+    monkeypatch.setattr(IndexingService, "_load", load_then_stall)
+    first = threading.Thread(target=IndexingService(archive).relay, name="first")
+    first.start()
+    assert loaded.wait(10)
+    filing.file(doc["id"], Filing("03-01", title="Протокол № 2", document_date=date(2025, 6, 1)))
+    second = threading.Thread(target=IndexingService(archive).relay, name="second")
+    second.start()
+    second.join(1.0)  # done by now if it does not wait for the first
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    assert not first.is_alive() and not second.is_alive()
+    assert archive.index.search("педсовета").hits[0].title == "Протокол № 2"
 
 
 @pytest.mark.parametrize(

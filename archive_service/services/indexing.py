@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 REBUILD_LOCK = "search-index-rebuild"
+RELAY_LOCK = "search-index-relay"
 
 
 class RebuildRunning(Exception):
@@ -48,6 +49,18 @@ class IndexingService:
         self.archive = archive
 
     def relay(self) -> RelayReport:
+        """Write what the outbox asks for, in order, one relay at a time.
+
+        Every archived or filed document asks for a relay, so several run at once on a
+        busy worker. Side by side, one that read a document just before the archivist
+        refiled it could write that older filing after another had written the newer:
+        the index would keep the old one. Taking turns, each reads the document when
+        its turn comes; the later ones mostly find the outbox already empty.
+        """
+        with self.archive.catalog.exclusive(RELAY_LOCK, wait=True):
+            return self._relay()
+
+    def _relay(self) -> RelayReport:
         indexed = deleted = failed = 0
         while True:
             with self.archive.catalog.session() as s:
