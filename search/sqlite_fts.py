@@ -149,7 +149,13 @@ class SqliteSearchIndex:
             db.execute("DELETE FROM doc_facets")
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
-        """Clear and refill in place, in batches: one local file, a short gap is fine."""
+        """Clear and refill in place, in batches: one local file, a short gap is fine.
+
+        A document already in the index when its batch is written was written by the
+        live outbox since the clear, from the catalog as it is now; the rebuild's copy
+        was read before and may be older, so it is left out (as Elasticsearch's bulk
+        load does with op_type=create).
+        """
         self.clear()
         count = 0
         batch: list[IndexedDocument] = []
@@ -157,7 +163,8 @@ class SqliteSearchIndex:
         def flush() -> None:
             with self._transaction() as db:
                 for document in batch:
-                    self._delete(db, document.id)
+                    if db.execute("SELECT 1 FROM docs WHERE id = ?", (document.id,)).fetchone():
+                        continue
                     self._insert(db, document)
             batch.clear()
 

@@ -6,6 +6,7 @@ pages for each query below.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,6 +163,26 @@ def test_rebuild_replaces_everything_and_keeps_searching(empty_index: SearchInde
     assert empty_index.search("протоколы").hits[0].id == "interview"
     empty_index.index_document(CORPUS[0])  # writes after a rebuild reach the new index
     assert empty_index.search("сочинение").total == 1
+
+
+def test_a_document_written_during_a_rebuild_keeps_its_newer_copy(
+    empty_index: SearchIndex,
+) -> None:
+    """The live relay writes a document while a rebuild is filling the index: the
+    rebuild's copy, read from the catalog before, is older and must not replace it."""
+    older = CORPUS[1]
+    newer = dataclasses.replace(older, title="Протокол собеседования 9Б, исправленный")
+
+    def from_the_catalog() -> Iterator[IndexedDocument]:
+        yield CORPUS[2]
+        empty_index.index_document(newer)  # the relay, between two reads of the rebuild
+        yield older
+        yield CORPUS[3]
+
+    assert empty_index.rebuild(from_the_catalog()) == 3
+    hit = empty_index.search("собеседования").hits[0]
+    assert (hit.id, hit.title) == (newer.id, newer.title)
+    assert empty_index.document_ids() == {"interview", "journal", "medals"}
 
 
 FILED = [
