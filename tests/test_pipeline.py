@@ -374,6 +374,43 @@ def test_a_document_archived_as_a_rebuild_starts_is_in_the_rebuilt_index(
     assert [h.id for h in archive.index.search("педагогический совет").hits] == late
 
 
+def test_a_document_refiled_while_the_rebuild_reads_it_ends_with_its_newer_filing(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuild reads a document, the archivist refiles it and its relay writes the
+    new filing, then the rebuild writes what it read: the rebuild's last step writes
+    again every document changed since it began, so the newer filing stays."""
+    doc = ingest(archive, born_digital_pdf(tmp_path / "p.pdf", [["Протокол педсовета"]]))
+    filing = FilingService(archive)
+    june = date(2025, 6, 1)
+    filing.file(doc["id"], Filing("03-01", title="Протокол № 1", document_date=june))
+    loaded, go_on = threading.Event(), threading.Event()
+    real_load = IndexingService._load
+
+    def load_then_stall(self: IndexingService, document_id: str) -> IndexedDocument | None:
+        document = real_load(self, document_id)
+        if threading.current_thread().name == "rebuild" and not loaded.is_set():
+            loaded.set()
+            go_on.wait(10)
+        return document
+
+    monkeypatch.setattr(IndexingService, "_load", load_then_stall)
+    rebuild = threading.Thread(target=IndexingService(archive).rebuild, name="rebuild")
+    rebuild.start()
+    assert loaded.wait(10)
+    refiling = threading.Thread(  # with its own relay, eager
+        target=filing.file,
+        args=(doc["id"], Filing("03-01", title="Протокол № 2", document_date=june)),
+    )
+    refiling.start()
+    refiling.join(1.0)  # done by now, unless the index waits for the rebuild's writes
+    go_on.set()
+    rebuild.join(20)
+    refiling.join(20)
+    assert not rebuild.is_alive() and not refiling.is_alive()
+    assert archive.index.search("педсовета").hits[0].title == "Протокол № 2"
+
+
 def test_a_rebuild_while_another_runs_is_refused_and_leaves_the_index_as_it_was(
     archive: Archive, tmp_path: Path
 ) -> None:
