@@ -19,6 +19,7 @@ from archive_service.services.ingest import IngestService
 from archive_service.services.nomenclature import NomenclatureService
 from retention.nomenclature import NomenclatureSpec, default_nomenclature
 from tests.pagegen import born_digital_pdf
+from tests.side_by_side import run_side_by_side
 
 
 def test_the_default_is_stored_as_version_one_when_first_asked(archive: Archive) -> None:
@@ -75,6 +76,25 @@ def test_an_import_adds_a_version_and_keeps_the_earlier_one(archive: Archive) ->
     assert service.import_spec(changed, source="правка.yaml") == (spec.year, 2)
     assert service.current() == changed
     assert service.current(year=spec.year) == changed
+
+
+def test_the_same_nomenclature_saved_again_adds_no_version(archive: Archive) -> None:
+    """The same file imported twice, or «approve for next year» pressed twice, one
+    after the other or at once: one new version, not two identical ones."""
+    service = NomenclatureService(archive)
+    spec = service.current()  # version 1: the default
+    changed = dataclasses.replace(spec, items=list(reversed(spec.items[:3])))
+    assert service.import_spec(changed, source="правка.yaml") == (spec.year, 2)
+    assert service.import_spec(changed, source="правка.yaml") == (spec.year, 2)
+    next_year = dataclasses.replace(spec, year=spec.year + 1)
+
+    def approve() -> object:
+        return service.import_spec(next_year, source="перенесена на новый год")
+
+    first, second = run_side_by_side(approve, approve)
+    assert first == second == (spec.year + 1, 1), (first, second)
+    with archive.catalog.session() as s:
+        assert len(list(s.scalars(select(Nomenclature)))) == 3
 
 
 def test_an_import_that_counted_before_another_was_committed_takes_the_next_version(

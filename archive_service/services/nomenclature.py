@@ -9,8 +9,9 @@ time anything asks for it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,18 +66,31 @@ def _add_version(
     s: Session, owner: School, spec: NomenclatureSpec, source: str, version: int | None = None
 ) -> int:
     """Add spec as the school's next version for its year (or as the version given);
-    returns the version."""
+    returns the version.
+
+    A spec the latest version already holds item for item (the same file imported
+    again, «approve for next year» pressed twice, an edit saved with nothing changed)
+    adds nothing: its version is returned, as a class list imported again adds nobody.
+    """
     if version is None:
-        latest = s.scalar(
-            select(func.max(Nomenclature.version)).where(
-                Nomenclature.school_id == owner.id, Nomenclature.year == spec.year
-            )
-        )
-        version = (latest or 0) + 1
+        latest = s.scalars(
+            select(Nomenclature)
+            .where(Nomenclature.school_id == owner.id, Nomenclature.year == spec.year)
+            .order_by(Nomenclature.version.desc())
+        ).first()
+        if latest is not None and _by_index(item_spec(i) for i in latest.items) == _by_index(
+            spec.items
+        ):
+            return latest.version
+        version = (latest.version if latest is not None else 0) + 1
     row = Nomenclature(school_id=owner.id, year=spec.year, version=version, source=source)
     row.items = [_item_row(item) for item in spec.items]
     s.add(row)
     return version
+
+
+def _by_index(items: Iterable[ItemSpec]) -> list[ItemSpec]:
+    return sorted(items, key=lambda item: item.index)
 
 
 def _item_row(spec: ItemSpec) -> NomenclatureItem:
