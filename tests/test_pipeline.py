@@ -274,6 +274,26 @@ def test_index_outage_delays_search_but_loses_nothing(
     assert archive.index.search("шахматы").hits[0].id == doc["id"]
 
 
+def stall_first_load(
+    monkeypatch: pytest.MonkeyPatch, thread: str
+) -> tuple[threading.Event, threading.Event]:
+    """(loaded, go_on): the first document the thread named `thread` reads from the
+    catalog for the index is handed on only once `go_on` is set; `loaded` says it has
+    been read. What happens meanwhile is what the index must survive."""
+    loaded, go_on = threading.Event(), threading.Event()
+    real_load = IndexingService._load
+
+    def load_then_stall(self: IndexingService, document_id: str) -> IndexedDocument | None:
+        document = real_load(self, document_id)
+        if threading.current_thread().name == thread and not loaded.is_set():
+            loaded.set()
+            go_on.wait(10)
+        return document
+
+    monkeypatch.setattr(IndexingService, "_load", load_then_stall)
+    return loaded, go_on
+
+
 def test_a_relay_that_read_a_document_before_its_refiling_does_not_overwrite_the_newer(
     archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -285,17 +305,7 @@ def test_a_relay_that_read_a_document_before_its_refiling_does_not_overwrite_the
     monkeypatch.setattr(archive.dispatcher, "relay_index", lambda: None)
     filing = FilingService(archive)
     filing.file(doc["id"], Filing("03-01", title="Протокол № 1", document_date=date(2025, 6, 1)))
-    loaded, go_on = threading.Event(), threading.Event()
-    real_load = IndexingService._load
-
-    def load_then_stall(self: IndexingService, document_id: str) -> IndexedDocument | None:
-        document = real_load(self, document_id)
-        if threading.current_thread().name == "first" and not loaded.is_set():
-            loaded.set()
-            go_on.wait(10)  # written only after the refiling below was relayed
-        return document
-
-    monkeypatch.setattr(IndexingService, "_load", load_then_stall)
+    loaded, go_on = stall_first_load(monkeypatch, thread="first")
     first = threading.Thread(target=IndexingService(archive).relay, name="first")
     first.start()
     assert loaded.wait(10)
@@ -378,23 +388,13 @@ def test_a_document_refiled_while_the_rebuild_reads_it_ends_with_its_newer_filin
     archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The rebuild reads a document, the archivist refiles it and its relay writes the
-    new filing, then the rebuild writes what it read: the rebuild's last step writes
-    again every document changed since it began, so the newer filing stays."""
+    new filing, then the rebuild comes to write what it read: the index keeps the
+    relay's newer copy over the rebuild's older one, so the newer filing stays."""
     doc = ingest(archive, born_digital_pdf(tmp_path / "p.pdf", [["Протокол педсовета"]]))
     filing = FilingService(archive)
     june = date(2025, 6, 1)
     filing.file(doc["id"], Filing("03-01", title="Протокол № 1", document_date=june))
-    loaded, go_on = threading.Event(), threading.Event()
-    real_load = IndexingService._load
-
-    def load_then_stall(self: IndexingService, document_id: str) -> IndexedDocument | None:
-        document = real_load(self, document_id)
-        if threading.current_thread().name == "rebuild" and not loaded.is_set():
-            loaded.set()
-            go_on.wait(10)
-        return document
-
-    monkeypatch.setattr(IndexingService, "_load", load_then_stall)
+    loaded, go_on = stall_first_load(monkeypatch, thread="rebuild")
     rebuild = threading.Thread(target=IndexingService(archive).rebuild, name="rebuild")
     rebuild.start()
     assert loaded.wait(10)
