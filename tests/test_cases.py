@@ -153,3 +153,28 @@ def test_a_filing_into_a_volume_closed_meanwhile_is_refused(
     assert isinstance(closing, int)
     assert isinstance(filing, FilingError) and "закрыто" in str(filing), filing
     assert document_id not in {e.document_id for e in CaseService(archive).get(case_id)[1]}
+
+
+def test_the_next_volume_opens_under_the_newest_nomenclature_and_numbers_on(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A book of certificates runs for years: its next volume, opened after the school
+    approved a new year's nomenclature, is numbered after the first and opens under the
+    new year's item, and filings go there."""
+    from archive_service.catalog import Case
+    from archive_service.services.nomenclature import NomenclatureService, for_year
+
+    pdfs = [born_digital_pdf(tmp_path / f"к{n}.pdf", [[f"Книга выдачи, лист {n}"]]) for n in (1, 2)]
+    first_doc, second_doc = (IngestService(archive).ingest_path(p).id for p in pdfs)
+    assert first_doc and second_doc
+    filing = FilingService(archive)
+    first = filing.file(first_doc, Filing("04-03"))
+    nomenclature = NomenclatureService(archive)
+    this_year = nomenclature.current()
+    nomenclature.import_spec(for_year(this_year, this_year.year + 1))
+    second = CaseService(archive).new_volume(first)
+    assert filing.file(second_doc, Filing("04-03")) == second != first
+    with archive.catalog.session() as s:
+        volume = s.get(Case, second)
+        assert volume is not None
+        assert (volume.volume, volume.item.nomenclature.year) == (2, this_year.year + 1)

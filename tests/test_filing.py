@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, Pupil, School
 from archive_service.services.filing import Filing, FilingError, FilingService
 from archive_service.services.ingest import IngestService
+from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
 from tests.pagegen import born_digital_pdf
 
 
@@ -141,3 +143,42 @@ def test_a_filed_document_is_found_by_its_facets(
     found = archive.index.search("документ", filters={"pupil": anna})
     assert [h.id for h in found.hits] == [docs[0]]
     assert found.facets["class"] == {"5А": 1}
+
+
+def test_a_personal_file_runs_on_under_the_next_years_nomenclature(
+    archive: Archive, docs: list[str], anna: str
+) -> None:
+    """The school approves a nomenclature every year, each with its own item rows; a
+    pupil's personal file opened under one year's goes on taking documents under the
+    next, instead of a second «личное дело» opening beside it."""
+    service = FilingService(archive)
+    case = service.file(docs[0], Filing("04-01", title="Личная карта", pupil_ids=[anna]))
+    nomenclature = NomenclatureService(archive)
+    this_year = nomenclature.current()
+    nomenclature.import_spec(for_year(this_year, this_year.year + 1))
+    assert service.file(docs[1], Filing("04-01", pupil_ids=[anna])) == case
+    with archive.catalog.session() as s:
+        row, doc = s.get(Case, case), s.get(Document, docs[1])
+        assert row is not None and doc is not None
+        assert row.item.nomenclature.year == this_year.year
+        assert doc.nomenclature_item_id == row.item_id  # the case's rule is the document's
+        assert len(list(s.scalars(select(Case).where(Case.pupil_id == anna)))) == 1
+
+
+def test_an_edited_nomenclature_keeps_the_school_years_journals_in_one_case(
+    archive: Archive, docs: list[str]
+) -> None:
+    """An edit saved mid-year (a note corrected) is a new version with new item rows: the
+    year's journals filed after it still go into the case already open for that year."""
+    service = FilingService(archive)
+    case = service.file(docs[0], Filing("02-01", school_year="2025/2026"))
+    nomenclature = NomenclatureService(archive)
+    spec = nomenclature.current()
+    journals = next(i for i in spec.items if i.index == "02-01")
+    edited = with_item(spec, replace(journals, note="Ведомости изъяты"), replacing="02-01")
+    assert nomenclature.import_spec(edited)[1] == 2
+    assert service.file(docs[1], Filing("02-01", school_year="2025/2026")) == case
+    other_year = service.file(docs[2], Filing("02-01", school_year="2026/2027"))
+    with archive.catalog.session() as s:
+        new_case = s.get(Case, other_year)
+        assert new_case is not None and new_case.item.nomenclature.version == 2

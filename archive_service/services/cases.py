@@ -125,7 +125,7 @@ class CaseService:
             case = s.get(Case, case_id)
             if case is None:
                 raise CaseError(f"Дела № {case_id} нет")
-            volumes.take_turn(s, case.item_id)  # a filing into it goes first, or not at all
+            volumes.take_turn(s, case.item)  # a filing into it goes first, or not at all
             s.refresh(case)
             if case.closed_on is not None:
                 raise CaseError(f"Дело № {case_id} уже закрыто")
@@ -135,7 +135,8 @@ class CaseService:
             case.closed_on = closed
 
     def new_volume(self, case_id: int) -> int:
-        """Close this volume (том) and open the next one; later filings go there.
+        """Close this volume (том) and open the next one, under the school's newest
+        nomenclature; later filings go there.
 
         Asked again for a volume already closed (the button pressed twice, a form sent
         from a second tab), it gives the series' open volume instead of opening another
@@ -145,15 +146,14 @@ class CaseService:
             case = s.get(Case, case_id)
             if case is None:
                 raise CaseError(f"Дела № {case_id} нет")
-            volumes.take_turn(s, case.item_id)
+            volumes.take_turn(s, case.item)
             s.refresh(case)  # as the volume opened meanwhile left it
             if case.closed_on is None:
                 case.closed_on = utcnow().date()
-            following = volumes.open_volume(s, case.item_id, case.period, case.pupil_id)
+            following = volumes.open_volume(s, case.item, case.period, case.pupil_id)
             if following is None:
-                following = volumes.add_volume(
-                    s, case.item_id, case.title, case.period, case.pupil_id
-                )
+                item = volumes.latest_item(s, case.item)
+                following = volumes.add_volume(s, item, case.title, case.period, case.pupil_id)
             return following.id
 
     def inventory_pdf(self, case_id: int) -> bytes:

@@ -154,14 +154,15 @@ class FilingService:
                 named = s.get(Case, filing.case_id)
                 if named is None:
                     raise FilingError(f"Дела № {filing.case_id} нет")
-                volumes.take_turn(s, named.item_id)  # not into a volume closing meanwhile
+                volumes.take_turn(s, named.item)  # not into a volume closing meanwhile
                 s.refresh(named)
                 if named.closed_on is not None:
                     raise FilingError(f"Дело № {filing.case_id} закрыто")
                 case, item = named, named.item
             else:
-                item = self._current_item(s, filing.item_index)
-                case = self._case_for(s, item, filing, school_year, [p for p in pupils if p])
+                current = self._current_item(s, filing.item_index)
+                case = self._case_for(s, current, filing, school_year, [p for p in pupils if p])
+                item = case.item  # an open volume keeps the version it was opened under
             doc.nomenclature_item_id = item.id
             doc.case_id = case.id
             if filing.title:
@@ -230,8 +231,8 @@ class FilingService:
         else:
             period, title = "", item.title
         pupil_id = pupil.id if pupil else None
-        volumes.take_turn(s, item.id)
-        existing = volumes.open_volume(s, item.id, period, pupil_id)
+        volumes.take_turn(s, item)
+        existing = volumes.open_volume(s, item, period, pupil_id)
         if existing is not None:
             return existing
-        return volumes.add_volume(s, item.id, title, period, pupil_id)
+        return volumes.add_volume(s, item, title, period, pupil_id)
