@@ -155,14 +155,16 @@ def test_a_filing_into_a_volume_closed_meanwhile_is_refused(
     assert document_id not in {e.document_id for e in CaseService(archive).get(case_id)[1]}
 
 
-def test_the_next_volume_opens_under_the_newest_nomenclature_and_numbers_on(
+def test_the_next_volume_opens_under_the_nomenclature_in_force_and_numbers_on(
     archive: Archive, tmp_path: Path
 ) -> None:
-    """A book of certificates runs for years: its next volume, opened after the school
-    approved a new year's nomenclature, is numbered after the first and opens under the
-    new year's item, and filings go there."""
+    """A book of certificates runs for years. Its next volume, opened after the school
+    edited this year's nomenclature and approved next year's ahead, is numbered after the
+    first and opens under this year's newest version; filings go there."""
+    from dataclasses import replace
+
     from archive_service.catalog import Case
-    from archive_service.services.nomenclature import NomenclatureService, for_year
+    from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
 
     pdfs = [born_digital_pdf(tmp_path / f"к{n}.pdf", [[f"Книга выдачи, лист {n}"]]) for n in (1, 2)]
     first_doc, second_doc = (IngestService(archive).ingest_path(p).id for p in pdfs)
@@ -170,11 +172,15 @@ def test_the_next_volume_opens_under_the_newest_nomenclature_and_numbers_on(
     filing = FilingService(archive)
     first = filing.file(first_doc, Filing("04-03"))
     nomenclature = NomenclatureService(archive)
-    this_year = nomenclature.current()
-    nomenclature.import_spec(for_year(this_year, this_year.year + 1))
+    this_year = for_year(nomenclature.current(), date.today().year)
+    book = next(i for i in this_year.items if i.index == "04-03")
+    edited = with_item(this_year, replace(book, note="Книга № 2"), replacing="04-03")
+    in_force = nomenclature.import_spec(edited)
+    nomenclature.import_spec(for_year(edited, date.today().year + 1))
     second = CaseService(archive).new_volume(first)
     assert filing.file(second_doc, Filing("04-03")) == second != first
     with archive.catalog.session() as s:
         volume = s.get(Case, second)
         assert volume is not None
-        assert (volume.volume, volume.item.nomenclature.year) == (2, this_year.year + 1)
+        opened_under = (volume.item.nomenclature.year, volume.item.nomenclature.version)
+        assert (volume.volume, opened_under) == (2, in_force)

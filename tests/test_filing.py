@@ -182,3 +182,23 @@ def test_an_edited_nomenclature_keeps_the_school_years_journals_in_one_case(
     with archive.catalog.session() as s:
         new_case = s.get(Case, other_year)
         assert new_case is not None and new_case.item.nomenclature.version == 2
+
+
+def test_a_nomenclature_approved_ahead_takes_over_on_the_first_of_january(
+    archive: Archive, docs: list[str]
+) -> None:
+    """Next year's nomenclature, approved in December, is not yet in force: a case first
+    opened now goes by this year's, and from 1 January by next year's."""
+    from archive_service.services.nomenclature import item_in_force
+
+    this_year = date.today().year
+    nomenclature = NomenclatureService(archive)
+    nomenclature.import_spec(for_year(nomenclature.current(), this_year))
+    nomenclature.import_spec(for_year(nomenclature.current(), this_year + 1))
+    case = FilingService(archive).file(docs[0], Filing("02-01", school_year="2030/2031"))
+    with archive.catalog.session() as s:
+        row = s.get(Case, case)
+        assert row is not None and row.item.nomenclature.year == this_year
+        in_january = item_in_force(s, "02-01", on=date(this_year + 1, 1, 1))
+        assert in_january is not None and in_january.nomenclature.year == this_year + 1
+        assert item_in_force(s, "99-99") is None

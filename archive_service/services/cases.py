@@ -17,6 +17,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, NomenclatureItem
 from archive_service.catalog.models import utcnow
 from archive_service.services import volumes
+from archive_service.services.nomenclature import item_in_force
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 INVENTORY_COLUMNS = (
@@ -135,8 +136,8 @@ class CaseService:
             case.closed_on = closed
 
     def new_volume(self, case_id: int) -> int:
-        """Close this volume (том) and open the next one, under the school's newest
-        nomenclature; later filings go there.
+        """Close this volume (том) and open the next one, under the nomenclature in
+        force; later filings go there.
 
         Asked again for a volume already closed (the button pressed twice, a form sent
         from a second tab), it gives the series' open volume instead of opening another
@@ -152,7 +153,8 @@ class CaseService:
                 case.closed_on = utcnow().date()
             following = volumes.open_volume(s, case.item, case.period, case.pupil_id)
             if following is None:
-                item = volumes.latest_item(s, case.item)
+                school = case.item.nomenclature.school_id
+                item = item_in_force(s, case.item.index, school) or case.item
                 following = volumes.add_volume(s, item, case.title, case.period, case.pupil_id)
             return following.id
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
@@ -28,9 +28,9 @@ from archive_service.catalog import (
     OutboxEntry,
     Pupil,
 )
-from archive_service.catalog.models import Nomenclature, utcnow
+from archive_service.catalog.models import utcnow
 from archive_service.services import volumes
-from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.nomenclature import NomenclatureService, item_in_force
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import HEADING, CoverPayload, CoverSheetError
 from retention.rules import Closing
@@ -191,12 +191,7 @@ class FilingService:
 
     @staticmethod
     def _current_item(s: Session, index: str) -> NomenclatureItem:
-        row = s.scalars(
-            select(NomenclatureItem)
-            .join(Nomenclature)
-            .where(NomenclatureItem.index == index)
-            .order_by(Nomenclature.year.desc(), Nomenclature.version.desc())
-        ).first()
+        row = item_in_force(s, index)
         if row is None:
             raise FilingError(f"В номенклатуре нет статьи «{index}»")
         return row

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -220,6 +221,26 @@ class NomenclatureService:
         return s.scalars(
             query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc())
         ).first()
+
+
+def item_in_force(
+    s: Session, index: str, school_id: int | None = None, on: date | None = None
+) -> NomenclatureItem | None:
+    """The item a new case or volume with this index opens under, on `on` (today).
+
+    A nomenclature is approved for a year, often ahead, in December: until 1 January the
+    year in force is still the current one, so its newest version holds the item. An
+    index that version lacks (added for next year, or a catalog holding only a later
+    year) is taken from the newest version that has it.
+    """
+    year = (on or date.today()).year
+    query = select(NomenclatureItem, Nomenclature.year).join(Nomenclature)
+    query = query.where(NomenclatureItem.index == index)
+    if school_id is not None:
+        query = query.where(Nomenclature.school_id == school_id)
+    rows = s.execute(query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc())).all()
+    in_force = [item for item, item_year in rows if item_year <= year]
+    return in_force[0] if in_force else rows[0][0] if rows else None
 
 
 def with_item(spec: NomenclatureSpec, item: ItemSpec, replacing: str | None) -> NomenclatureSpec:

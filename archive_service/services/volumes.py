@@ -68,18 +68,6 @@ def add_volume(
     return case
 
 
-def latest_item(s: Session, item: NomenclatureItem) -> NomenclatureItem:
-    """The item's index in the school's newest nomenclature that has it: what a new
-    volume of the series opens under."""
-    newest = s.scalars(
-        select(NomenclatureItem)
-        .join(Nomenclature)
-        .where(_same_index(item))
-        .order_by(Nomenclature.year.desc(), Nomenclature.version.desc())
-    ).first()
-    return newest or item
-
-
 def _same_index(item: NomenclatureItem) -> ColumnElement[bool]:
     """Items of every version of the school's nomenclature with this item's index."""
     school = select(Nomenclature.school_id).where(Nomenclature.id == item.nomenclature_id)
