@@ -22,6 +22,8 @@ class Dispatcher(Protocol):
 
     def relay_index(self) -> None: ...
 
+    def split_stack(self, stack_id: str) -> None: ...
+
 
 class NoDispatch:
     """For tools that must not start work (migrations, read-only commands)."""
@@ -30,6 +32,9 @@ class NoDispatch:
         pass
 
     def relay_index(self) -> None:
+        pass
+
+    def split_stack(self, stack_id: str) -> None:
         pass
 
 

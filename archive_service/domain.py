@@ -16,6 +16,19 @@ class DocumentStatus(StrEnum):
         return self in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED)
 
 
+class StackStatus(StrEnum):
+    """A scanned stack's way: queued at upload, split by a worker, or failed."""
+
+    QUEUED = "queued"
+    SPLITTING = "splitting"
+    SPLIT = "split"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (StackStatus.SPLIT, StackStatus.FAILED)
+
+
 class PageState(StrEnum):
     PENDING = "pending"
     DONE = "done"

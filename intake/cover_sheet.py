@@ -10,7 +10,7 @@ by reading QR codes on every page at 150 dpi; the sheets themselves are not arch
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -160,8 +160,11 @@ class FoundSheet:
     problem: str | None = None
 
 
-def find_cover_sheets(path: Path, media_type: MediaType) -> list[FoundSheet]:
-    """Every page that carries one of our QR codes, with what it says or why it can't."""
+def find_cover_sheets(
+    path: Path, media_type: MediaType, progress: Callable[[int], None] | None = None
+) -> list[FoundSheet]:
+    """Every page that carries one of our QR codes, with what it says or why it can't.
+    `progress` hears the number of each page once it is read."""
     import zxingcpp  # imported when needed: see render_cover_sheets
 
     found = []
@@ -181,4 +184,6 @@ def find_cover_sheets(path: Path, media_type: MediaType) -> list[FoundSheet]:
                 break
         if ours:
             found.append(FoundSheet(number, payload, problem))
+        if progress is not None:
+            progress(number)
     return found

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from archive_service.accounts import AccountError, AccountService
 from archive_service.archive import Archive
-from archive_service.catalog import Pupil, PupilClass, School
+from archive_service.catalog import Pupil, PupilClass, School, Stack
 from archive_service.services.audit import AuditService
 from archive_service.services.filing import Filing, FilingService
 from archive_service.services.ingest import IngestService
@@ -36,6 +36,7 @@ class World:
     pupil_mine: str
     pupil_other: str
     case: int
+    stack: str  # a stack whose splitting failed
 
 
 @pytest.fixture
@@ -63,7 +64,19 @@ def world(archive: Archive, tmp_path: Path) -> World:
         docs.append(outcome.id)
     for role in ROLES:
         AccountService(archive).create(role, PASSWORD, role, ["5А"] if role == "staff" else None)
-    return World(docs[0], docs[1], pupils[0], pupils[1], case)
+    with archive.catalog.session() as s:
+        stack = Stack(
+            filename="пачка.pdf",
+            media_type="application/pdf",
+            storage_key="stacks/x/stack.pdf",
+            page_count=3,
+            status="failed",
+            error="Пачка не читается",
+        )
+        s.add(stack)
+        s.flush()
+        stack_id = stack.id
+    return World(docs[0], docs[1], pupils[0], pupils[1], case, stack_id)
 
 
 def client_as(archive: Archive, role: str) -> FlaskClient:
@@ -84,6 +97,8 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", f"/documents/{w.mine}/download/original", READERS),
         ("GET", "/search?q=журнал", READERS),
         ("GET", "/upload", WRITERS),
+        ("GET", f"/stacks/{w.stack}", WRITERS),
+        ("GET", f"/api/v1/stacks/{w.stack}", WRITERS),
         ("GET", "/inbox", WRITERS),
         ("GET", "/cover-sheets", WRITERS),
         ("GET", "/pupils", READERS),
@@ -246,6 +261,9 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
     case_writers = WRITERS
     return [
         ("/upload", {}, WRITERS),
+        (f"/stacks/{w.stack}/retry", {}, WRITERS),
+        ("/api/v1/stacks", {}, WRITERS),
+        (f"/api/v1/stacks/{w.stack}/retry", {}, WRITERS),
         (f"/documents/{w.other}/retry", {}, WRITERS),
         ("/nomenclature", {}, NOMENCLATURE_EDITORS),
         ("/nomenclature/items/02-01", {"index": "02-01"}, NOMENCLATURE_EDITORS),

@@ -210,3 +210,54 @@ def test_class_list_filing_from_proposals_and_facets(
     expect(page.locator(".filters")).to_contain_text("Обучающийся: Фёдорова Ольга Игоревна")
     expect(page.locator(".total")).to_have_text("Найдено документов: 1")
     assert errors == []
+
+
+def test_a_stack_is_split_by_the_worker_while_its_page_shows_the_progress(
+    server: tuple[str, str], browser: object, tmp_path: Path
+) -> None:
+    """The archivist uploads a scanned stack; the answer comes at once with the stack's
+    page, which follows the worker until the stack is split and lists its parts."""
+    import pypdfium2 as pdfium
+    from playwright.sync_api import Browser, expect
+
+    from intake.cover_sheet import CoverPayload, CoverSheet, render_cover_sheets
+    from tests.pagegen import save_pdf
+
+    assert isinstance(browser, Browser)
+    url, password = server
+    sheet_pdf = tmp_path / "лист.pdf"
+    sheet_pdf.write_bytes(
+        render_cover_sheets([CoverSheet(CoverPayload("02-08"), ["Журнал регистрации"])])
+    )
+    doc = pdfium.PdfDocument(sheet_pdf)
+    sheet = scanned(doc[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L"), seed=5)
+    doc.close()
+    pages = [scanned(render_page(page_lines(i)), seed=i) for i in range(10, 13)]
+    stack = save_pdf([pages[0], sheet, pages[1], pages[2]], tmp_path / "пачка регистрации.pdf")
+
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.click("nav >> text=Загрузить")
+    page.set_input_files("input[type=file]", str(stack))
+    page.check("input[name=stack]")
+    page.click("form.upload button[type=submit]")
+
+    expect(page).to_have_url(re.compile(r"/stacks/[0-9a-f]{32}$"))
+    expect(page.locator("h1")).to_contain_text("пачка регистрации.pdf")
+    # app.js polls the API and reloads the page once the worker has split the stack.
+    expect(page.locator(".meta .badge")).to_have_text("разделена", timeout=120_000)
+    expect(page.locator(".meta .count")).to_have_text("4 из 4")
+    parts = page.locator("table.outcomes tbody tr")
+    expect(parts).to_have_count(2)
+    expect(parts.nth(0)).to_contain_text("ждёт подшивки")
+    expect(parts.nth(1)).to_contain_text("по титульному листу")
+    page.screenshot(path=str(tmp_path / "stack.png"), full_page=True)
+    parts.nth(1).locator("a").first.click()
+    expect(page.locator("dl.meta")).to_contain_text("пачка регистрации — листы 3–4.pdf")
+    assert errors == []

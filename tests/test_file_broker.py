@@ -109,3 +109,45 @@ def test_the_broker_polls_fast_while_messages_flow_and_slowly_when_quiet(
         queue.close()
     assert quiet and all(s == 0.3 for s in quiet)  # the idle interval, cut to the timeout
     assert len(slept) > 5 and all(s == file_transport.BUSY_POLL_SECONDS for s in slept)
+
+
+def test_a_worker_starting_requeues_the_documents_and_stacks_a_killed_worker_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file broker drops a message once received: a worker killed mid-task leaves a
+    document processing or a stack splitting with no message left. The next worker to
+    start on the data directory, finding the queue empty, queues them again."""
+    from archive_service.archive import Archive, NoDispatch
+    from archive_service.config import load_settings
+    from archive_service.services.audit import CLI_ACTOR
+    from archive_service.services.ingest import IngestService
+    from archive_service.services.stack_jobs import StackJobs
+    from tests.pagegen import born_digital_pdf
+    from workers.runner import recover_lost_work
+
+    for name in ("DATABASE", "STORAGE", "SEARCH", "BROKER"):
+        monkeypatch.delenv(f"ARCHIVE_{name}_URL", raising=False)  # the embedded default
+    settings = load_settings(tmp_path / "data")
+    left = Archive.open(settings, NoDispatch())  # nothing is sent: as if the worker died
+    try:
+        pdf = born_digital_pdf(tmp_path / "журнал.pdf", [["Журнал"]])
+        document = IngestService(left).ingest_path(pdf).id
+        stack = StackJobs(left).submit(pdf, "пачка.pdf", CLI_ACTOR).id
+    finally:
+        left.close()
+
+    sent: list[tuple[str, str]] = []
+
+    class Recorder(NoDispatch):
+        def process_document(self, document_id: str) -> None:
+            sent.append(("document", document_id))
+
+        def split_stack(self, stack_id: str) -> None:
+            sent.append(("stack", stack_id))
+
+    archive = Archive.open(settings, Recorder())
+    try:
+        recover_lost_work(archive)
+    finally:
+        archive.close()
+    assert sent == [("document", document), ("stack", stack)]

@@ -3,6 +3,7 @@ by its sheet; what cannot be filed waits in the "to be filed" queue with the rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -12,9 +13,11 @@ from PIL import Image
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, School
 from archive_service.domain import MediaType
+from archive_service.services.audit import Actor, AuditService
 from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService
 from archive_service.services.filing import FilingError
+from archive_service.services.stack_jobs import StackJobs
 from archive_service.services.stacks import StackService
 from intake.cover_sheet import CoverPayload, find_cover_sheets
 from tests.pagegen import page_lines, render_page, save_pdf, save_tiff, scanned
@@ -167,3 +170,107 @@ def test_a_sheet_naming_an_unknown_case_leaves_its_part_waiting(
     assert part.payload is not None and part.payload.case_id == 4242
     (waiting,) = DocumentService(archive).unfiled()
     assert waiting["reason"] == "По титульному листу не подшит: Дела № 4242 нет"
+
+
+ARCHIVIST = Actor("archivist", "archivist", "10.0.0.7")
+
+
+def small_stack(archive: Archive, anna: str, tmp_path: Path) -> Path:
+    """A record, its pupil's cover sheet, two pages of her personal file."""
+    covers = sheet_images(CoverSheetService(archive).render("04-01", pupil_ids=[anna]), tmp_path)
+    record = [scanned(render_page(page_lines(i)), seed=i) for i in range(3)]
+    return save_pdf([record[0], covers[0], record[1], record[2]], tmp_path / "пачка.pdf")
+
+
+def test_an_uploaded_stack_is_queued_then_split_by_the_worker_with_its_progress(
+    archive: Archive, anna: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload answers at once; the worker (eager here) splits the stack, records each
+    part with its document, audits the parts under the uploader and drops the stack."""
+    path = small_stack(archive, anna, tmp_path)
+    heard: list[int] = []
+    real_progress = StackJobs._progress
+
+    def progress_seen(self: StackJobs, stack_id: str) -> Callable[[int], None]:
+        report = real_progress(self, stack_id)
+        monkeypatch.setattr("archive_service.services.stack_jobs.PROGRESS_EVERY_SECONDS", 0.0)
+
+        def heard_page(page: int) -> None:
+            report(page)
+            heard.append(self.get(stack_id)["pages_read"])
+
+        return heard_page
+
+    monkeypatch.setattr(StackJobs, "_progress", progress_seen)
+    submission = StackJobs(archive).submit(path, "пачка.pdf", ARCHIVIST)
+
+    assert submission.error is None and submission.id
+    stack = StackJobs(archive).get(submission.id)
+    assert (stack["status"], stack["page_count"], stack["pages_read"]) == ("split", 4, 4)
+    assert heard == [1, 2, 3, 4]
+    assert [(p["first_page"], p["last_page"]) for p in stack["parts"]] == [(1, 1), (3, 4)]
+    assert [p["document_status"] for p in stack["parts"]] == ["archived", "archived"]
+    personal = stack["parts"][1]
+    assert personal["filed_by_sheet"] and personal["file"] == "пачка.pdf: листы 3–4"
+    assert DocumentService(archive).get(personal["id"])["filing"]["item_index"] == "04-01"
+    assert any("перед первым титульным листом" in p for p in stack["problems"])
+    assert list(archive.store.list(f"stacks/{submission.id}/")) == []
+    created = AuditService(archive).find(actor="archivist")
+    assert sorted(e.target for e in created) == sorted(
+        f"document:{p['id']}" for p in stack["parts"]
+    )
+    assert {e.address for e in created} == {"10.0.0.7"}
+
+
+def test_a_stack_that_cannot_be_split_is_refused_at_upload_and_nothing_is_stored(
+    archive: Archive, tmp_path: Path
+) -> None:
+    jpeg = tmp_path / "лист.jpg"
+    scanned(render_page(page_lines(1))).save(jpeg, format="JPEG")
+    submission = StackJobs(archive).submit(jpeg, "лист.jpg", ARCHIVIST)
+    assert submission.id is None
+    assert (
+        submission.error == "Пачку с титульными листами принимают как PDF или многостраничный TIFF"
+    )
+    assert submission.as_dict()["status"] == "rejected"
+    assert list(archive.store.list("stacks/")) == []
+    assert StackJobs(archive).unfinished() == []
+
+
+def test_a_stack_the_worker_fails_on_keeps_its_file_and_can_be_split_again(
+    archive: Archive, anna: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = small_stack(archive, anna, tmp_path)
+
+    def broken(*_args: object, **_kwargs: object) -> list[object]:
+        raise ValueError("zxing упал")
+
+    monkeypatch.setattr("archive_service.services.stacks.find_cover_sheets", broken)
+    submission = StackJobs(archive).submit(path, "пачка.pdf", ARCHIVIST)
+    assert submission.id
+    stack = StackJobs(archive).get(submission.id)
+    assert (stack["status"], stack["error"]) == ("failed", "Не удалось разделить пачку: zxing упал")
+    assert archive.store.exists(f"stacks/{submission.id}/stack.pdf")
+
+    monkeypatch.undo()
+    assert StackJobs(archive).retry(submission.id)
+    again = StackJobs(archive).get(submission.id)
+    assert again["status"] == "split" and again["error"] is None and len(again["parts"]) == 2
+    assert not StackJobs(archive).retry(submission.id)  # only a failed stack goes again
+
+
+@pytest.mark.parametrize("container", ["pdf", "tiff"])
+def test_a_stack_split_again_archives_each_record_once(
+    archive: Archive, anna: str, tmp_path: Path, container: str
+) -> None:
+    """A worker lost halfway splits the stack again, and an archivist may upload the same
+    stack twice: its parts come out byte for byte the same and are met as duplicates."""
+    covers = sheet_images(CoverSheetService(archive).render("04-01", pupil_ids=[anna]), tmp_path)
+    record = [scanned(render_page(page_lines(i)), seed=i) for i in range(3)]
+    save = save_pdf if container == "pdf" else save_tiff
+    path = save([record[0], covers[0], record[1], record[2]], tmp_path / f"пачка.{container}")
+    first = StackService(archive).ingest_stack(path)
+    again = StackService(archive).ingest_stack(path)
+    assert [p.outcome.status for p in first.parts] == ["queued", "queued"]
+    assert [p.outcome.status for p in again.parts] == ["duplicate", "duplicate"]
+    assert [p.outcome.id for p in again.parts] == [p.outcome.id for p in first.parts]

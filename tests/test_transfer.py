@@ -57,6 +57,16 @@ def test_transfer_moves_catalog_objects_and_index(
     ]
     assert [o["status"] for o in ingested] == ["archived", "archived"]
     before = {o["id"]: json.loads(cli(data, "show", o["id"], "--json")) for o in ingested}
+    from archive_service.archive import Archive, NoDispatch
+    from archive_service.config import load_settings
+    from archive_service.services.audit import CLI_ACTOR
+    from archive_service.services.stack_jobs import StackJobs
+
+    source = Archive.open(load_settings(data), NoDispatch())  # no worker: it stays queued
+    try:
+        waiting = StackJobs(source).submit(files[1], "пачка.pdf", CLI_ACTOR).id
+    finally:
+        source.close()
 
     out = cli(
         data,
@@ -79,8 +89,6 @@ def test_transfer_moves_catalog_objects_and_index(
 
     # The moved archive goes on working: a new document gets new event ids, no clash.
     third = born_digital_pdf(tmp_path / "ведомость.pdf", [["Сводная ведомость"]])
-    from archive_service.archive import Archive
-    from archive_service.config import load_settings
     from archive_service.services.ingest import IngestService
 
     for name, value in targets.items():
@@ -88,6 +96,9 @@ def test_transfer_moves_catalog_objects_and_index(
     archive = Archive.open(load_settings(scaled))
     try:
         outcome = IngestService(archive).ingest_path(third)
+        # A stack still waiting to be split moved with its file, for the new workers.
+        assert StackJobs(archive).unfinished() == [waiting]
+        assert archive.store.exists(f"stacks/{waiting}/stack.pdf")
     finally:
         archive.close()
     assert outcome.status == "queued"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from base64 import b64encode
 from pathlib import Path
 
 import pytest
@@ -154,15 +155,33 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     doc.close()
     pages = [scanned(render_page(page_lines(i)), seed=i) for i in range(2)]
     stack = save_pdf([pages[0], cover, pages[1]], tmp_path / "пачка.pdf")
-    result = client.post(
+    uploaded = client.post(
         "/upload",
         data={"files": (stack.open("rb"), "пачка.pdf"), "stack": "1"},
         content_type="multipart/form-data",
-    ).get_data(as_text=True)
-    assert "пачка.pdf: лист 1" in result and "пачка.pdf: лист 3" in result
+    )
+    assert uploaded.status_code == 302 and "/stacks/" in uploaded.location  # to its page
+    result = client.get(uploaded.location).get_data(as_text=True)  # split by the worker
+    assert "разделена" in result and "3 из 3" in result
+    assert "пачка — лист 1" in result and "ждёт подшивки" in result
+    assert "по титульному листу" in result
     assert "перед первым титульным листом" in result
     inbox = client.get("/inbox").get_data(as_text=True)
     assert inbox.count("<li><a href=") == 1  # only the part before the first sheet waits
+
+    api = client.post(
+        "/api/v1/stacks",
+        data={"files": [(stack.open("rb"), "пачка.pdf"), (io.BytesIO(b"GIF89a"), "x.gif")]},
+        content_type="multipart/form-data",
+        headers={"Authorization": "Basic " + b64encode(f"archivist:{PASSWORD}".encode()).decode()},
+    )
+    assert api.status_code == 202
+    again, refused = api.get_json()["results"]
+    assert refused["status"] == "rejected" and refused["error"].startswith("Неподдерживаемый")
+    shown = client.get(f"/api/v1/stacks/{again['id']}").get_json()
+    assert shown["status"] == "split"
+    assert [p["status"] for p in shown["parts"]] == ["duplicate", "duplicate"]  # known parts
+    assert client.get("/api/v1/stacks/nope").status_code == 404
 
 
 def test_case_page_records_location_and_gives_its_inventory(

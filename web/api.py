@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from archive_service.access import Permission
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
+from archive_service.services.stack_jobs import StackJobs, StackNotFound
 from search.port import FACETS
 from web.access import (
     ensure_may_open_document,
@@ -24,6 +25,7 @@ from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
 from web.files import send_object
+from web.stacks import submit_stacks
 
 api = Blueprint("api", __name__)
 api.before_request(require_api_csrf)
@@ -78,6 +80,44 @@ def upload() -> Any:
         if r["id"] and r["status"] != "duplicate":
             audit("create", f"document:{r['id']}", detail=str(r["file"]))
     return jsonify({"results": results}), 201
+
+
+@api.route("/stacks", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def upload_stacks() -> Any:
+    uploads = request.files.getlist("files")
+    if not uploads:
+        abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")
+    results = [s.as_dict() for s in submit_stacks(uploads)]
+    for r in results:
+        if r["id"]:
+            audit("create", f"stack:{r['id']}", detail=str(r["file"]))
+    return jsonify({"results": results}), 202
+
+
+def _stack_or_404(stack_id: str) -> dict[str, Any]:
+    try:
+        return StackJobs(archive()).get(stack_id)
+    except StackNotFound:
+        abort(404, description="Пачка не найдена")
+
+
+@api.route("/stacks/<stack_id>")
+@requires(Permission.WRITE_RECORDS)
+def get_stack(stack_id: str) -> Any:
+    return jsonify(_stack_or_404(stack_id))
+
+
+@api.route("/stacks/<stack_id>/retry", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def retry_stack(stack_id: str) -> Any:
+    try:
+        queued = StackJobs(archive()).retry(stack_id)
+    except StackNotFound:
+        abort(404, description="Пачка не найдена")
+    if not queued:
+        abort(409, description="Повторить можно только пачку с ошибкой, пока её файл хранится")
+    return jsonify(_stack_or_404(stack_id)), 202
 
 
 def _document_or_404(document_id: str) -> dict[str, Any]:

@@ -9,7 +9,11 @@ from archive_service.services.audit import Actor, AuditService
 from web.context import archive
 
 
-def audit(action: str, target: str, outcome: str = "ok", detail: str = "") -> None:
+def current_actor() -> Actor:
+    """The signed-in person, from where: also handed to work done later on their behalf."""
     account = current_user.account
-    actor = Actor(account.username, account.role, request.remote_addr or "")
-    AuditService(archive()).record(actor, action, target, outcome, detail)
+    return Actor(account.username, account.role, request.remote_addr or "")
+
+
+def audit(action: str, target: str, outcome: str = "ok", detail: str = "") -> None:
+    AuditService(archive()).record(current_actor(), action, target, outcome, detail)

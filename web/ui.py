@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from werkzeug.datastructures import FileStorage
 
 from archive_service.access import Permission
 from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.ingest import IngestOutcome, IngestService
+from archive_service.services.ingest import IngestService
 from archive_service.services.labels import facet_labels
 from archive_service.services.nomenclature import NomenclatureService
 from archive_service.services.pupils import PupilQueries
-from archive_service.services.stacks import StackService
-from intake import IntakeRejected, spool
+from archive_service.services.stack_jobs import StackJobs, StackNotFound
 from search.port import FACETS
 from web.access import (
     ensure_may_open_document,
@@ -29,6 +25,7 @@ from web.access import (
 from web.audit import audit
 from web.context import archive
 from web.files import send_object
+from web.stacks import submit_stacks
 
 ui = Blueprint("ui", __name__)
 
@@ -77,8 +74,13 @@ def upload() -> Any:
         flash("Выберите хотя бы один файл", "error")
         return render_template("upload.html", outcomes=None), 400
     if request.form.get("stack"):
-        outcomes, problems = _ingest_stacks(files)
-        return render_template("upload.html", outcomes=outcomes, problems=problems)
+        submissions = submit_stacks(files)
+        for sub in submissions:
+            if sub.id:
+                audit("create", f"stack:{sub.id}", detail=sub.file)
+        if len(submissions) == 1 and submissions[0].id:
+            return redirect(url_for("ui.stack", stack_id=submissions[0].id))
+        return render_template("upload.html", outcomes=None, stacks=submissions)
     service = IngestService(archive())
     outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
     for o in outcomes:
@@ -93,29 +95,28 @@ def _search_detail(query: str, filters: dict[str, str], total: int) -> str:
     return f"«{query}»{' [' + narrowed + ']' if narrowed else ''}: документов {total}"
 
 
-def _ingest_stacks(files: list[FileStorage]) -> tuple[list[IngestOutcome], list[str]]:
-    """Each upload is a stack: spooled to the data directory, split, its parts taken in."""
-    settings = archive().settings
-    outcomes: list[IngestOutcome] = []
-    problems: list[str] = []
-    with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
-        for f in files:
-            name = f.filename or "пачка"
-            try:
-                upload = spool(f.stream, Path(tmp), settings.limits.max_file_bytes)
-            except IntakeRejected as exc:
-                outcomes.append(IngestOutcome(name, "rejected", error=exc.reason))
-                continue
-            report = StackService(archive()).ingest_stack(upload.path, given_as=name)
-            upload.discard()
-            for part in report.parts:
-                if part.outcome.id and part.outcome.status != "duplicate":
-                    audit("create", f"document:{part.outcome.id}", detail=part.outcome.file)
-            if report.error:
-                outcomes.append(IngestOutcome(name, "rejected", error=report.error))
-            outcomes.extend(part.outcome for part in report.parts)
-            problems.extend(report.problems)
-    return outcomes, problems
+@ui.route("/stacks/<stack_id>")
+@requires(Permission.WRITE_RECORDS)
+def stack(stack_id: str) -> Any:
+    try:
+        found = StackJobs(archive()).get(stack_id)
+    except StackNotFound:
+        abort(404)
+    return render_template("stack.html", stack=found)
+
+
+@ui.route("/stacks/<stack_id>/retry", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def retry_stack(stack_id: str) -> Any:
+    try:
+        queued = StackJobs(archive()).retry(stack_id)
+    except StackNotFound:
+        abort(404)
+    if queued:
+        flash("Пачка снова поставлена в очередь")
+    else:
+        flash("Повторить можно только пачку с ошибкой, пока её файл хранится", "error")
+    return redirect(url_for("ui.stack", stack_id=stack_id))
 
 
 @ui.route("/documents/<document_id>")

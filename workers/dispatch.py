@@ -17,3 +17,8 @@ class CeleryDispatcher:
         from workers.tasks import relay_index
 
         relay_index.apply_async()
+
+    def split_stack(self, stack_id: str) -> None:
+        from workers.tasks import split_stack
+
+        split_stack.apply_async((stack_id,))

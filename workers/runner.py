@@ -55,10 +55,14 @@ def recover_lost_work(archive: Archive) -> None:
     # Imported here, when there is work to recover: processing loads every reader, and the
     # CLI imports this module at each start.
     from archive_service.services.processing import ProcessingService
+    from archive_service.services.stack_jobs import StackJobs
 
     for document_id in ProcessingService(archive).unfinished():
         log.warning("re-queueing unfinished document %s", document_id)
         archive.dispatcher.process_document(document_id)
+    for stack_id in StackJobs(archive).unfinished():
+        log.warning("re-queueing unfinished stack %s", stack_id)
+        archive.dispatcher.split_stack(stack_id)
 
 
 @dataclass

@@ -81,3 +81,17 @@ def relay_index() -> None:
     from archive_service.services.indexing import IndexingService
 
     IndexingService(current_archive()).relay()
+
+
+@app.task(name="archive.split_stack", **RETRY)
+def split_stack(stack_id: str) -> None:
+    from archive_service.services.stack_jobs import StackJobs
+
+    jobs = StackJobs(current_archive())
+    try:
+        jobs.run(stack_id)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        log.exception("stack %s failed", stack_id)
+        jobs.fail(stack_id, f"Не удалось разделить пачку: {exc}")

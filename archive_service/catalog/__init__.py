@@ -15,6 +15,7 @@ from archive_service.catalog.models import (
     PupilClass,
     PupilEvent,
     School,
+    Stack,
     User,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "PupilClass",
     "PupilEvent",
     "School",
+    "Stack",
     "User",
 ]

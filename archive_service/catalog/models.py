@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from archive_service.domain import DocumentStatus, PageState
+from archive_service.domain import DocumentStatus, PageState, StackStatus
 
 
 def utcnow() -> datetime:
@@ -110,6 +110,34 @@ class DocumentEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Stack(Base):
+    """A scanned stack with cover sheets, uploaded to be split by a worker.
+
+    Finding the sheets reads every page (a few tenths of a second each), too long for
+    the request that uploads a stack of hundreds of pages: the upload stores the file
+    and queues this row; the worker splits it, takes each part in as a document and
+    records what came of each part (`report`, JSON), then drops the stored file. Who
+    uploaded it is kept so that the parts' creation is audited under their name.
+    """
+
+    __tablename__ = "stacks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(500))
+    page_count: Mapped[int] = mapped_column(Integer)
+    pages_read: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=StackStatus.QUEUED)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by: Mapped[str] = mapped_column(String(64), default="")
+    uploader_role: Mapped[str] = mapped_column(String(32), default="")
+    uploader_address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class OutboxEntry(Base):

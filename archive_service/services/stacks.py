@@ -10,10 +10,11 @@ the "to be filed" queue, and the report says why.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pypdfium2 as pdfium
+import pikepdf
 from PIL import Image, ImageSequence
 
 from archive_service.archive import Archive
@@ -39,16 +40,17 @@ class StackReport:
 
 
 def _write_part(source: Path, media_type: MediaType, pages: list[int], target: Path) -> None:
-    """The part's pages, copied as they are (PDF pages by PDFium, TIFF frames losslessly)."""
+    """The part's pages, copied as they are (PDF pages by qpdf, TIFF frames losslessly).
+
+    The same stack always gives the same bytes for the same part: the PDF's /ID is
+    derived from its content, not drawn at random, so a stack split again (a worker
+    lost halfway, the same stack uploaded twice) meets its parts as duplicates instead
+    of archiving each record a second time.
+    """
     if media_type is MediaType.PDF:
-        src = pdfium.PdfDocument(source)
-        out = pdfium.PdfDocument.new()
-        try:
-            out.import_pages(src, [n - 1 for n in pages])
-            out.save(target)
-        finally:
-            out.close()
-            src.close()
+        with pikepdf.open(source) as src, pikepdf.new() as out:
+            out.pages.extend(src.pages[n - 1] for n in pages)
+            out.save(target, deterministic_id=True)
         return
     with Image.open(source) as img:
         frames = [
@@ -70,23 +72,40 @@ class StackService:
         self.archive = archive
 
     def ingest_stack(self, path: Path, given_as: str | None = None) -> StackReport:
+        """Check, split and take in a stack here and now (the command line's way)."""
         label = given_as or path.name
-        report = StackReport()
-        settings = self.archive.settings
+        try:
+            media_type, page_count = self.check(path)
+        except IntakeRejected as exc:
+            return StackReport(error=exc.reason)
+        return self.split(path, media_type, page_count, label)
+
+    def check(self, path: Path) -> tuple[MediaType, int]:
+        """The stack's type and page count, or why it is refused (IntakeRejected)."""
         try:
             with path.open("rb") as fh:
                 media_type = sniff_media_type(fh.read(1024))
-            inspected = inspect_file(path, media_type, settings.limits)
-        except IntakeRejected as exc:
-            report.error = exc.reason
-            return report
+            inspected = inspect_file(path, media_type, self.archive.settings.limits)
         except OSError as exc:
-            report.error = f"Файл не читается: {exc.strerror or exc}"
-            return report
+            raise IntakeRejected(f"Файл не читается: {exc.strerror or exc}") from exc
         if media_type not in (MediaType.PDF, MediaType.TIFF):
-            report.error = "Пачку с титульными листами принимают как PDF или многостраничный TIFF"
-            return report
-        sheets = find_cover_sheets(path, media_type)
+            raise IntakeRejected(
+                "Пачку с титульными листами принимают как PDF или многостраничный TIFF"
+            )
+        return media_type, inspected.page_count
+
+    def split(
+        self,
+        path: Path,
+        media_type: MediaType,
+        page_count: int,
+        label: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> StackReport:
+        """Find the sheets, then take each part in through the ordinary intake."""
+        report = StackReport()
+        settings = self.archive.settings
+        sheets = find_cover_sheets(path, media_type, progress)
         if not sheets:
             report.problems.append("В пачке не найдено ни одного титульного листа")
         sheet_pages = {s.page for s in sheets}
@@ -94,7 +113,7 @@ class StackService:
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
             for i, (start, payload, problem) in enumerate(bounds):
-                end = bounds[i + 1][0] if i + 1 < len(bounds) else inspected.page_count + 1
+                end = bounds[i + 1][0] if i + 1 < len(bounds) else page_count + 1
                 pages = [n for n in range(start + 1, end) if n not in sheet_pages]
                 if not pages:
                     if start:

@@ -14,7 +14,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Integer, func, insert, select, text
@@ -23,6 +23,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Document
 from archive_service.catalog.models import Base, utcnow
 from archive_service.services.indexing import IndexingService, RebuildRunning
+from archive_service.services.stack_jobs import STACKS_PREFIX
 from archive_service.storage import keys
 
 # The outbox is not copied: the index is rebuilt from the catalog in the last step.
@@ -75,27 +76,31 @@ class TransferService:
         return report
 
     def _copy_objects(self, report: TransferReport, progress: Progress) -> None:
+        """Every document's files, then any stack still waiting to be split (its row
+        moves with the catalog, and a worker of the new archive splits it there)."""
         with self.source.catalog.session() as s:
             documents = list(s.execute(select(Document.id, Document.storage_key)))
         retain_days = self.target.settings.original_retention_days
-        tmp_root = self.target.settings.tmp_dir
-        tmp_root.mkdir(parents=True, exist_ok=True)
+        self.target.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         for done, (document_id, original_key) in enumerate(documents, start=1):
             for key in self.source.store.list(keys.prefix(document_id)):
-                with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
-                    local = Path(tmp) / "object"
-                    digest = hashlib.sha256()
-                    with self.source.store.open(key) as src, local.open("wb") as out:
-                        while chunk := src.read(CHUNK):
-                            digest.update(chunk)
-                            out.write(chunk)
-                    retain = utcnow() + timedelta(days=retain_days) if key == original_key else None
-                    self.target.store.put_file(
-                        key, local, sha256=digest.hexdigest(), retain_until=retain
-                    )
-                    report.objects += 1
-                    report.bytes += local.stat().st_size
+                retain = utcnow() + timedelta(days=retain_days) if key == original_key else None
+                self._copy_object(key, retain, report)
             progress("objects", done, len(documents))
+        for key in self.source.store.list(STACKS_PREFIX):
+            self._copy_object(key, None, report)
+
+    def _copy_object(self, key: str, retain: datetime | None, report: TransferReport) -> None:
+        with tempfile.TemporaryDirectory(dir=self.target.settings.tmp_dir) as tmp:
+            local = Path(tmp) / "object"
+            digest = hashlib.sha256()
+            with self.source.store.open(key) as src, local.open("wb") as out:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            self.target.store.put_file(key, local, sha256=digest.hexdigest(), retain_until=retain)
+            report.objects += 1
+            report.bytes += local.stat().st_size
 
     def _copy_catalog(self, report: TransferReport, progress: Progress) -> None:
         tables = [t for t in Base.metadata.sorted_tables if t.name not in SKIPPED_TABLES]

@@ -49,7 +49,25 @@
       .catch(() => setTimeout(() => pollDocument(el), 5000));
   }
 
+  // A stack being split: count the pages looked at, and reload once it is split or failed.
+  const STACK_FINAL = new Set(["split", "failed"]);
+  function pollStack(el) {
+    if (STACK_FINAL.has(el.dataset.status)) return;
+    fetch("/api/v1/stacks/" + encodeURIComponent(el.dataset.liveStack), {credentials: "same-origin"})
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((st) => {
+        if (STACK_FINAL.has(st.status)) { window.location.reload(); return; }
+        const bar = el.querySelector("progress");
+        if (bar) bar.value = st.pages_read;
+        const count = el.querySelector(".count");
+        if (count) count.textContent = st.pages_read + " из " + st.page_count;
+        setTimeout(() => pollStack(el), 2000);
+      })
+      .catch(() => setTimeout(() => pollStack(el), 5000));
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-live-stack]").forEach(pollStack);
     document.querySelectorAll("[data-live-progress]").forEach(pollList);
     document.querySelectorAll("[data-live-document]").forEach(pollDocument);
   });

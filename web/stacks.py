@@ -1,0 +1,31 @@
+"""Stacks uploaded through the UI or the API: spooled, checked and queued for a worker."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from werkzeug.datastructures import FileStorage
+
+from archive_service.services.stack_jobs import StackJobs, Submission
+from intake import IntakeRejected, spool
+from web.audit import current_actor
+from web.context import archive
+
+
+def submit_stacks(files: list[FileStorage]) -> list[Submission]:
+    """Each upload is a stack, refused at once if it cannot be one; the worker splits it."""
+    settings = archive().settings
+    jobs = StackJobs(archive())
+    submissions: list[Submission] = []
+    with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
+        for f in files:
+            name = f.filename or "пачка"
+            try:
+                upload = spool(f.stream, Path(tmp), settings.limits.max_file_bytes)
+            except IntakeRejected as exc:
+                submissions.append(Submission(name, error=exc.reason))
+                continue
+            submissions.append(jobs.submit(upload.path, name, current_actor()))
+            upload.discard()
+    return submissions
