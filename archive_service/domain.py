@@ -62,3 +62,10 @@ STATUS_LABELS_RU = {
     DocumentStatus.ARCHIVED: "в архиве",
     DocumentStatus.FAILED: "ошибка",
 }
+
+STACK_STATUS_LABELS_RU = {
+    StackStatus.QUEUED: "в очереди",
+    StackStatus.SPLITTING: "разделяется",
+    StackStatus.SPLIT: "разделена",
+    StackStatus.FAILED: "ошибка",
+}

@@ -97,6 +97,7 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", f"/documents/{w.mine}/download/original", READERS),
         ("GET", "/search?q=журнал", READERS),
         ("GET", "/upload", WRITERS),
+        ("GET", "/stacks", WRITERS),
         ("GET", f"/stacks/{w.stack}", WRITERS),
         ("GET", f"/api/v1/stacks/{w.stack}", WRITERS),
         ("GET", "/inbox", WRITERS),

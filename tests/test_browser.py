@@ -257,7 +257,12 @@ def test_a_stack_is_split_by_the_worker_while_its_page_shows_the_progress(
     expect(parts).to_have_count(2)
     expect(parts.nth(0)).to_contain_text("ждёт подшивки")
     expect(parts.nth(1)).to_contain_text("по титульному листу")
+    # The parts' documents are read meanwhile; their badges follow without a reload.
+    expect(parts.locator(".badge.archived")).to_have_count(2, timeout=120_000)
     page.screenshot(path=str(tmp_path / "stack.png"), full_page=True)
+    page.click("text=Все пачки")
+    expect(page.locator("table.outcomes")).to_contain_text("пачка регистрации.pdf")
+    page.go_back()
     parts.nth(1).locator("a").first.click()
     expect(page.locator("dl.meta")).to_contain_text("пачка регистрации — листы 3–4.pdf")
     assert errors == []

@@ -166,6 +166,9 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     assert "пачка — лист 1" in result and "ждёт подшивки" in result
     assert "по титульному листу" in result
     assert "перед первым титульным листом" in result
+    assert "data-live-progress" in result  # the parts follow their documents
+    listed = client.get("/stacks").get_data(as_text=True)
+    assert uploaded.location.rsplit("/", 1)[1] in listed and "разделена" in listed
     inbox = client.get("/inbox").get_data(as_text=True)
     assert inbox.count("<li><a href=") == 1  # only the part before the first sheet waits
 

@@ -95,6 +95,12 @@ def _search_detail(query: str, filters: dict[str, str], total: int) -> str:
     return f"«{query}»{' [' + narrowed + ']' if narrowed else ''}: документов {total}"
 
 
+@ui.route("/stacks")
+@requires(Permission.WRITE_RECORDS)
+def stacks() -> Any:
+    return render_template("stacks.html", stacks=StackJobs(archive()).recent())
+
+
 @ui.route("/stacks/<stack_id>")
 @requires(Permission.WRITE_RECORDS)
 def stack(stack_id: str) -> Any:

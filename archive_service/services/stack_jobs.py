@@ -25,7 +25,12 @@ from sqlalchemy import select, update
 from archive_service.archive import Archive
 from archive_service.catalog import Document, Stack
 from archive_service.catalog.models import new_id, utcnow
-from archive_service.domain import MediaType, StackStatus
+from archive_service.domain import (
+    STACK_STATUS_LABELS_RU,
+    STATUS_LABELS_RU,
+    MediaType,
+    StackStatus,
+)
 from archive_service.services.audit import Actor, AuditService
 from archive_service.services.stacks import StackReport, StackService
 from archive_service.storage.port import StorageError
@@ -148,6 +153,24 @@ class StackJobs:
             query = select(Stack.id).where(Stack.status.in_(pending)).order_by(Stack.created_at)
             return list(s.scalars(query))
 
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest stacks, newest first, for the archivist to come back to."""
+        with self.archive.catalog.session() as s:
+            rows = s.scalars(select(Stack).order_by(Stack.created_at.desc()).limit(limit))
+            return [
+                {
+                    "id": row.id,
+                    "filename": row.filename,
+                    "status": row.status,
+                    "status_label": STACK_STATUS_LABELS_RU[StackStatus(row.status)],
+                    "page_count": row.page_count,
+                    "pages_read": row.pages_read,
+                    "created_at": row.created_at.isoformat(timespec="seconds"),
+                    "uploaded_by": row.uploaded_by,
+                }
+                for row in rows
+            ]
+
     def get(self, stack_id: str) -> dict[str, Any]:
         """The stack as its page shows it: progress, then each part with its document's
         status now (a part taken in goes on to be read and filed)."""
@@ -164,10 +187,12 @@ class StackJobs:
             for part in report["parts"]:
                 status, title = documents.get(part["id"], (None, None))
                 part["document_status"], part["title"] = status, title
+                part["document_status_label"] = STATUS_LABELS_RU.get(status) if status else None
             return {
                 "id": stack.id,
                 "filename": stack.filename,
                 "status": stack.status,
+                "status_label": STACK_STATUS_LABELS_RU[StackStatus(stack.status)],
                 "error": stack.error,
                 "page_count": stack.page_count,
                 "pages_read": stack.pages_read,

@@ -1,5 +1,6 @@
 // Live progress: while any document on the page is queued or processing, ask the API
-// for the new state every two seconds and update the rows in place.
+// for the new state every two seconds and update the rows in place (the document list,
+// and the parts of a split stack).
 (function () {
   "use strict";
   const FINAL = new Set(["archived", "failed"]);
@@ -21,9 +22,9 @@
           badge.className = "badge " + d.status;
           badge.textContent = LABELS[d.status] || d.status;
           const bar = row.querySelector("progress");
-          bar.max = d.page_count;
-          bar.value = d.pages_done;
-          row.querySelector(".count").textContent = d.pages_done + " из " + d.page_count;
+          if (bar) { bar.max = d.page_count; bar.value = d.pages_done; }
+          const count = row.querySelector(".count");
+          if (count) count.textContent = d.pages_done + " из " + d.page_count;
           const cell = row.querySelector(".status");
           let err = cell.querySelector(".error-text");
           if (d.error) {
