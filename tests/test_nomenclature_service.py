@@ -194,3 +194,31 @@ def test_proposals_from_a_scanned_page_read_by_ocr(
     (pupil,) = [p for p in doc["proposals"] if p["field"] == "pupil"]
     assert pupil["label"] == "Кузнецов Иван Петрович"
     assert pupil["evidence"][0]["text"] == "Кузнецову Ивану Петровичу"
+
+
+def test_filing_offers_the_nomenclature_in_force_and_what_next_year_adds(
+    archive: Archive,
+) -> None:
+    """Next year's nomenclature approved in December drops «кружки» and adds a new item:
+    until 1 January the dropped item is still offered (it is in force), the added one
+    is offered already, and items both have keep this year's wording."""
+    from datetime import date
+
+    from archive_service.services.nomenclature import for_year
+
+    service = NomenclatureService(archive)
+    this_year = for_year(service.current(), date.today().year)
+    service.import_spec(this_year)
+    clubs = next(i for i in this_year.items if i.index == "02-07")
+    journals = next(i for i in this_year.items if i.index == "02-01")
+    added = dataclasses.replace(clubs, index="02-09", title="Журналы проектной деятельности")
+    next_items = [i for i in this_year.items if i.index not in {"02-07", "02-01"}]
+    next_items += [added, dataclasses.replace(journals, note="Новое примечание")]
+    service.import_spec(NomenclatureSpec(date.today().year + 1, next_items))
+
+    offered = {i.index: i for i in service.for_filing().items}
+    assert {"02-07", "02-09"} <= offered.keys()
+    assert offered["02-01"].note == journals.note
+    assert list(offered) == sorted(offered)
+    in_january = service.for_filing(on=date(date.today().year + 1, 1, 1))
+    assert "02-07" not in {i.index for i in in_january.items}

@@ -306,7 +306,7 @@ def file_document(document_id: str) -> Any:
 @records.route("/cover-sheets", methods=["GET", "POST"])
 @requires(Permission.WRITE_RECORDS)
 def cover_sheets() -> Any:
-    items = NomenclatureService(archive()).current().items
+    items = NomenclatureService(archive()).for_filing().items
     pupils = PupilQueries(archive()).all()
     if request.method == "GET":
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=None)

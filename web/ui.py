@@ -134,7 +134,7 @@ def document(document_id: str) -> Any:
     except NotFound:
         abort(404)
     audit("view", f"document:{document_id}")
-    items = NomenclatureService(archive()).current().items
+    items = NomenclatureService(archive()).for_filing().items
     proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
     filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
     pupils = [

@@ -163,7 +163,7 @@ class BulkImportService:
         for name, reason in source.refused.items():
             report.outcomes.append(IngestOutcome(name, REJECTED, error=reason))
         described: dict[str, CoverPayload | None] = {}
-        kinds = {i.index for i in NomenclatureService(self.archive).current().items}
+        kinds = {i.index for i in NomenclatureService(self.archive).for_filing().items}
         by_name = {n.lower(): n for n in source.names}
         for line, cells in rows:
             listed = by_name.get(cells["file"].replace("\\", "/").lower())

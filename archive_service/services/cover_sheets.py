@@ -29,7 +29,7 @@ class CoverSheetService:
         Everything a sheet names is checked now, so a printed sheet never carries an
         unknown item, case or pupil.
         """
-        items = {i.index: i for i in NomenclatureService(self.archive).current().items}
+        items = {i.index: i for i in NomenclatureService(self.archive).for_filing().items}
         if kind not in items:
             raise FilingError(f"В номенклатуре нет статьи «{kind}»")
         if school_year and normalize_school_year(school_year) is None:

@@ -171,6 +171,31 @@ class NomenclatureService:
             attempts += 1
             self._store_default(school)
 
+    def for_filing(self, school: str | None = None, on: date | None = None) -> NomenclatureSpec:
+        """What a document may be filed under on `on` (today): the nomenclature in force,
+        and the items of a later one approved ahead that it does not have. The form's
+        list, cover sheets and manifests offer these, as filing takes them
+        (`item_in_force`): in December an item dropped from next year's list is still in
+        force, and one added for next year may already be used."""
+        year = (on or date.today()).year
+        newest = self.current(school)  # the default is stored before the first filing
+        with self.archive.catalog.session() as s:
+            query = select(Nomenclature).join(School)
+            if school is not None:
+                query = query.where(School.name == school)
+            rows = list(
+                s.scalars(query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc()))
+            )
+            if not rows:
+                return newest
+            in_force = next((row for row in rows if row.year <= year), rows[0])
+            items = {item.index: item_spec(item) for item in in_force.items}
+            for row in rows:  # newest first: an index keeps its newest later wording
+                if (row.year, row.version) > (in_force.year, in_force.version):
+                    for item in row.items:
+                        items.setdefault(item.index, item_spec(item))
+            return NomenclatureSpec(in_force.year, _by_index(items.values()))
+
     def _store_default(self, school: str | None) -> None:
         """Store the default as version 1 unless some version exists by now.
 

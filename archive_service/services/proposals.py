@@ -21,7 +21,7 @@ class ProposalService:
         self.archive = archive
 
     def refresh(self, document_id: str) -> list[Proposal]:
-        spec = NomenclatureService(self.archive).current()
+        spec = NomenclatureService(self.archive).for_filing()
         kinds = [KindRule(i.index, i.title, i.keywords) for i in spec.items]
         with self.archive.catalog.session() as s:
             if s.get(Document, document_id) is None:
