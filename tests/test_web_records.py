@@ -167,8 +167,13 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     assert "по титульному листу" in result
     assert "перед первым титульным листом" in result
     assert "data-live-progress" in result  # the parts follow their documents
+    stack_id = uploaded.location.rsplit("/", 1)[1]
     listed = client.get("/stacks").get_data(as_text=True)
-    assert uploaded.location.rsplit("/", 1)[1] in listed and "разделена" in listed
+    assert stack_id in listed and "разделена" in listed
+    from archive_service.services.audit import AuditService
+
+    (queued,) = AuditService(archive).find(target=f"stack:{stack_id}")
+    assert (queued.actor, queued.action, queued.detail) == ("archivist", "create", "пачка.pdf")
     inbox = client.get("/inbox").get_data(as_text=True)
     assert inbox.count("<li><a href=") == 1  # only the part before the first sheet waits
 

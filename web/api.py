@@ -88,11 +88,7 @@ def upload_stacks() -> Any:
     uploads = request.files.getlist("files")
     if not uploads:
         abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")
-    results = [s.as_dict() for s in submit_stacks(uploads)]
-    for r in results:
-        if r["id"]:
-            audit("create", f"stack:{r['id']}", detail=str(r["file"]))
-    return jsonify({"results": results}), 202
+    return jsonify({"results": [s.as_dict() for s in submit_stacks(uploads)]}), 202
 
 
 def _stack_or_404(stack_id: str) -> dict[str, Any]:

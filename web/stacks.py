@@ -9,12 +9,13 @@ from werkzeug.datastructures import FileStorage
 
 from archive_service.services.stack_jobs import StackJobs, Submission
 from intake import IntakeRejected, spool
-from web.audit import current_actor
+from web.audit import audit, current_actor
 from web.context import archive
 
 
 def submit_stacks(files: list[FileStorage]) -> list[Submission]:
-    """Each upload is a stack, refused at once if it cannot be one; the worker splits it."""
+    """Each upload is a stack, refused at once if it cannot be one; the worker splits it.
+    Each stack queued is audited here; the parts are, as the worker creates them."""
     settings = archive().settings
     jobs = StackJobs(archive())
     submissions: list[Submission] = []
@@ -26,6 +27,9 @@ def submit_stacks(files: list[FileStorage]) -> list[Submission]:
             except IntakeRejected as exc:
                 submissions.append(Submission(name, error=exc.reason))
                 continue
-            submissions.append(jobs.submit(upload.path, name, current_actor()))
+            submission = jobs.submit(upload.path, name, current_actor())
             upload.discard()
+            if submission.id:
+                audit("create", f"stack:{submission.id}", detail=submission.file)
+            submissions.append(submission)
     return submissions

@@ -75,9 +75,6 @@ def upload() -> Any:
         return render_template("upload.html", outcomes=None), 400
     if request.form.get("stack"):
         submissions = submit_stacks(files)
-        for sub in submissions:
-            if sub.id:
-                audit("create", f"stack:{sub.id}", detail=sub.file)
         if len(submissions) == 1 and submissions[0].id:
             return redirect(url_for("ui.stack", stack_id=submissions[0].id))
         return render_template("upload.html", outcomes=None, stacks=submissions)
