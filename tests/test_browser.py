@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,6 +97,14 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def sign_in(page: Any, url: str, password: str) -> None:
+    """As the first administrator, whose password `archive serve` printed."""
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
 def test_upload_watch_progress_search_and_open(
     server: tuple[str, str], browser: object, tmp_path: Path
 ) -> None:
@@ -178,10 +187,7 @@ def test_class_list_filing_from_proposals_and_facets(
     page = browser.new_page(locale="ru-RU")
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    sign_in(page, url, password)
 
     page.click("nav >> text=Обучающиеся")
     page.set_input_files("input[name=file]", str(class_list))
@@ -239,10 +245,7 @@ def test_a_stack_is_split_by_the_worker_while_its_page_shows_the_progress(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    sign_in(page, url, password)
     page.click("nav >> text=Загрузить")
     page.set_input_files("input[type=file]", str(stack))
     page.check("input[name=stack]")

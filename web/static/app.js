@@ -37,34 +37,36 @@
       .finally(() => setTimeout(() => pollList(table), 2000));
   }
 
-  function pollDocument(el) {
-    if (FINAL.has(el.dataset.status)) return;
-    fetch("/api/v1/documents/" + encodeURIComponent(el.dataset.liveDocument), {credentials: "same-origin"})
+  // One record's page (a document being read, a stack being split): show its progress
+  // from the API every two seconds, and reload the page once its state is final.
+  function pollUntilFinal(el, url, final, show) {
+    if (final.has(el.dataset.status)) return;
+    fetch(url, {credentials: "same-origin"})
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((d) => {
-        if (FINAL.has(d.status)) { window.location.reload(); return; }
-        const count = el.querySelector(".count");
-        if (count) count.textContent = d.pages_done + " из " + d.page_count + " стр.";
-        setTimeout(() => pollDocument(el), 2000);
+        if (final.has(d.status)) { window.location.reload(); return; }
+        show(d);
+        setTimeout(() => pollUntilFinal(el, url, final, show), 2000);
       })
-      .catch(() => setTimeout(() => pollDocument(el), 5000));
+      .catch(() => setTimeout(() => pollUntilFinal(el, url, final, show), 5000));
   }
 
-  // A stack being split: count the pages looked at, and reload once it is split or failed.
+  function pollDocument(el) {
+    const count = el.querySelector(".count");
+    pollUntilFinal(el, "/api/v1/documents/" + encodeURIComponent(el.dataset.liveDocument), FINAL, (d) => {
+      if (count) count.textContent = d.pages_done + " из " + d.page_count + " стр.";
+    });
+  }
+
+  // A stack being split: the pages looked at, until it is split or failed.
   const STACK_FINAL = new Set(["split", "failed"]);
   function pollStack(el) {
-    if (STACK_FINAL.has(el.dataset.status)) return;
-    fetch("/api/v1/stacks/" + encodeURIComponent(el.dataset.liveStack), {credentials: "same-origin"})
-      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-      .then((st) => {
-        if (STACK_FINAL.has(st.status)) { window.location.reload(); return; }
-        const bar = el.querySelector("progress");
-        if (bar) bar.value = st.pages_read;
-        const count = el.querySelector(".count");
-        if (count) count.textContent = st.pages_read + " из " + st.page_count;
-        setTimeout(() => pollStack(el), 2000);
-      })
-      .catch(() => setTimeout(() => pollStack(el), 5000));
+    const bar = el.querySelector("progress");
+    const count = el.querySelector(".count");
+    pollUntilFinal(el, "/api/v1/stacks/" + encodeURIComponent(el.dataset.liveStack), STACK_FINAL, (st) => {
+      if (bar) bar.value = st.pages_read;
+      if (count) count.textContent = st.pages_read + " из " + st.page_count;
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => {
