@@ -11,7 +11,7 @@ import json
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,6 +23,10 @@ from archive_service.services.ingest import IngestService
 from archive_service.services.waiting import WaitTimeout, wait_until_final
 from workers.celery_app import configure_celery
 from workers.runner import ensure_worker
+
+if TYPE_CHECKING:
+    from archive_service.services.nomenclature import NomenclatureService
+    from retention.nomenclature import NomenclatureSpec
 
 FAILED_STATUSES = {"rejected", "failed"}
 
@@ -483,17 +487,32 @@ def nomenclature() -> None:
 
 
 @nomenclature.command("show")
+@click.option("--year", type=int, default=None, help="Год (по умолчанию — действующая).")
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
 @click.pass_context
-def nomenclature_show(ctx: click.Context) -> None:
-    """Показать действующую номенклатуру дел."""
-    from archive_service.services.nomenclature import NomenclatureService
+def nomenclature_show(ctx: click.Context, year: int | None, school: str | None) -> None:
+    """Показать действующую номенклатуру дел (или номенклатуру на год --year)."""
+    from archive_service.services.nomenclature import NomenclatureService, standing
 
     service = NomenclatureService(_open(ctx, dispatch=False))
-    spec = service.current()
-    year, version = service.current_version() or (spec.year, 1)
-    click.echo(f"Номенклатура дел на {year} год, версия {version}")
+    spec = _nomenclature_of(service, school, year or service.year_in_force(school))
+    shown = service.current_version(school, spec.year)
+    version = shown[1] if shown else 1
+    click.echo(f"Номенклатура дел на {spec.year} год, версия {version}")
+    click.echo(standing(spec.year, service.years(school)))
     for item in spec.items:
         click.echo(f"{item.index:7} {item.retention.label:14} {item.title}")
+
+
+def _nomenclature_of(
+    service: NomenclatureService, school: str | None, year: int
+) -> NomenclatureSpec:
+    """The school's nomenclature for the year, or a clear refusal naming the years held."""
+    try:
+        return service.current(school, year)
+    except LookupError as exc:
+        held = ", ".join(str(y) for y in service.years(school))
+        raise click.ClickException(f"{exc}; есть на годы: {held}") from exc
 
 
 @nomenclature.command("import")
@@ -521,18 +540,24 @@ def nomenclature_import(ctx: click.Context, path: Path, school: str | None) -> N
 
 @nomenclature.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=int, default=None, help="Год (по умолчанию — действующая).")
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
 @click.pass_context
-def nomenclature_export(ctx: click.Context, path: Path) -> None:
-    """Выгрузить действующую номенклатуру (формат по расширению: .yaml или .xlsx)."""
+def nomenclature_export(
+    ctx: click.Context, path: Path, year: int | None, school: str | None
+) -> None:
+    """Выгрузить действующую номенклатуру или номенклатуру на год --year (формат по
+    расширению: .yaml или .xlsx)."""
     from archive_service.services.nomenclature import NomenclatureService
     from retention.nomenclature import dump_xlsx, dump_yaml
 
-    spec = NomenclatureService(_open(ctx.parent, dispatch=False)).current()  # type: ignore[arg-type]
+    service = NomenclatureService(_open(ctx, dispatch=False))
+    spec = _nomenclature_of(service, school, year or service.year_in_force(school))
     if path.suffix.lower() == ".xlsx":
         path.write_bytes(dump_xlsx(spec))
     else:
         path.write_text(dump_yaml(spec), encoding="utf-8")
-    click.echo(f"Выгружено статей: {len(spec.items)} → {path}")
+    click.echo(f"Выгружено статей: {len(spec.items)} (номенклатура на {spec.year} год) → {path}")
 
 
 @main.group()

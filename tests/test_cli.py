@@ -141,3 +141,30 @@ def test_ingest_without_wait_queues_and_a_later_worker_finishes(tmp_path: Path) 
 def test_unknown_document_is_a_clear_error(tmp_path: Path) -> None:
     proc = run(tmp_path / "data", "show", "nope", "--json", check=False)
     assert proc.returncode != 0 and "не найден" in proc.stderr
+
+
+def test_nomenclature_show_and_export_start_from_the_one_in_force(tmp_path: Path) -> None:
+    """With next year's nomenclature approved ahead, `show` and `export` still give this
+    year's, the one cases open under; --year gives another; a year not held is refused
+    with the years there are."""
+    from datetime import date
+
+    from archive_service.services.nomenclature import for_year
+    from retention.nomenclature import default_nomenclature, dump_yaml
+
+    data, this, ahead = tmp_path / "data", date.today().year, date.today().year + 1
+    for year in (this, ahead):
+        spec = for_year(default_nomenclature(), year)
+        (tmp_path / f"{year}.yaml").write_text(dump_yaml(spec), encoding="utf-8")
+        run(data, "nomenclature", "import", str(tmp_path / f"{year}.yaml"))
+
+    shown = run(data, "nomenclature", "show").stdout
+    assert shown.startswith(f"Номенклатура дел на {this} год, версия 1\nДействует")
+    assert f"вступит в силу 1 января {ahead} года" in shown and "02-01" in shown
+    later = run(data, "nomenclature", "show", "--year", str(ahead)).stdout
+    assert f"Вступит в силу 1 января {ahead} года" in later
+    run(data, "nomenclature", "export", str(tmp_path / "out.yaml"))
+    assert (tmp_path / "out.yaml").read_text(encoding="utf-8").startswith(f"year: {this}\n")
+    missing = run(data, "nomenclature", "show", "--year", "1999", check=False)
+    assert missing.returncode == 1
+    assert f"Номенклатуры на 1999 год нет; есть на годы: {ahead}, {this}" in missing.stderr

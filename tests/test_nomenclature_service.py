@@ -222,3 +222,35 @@ def test_filing_offers_the_nomenclature_in_force_and_what_next_year_adds(
     assert list(offered) == sorted(offered)
     in_january = service.for_filing(on=date(date.today().year + 1, 1, 1))
     assert "02-07" not in {i.index for i in in_january.items}
+
+
+def test_the_year_in_force_is_the_latest_not_after_today() -> None:
+    """A nomenclature approved for next year takes over on 1 January; a catalog holding
+    only later years works with the latest of them; an empty one has none to offer."""
+    from datetime import date
+
+    from archive_service.services.nomenclature import year_in_force
+
+    december, january = date(2026, 12, 20), date(2027, 1, 1)
+    assert year_in_force([2025, 2026, 2027], december) == 2026
+    assert year_in_force([2025, 2026, 2027], january) == 2027
+    assert year_in_force([2028, 2027], december) == 2028
+    with pytest.raises(LookupError):
+        year_in_force([], december)
+
+
+def test_a_nomenclature_says_whether_it_is_in_force_and_what_takes_over() -> None:
+    from datetime import date
+
+    from archive_service.services.nomenclature import standing
+
+    december = date(2026, 12, 20)
+    held = [2025, 2026, 2027]
+    assert standing(2026, held, december) == (
+        "Действует: по ней заводятся новые дела и тома. "
+        "На 2027 год утверждена новая — вступит в силу 1 января 2027 года."
+    )
+    assert standing(2027, held, december).startswith("Вступит в силу 1 января 2027 года")
+    assert standing(2025, held, december).startswith("Не действует: действует номенклатура на 2026")
+    assert standing(2027, held, date(2027, 1, 1)).startswith("Действует")
+    assert "утверждена новая" not in standing(2027, held, date(2027, 1, 1))

@@ -261,6 +261,44 @@ def test_editing_an_item_makes_a_new_version_the_old_one_kept(
     assert NomenclatureService(archive).current(year=2026).items[6].title == "Журналы кружков"
 
 
+def test_the_nomenclature_page_opens_on_the_one_in_force_and_edits_the_year_shown(
+    client: FlaskClient, archive: Archive
+) -> None:
+    """In December next year's nomenclature is approved ahead: the page still opens on
+    this year's, the one cases open under, says so and links to next year's; an item of
+    the list in force can still be put right, and it is that year's version that grows."""
+    from datetime import date
+
+    from archive_service.services.nomenclature import NomenclatureService, for_year
+
+    this, ahead = date.today().year, date.today().year + 1
+    service = NomenclatureService(archive)
+    service.import_spec(for_year(default_nomenclature(), this))
+    approved = client.post(
+        "/nomenclature/year", data={"year": str(ahead)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert f"Номенклатура дел на {ahead} год, версия 1" in approved
+    assert f"Вступит в силу 1 января {ahead} года" in approved
+
+    page = client.get("/nomenclature").get_data(as_text=True)
+    assert f"Номенклатура дел на {this} год" in page
+    assert f"Действует: по ней заводятся новые дела и тома. На {ahead} год утверждена" in page
+    assert f"/nomenclature?year={ahead}" in page
+
+    before = service.current_version(year=ahead)
+    saved = client.post(
+        f"/nomenclature/items/02-07?year={this}",
+        data={"index": "02-07", "title": "Журналы кружков", "retention_kind": "years",
+              "years": "3", "closes": "school_year"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert f"Номенклатура дел на {this} год" in saved and "Журналы кружков</td>" in saved
+    assert service.current_version(year=ahead) == before
+    assert service.current(year=ahead).items[6].title == "Журналы кружков и секций"
+    export = client.get("/nomenclature/export.yaml").get_data(as_text=True)
+    assert export.startswith(f"year: {this}\n") and "title: Журналы кружков\n" in export
+
+
 def test_each_school_and_year_has_its_own_nomenclature(
     client: FlaskClient, archive: Archive
 ) -> None:

@@ -15,7 +15,12 @@ from archive_service.services.cases import CaseError, CaseService
 from archive_service.services.cover_sheets import CoverSheetService
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.filing import Filing, FilingError, FilingService, parse_iso_date
-from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
+from archive_service.services.nomenclature import (
+    NomenclatureService,
+    for_year,
+    standing,
+    with_item,
+)
 from archive_service.services.pupils import (
     EVENT_LABELS,
     PupilEventError,
@@ -53,6 +58,12 @@ def _school(service: NomenclatureService) -> str | None:
     return name
 
 
+def _year(service: NomenclatureService, school: str | None, field: str = "year") -> int:
+    """The year a nomenclature page or form is about (?year=): the one in force unless
+    given."""
+    return request.values.get(field, type=int) or service.year_in_force(school)
+
+
 @records.route("/nomenclature", methods=["GET", "POST"])
 @requires(Permission.READ_NOMENCLATURE)
 def nomenclature() -> Any:
@@ -78,7 +89,9 @@ def nomenclature() -> Any:
             got, version = service.import_spec(spec, school, source=source)
             audit("change", f"nomenclature:{got}", detail=f"версия {version}: {source}")
             flash(f"Загружена номенклатура на {got} год, версия {version}", "info")
-            return redirect(url_for("records.nomenclature", school=school))
+            return redirect(url_for("records.nomenclature", school=school, year=got))
+    in_force = service.year_in_force(school)
+    year = year or in_force
     try:
         spec = service.current(school, year)
     except LookupError:
@@ -88,6 +101,8 @@ def nomenclature() -> Any:
             "nomenclature.html",
             spec=spec,
             version=service.current_version(school, year),
+            in_force=in_force,
+            standing=standing(spec.year, service.years(school)),
             problems=problems,
             school=school,
             schools=service.schools(),
@@ -101,10 +116,15 @@ def nomenclature() -> Any:
 @records.route("/nomenclature/items/", defaults={"index": None}, methods=["GET", "POST"])
 @requires(Permission.WRITE_NOMENCLATURE)
 def nomenclature_item(index: str | None) -> Any:
-    """Edit one item (or add one): saving makes the next version of the nomenclature."""
+    """Edit one item (or add one) of the year's nomenclature (?year=, the one in force by
+    default): saving makes that year's next version, so an error in the list in force
+    can be put right in December, when next year's is already approved."""
     service = NomenclatureService(archive())
     school = _school(service)
-    spec = service.current(school)
+    try:
+        spec = service.current(school, _year(service, school))
+    except LookupError:
+        abort(404)
     current = next((i for i in spec.items if i.index == index), None)
     if index is not None and current is None:
         abort(404)
@@ -138,37 +158,44 @@ def nomenclature_item(index: str | None) -> Any:
             year, version = service.import_spec(edited, school, source="правка в интерфейсе")
             audit("change", f"nomenclature:{year}", detail=f"версия {version}: {raw['index']}")
             flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
-            return redirect(url_for("records.nomenclature", school=school))
+            return redirect(url_for("records.nomenclature", school=school, year=year))
     return render_template(
-        "nomenclature_item.html", item=current, problems=problems, school=school
+        "nomenclature_item.html", item=current, problems=problems, school=school, year=spec.year
     ), (400 if problems else 200)
 
 
 @records.route("/nomenclature/year", methods=["POST"])
 @requires(Permission.WRITE_NOMENCLATURE)
 def nomenclature_year() -> Any:
+    """Approve the shown year's nomenclature (?from_year=, the one in force by default)
+    for another year."""
     service = NomenclatureService(archive())
     school = _school(service)
     try:
+        source = service.current(school, _year(service, school, "from_year"))
+    except LookupError:
+        abort(404)
+    try:
         year, version = service.import_spec(
-            for_year(service.current(school), request.form.get("year", 0, type=int)),
+            for_year(source, request.form.get("year", 0, type=int)),
             school,
             source="перенесена на новый год",
         )
     except NomenclatureError as exc:
         flash("; ".join(exc.problems), "error")
-    else:
-        audit("create", f"nomenclature:{year}", detail=f"версия {version}")
-        flash(f"Номенклатура на {year} год, версия {version}", "info")
-    return redirect(url_for("records.nomenclature", school=school))
+        return redirect(url_for("records.nomenclature", school=school, year=source.year))
+    audit("create", f"nomenclature:{year}", detail=f"версия {version}")
+    flash(f"Номенклатура на {year} год, версия {version}", "info")
+    return redirect(url_for("records.nomenclature", school=school, year=year))
 
 
 @records.route("/nomenclature/export.<fmt>")
 @requires(Permission.READ_NOMENCLATURE)
 def nomenclature_export(fmt: str) -> Any:
     service = NomenclatureService(archive())
+    school = _school(service)
     try:
-        spec = service.current(_school(service), request.args.get("year", type=int))
+        spec = service.current(school, _year(service, school))
     except LookupError:
         abort(404)
     name = f"nomenklatura-{spec.year}"

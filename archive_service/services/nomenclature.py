@@ -177,7 +177,6 @@ class NomenclatureService:
         list, cover sheets and manifests offer these, as filing takes them
         (`item_in_force`): in December an item dropped from next year's list is still in
         force, and one added for next year may already be used."""
-        year = (on or date.today()).year
         newest = self.current(school)  # the default is stored before the first filing
         with self.archive.catalog.session() as s:
             query = select(Nomenclature).join(School)
@@ -188,7 +187,8 @@ class NomenclatureService:
             )
             if not rows:
                 return newest
-            in_force = next((row for row in rows if row.year <= year), rows[0])
+            year = year_in_force((row.year for row in rows), on)
+            in_force = next(row for row in rows if row.year == year)
             items = {item.index: item_spec(item) for item in in_force.items}
             for row in rows:  # newest first: an index keeps its newest later wording
                 if (row.year, row.version) > (in_force.year, in_force.version):
@@ -228,6 +228,13 @@ class NomenclatureService:
         with self.archive.catalog.session() as s:
             return list(s.scalars(select(School.name).order_by(School.name)))
 
+    def year_in_force(self, school: str | None = None, on: date | None = None) -> int:
+        """The year whose nomenclature new cases open under on `on` (today): what the
+        nomenclature page and `archive nomenclature show` start from, so that in
+        December they show the list in force, not the one approved for next year."""
+        self.current(school)  # the default is stored before anything is shown
+        return year_in_force(self.years(school), on)
+
     def years(self, school: str | None = None) -> list[int]:
         """The years a school has a nomenclature for, newest first."""
         with self.archive.catalog.session() as s:
@@ -258,14 +265,50 @@ def item_in_force(
     index that version lacks (added for next year, or a catalog holding only a later
     year) is taken from the newest version that has it.
     """
-    year = (on or date.today()).year
     query = select(NomenclatureItem, Nomenclature.year).join(Nomenclature)
     query = query.where(NomenclatureItem.index == index)
     if school_id is not None:
         query = query.where(Nomenclature.school_id == school_id)
     rows = s.execute(query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc())).all()
-    in_force = [item for item, item_year in rows if item_year <= year]
-    return in_force[0] if in_force else rows[0][0] if rows else None
+    if not rows:
+        return None
+    year = year_in_force((item_year for _, item_year in rows), on)
+    return next(item for item, item_year in rows if item_year == year)
+
+
+def year_in_force(years: Iterable[int], on: date | None = None) -> int:
+    """Of the years a nomenclature is approved for, the one in force on `on` (today): the
+    latest not after it, since one approved ahead takes over on 1 January. A catalog
+    holding only later years (a school starting with next year's list) works with the
+    latest of them."""
+    today = (on or date.today()).year
+    known = sorted(set(years), reverse=True)
+    if not known:
+        raise LookupError("Номенклатуры нет ни на один год")
+    return next((year for year in known if year <= today), known[0])
+
+
+def standing(year: int, years: Iterable[int], on: date | None = None) -> str:
+    """How the year's nomenclature stands on `on` (today), as the nomenclature page and
+    `archive nomenclature show` say it: whether new cases open under it, and when one
+    approved ahead takes over."""
+    known = set(years) | {year}
+    in_force = year_in_force(known, on)
+    if year > in_force:
+        return (
+            f"Вступит в силу 1 января {year} года; до тех пор действует номенклатура на "
+            f"{in_force} год, а статьи, которых в ней нет, берутся из этой."
+        )
+    if year < in_force:
+        return (
+            f"Не действует: действует номенклатура на {in_force} год. "
+            "Дела, заведённые по этой, хранятся по её срокам."
+        )
+    later = min((y for y in known if y > year), default=None)
+    ahead = (
+        f" На {later} год утверждена новая — вступит в силу 1 января {later} года." if later else ""
+    )
+    return "Действует: по ней заводятся новые дела и тома." + ahead
 
 
 def with_item(spec: NomenclatureSpec, item: ItemSpec, replacing: str | None) -> NomenclatureSpec:
