@@ -202,3 +202,29 @@ def test_a_nomenclature_approved_ahead_takes_over_on_the_first_of_january(
         in_january = item_in_force(s, "02-01", on=date(this_year + 1, 1, 1))
         assert in_january is not None and in_january.nomenclature.year == this_year + 1
         assert item_in_force(s, "99-99") is None
+
+
+def test_another_schools_nomenclature_in_the_catalog_does_not_change_filing(
+    archive: Archive, docs: list[str]
+) -> None:
+    """A catalog may also hold another school's nomenclature (a district archive's, or
+    one imported to compare): filing and the form's list keep to the archive's own
+    school, the first registered, even where the other's version of an index is newer."""
+    service = NomenclatureService(archive)
+    own = service.current()
+    journals = next(i for i in own.items if i.index == "02-01")
+    theirs = [replace(i, title=f"{i.title} (СОШ № 20)") for i in own.items]
+    service.import_spec(replace(own, items=theirs), "СОШ № 20")
+    only_theirs = replace(journals, index="09-01", title="Только у СОШ № 20")
+    service.import_spec(with_item(replace(own, items=theirs), only_theirs, None), "СОШ № 20")
+
+    offered = {i.index: i.title for i in service.for_filing().items}
+    assert offered["02-01"] == "Классные журналы" and "09-01" not in offered
+    assert service.years() == [own.year] and service.current() == own
+    case_id = FilingService(archive).file(docs[0], Filing("02-01", school_year="2024/2025"))
+    with archive.catalog.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        assert case.title == "Классные журналы, 2024/2025 учебный год"
+        school = s.get(School, case.item.nomenclature.school_id)
+        assert school is not None and school.name != "СОШ № 20"

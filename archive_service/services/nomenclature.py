@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,6 +56,18 @@ def school_row(s: Session, name: str | None) -> School:
             raise
         return winner
     return school
+
+
+def _of_school(name: str | None) -> ColumnElement[bool]:
+    """The condition on `School` for a school named by the caller; None is the archive's
+    own, the first registered, as in `school_row`. Without it a catalog that also holds
+    another school's nomenclature (a district archive's, a lyceum's imported to compare)
+    mixed both into the list in force, and filing took whichever had the index newest."""
+    return _first_school() if name is None else School.name == name
+
+
+def _first_school() -> ColumnElement[bool]:
+    return School.id == select(func.min(School.id)).scalar_subquery()
 
 
 def school_named(s: Session, name: str) -> School | None:
@@ -179,9 +191,7 @@ class NomenclatureService:
         force, and one added for next year may already be used."""
         newest = self.current(school)  # the default is stored before the first filing
         with self.archive.catalog.session() as s:
-            query = select(Nomenclature).join(School)
-            if school is not None:
-                query = query.where(School.name == school)
+            query = select(Nomenclature).join(School).where(_of_school(school))
             rows = list(
                 s.scalars(query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc()))
             )
@@ -238,16 +248,12 @@ class NomenclatureService:
     def years(self, school: str | None = None) -> list[int]:
         """The years a school has a nomenclature for, newest first."""
         with self.archive.catalog.session() as s:
-            query = select(Nomenclature.year).join(School).distinct()
-            if school is not None:
-                query = query.where(School.name == school)
+            query = select(Nomenclature.year).join(School).where(_of_school(school)).distinct()
             return sorted(s.scalars(query), reverse=True)
 
     @staticmethod
     def _current_row(s: Session, school: str | None, year: int | None) -> Nomenclature | None:
-        query = select(Nomenclature).join(School)
-        if school is not None:
-            query = query.where(School.name == school)
+        query = select(Nomenclature).join(School).where(_of_school(school))
         if year is not None:
             query = query.where(Nomenclature.year == year)
         return s.scalars(
@@ -263,12 +269,12 @@ def item_in_force(
     A nomenclature is approved for a year, often ahead, in December: until 1 January the
     year in force is still the current one, so its newest version holds the item. An
     index that version lacks (added for next year, or a catalog holding only a later
-    year) is taken from the newest version that has it.
+    year) is taken from the newest version that has it. Without `school_id`, the
+    archive's own school's (the first registered).
     """
-    query = select(NomenclatureItem, Nomenclature.year).join(Nomenclature)
+    query = select(NomenclatureItem, Nomenclature.year).join(Nomenclature).join(School)
     query = query.where(NomenclatureItem.index == index)
-    if school_id is not None:
-        query = query.where(Nomenclature.school_id == school_id)
+    query = query.where(_first_school() if school_id is None else School.id == school_id)
     rows = s.execute(query.order_by(Nomenclature.year.desc(), Nomenclature.version.desc())).all()
     if not rows:
         return None
