@@ -7,6 +7,7 @@ human output is Russian.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -649,12 +650,19 @@ def beat(ctx: click.Context, loglevel: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     """Запустить веб-интерфейс, API и фоновый обработчик."""
-    from waitress import serve as waitress_serve
+    import logging
+
+    from waitress import create_server
 
     from archive_service.accounts import FIRST_ADMIN, AccountService
     from web import create_app
 
     archive = _open(ctx)
+    try:  # the port first: a busy one is said plainly, before anything else starts
+        server = create_server(create_app(archive), host=host, port=port, threads=8)
+    except OSError as exc:
+        raise click.ClickException(_listen_error(host, port, exc)) from exc
+    logging.basicConfig()  # waitress reports its queue and errors through logging
     password = AccountService(archive).ensure_first_admin()
     if password:
         click.echo("=" * 60)
@@ -669,7 +677,20 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
 
     signal.signal(signal.SIGTERM, stop_serving)
     try:
-        waitress_serve(create_app(archive), host=host, port=port, threads=8)
+        server.run()
     finally:
+        server.close()
         if worker_proc is not None:
             worker_proc.stop()
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the web server could not open host:port, and what to do, in the user's words."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"Порт {port} на {host} уже занят: архив уже запущен или порт занят другой "
+            f"программой. Укажите другой порт, например --port {port + 1}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"Нет прав открыть порт {port}: порты ниже 1024 открывает только администратор"
+    return f"Не удалось открыть {host}:{port}: {exc.strerror or exc}"

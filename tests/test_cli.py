@@ -168,3 +168,17 @@ def test_nomenclature_show_and_export_start_from_the_one_in_force(tmp_path: Path
     missing = run(data, "nomenclature", "show", "--year", "1999", check=False)
     assert missing.returncode == 1
     assert f"Номенклатуры на 1999 год нет; есть на годы: {ahead}, {this}" in missing.stderr
+
+
+def test_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run(tmp_path / "data", "serve", "--port", str(port), "--no-worker", check=False)
+    assert proc.returncode == 1
+    assert f"Порт {port} на 127.0.0.1 уже занят" in proc.stderr
+    assert f"--port {port + 1}" in proc.stderr and "Traceback" not in proc.stderr
+    assert "Архив открыт" not in proc.stdout
