@@ -35,6 +35,7 @@ from elasticsearch.helpers import streaming_bulk
 from search.analysis import STEM_OVERRIDES
 from search.port import (
     FACETS,
+    MAX_PAGES_PER_HIT,
     Filters,
     IndexedDocument,
     PageHit,
@@ -47,7 +48,6 @@ from search.query import PHRASE_RE, parse_query
 log = logging.getLogger(__name__)
 
 MAPPING_VERSION = 3
-MAX_PAGES_PER_HIT = 50
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
 

@@ -24,6 +24,10 @@ FACETS = ("kind", "case", "year", "class", "pupil", "access")
 HIDDEN_FACETS = ("access",)
 Filters = Mapping[str, str | Sequence[str]]
 
+# Pages listed under one document hit, in page order: a class journal matches a word on
+# every sheet, and a result page of 20 documents stays readable and quick to build.
+MAX_PAGES_PER_HIT = 50
+
 
 @dataclass(frozen=True)
 class IndexedDocument:

@@ -21,7 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from search.analysis import terms
-from search.port import Filters, IndexedDocument, PageHit, SearchHit, SearchResult
+from search.port import (
+    MAX_PAGES_PER_HIT,
+    Filters,
+    IndexedDocument,
+    PageHit,
+    SearchHit,
+    SearchResult,
+)
 from search.query import parse_query, to_fts5
 from search.snippets import make_snippet
 
@@ -29,7 +36,6 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
-MAX_PAGES_PER_HIT = 50
 REBUILD_BATCH = 200  # documents per transaction while rebuilding
 
 SCHEMA = """

@@ -126,6 +126,26 @@ def test_ocr_text_with_html_is_shown_inert(
     assert "<script>alert" not in page
 
 
+def test_a_hit_matching_on_many_sheets_shows_three_and_folds_the_rest(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    """A class journal says «журнал» on every sheet: its hit shows the first three
+    sheets, and the others fold under «Ещё листы», each still a link to its sheet."""
+    pdf = born_digital_pdf(
+        tmp_path / "j.pdf", [[f"Классный журнал, лист {n}"] for n in range(1, 7)]
+    )
+    client.post(
+        "/upload",
+        data={"csrf_token": csrf(client), "files": [(pdf.open("rb"), "j.pdf")]},
+        content_type="multipart/form-data",
+    )
+    found = client.get("/search?q=журналы").get_data(as_text=True)
+    shown, folded = found.split('<details class="more-pages">')
+    assert re.findall(r">лист (\d+)</a>", shown) == ["1", "2", "3"]
+    assert "<summary>Ещё листы с совпадениями: 3</summary>" in folded
+    assert re.findall(r'#page-(\d+)">лист', folded) == ["4", "5", "6"]
+
+
 def test_api_upload_show_search_download(app: Flask, tmp_path: Path) -> None:
     c = app.test_client()
     pdf = born_digital_pdf(tmp_path / "k.pdf", [["Книга учёта и выдачи медалей"]])

@@ -14,7 +14,7 @@ from archive_service.services.labels import facet_labels
 from archive_service.services.nomenclature import NomenclatureService
 from archive_service.services.pupils import PupilQueries
 from archive_service.services.stack_jobs import StackJobs, StackNotFound
-from search.port import FACETS
+from search.port import FACETS, MAX_PAGES_PER_HIT
 from web.access import (
     ensure_may_open_document,
     policy,
@@ -30,6 +30,9 @@ from web.stacks import submit_stacks
 ui = Blueprint("ui", __name__)
 
 PAGE_SIZE = 50
+# Snippets shown under a search hit before «Ещё листы»: enough to judge the document, and
+# a journal matching on all its sheets no longer fills the page with one hit.
+SHOWN_PAGES_PER_HIT = 3
 FACET_NAMES_RU = {
     "kind": "Вид (статья номенклатуры)",
     "case": "Дело",
@@ -207,4 +210,6 @@ def search() -> Any:
         labels=labels,
         facets=visible,
         facet_names=FACET_NAMES_RU,
+        shown_pages=SHOWN_PAGES_PER_HIT,
+        page_cap=MAX_PAGES_PER_HIT,
     )
