@@ -271,7 +271,7 @@ class SqliteSearchIndex:
                         id=doc[0],
                         filename=doc[1],
                         title=doc[2],
-                        score=round(-float(rank), 6),
+                        score=_score(rank),
                         pages=[
                             PageHit(
                                 rowid & ((1 << PAGE_BITS) - 1),
@@ -282,3 +282,10 @@ class SqliteSearchIndex:
                     )
                 )
         return SearchResult(total=total, hits=hits, facets=facets)
+
+
+def _score(rank: float) -> float:
+    """FTS5's bm25 rank as a score, higher first, to six significant digits. A word on
+    more than half of all pages (a class journal's «журнал») has FTS5's floor idf, 1e-6:
+    rounded to six decimals every such hit read 1e-06, whatever its order."""
+    return float(f"{-float(rank):.6g}")
