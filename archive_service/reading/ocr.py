@@ -32,6 +32,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 OSD_MAX_SIDE = 2000
 OSD_MIN_CONFIDENCE = 1.0
 TESSDATA_RE = re.compile(r'languages in "([^"]+)"')
+MISSING_LANGUAGE_RE = re.compile(r"Failed loading language \\?'([^'\\]+)\\?'")
 
 
 class OcrError(Exception):
@@ -143,10 +144,27 @@ def recognise_file(source: Path, languages: str, timeout: int = 600) -> OcrOutpu
             str(source), extensions=["tsv", "pdf"], lang=languages, timeout=timeout
         )
     except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
-        raise OcrError(f"Tesseract не смог распознать страницу: {exc}") from exc
+        raise OcrError(_problem(exc, languages)) from exc
     words, text = _parse_tsv(tsv if isinstance(tsv, str) else tsv.decode("utf-8"))
     confidence = round(sum(w.confidence for w in words) / len(words), 1) if words else None
     return OcrOutput(text=text, words=words, confidence=confidence, pdf=bytes(pdf))
+
+
+def _problem(exc: Exception, languages: str) -> str:
+    """What went wrong, in words an archivist can act on. A language Tesseract has no
+    model for is the usual cause of a whole batch failing (ARCHIVE_OCR_LANGUAGES set to
+    a language whose Debian package is not installed); Tesseract's own words for it are
+    three English sentences about TESSDATA_PREFIX."""
+    missing = MISSING_LANGUAGE_RE.findall(str(exc))
+    if missing:
+        names = ", ".join(dict.fromkeys(missing))
+        packages = " ".join(f"tesseract-ocr-{name}" for name in dict.fromkeys(missing))
+        return (
+            f"У Tesseract нет языка распознавания «{names}» (ARCHIVE_OCR_LANGUAGES="
+            f"{languages}): установите пакет {packages} или исправьте настройку, затем "
+            "повторите обработку"
+        )
+    return f"Tesseract не смог распознать страницу: {exc}"
 
 
 def _parse_tsv(tsv: str) -> tuple[list[Word], str]:
