@@ -18,6 +18,7 @@ import click
 
 from archive_service.archive import Archive
 from archive_service.config import load_settings
+from archive_service.domain import STATUS_LABELS_RU, DocumentStatus
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.indexing import IndexingService, RebuildRunning
 from archive_service.services.ingest import IngestService
@@ -118,21 +119,7 @@ def ingest(
     if wait:
         queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
         if queued:
-            worker = ensure_worker(archive.settings)
-            unindexed: dict[str, str] = {}
-            try:
-                unindexed = wait_until_final(
-                    archive,
-                    queued,
-                    timeout=timeout,
-                    progress=None if as_json else _progress,
-                    alive=worker.alive if worker is not None else None,
-                )
-            except WaitTimeout as exc:
-                click.echo(f"Ожидание прервано: {exc}", err=True)
-            finally:
-                if worker is not None:
-                    worker.stop()
+            unindexed = _wait_for(archive, queued, timeout, progress=not as_json)
             final = DocumentService(archive).outcomes(queued)
             for outcome in outcomes:
                 if outcome["status"] == "queued" and outcome["id"]:
@@ -147,6 +134,29 @@ def ingest(
             _print_outcome(outcome, as_json)
     if any(o["status"] in FAILED_STATUSES for o in outcomes):
         ctx.exit(2)
+
+
+def _wait_for(
+    archive: Archive, ids: list[str], timeout: float | None, progress: bool
+) -> dict[str, str]:
+    """Wait until these documents are final, with a worker of this command's own if none
+    is running (so it works with no server); returns those the search index has not
+    taken yet, with the reason. A timeout is said on stderr and ends the wait."""
+    worker = ensure_worker(archive.settings)
+    try:
+        return wait_until_final(
+            archive,
+            ids,
+            timeout=timeout,
+            progress=_progress if progress else None,
+            alive=worker.alive if worker is not None else None,
+        )
+    except WaitTimeout as exc:
+        click.echo(f"Ожидание прервано: {exc}", err=True)
+        return {}
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def _progress(done: int, total: int) -> None:
@@ -241,29 +251,74 @@ def search(
 
 @main.command("list")
 @click.option("--limit", type=int, default=50)
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in DocumentStatus]),
+    default=None,
+    help="Только в этом состоянии (failed — с ошибкой).",
+)
 @click.pass_context
-def list_documents(ctx: click.Context, limit: int) -> None:
+def list_documents(ctx: click.Context, limit: int, status: str | None) -> None:
     """Список документов с состоянием обработки."""
-    archive = _open(ctx, dispatch=False)
-    total, docs = DocumentService(archive).summaries(limit=limit)
-    click.echo(f"Всего документов: {total}")
+    service = DocumentService(_open(ctx, dispatch=False))
+    total, docs = service.summaries(limit=limit, status=DocumentStatus(status) if status else None)
+    counts = service.status_counts()
+    by_status = ", ".join(f"{STATUS_LABELS_RU[s]}: {n}" for s, n in counts.items() if n)
+    click.echo(
+        f"Всего документов: {sum(counts.values())}"
+        + (f" ({by_status})" if by_status else "")
+        + (f"; в отборе: {total}" if status else "")
+    )
     for d in docs:
         click.echo(f"{d.id}  {d.status_label:<15} {d.pages_done}/{d.page_count}  {d.filename}")
+        if d.error:
+            click.echo(f"    {d.error}")
 
 
 @main.command()
-@click.argument("document_id")
+@click.argument("document_id", required=False)
+@click.option("--failed", is_flag=True, help="Повторить все документы с ошибкой.")
+@click.option("--wait", is_flag=True, help="Дождаться окончания обработки.")
+@click.option("--timeout", type=float, default=None, help="Сколько ждать с --wait, секунд.")
 @click.pass_context
-def retry(ctx: click.Context, document_id: str) -> None:
-    """Повторить обработку документа с ошибкой."""
+def retry(
+    ctx: click.Context, document_id: str | None, failed: bool, wait: bool, timeout: float | None
+) -> None:
+    """Повторить обработку документа с ошибкой (или всех: --failed)."""
+    if (document_id is None) == (not failed):
+        raise click.UsageError("Укажите ID документа или --failed, что-то одно")
     archive = _open(ctx)
-    try:
-        ok = DocumentService(archive).retry(document_id)
-    except NotFound:
-        raise click.ClickException(f"Документ {document_id} не найден") from None
-    if not ok:
-        raise click.ClickException("Повторить можно только документ в состоянии «ошибка»")
-    click.echo("Документ снова в очереди")
+    service = DocumentService(archive)
+    if document_id is not None:
+        try:
+            ok = service.retry(document_id)
+        except NotFound:
+            raise click.ClickException(f"Документ {document_id} не найден") from None
+        if not ok:
+            raise click.ClickException("Повторить можно только документ в состоянии «ошибка»")
+        retried = [document_id]
+        click.echo("Документ снова в очереди")
+    else:
+        retried = service.retry_failed()
+        click.echo(f"Снова поставлено в очередь документов: {len(retried)}")
+    for doc_id in retried:
+        _audit(archive, "change", f"document:{doc_id}", "повтор обработки")
+    if wait and retried:
+        _wait_for(archive, retried, timeout, progress=True)
+        outcomes = service.outcomes(retried)
+        still = {
+            doc_id: error for doc_id, (status, error) in outcomes.items() if status == "failed"
+        }
+        archived = sum(status == "archived" for status, _ in outcomes.values())
+        pending = len(retried) - archived - len(still)
+        click.echo(
+            f"В архиве: {archived}, снова с ошибкой: {len(still)}"
+            + (f", ещё обрабатываются: {pending}" if pending else "")
+        )
+        for doc_id, error in still.items():
+            click.echo(f"{doc_id}: {error}", err=True)
+        if still:
+            ctx.exit(2)
 
 
 @main.command()

@@ -266,6 +266,7 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/api/v1/stacks", {}, WRITERS),
         (f"/api/v1/stacks/{w.stack}/retry", {}, WRITERS),
         (f"/documents/{w.other}/retry", {}, WRITERS),
+        ("/documents/retry-failed", {}, WRITERS),
         ("/nomenclature", {}, NOMENCLATURE_EDITORS),
         ("/nomenclature/items/02-01", {"index": "02-01"}, NOMENCLATURE_EDITORS),
         ("/nomenclature/year", {"year": "1"}, NOMENCLATURE_EDITORS),
@@ -275,6 +276,7 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         (f"/cases/{w.case}", {"action": "location", "room": "1"}, case_writers),
         ("/api/v1/documents", {}, WRITERS),
         (f"/api/v1/documents/{w.other}/retry", {}, WRITERS),
+        ("/api/v1/documents/retry-failed", {}, WRITERS),
     ]
 
 

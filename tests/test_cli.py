@@ -16,8 +16,11 @@ from tests.pagegen import born_digital_pdf, page_lines, render_page, save_tiff, 
 pytestmark = pytest.mark.usefixtures("tesseract")
 
 
-def run(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    data: Path, *args: str, check: bool = True, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env.update(settings or {})
     return subprocess.run(
         [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args],
         capture_output=True,
@@ -182,3 +185,25 @@ def test_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path) -> Non
     assert f"Порт {port} на 127.0.0.1 уже занят" in proc.stderr
     assert f"--port {port + 1}" in proc.stderr and "Traceback" not in proc.stderr
     assert "Архив открыт" not in proc.stdout
+
+
+def test_list_counts_each_state_and_retry_failed_queues_them_all(tmp_path: Path) -> None:
+    """A scan read with a language Tesseract does not have fails for real; `list
+    --status failed` finds it with its reason and `retry --failed`, with the setting put
+    right, archives it."""
+    data = tmp_path / "data"
+    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Книга учёта и выдачи аттестатов"]])
+    scan = save_tiff([scanned(render_page(page_lines(1)), seed=1)], tmp_path / "лист.tiff")
+    wrong_language = {"ARCHIVE_OCR_LANGUAGES": "xyz"}
+    run(data, "ingest", str(pdf), str(scan), "--wait", check=False, settings=wrong_language)
+    assert run(data, "list").stdout.startswith("Всего документов: 2 (в архиве: 1, ошибка: 1)\n")
+    failed = run(data, "list", "--status", "failed").stdout.splitlines()
+    assert failed[0] == "Всего документов: 2 (в архиве: 1, ошибка: 1); в отборе: 1"
+    assert "лист.tiff" in failed[1] and "нет языка распознавания «xyz»" in failed[2]
+    retried = run(data, "retry", "--failed", "--wait").stdout
+    assert retried == "Снова поставлено в очередь документов: 1\nВ архиве: 1, снова с ошибкой: 0\n"
+    assert run(data, "list").stdout.startswith("Всего документов: 2 (в архиве: 2)\n")
+    neither = run(data, "retry", check=False)
+    assert neither.returncode == 2 and "Укажите ID документа или --failed" in neither.stderr
+    wrong = run(data, "list", "--status", "lost", check=False)
+    assert wrong.returncode == 2 and "failed" in wrong.stderr

@@ -109,6 +109,54 @@ def test_upload_many_then_find_and_open(client: FlaskClient, tmp_path: Path) -> 
     assert "attachment" in original.headers["Content-Disposition"]
 
 
+@pytest.mark.usefixtures("tesseract")
+def test_a_batch_failed_for_one_cause_is_found_in_its_tab_and_retried_at_once(
+    client: FlaskClient, archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tesseract set up without the language asked for fails every scan of a batch for
+    real: the list's «С ошибкой» tab holds just those with their reason, and once the
+    setting is put right one button queues them all again."""
+    import dataclasses
+
+    fine = archive.settings
+    monkeypatch.setattr(archive, "settings", dataclasses.replace(fine, ocr_languages="xyz"))
+    scans = [png_bytes(scanned(render_page(page_lines(n)), seed=n)) for n in (1, 2)]
+    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Протокол итогового собеседования"]])
+    client.post(
+        "/upload",
+        data={
+            "csrf_token": csrf(client),
+            "files": [(io.BytesIO(scans[0]), "лист-1.png"), (io.BytesIO(scans[1]), "лист-2.png"),
+                      (pdf.open("rb"), "протокол.pdf")],
+        },
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    listing = client.get("/documents").get_data(as_text=True)
+    assert 'href="/documents?status=failed">С ошибкой <span class="count">2</span>' in listing
+    assert 'В архиве <span class="count">1</span>' in listing
+    failed = client.get("/documents?status=failed").get_data(as_text=True)
+    assert "лист-1.png" in failed and "лист-2.png" in failed and "протокол.pdf" not in failed
+    assert (
+        failed.count("У Tesseract нет языка распознавания «xyz» (ARCHIVE_OCR_LANGUAGES=xyz)") == 2
+    )
+    assert "установите пакет tesseract-ocr-xyz" in failed
+    api = client.get("/api/v1/documents?status=failed").get_json()
+    assert api["total"] == 2 and api["counts"] == {
+        "queued": 0, "processing": 0, "archived": 1, "failed": 2
+    }  # fmt: skip
+    assert client.get("/documents?status=lost").status_code == 404
+    assert client.get("/api/v1/documents?status=lost").status_code == 400
+
+    monkeypatch.setattr(archive, "settings", fine)
+    done = client.post(
+        "/documents/retry-failed", data={"csrf_token": csrf(client)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Снова поставлено в очередь документов: 2" in done
+    assert 'В архиве <span class="count">3</span>' in done and "С ошибкой" not in done
+    again = client.post("/api/v1/documents/retry-failed", headers={"X-CSRFToken": csrf(client)})
+    assert again.status_code == 202 and again.get_json() == {"retried": []}
+
+
 def test_ocr_text_with_html_is_shown_inert(
     client: FlaskClient, archive: Archive, tmp_path: Path
 ) -> None:

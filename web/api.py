@@ -10,6 +10,7 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from archive_service.access import Permission
+from archive_service.domain import DocumentStatus
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
 from archive_service.services.stack_jobs import StackJobs, StackNotFound
@@ -25,6 +26,7 @@ from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
 from web.files import send_object
+from web.retries import retry_failed_documents
 from web.stacks import submit_stacks
 
 api = Blueprint("api", __name__)
@@ -55,14 +57,28 @@ def list_documents() -> Any:
     limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
     offset = max(request.args.get("offset", 0, type=int), 0)
     ids = request.args.get("ids")
-    total, docs = DocumentService(archive()).summaries(
+    status = request.args.get("status") or None
+    known = [s.value for s in DocumentStatus]
+    if status is not None and status not in known:
+        abort(400, description=f"Неизвестное состояние «{status}»; есть: {', '.join(known)}")
+    service = DocumentService(archive())
+    classes, health = policy().classes, policy().sees_health
+    total, docs = service.summaries(
         limit=limit,
         offset=offset,
         ids=ids.split(",") if ids else None,
-        classes=policy().classes,
-        health=policy().sees_health,
+        classes=classes,
+        health=health,
+        status=DocumentStatus(status) if status else None,
     )
-    return jsonify({"total": total, "documents": [d.as_dict() for d in docs]})
+    counts = {str(k): n for k, n in service.status_counts(classes, health).items()}
+    return jsonify({"total": total, "counts": counts, "documents": [d.as_dict() for d in docs]})
+
+
+@api.route("/documents/retry-failed", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def retry_failed() -> Any:
+    return jsonify({"retried": retry_failed_documents()}), 202
 
 
 @api.route("/documents", methods=["POST"])

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from archive_service.access import Permission
+from archive_service.domain import DocumentStatus
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
 from archive_service.services.labels import facet_labels
@@ -25,11 +26,19 @@ from web.access import (
 from web.audit import audit
 from web.context import archive
 from web.files import send_object
+from web.retries import retry_failed_documents
 from web.stacks import submit_stacks
 
 ui = Blueprint("ui", __name__)
 
 PAGE_SIZE = 50
+# The documents list's tabs: a batch's way through processing, and what failed.
+STATUS_TABS_RU = {
+    DocumentStatus.QUEUED: "В очереди",
+    DocumentStatus.PROCESSING: "Обрабатываются",
+    DocumentStatus.ARCHIVED: "В архиве",
+    DocumentStatus.FAILED: "С ошибкой",
+}
 # Snippets shown under a search hit before «Ещё листы»: enough to judge the document, and
 # a journal matching on all its sheets no longer fills the page with one hit.
 SHOWN_PAGES_PER_HIT = 3
@@ -55,16 +64,48 @@ def index() -> Any:
 @ui.route("/documents")
 @requires(Permission.READ_RECORDS)
 def documents() -> Any:
+    """Newest first, 50 a page; ?status= keeps one state (the tabs, with their counts)."""
     page = max(1, request.args.get("page", 1, type=int))
-    total, docs = DocumentService(archive()).summaries(
+    status = _status_arg()
+    service = DocumentService(archive())
+    classes, health = policy().classes, policy().sees_health
+    total, docs = service.summaries(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
-        classes=policy().classes,
-        health=policy().sees_health,
+        classes=classes,
+        health=health,
+        status=status,
     )
     return render_template(
-        "documents.html", docs=docs, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE))
+        "documents.html",
+        docs=docs,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        status=status,
+        counts=service.status_counts(classes, health),
+        tab_labels=STATUS_TABS_RU,
     )
+
+
+def _status_arg() -> DocumentStatus | None:
+    """The ?status= of a list, None when absent; an unknown one is a 404, as a page
+    that does not exist."""
+    value = request.args.get("status")
+    if not value:
+        return None
+    try:
+        return DocumentStatus(value)
+    except ValueError:
+        abort(404)
+
+
+@ui.route("/documents/retry-failed", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def retry_failed() -> Any:
+    retried = retry_failed_documents()
+    flash(f"Снова поставлено в очередь документов: {len(retried)}", "info")
+    return redirect(url_for("ui.documents"))
 
 
 @ui.route("/upload", methods=["GET", "POST"])

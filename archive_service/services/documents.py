@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
@@ -21,6 +21,8 @@ from archive_service.catalog import (
     Pupil,
 )
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus, PageState
+
+_Columns = TypeVarTuple("_Columns")
 
 
 class NotFound(Exception):
@@ -54,6 +56,28 @@ class DocumentSummary:
             "error": self.error,
             "created_at": self.created_at,
         }
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which documents a list is about: the ids asked for, the classes and health data
+    the caller may see, one state; the same conditions for the rows and their counts."""
+
+    ids: list[str] | None = None
+    classes: frozenset[str] | None = None
+    health: bool = True
+    status: DocumentStatus | None = None
+
+    def of(self, query: Select[*_Columns]) -> Select[*_Columns]:
+        if self.ids is not None:
+            query = query.where(Document.id.in_(self.ids))
+        if self.classes is not None:
+            query = query.where(Document.class_label.in_(sorted(self.classes)))
+        if not self.health:
+            query = query.where(Document.health_data.is_(False))
+        if self.status is not None:
+            query = query.where(Document.status == self.status)
+        return query
 
 
 class DocumentService:
@@ -180,9 +204,12 @@ class DocumentService:
         ids: list[str] | None = None,
         classes: frozenset[str] | None = None,
         health: bool = True,
+        status: DocumentStatus | None = None,
     ) -> tuple[int, list[DocumentSummary]]:
         """Newest first; `classes` limits to documents filed under those classes (the
-        access policy's scope of a class teacher)."""
+        access policy's scope of a class teacher), `status` to one state (the list's
+        «С ошибкой» tab)."""
+        scope = _Scope(ids, classes, health, status)
         with self.archive.catalog.session() as s:
             done = (
                 select(Page.document_id, func.count().label("n"))
@@ -190,20 +217,12 @@ class DocumentService:
                 .group_by(Page.document_id)
                 .subquery()
             )
-            query = select(Document, func.coalesce(done.c.n, 0)).outerjoin(
-                done, done.c.document_id == Document.id
+            query = scope.of(
+                select(Document, func.coalesce(done.c.n, 0)).outerjoin(
+                    done, done.c.document_id == Document.id
+                )
             )
-            count_query = select(func.count()).select_from(Document)
-            if ids is not None:
-                query = query.where(Document.id.in_(ids))
-                count_query = count_query.where(Document.id.in_(ids))
-            if classes is not None:
-                query = query.where(Document.class_label.in_(sorted(classes)))
-                count_query = count_query.where(Document.class_label.in_(sorted(classes)))
-            if not health:
-                query = query.where(Document.health_data.is_(False))
-                count_query = count_query.where(Document.health_data.is_(False))
-            total = s.scalar(count_query) or 0
+            total = s.scalar(scope.of(select(func.count()).select_from(Document))) or 0
             rows = s.execute(
                 query.order_by(Document.created_at.desc(), Document.id).limit(limit).offset(offset)
             ).all()
@@ -220,6 +239,29 @@ class DocumentService:
                 )
                 for d, n in rows
             ]
+
+    def status_counts(
+        self, classes: frozenset[str] | None = None, health: bool = True
+    ) -> dict[DocumentStatus, int]:
+        """How many documents the caller may see are in each state, every state named:
+        the list's tabs show where a batch stands, and whether any failed."""
+        query = select(Document.status, func.count()).group_by(Document.status)
+        with self.archive.catalog.session() as s:
+            found: dict[str, int] = dict(s.execute(_Scope(None, classes, health).of(query)).all())
+        return {status: found.get(status.value, 0) for status in DocumentStatus}
+
+    def retry_failed(self, classes: frozenset[str] | None = None, health: bool = True) -> list[str]:
+        """Queue again every failed document the caller may see (after Tesseract was
+        missing or the disk was full, a whole batch fails for one cause); returns those
+        queued. Each goes through `retry`, under its own row lock."""
+        from archive_service.services.processing import ProcessingService  # see `retry`
+
+        query = select(Document.id).order_by(Document.created_at)
+        scope = _Scope(None, classes, health, DocumentStatus.FAILED)
+        with self.archive.catalog.session() as s:
+            failed = list(s.scalars(scope.of(query)))
+        processing = ProcessingService(self.archive)
+        return [doc_id for doc_id in failed if processing.retry(doc_id)]
 
     def access_of(self, document_id: str) -> tuple[str | None, bool]:
         """What the access policy needs: the class it is filed under, and whether it is
