@@ -58,3 +58,19 @@ def make_snippet(text: str, wanted: set[str]) -> str:
     if more:
         out.append(" …")
     return " ".join("".join(out).split())
+
+
+def highlight(text: str, wanted: set[str]) -> tuple[str, int]:
+    """The whole page text, HTML-escaped, with the words whose stem is wanted marked,
+    and how many were: the document page opened from a search result shows where on
+    the sheet the query stands, by the same rule as the snippet that led there."""
+    out: list[str] = []
+    pos = found = 0
+    for tok in tokens(text):
+        if tok.term in wanted:
+            out.append(str(escape(text[pos : tok.start])))
+            out.append(f"<mark>{escape(text[tok.start : tok.end])}</mark>")
+            pos = tok.end
+            found += 1
+    out.append(str(escape(text[pos:])))
+    return "".join(out), found

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from hypothesis import example, given
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from search.analysis import fold, terms, tokens
 from search.query import parse_query, to_fts5
-from search.snippets import make_snippet
+from search.snippets import highlight, make_snippet
 
 
 def test_inflected_forms_share_a_stem() -> None:
@@ -50,6 +51,19 @@ def test_snippet_marks_inflected_matches_and_escapes_html() -> None:
     snippet = make_snippet("<b>Итоговые сочинения</b> выпускников", wanted)
     assert "<mark>сочинения</mark>" in snippet
     assert "&lt;b&gt;" in snippet and "<b>" not in snippet
+
+
+def test_a_whole_page_is_highlighted_in_every_form_and_kept_whole() -> None:
+    """The document page opened from a result marks the query's words over the whole
+    sheet, line breaks and all, escaped like the snippet."""
+    text = "<i>Сочинение</i>\nИТОГОВЫЕ СОЧИНЕНИЯ выпускников; ещё сочинений: 3"
+    marked, found = highlight(text, parse_query("сочинений еще").all_terms)
+    assert found == 4
+    assert marked == (
+        "&lt;i&gt;<mark>Сочинение</mark>&lt;/i&gt;\nИТОГОВЫЕ <mark>СОЧИНЕНИЯ</mark> "
+        "выпускников; <mark>ещё</mark> <mark>сочинений</mark>: 3"
+    )
+    assert highlight(text, parse_query("аттестат").all_terms) == (str(escape(text)), 0)
 
 
 def test_journal_in_every_form_meets_one_stem() -> None:

@@ -98,13 +98,18 @@ def test_upload_many_then_find_and_open(client: FlaskClient, tmp_path: Path) -> 
 
     found = client.get("/search?q=собеседований").get_data(as_text=True)
     assert "<mark>собеседования</mark>" in found and "протокол" in found
-    doc_id = re.search(r'href="/documents/([0-9a-f]{32})#page-1"', found)
-    assert doc_id
-    page = client.get(f"/documents/{doc_id.group(1)}").get_data(as_text=True)
+    link = re.search(r'href="(/documents/([0-9a-f]{32})\?q=[^"#]+)#page-1"', found)
+    assert link
+    doc_id = link.group(2)
+    opened = client.get(link.group(1)).get_data(as_text=True)
+    assert "Протокол итогового <mark>собеседования</mark>" in opened
+    assert 'они есть на листах:\n  <a href="#page-1">1</a>.' in opened
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "Протокол итогового собеседования" in page and "текстовый слой PDF" in page
-    img = client.get(f"/documents/{doc_id.group(1)}/pages/1.jpg")
+    assert "<mark>" not in page
+    img = client.get(f"/documents/{doc_id}/pages/1.jpg")
     assert img.status_code == 200 and img.mimetype == "image/jpeg"
-    original = client.get(f"/documents/{doc_id.group(1)}/download/original")
+    original = client.get(f"/documents/{doc_id}/download/original")
     assert original.data == pdf.read_bytes()
     assert "attachment" in original.headers["Content-Disposition"]
 
@@ -172,6 +177,8 @@ def test_ocr_text_with_html_is_shown_inert(
     assert doc_id
     page = client.get(f"/documents/{doc_id.group(1)}").get_data(as_text=True)
     assert "<script>alert" not in page
+    marked = client.get(f"/documents/{doc_id.group(1)}?q=журнал").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; <mark>журнал</mark>" in marked
 
 
 def test_a_hit_matching_on_many_sheets_shows_three_and_folds_the_rest(

@@ -16,6 +16,8 @@ from archive_service.services.nomenclature import NomenclatureService
 from archive_service.services.pupils import PupilQueries
 from archive_service.services.stack_jobs import StackJobs, StackNotFound
 from search.port import FACETS, MAX_PAGES_PER_HIT
+from search.query import parse_query
+from search.snippets import highlight
 from web.access import (
     ensure_may_open_document,
     policy,
@@ -181,7 +183,23 @@ def document(document_id: str) -> Any:
     pupils = [
         p for p in PupilQueries(archive()).all(policy().classes) if p.id not in proposed | filed
     ]
-    return render_template("document.html", doc=doc, items=items, other_pupils=pupils)
+    query = (request.args.get("q") or "").strip()
+    matched = _highlight(doc["pages"], query) if query else []
+    return render_template(
+        "document.html", doc=doc, items=items, other_pupils=pupils, query=query, matched=matched
+    )
+
+
+def _highlight(pages: list[dict[str, Any]], query: str) -> list[int]:
+    """Mark the query's words in each page's text (`text_html`), as the search result
+    that led here did; returns the sheets where they stand."""
+    wanted = parse_query(query).all_terms
+    matched = []
+    for page in pages:
+        page["text_html"], found = highlight(page["text"] or "", wanted)
+        if found:
+            matched.append(page["number"])
+    return matched
 
 
 @ui.route("/documents/<document_id>/retry", methods=["POST"])
