@@ -267,6 +267,7 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         (f"/api/v1/stacks/{w.stack}/retry", {}, WRITERS),
         (f"/documents/{w.other}/retry", {}, WRITERS),
         ("/documents/retry-failed", {}, WRITERS),
+        (f"/inbox/{w.other}/file", {}, WRITERS),
         ("/nomenclature", {}, NOMENCLATURE_EDITORS),
         ("/nomenclature/items/02-01", {"index": "02-01"}, NOMENCLATURE_EDITORS),
         ("/nomenclature/year", {"year": "1"}, NOMENCLATURE_EDITORS),

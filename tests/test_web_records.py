@@ -118,6 +118,58 @@ def test_filing_that_does_not_fit_says_why(client: FlaskClient, archive: Archive
     assert "Документ не подшит: Для «Классные журналы» нужен учебный год" in page
 
 
+def test_the_queue_shows_each_documents_proposals_and_files_them_as_proposed(
+    client: FlaskClient, archive: Archive
+) -> None:
+    """The queue to be filed shows what the worker read from each document, with the
+    words; «Подшить как предложено» files it so, and a document with no proposed kind
+    is sent to its own page to choose one."""
+    from archive_service.services.documents import DocumentService
+
+    client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": "2024/2025"},
+        content_type="multipart/form-data",
+    )
+    protocol = born_digital_pdf(
+        archive.settings.tmp_dir / "протокол.pdf",
+        [["ПРОТОКОЛ", "итогового собеседования по русскому языку", "9 «Б» класс",
+          "2024/2025 учебный год", "Дата проведения: 12 февраля 2025 года",
+          "Смирнова Анна Сергеевна — зачёт"]],
+    )  # fmt: skip
+    note = born_digital_pdf(archive.settings.tmp_dir / "записка.pdf", [["Служебная записка"]])
+    stray = born_digital_pdf(  # a cover sheet whose QR codes were not read, taken for a page
+        archive.settings.tmp_dir / "пачка.pdf", [["ТИТУЛЬНЫЙ ЛИСТ АРХИВА", "Классный журнал"]]
+    )
+    protocol_id = IngestService(archive).ingest_path(protocol).id
+    note_id = IngestService(archive).ingest_path(note).id
+    stray_id = IngestService(archive).ingest_path(stray).id
+    assert protocol_id and note_id and stray_id
+
+    queue = " ".join(client.get("/inbox").get_data(as_text=True).split())
+    assert "Вид:</span> 03-04 Протоколы итогового собеседования по русскому языку" in queue
+    assert "Класс:</span> 9 «Б» <small" in queue
+    assert "Обучающиеся:</span> Смирнова Анна Сергеевна </div>" in queue
+    assert f"/inbox/{protocol_id}/file" in queue and f"/inbox/{note_id}/file" not in queue
+    assert "ничего не предложено" in queue and "Выбрать вид" in queue
+    assert "похож на титульный лист" in queue and f"/inbox/{stray_id}/file" not in queue
+    assert "Подшить вручную" in queue
+
+    filed = client.post(f"/inbox/{protocol_id}/file", follow_redirects=True)
+    assert "Документ подшит в дело" in filed.get_data(as_text=True)
+    filing = DocumentService(archive).get(protocol_id)["filing"]
+    assert filing["item_index"] == "03-04" and filing["class_label"] == "9Б"
+    assert filing["school_year"] == "2024/2025" and filing["document_date"] == "2025-02-12"
+    assert [p["name"] for p in filing["pupils"]] == ["Смирнова Анна Сергеевна"]
+    refused = client.post(f"/inbox/{note_id}/file", follow_redirects=True)
+    assert "Документ не подшит: вид документа не предложен" in refused.get_data(as_text=True)
+    assert f"/inbox/{protocol_id}/file" not in refused.get_data(as_text=True)
+    held = client.post(f"/inbox/{stray_id}/file", follow_redirects=True).get_data(as_text=True)
+    assert "похож на титульный лист, но его QR-код не прочитан" in held
+    assert "; подшейте его на странице документа" in held
+    assert DocumentService(archive).get(stray_id)["filing"] is None
+
+
 def test_cover_sheets_page_gives_a_pdf_with_the_filing_in_its_qr(
     client: FlaskClient, tmp_path: Path
 ) -> None:
@@ -175,7 +227,7 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     (queued,) = AuditService(archive).find(target=f"stack:{stack_id}")
     assert (queued.actor, queued.action, queued.detail) == ("archivist", "create", "пачка.pdf")
     inbox = client.get("/inbox").get_data(as_text=True)
-    assert inbox.count("<li><a href=") == 1  # only the part before the first sheet waits
+    assert inbox.count('<td><a href="/documents/') == 1  # only the part before the first sheet
 
     api = client.post(
         "/api/v1/stacks",

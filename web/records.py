@@ -21,6 +21,7 @@ from archive_service.services.nomenclature import (
     standing,
     with_item,
 )
+from archive_service.services.proposals import ProposalService
 from archive_service.services.pupils import (
     EVENT_LABELS,
     PupilEventError,
@@ -364,7 +365,26 @@ def cover_sheets() -> Any:
 @records.route("/inbox")
 @requires(Permission.WRITE_RECORDS)
 def inbox() -> Any:
-    return render_template("inbox.html", waiting=DocumentService(archive()).unfiled())
+    """The queue to be filed, each document with what the worker proposed for it."""
+    waiting = DocumentService(archive()).unfiled()
+    proposed = ProposalService(archive()).best([d["id"] for d in waiting])
+    return render_template("inbox.html", waiting=waiting, proposed=proposed)
+
+
+@records.route("/inbox/<document_id>/file", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def file_as_proposed(document_id: str) -> Any:
+    """«Подшить как предложено»: the archivist confirms, from the queue, the proposals the
+    row shows, as the document's own form would send them untouched."""
+    try:
+        filing = ProposalService(archive()).filing(document_id)
+        FilingService(archive()).file(document_id, filing)
+    except FilingError as exc:
+        flash(f"Документ не подшит: {exc}", "error")
+    else:
+        audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")
+        flash("Документ подшит в дело", "info")
+    return redirect(url_for("records.inbox"))
 
 
 # -- cases --------------------------------------------------------------------------------

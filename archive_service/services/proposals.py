@@ -1,19 +1,36 @@
 """Reading metadata proposals from an archived document's text and keeping them.
 
 Runs once a document is archived (the text is final then). Proposals replace any
-earlier ones for the document; the archivist's confirmation, not this service, files it.
+earlier ones for the document; the archivist's confirmation, not this service, files it:
+on the document's page, or with «Подшить как предложено» in the queue to be filed,
+which takes `filing`, the best proposal of each field.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, MetadataProposal, Page, Pupil
+from archive_service.catalog import Document, DocumentEvent, MetadataProposal, Page, Pupil
 from archive_service.metadata.proposals import KindRule, KnownPupil, Proposal, propose
+from archive_service.services.filing import Filing, FilingError, parse_iso_date
 from archive_service.services.nomenclature import NomenclatureService
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A kept proposal as the queue shows it: the value filed, the label read, and the
+    words it was read from (the first of them, with their sheet)."""
+
+    value: str
+    label: str
+    words: str
+    page: int
 
 
 class ProposalService:
@@ -56,3 +73,53 @@ class ProposalService:
                     )
                 )
         return proposals
+
+    def best(self, document_ids: list[str]) -> dict[str, dict[str, list[Stored]]]:
+        """Each document's kept proposals by field, best first (the order `propose` gave
+        and the ids keep): one query for a whole queue of documents."""
+        found: dict[str, dict[str, list[Stored]]] = defaultdict(lambda: defaultdict(list))
+        with self.archive.catalog.session() as s:
+            rows = s.scalars(
+                select(MetadataProposal)
+                .where(MetadataProposal.document_id.in_(document_ids))
+                .order_by(MetadataProposal.id)
+            )
+            for row in rows:
+                evidence: list[dict[str, Any]] = json.loads(row.evidence) or [{}]
+                words, page = evidence[0].get("text", ""), int(evidence[0].get("page", 0))
+                found[row.document_id][row.field].append(Stored(row.value, row.label, words, page))
+        return {doc_id: dict(fields) for doc_id, fields in found.items()}
+
+    def filing(self, document_id: str) -> Filing:
+        """The filing the proposals make, as the document's form would send it untouched:
+        the best kind, title, date, year and class, and every pupil named. Without a
+        proposed kind there is nothing to file by, and the archivist must choose; one
+        held back with a reason (a stack split wrongly, a cover sheet that did not fit)
+        is looked at whole on its own page."""
+        with self.archive.catalog.session() as s:
+            held = s.scalars(
+                select(DocumentEvent.detail)
+                .where(
+                    DocumentEvent.document_id == document_id,
+                    DocumentEvent.kind == "filing_failed",
+                )
+                .order_by(DocumentEvent.id.desc())
+            ).first()
+        if held is not None:  # a stack split wrongly, a cover sheet that did not fit
+            raise FilingError(f"{held}; подшейте его на странице документа")
+        fields = self.best([document_id]).get(document_id, {})
+
+        def first(name: str) -> str | None:
+            return fields[name][0].value if fields.get(name) else None
+
+        kind = first("kind")
+        if kind is None:
+            raise FilingError("вид документа не предложен: выберите его на странице документа")
+        return Filing(
+            item_index=kind,
+            title=first("title"),
+            document_date=parse_iso_date(first("date")),
+            school_year=first("school_year"),
+            class_label=first("class"),
+            pupil_ids=[p.value for p in fields.get("pupil", [])],
+        )
