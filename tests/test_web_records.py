@@ -71,18 +71,24 @@ def test_class_list_upload_reports_broken_rows(client: FlaskClient) -> None:
     assert "Смирнова Анна Сергеевна" in text
 
 
-def test_filing_from_proposals_then_finding_by_pupil(client: FlaskClient, archive: Archive) -> None:
+def protocol_of_a_known_pupil(client: FlaskClient, archive: Archive) -> Path:
+    """Class 9Б's list uploaded, and a protocol naming its kind, class, year, date and
+    one of the class's pupils, for the worker to propose from."""
     client.post(
         "/pupils",
         data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": "2024/2025"},
         content_type="multipart/form-data",
     )
-    pdf = born_digital_pdf(
+    return born_digital_pdf(
         archive.settings.tmp_dir / "протокол.pdf",
         [["ПРОТОКОЛ", "итогового собеседования по русскому языку", "9 «Б» класс",
-          "Дата проведения: 12 февраля 2025 года", "Смирнова Анна Сергеевна — зачёт"]],
+          "2024/2025 учебный год", "Дата проведения: 12 февраля 2025 года",
+          "Смирнова Анна Сергеевна — зачёт"]],
     )  # fmt: skip
-    outcome = IngestService(archive).ingest_path(pdf)
+
+
+def test_filing_from_proposals_then_finding_by_pupil(client: FlaskClient, archive: Archive) -> None:
+    outcome = IngestService(archive).ingest_path(protocol_of_a_known_pupil(client, archive))
     page = client.get(f"/documents/{outcome.id}").get_data(as_text=True)
     assert '<option value="03-04" selected>' in page
     assert "предложено по словам «" in page
@@ -126,17 +132,7 @@ def test_the_queue_shows_each_documents_proposals_and_files_them_as_proposed(
     is sent to its own page to choose one."""
     from archive_service.services.documents import DocumentService
 
-    client.post(
-        "/pupils",
-        data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": "2024/2025"},
-        content_type="multipart/form-data",
-    )
-    protocol = born_digital_pdf(
-        archive.settings.tmp_dir / "протокол.pdf",
-        [["ПРОТОКОЛ", "итогового собеседования по русскому языку", "9 «Б» класс",
-          "2024/2025 учебный год", "Дата проведения: 12 февраля 2025 года",
-          "Смирнова Анна Сергеевна — зачёт"]],
-    )  # fmt: skip
+    protocol = protocol_of_a_known_pupil(client, archive)
     note = born_digital_pdf(archive.settings.tmp_dir / "записка.pdf", [["Служебная записка"]])
     stray = born_digital_pdf(  # a cover sheet whose QR codes were not read, taken for a page
         archive.settings.tmp_dir / "пачка.pdf", [["ТИТУЛЬНЫЙ ЛИСТ АРХИВА", "Классный журнал"]]
