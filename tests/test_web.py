@@ -106,7 +106,9 @@ def test_upload_many_then_find_and_open(client: FlaskClient, tmp_path: Path) -> 
     assert 'они есть на листах:\n  <a href="#page-1">1</a>.' in opened
     page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "Протокол итогового собеседования" in page and "текстовый слой PDF" in page
-    assert "<mark>" not in page
+    assert "<mark>" not in page and 'name="q" value=""' in page  # find on its sheets
+    missing = client.get(f"/documents/{doc_id}?q=аттестат").get_data(as_text=True)
+    assert "Слов запроса «аттестат» на листах этого документа нет." in missing
     img = client.get(f"/documents/{doc_id}/pages/1.jpg")
     assert img.status_code == 200 and img.mimetype == "image/jpeg"
     original = client.get(f"/documents/{doc_id}/download/original")
