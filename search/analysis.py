@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from search.first_names import name_overrides
+
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 CYRILLIC_RE = re.compile(r"[а-я]")
 
@@ -24,8 +26,8 @@ _english = Stemmer.Stemmer("english")
 # after «а/я» for past-tense verb endings and «-ом» for an instrumental, so «журнал»,
 # «журнала» → «журна», «медали» → «меда», «диплом» → «дипл», while their other forms keep
 # the full stem and the two never meet. The nouns of school records that suffer this are
-# pinned to one stem in every case form. The explicit form → stem list also feeds
-# Elasticsearch's stemmer_override filter, so both engines agree.
+# pinned to one stem in every case form, and so are first names. The explicit form → stem
+# list also feeds Elasticsearch's stemmer_override filter, so both engines agree.
 HARD_NOUNS = (
     "журнал",
     "материал",
@@ -58,6 +60,7 @@ SOFT_ENDINGS = ("ь", "и", "ью", "ей", "ям", "ями", "ях")
 STEM_OVERRIDES: dict[str, str] = {
     **{noun + e: noun for noun in HARD_NOUNS for e in HARD_ENDINGS},
     **{noun[:-1] + e: noun[:-1] for noun in SOFT_NOUNS for e in SOFT_ENDINGS},
+    **name_overrides(),  # pupils' and staff's first names (search.first_names)
 }
 
 
@@ -81,6 +84,33 @@ def stem(word: str) -> str:
     return word
 
 
+# Snowball reads the «-ов/-ев» of a surname's nominative as a genitive plural and strips
+# it, while every other form keeps it: «Смирнов» → «смирн», but «Смирнова», «Смирнову»,
+# «Смирновым» → «смирнов». The page cannot tell «Смирнов» from «столов», so the index
+# keeps Snowball's stems and a query word asks for both readings (`alternatives`).
+SURNAME_SUFFIXES = ("ов", "ев")
+MIN_SURNAME_BASE = 3  # «нов» from «новые» is no surname base; «петр», «иван» are
+
+
+def alternatives(word: str) -> tuple[str, ...]:
+    """The terms a folded query word may stand for on a page, its own stem first.
+
+    A nominative in «-ов/-ев» also asks for the stem its other forms share
+    («смирнов» for «Смирнов»), and a form that keeps «-ов/-ев» in its stem also asks for
+    the nominative's («смирн» for «Смирнову»). So every form of a surname finds every
+    other, at the price the nominative already pays: «Иванову» also finds «Иван», as
+    «Иванов» always did.
+    """
+    term = stem(word)
+    if not CYRILLIC_RE.search(word):
+        return (term,)
+    if word.endswith(SURNAME_SUFFIXES) and term == word[:-2] and len(term) >= MIN_SURNAME_BASE:
+        return (term, word)
+    if term != word and term.endswith(SURNAME_SUFFIXES) and len(term) - 2 >= MIN_SURNAME_BASE:
+        return (term, term[:-2])
+    return (term,)
+
+
 @dataclass(frozen=True)
 class Token:
     start: int
@@ -99,3 +129,8 @@ def terms(text: str) -> list[str]:
     """The terms alone, as indexed and queried: what `tokens` gives without the offsets,
     and without a Token object per word, which was most of the time to index a page."""
     return [stem(word) for word in TOKEN_RE.findall(fold(text))]
+
+
+def query_terms(text: str) -> list[tuple[str, ...]]:
+    """A query's words in order, each as the terms it may stand for (`alternatives`)."""
+    return [alternatives(word) for word in TOKEN_RE.findall(fold(text))]

@@ -32,7 +32,7 @@ from elasticsearch import (
 )
 from elasticsearch.helpers import streaming_bulk
 
-from search.analysis import STEM_OVERRIDES
+from search.analysis import STEM_OVERRIDES, TOKEN_RE, alternatives, fold, query_terms
 from search.port import (
     FACETS,
     MAX_PAGES_PER_HIT,
@@ -43,11 +43,11 @@ from search.port import (
     SearchHit,
     SearchResult,
 )
-from search.query import PHRASE_RE, parse_query
+from search.query import PHRASE_RE, parse_query, readings
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4  # 4: first names pinned in the stem overrides
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
 
@@ -405,11 +405,8 @@ class ElasticsearchIndex:
         self.ensure()
         phrases = [p for p in PHRASE_RE.findall(query) if p.strip()]
         words = PHRASE_RE.sub(" ", query).strip()
-        must: list[dict[str, Any]] = [
-            {"match_phrase": {"text": phrase}} for phrase in phrases if phrase.strip()
-        ]
-        if parse_query(words).clauses:
-            must.append({"match": {"text": {"query": words, "operator": "and"}}})
+        must = [_phrase_query(phrase) for phrase in phrases if query_terms(phrase)]
+        must += _words_queries(words)
         exact = " ".join([*phrases, words]).strip()
         narrow = [
             {"terms": {f"facet_{name}": [value] if isinstance(value, str) else list(value)}}
@@ -496,3 +493,51 @@ class ElasticsearchIndex:
                 )
             )
         return SearchResult(total=total, hits=hits, facets=facets)
+
+
+# ES analyses the query text itself, as it did the page, so words go to it as typed. A
+# word with other readings (`analysis.alternatives`) adds them as the stems Python gives,
+# which are ES's own: tests/test_elasticsearch_index.py checks the two chains agree.
+
+
+def _phrase_query(phrase: str) -> dict[str, Any]:
+    """The phrase in order, or, where a word in it has other readings, any reading: the
+    first (each word's own stem) is the phrase as typed, for ES to analyse."""
+    _own, *others = readings(query_terms(phrase))
+    query: dict[str, Any] = {"match_phrase": {"text": phrase}}
+    if not others:
+        return query
+    stems = [
+        {"match_phrase": {"text": {"query": " ".join(r), "analyzer": "whitespace"}}} for r in others
+    ]
+    return {"bool": {"should": [query, *stems], "minimum_should_match": 1}}
+
+
+def _words_queries(words: str) -> list[dict[str, Any]]:
+    """Every word required: those with one reading in one `match` (the text as typed,
+    with the others blanked out so ES cuts it as it cut the page), each of the others
+    as the word or one of its other stems."""
+    folded = fold(words)
+    plain = list(words)
+    queries: list[dict[str, Any]] = []
+    for found in TOKEN_RE.finditer(folded):
+        _own, *others = alternatives(found.group())
+        if not others:
+            continue
+        plain[found.start() : found.end()] = " " * (found.end() - found.start())
+        word = words[found.start() : found.end()]
+        queries.append(
+            {
+                "bool": {
+                    "should": [
+                        {"match": {"text": word}},
+                        *({"term": {"text": other}} for other in others),
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    rest = "".join(plain).strip()
+    if parse_query(rest).clauses:
+        queries.insert(0, {"match": {"text": {"query": rest, "operator": "and"}}})
+    return queries

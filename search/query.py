@@ -3,22 +3,29 @@
 Words must all occur on one page; "quoted words" must occur together in that order.
 Everything becomes stems through search.analysis, and the engine only ever sees quoted
 stems, so punctuation a user types (a colon, a dash, an asterisk) can never become
-engine syntax.
+engine syntax. A word may stand for more than one stem (a surname's nominative,
+`analysis.alternatives`); any of them will do.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice, product
 
-from search.analysis import terms
+from search.analysis import query_terms
 
 PHRASE_RE = re.compile(r'"([^"]*)"')
+# Readings of one phrase an engine is asked for at most: each surname in it doubles them.
+MAX_PHRASE_READINGS = 16
+
+Position = tuple[str, ...]  # the terms one word of the query may stand for, its own first
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    clauses: list[list[str]]  # each clause: one word, or a phrase of several
+    clauses: list[list[Position]]  # each clause: one word, or a phrase of several
 
     @property
     def is_empty(self) -> bool:
@@ -26,21 +33,32 @@ class ParsedQuery:
 
     @property
     def all_terms(self) -> set[str]:
-        return {t for clause in self.clauses for t in clause}
+        """Every term a page may hold to match: what snippets and page marks look for."""
+        return {t for clause in self.clauses for position in clause for t in position}
+
+
+def readings(clause: list[Position]) -> Iterator[tuple[str, ...]]:
+    """The term sequences a clause matches, its words' own stems first."""
+    return islice(product(*clause), MAX_PHRASE_READINGS)
 
 
 def parse_query(text: str) -> ParsedQuery:
-    clauses: list[list[str]] = []
+    clauses: list[list[Position]] = []
     for phrase in PHRASE_RE.findall(text):
-        phrase_terms = terms(phrase)
-        if phrase_terms:
-            clauses.append(phrase_terms)
-    for word in terms(PHRASE_RE.sub(" ", text)):
+        positions = query_terms(phrase)
+        if positions:
+            clauses.append(positions)
+    for word in query_terms(PHRASE_RE.sub(" ", text)):
         if [word] not in clauses:
             clauses.append([word])
     return ParsedQuery(clauses)
 
 
 def to_fts5(query: ParsedQuery) -> str:
-    """FTS5 MATCH expression: every clause required, each a quoted string of stems."""
-    return " AND ".join('"' + " ".join(clause) + '"' for clause in query.clauses)
+    """FTS5 MATCH expression: every clause required, each a quoted string of stems, or
+    the OR of such strings where a word has several readings."""
+    parts = []
+    for clause in query.clauses:
+        quoted = ['"' + " ".join(reading) + '"' for reading in readings(clause)]
+        parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+    return " AND ".join(parts)

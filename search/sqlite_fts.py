@@ -34,7 +34,7 @@ from search.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: first names pinned (search.first_names): the stems changed
 PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
 REBUILD_BATCH = 200  # documents per transaction while rebuilding
 

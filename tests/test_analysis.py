@@ -6,7 +6,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from search.analysis import fold, terms, tokens
+from search.analysis import fold, query_terms, terms, tokens
+from search.first_names import FEMALE, MALE, forms
 from search.query import parse_query, to_fts5
 from search.snippets import highlight, make_snippet
 
@@ -74,3 +75,52 @@ def test_journal_in_every_form_meets_one_stem() -> None:
 def test_medal_and_diploma_forms_meet_one_stem() -> None:
     assert len({terms(f)[0] for f in ["медаль", "медали", "медалей", "медалью"]}) == 1
     assert len({terms(f)[0] for f in ["диплом", "диплома", "дипломы", "дипломов"]}) == 1
+
+
+def _finds(query: str, page: str) -> bool:
+    """Whether every word of the query stands on the page in one of its readings."""
+    on_page = set(terms(page))
+    return all(on_page & set(position) for position in query_terms(query))
+
+
+def test_every_form_of_a_surname_in_ov_ev_finds_every_other() -> None:
+    """Snowball takes the nominative's «-ов/-ев» for a genitive plural: «Смирнов» →
+    «смирн» but «Смирнову» → «смирнов». Each form, searched, finds each written."""
+    for surname in (
+        ["Смирнов", "Смирнова", "Смирнову", "Смирновым", "Смирновой", "Смирновых"],
+        ["Сергеев", "Сергеева", "Сергееву", "Сергеевым"],
+        ["Королёв", "Королева", "Королёву"],
+    ):
+        for query in surname:
+            assert all(_finds(query, page) for page in surname), query
+
+
+def test_a_genitive_plural_still_finds_its_noun() -> None:
+    assert _finds("протоколов", "протокол") and _finds("протокол", "протоколов")
+    assert _finds("журналов", "журнал") and _finds("стол", "столов")
+    assert not _finds("новых", "н")  # too short a base to be a surname's
+
+
+def test_first_names_in_every_case_meet_one_stem() -> None:
+    """«Иван», «Ивана» → «ива» but «Ивану» → «иван» in Snowball; in a list of pupils a
+    name searched in one case must find it written in any other."""
+    for written in (
+        ["Иван", "Ивана", "Ивану", "Иваном", "Иване"],
+        ["Сергей", "Сергея", "Сергею", "Сергеем"],
+        ["Татьяна", "Татьяны", "Татьяне", "Татьяну", "Татьяной"],
+        ["Павел", "Павла", "Павлу", "Павлом"],
+        ["Лев", "Льва", "Льву"],
+        ["Артём", "Артема", "Артёму"],
+        ["Максим", "Максима", "Максимом"],
+        ["Олеся", "Олеси", "Олесей"],
+    ):
+        assert len({term for name in written for term in terms(name)}) == 1, written
+
+
+def test_every_listed_first_name_keeps_one_stem_and_apart_from_others() -> None:
+    names = fold(MALE + FEMALE).split()
+    stems = {name: {terms(form)[0] for form in forms(name)} for name in names}
+    assert all(len(found) == 1 for found in stems.values())
+    # names of one root share forms («Александра») and a stem; others never do
+    assert stems["александр"] == stems["александра"]
+    assert stems["иван"] != stems["ирина"] and stems["антон"] != stems["антонина"]

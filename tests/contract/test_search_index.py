@@ -70,6 +70,13 @@ QUERY_SET: dict[str, dict[str, list[int]]] = {
     '"итоговое сочинение"': {"essays": [1, 3]},  # «итоговых сочинений»: same stems in order
     '"сочинение выпускников"': {"essays": [1]},
     "Смирнова": {"essays": [2]},
+    # a surname's nominative and its other forms, both ways («Смирнов» → «смирн» in Snowball)
+    "Смирнов": {"essays": [2]},
+    "Кузнецову": {"interview": [2]},
+    # first names, which Snowball splits («Иван» → «ива», «Ивану» → «иван»)
+    "Ивану": {"interview": [2]},
+    "Анной Смирновой": {"essays": [2]},
+    '"Кузнецова Ивана"': {"interview": [2]},
     "ведомостей успеваемости": {"journal": [2]},
     "2023": {"journal": [1]},
     "физика": {},
