@@ -724,6 +724,7 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
         click.echo("Создан администратор архива. Пароль показывается один раз:")
         click.echo(f"  логин: {FIRST_ADMIN}\n  пароль: {password}")
         click.echo("=" * 60)
+    _rebuild_an_emptied_index(archive)
     worker_proc = None if no_worker else ensure_worker(archive.settings)
     click.echo(f"Архив открыт: http://{host}:{port}/  (данные: {archive.settings.data_dir})")
 
@@ -737,6 +738,25 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
         server.close()
         if worker_proc is not None:
             worker_proc.stop()
+
+
+def _rebuild_an_emptied_index(archive: Archive) -> None:
+    """After an update that changed how words are stemmed the search index starts empty;
+    build it again before the first search, saying why the start takes longer."""
+    indexing = IndexingService(archive)
+    archived = indexing.emptied()
+    if not archived:
+        return
+    click.echo(
+        f"Поисковый индекс пуст, а в архиве документов: {archived} (индекс сброшен после "
+        "обновления программы или удалён). Строю его заново…"
+    )
+    try:
+        count = indexing.rebuild()
+    except RebuildRunning:
+        click.echo("Индекс уже перестраивает другой процесс; поиск наполнится, когда он закончит")
+        return
+    click.echo(f"Проиндексировано документов: {count}")
 
 
 def _listen_error(host: str, port: int, exc: OSError) -> str:

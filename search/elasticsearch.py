@@ -392,6 +392,13 @@ class ElasticsearchIndex:
             if not agg["buckets"] or after is None:
                 return ids
 
+    def is_empty(self) -> bool:
+        self.ensure()
+        try:
+            return int(self.es.count(index=self.read_alias).body["count"]) == 0
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, "Поисковый индекс недоступен") from exc
+
     def search(
         self,
         query: str,

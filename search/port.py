@@ -101,6 +101,10 @@ class SearchIndex(Protocol):
 
     def document_ids(self) -> set[str]: ...
 
+    def is_empty(self) -> bool:
+        """Whether no document is indexed: cheap, unlike listing them."""
+        ...
+
     def clear(self) -> None: ...
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:

@@ -147,6 +147,10 @@ class SqliteSearchIndex:
         with self._connect() as db:
             return {row[0] for row in db.execute("SELECT id FROM docs")}
 
+    def is_empty(self) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None
+
     def clear(self) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM docs")

@@ -187,6 +187,44 @@ def test_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path) -> Non
     assert "Архив открыт" not in proc.stdout
 
 
+def test_serve_rebuilds_a_search_index_an_update_left_empty(tmp_path: Path) -> None:
+    """A release that changes the stems drops the old SQLite index on open; `archive
+    serve` builds it again before the first search, and says so."""
+    import signal
+    import socket
+    import sqlite3
+
+    data = tmp_path / "data"
+    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Грамота вручена Ивану Смирнову, 9 «Б»"]])
+    run(data, "ingest", str(pdf), "--wait")
+    with sqlite3.connect(data / "search.sqlite3") as db:  # as an older release left it
+        db.execute("PRAGMA user_version = 3")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    serve = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), "serve"]
+    with subprocess.Popen(
+        [*serve, "--port", str(port), "--no-worker"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    ) as server:
+        assert server.stdout is not None
+        said = []
+        for line in server.stdout:
+            said.append(line)
+            if line.startswith("Архив открыт"):
+                break
+        server.send_signal(signal.SIGTERM)
+    assert "Поисковый индекс пуст, а в архиве документов: 1" in "".join(said)
+    assert "Проиндексировано документов: 1" in "".join(said)
+    # and the stems are the new ones: the name and the surname in another case
+    found = json.loads(run(data, "search", "Иван Смирнов", "--json").stdout)
+    assert found["total"] == 1
+
+
 def test_list_counts_each_state_and_retry_failed_queues_them_all(tmp_path: Path) -> None:
     """A scan read with a language Tesseract does not have fails for real; `list
     --status failed` finds it with its reason and `retry --failed`, with the setting put

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
@@ -182,6 +182,25 @@ class IndexingService:
                 else:
                     pending[document_id] = last_error or "без объяснения"
             return pending
+
+    def emptied(self) -> int:
+        """How many archived documents an empty index is missing: 0 when the index holds
+        any document, or the catalog none.
+
+        An empty index beside an archive is what a release that changes the stems
+        leaves on the embedded default (the SQLite index drops a layout older than the
+        code's on open), or a search file deleted by hand: every search would find
+        nothing until someone thought of `archive reindex`, so `archive serve` rebuilds
+        it when this is not 0."""
+        if not self.archive.index.is_empty():
+            return 0
+        with self.archive.catalog.session() as s:
+            archived = s.scalar(
+                select(func.count())
+                .select_from(Document)
+                .where(Document.status == DocumentStatus.ARCHIVED)
+            )
+        return int(archived or 0)
 
     def rebuild(self) -> int:
         """Build the index anew from the catalog (it is derived data); each adapter

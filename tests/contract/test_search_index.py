@@ -146,8 +146,9 @@ def test_delete_and_clear(index: SearchIndex) -> None:
     index.delete_document("essays")
     assert index.search("сочинение").total == 0
     assert "essays" not in index.document_ids()
+    assert not index.is_empty()
     index.clear()
-    assert index.document_ids() == set()
+    assert index.document_ids() == set() and index.is_empty()
 
 
 def test_paging_by_documents(index: SearchIndex) -> None:
