@@ -206,7 +206,8 @@ class ElasticsearchIndex:
                 version = meta.get("_meta", {}).get("mapping_version")
                 if version != MAPPING_VERSION:
                     log.warning(
-                        "index %s has mapping version %s, code expects %s: run `archive reindex`",
+                        "Индекс %s построен по схеме версии %s, программа ждёт %s: "
+                        "выполните `archive reindex` (поиск тем временем работает по старому)",
                         current,
                         version,
                         MAPPING_VERSION,

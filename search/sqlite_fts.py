@@ -72,7 +72,12 @@ class SqliteSearchIndex:
                 ).fetchone()[0]
                 if existing:
                     # Derived data in an older layout: start empty; `archive reindex` refills.
-                    log.warning("search index %s has an old layout; run `archive reindex`", path)
+                    log.warning(
+                        "Поисковый индекс %s построен прежней версией программы и сброшен; "
+                        "`archive serve` построит его заново при запуске, или выполните "
+                        "`archive reindex`",
+                        path,
+                    )
                     for table in OLD_TABLES:
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.executescript(SCHEMA)
