@@ -53,12 +53,16 @@ HARD_NOUNS = (
     "терминал",
     "трибунал",
     "диплом",
+    "роман",
 )
 HARD_ENDINGS = ("", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах")
 SOFT_NOUNS = ("медаль", "деталь", "магистраль", "вертикаль", "горизонталь", "эмаль")
 SOFT_ENDINGS = ("ь", "и", "ью", "ей", "ям", "ями", "ях")
+# «любовь», an essay theme, loses its «о» in the other cases: «любви» → «любв».
+IRREGULAR_NOUNS = {"любовь": "любов", "любви": "любов", "любовью": "любов", "любови": "любов"}
 STEM_OVERRIDES: dict[str, str] = {
     **{noun + e: noun for noun in HARD_NOUNS for e in HARD_ENDINGS},
+    **IRREGULAR_NOUNS,
     **{noun[:-1] + e: noun[:-1] for noun in SOFT_NOUNS for e in SOFT_ENDINGS},
     **name_overrides(),  # pupils' and staff's first names (search.first_names)
 }
@@ -98,11 +102,10 @@ def alternatives(word: str) -> tuple[str, ...]:
     A nominative in «-ов/-ев» also asks for the stem its other forms share
     («смирнов» for «Смирнов»), and a form that keeps «-ов/-ев» in its stem also asks for
     the nominative's («смирн» for «Смирнову»). So every form of a surname finds every
-    other, at the price the nominative already pays: «Иванову» also finds «Иван», as
-    «Иванов» always did.
+    other. A word the overrides know (a school noun, a first name) is no surname.
     """
     term = stem(word)
-    if not CYRILLIC_RE.search(word):
+    if word in STEM_OVERRIDES or not CYRILLIC_RE.search(word):  # a word we know is no surname
         return (term,)
     if word.endswith(SURNAME_SUFFIXES) and term == word[:-2] and len(term) >= MIN_SURNAME_BASE:
         return (term, word)

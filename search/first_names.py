@@ -10,8 +10,15 @@ the nominative by its declension) and pinned, like the school nouns in
 search.analysis, through the stem overrides both engines apply.
 
 The pin is what all forms of a name begin with («иван», «серге», «татьян»), or the
-nominative where a vowel drops («Павел» → «Павла»): so a male and a female name of one
-root that share forms («Александра», «Евгения») share a pin too, as they must.
+nominative where a vowel drops («Павел» → «Павла»), so a male and a female name of one
+root that share forms («Александра», «Евгения») share a pin too, as they must; and it
+ends in «ъ» (NAME_MARK), a letter no modern word ends in. Without the mark «Иван» would
+share «иван» with the surname «Иванов» (Snowball's stem of it), and «Иванов Пётр»
+would find «Петров Иван»: pupils are told apart by these two words.
+
+Names that are also common words of school records are left to Snowball or to the
+nouns in search.analysis: «Вера», «Надежда», «Любовь» (essay themes), «Роман» (the
+novel), «Лилия», «Марк», «Лука»; marked, their plural («романы») would stand apart.
 """
 
 from __future__ import annotations
@@ -20,17 +27,17 @@ MALE = """
 Александр Алексей Анатолий Андрей Антон Аркадий Арсений Артём Артур Богдан Борис Вадим
 Валентин Валерий Василий Виктор Виталий Владимир Владислав Всеволод Вячеслав Геннадий
 Георгий Герман Глеб Григорий Давид Даниил Демьян Денис Дмитрий Евгений Егор Елисей
-Захар Иван Игорь Илья Кирилл Константин Лев Леонид Лука Макар Максим Марк Матвей Мирон
-Михаил Назар Никита Николай Олег Павел Пётр Платон Роман Руслан Савва Савелий Святослав
+Захар Иван Игорь Илья Кирилл Константин Лев Леонид Макар Максим Матвей Мирон
+Михаил Назар Никита Николай Олег Павел Пётр Платон Руслан Савва Савелий Святослав
 Семён Сергей Станислав Степан Тимофей Тимур Тихон Фёдор Филипп Эдуард Юрий Ярослав
 Алан Марат Рустам Тагир Ильдар Ринат Эмиль Камиль Арсен Давид
 """
 FEMALE = """
 Александра Алина Алиса Алла Алёна Амина Анастасия Ангелина Анна Антонина Арина
-Богдана Валентина Валерия Варвара Василиса Вера Вероника Виктория Владислава Галина
+Богдана Валентина Валерия Варвара Василиса Вероника Виктория Владислава Галина
 Дарья Диана Ева Евгения Екатерина Елена Елизавета Есения Жанна Злата Зоя Инна Ирина
-Камила Кира Кристина Ксения Лариса Лидия Лилия Любовь Людмила Маргарита Марина Мария
-Милана Мирослава Надежда Наталья Ника Нина Оксана Олеся Ольга Полина Раиса Регина
+Камила Кира Кристина Ксения Лариса Лидия Людмила Маргарита Марина Мария
+Милана Мирослава Наталья Ника Нина Оксана Олеся Ольга Полина Раиса Регина
 Руслана Светлана Снежана София Софья Станислава Стефания Таисия Тамара Татьяна
 Ульяна Эвелина Элина Юлия Яна Ярослава
 """
@@ -39,8 +46,8 @@ FEMALE = """
 IRREGULAR: dict[str, tuple[str, ...]] = {
     "павел": ("павел", "павла", "павлу", "павлом", "павле"),
     "лев": ("лев", "льва", "льву", "львом", "льве"),
-    "любовь": ("любовь", "любови", "любовью"),
 }
+NAME_MARK = "ъ"
 MIN_PIN = 3  # a shorter common beginning («ев» of «Ева», «ма» of «Майя») is no stem
 
 
@@ -58,7 +65,7 @@ def _male_forms(name: str) -> tuple[str, ...]:
     if name.endswith("ья"):  # Илья
         base = name[:-1]
         return (name, base + "и", base + "е", base + "ю", base + "ей")
-    if name.endswith("а"):  # Никита, Савва, Лука
+    if name.endswith("а"):  # Никита, Савва
         base = name[:-1]
         other = "и" if base.endswith(("г", "к", "х")) else "ы"
         return (name, base + other, base + "е", base + "у", base + "ой")
@@ -96,7 +103,8 @@ def _pin(variants: tuple[str, ...]) -> str:
             (i for i, (a, b) in enumerate(zip(first, other, strict=False)) if a != b),
             min(common, len(other)),
         )
-    return first[:common] if common >= MIN_PIN and first not in IRREGULAR else first
+    stem = first[:common] if common >= MIN_PIN and first not in IRREGULAR else first
+    return stem + NAME_MARK
 
 
 def name_overrides() -> dict[str, str]:

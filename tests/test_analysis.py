@@ -124,3 +124,15 @@ def test_every_listed_first_name_keeps_one_stem_and_apart_from_others() -> None:
     # names of one root share forms («Александра») and a stem; others never do
     assert stems["александр"] == stems["александра"]
     assert stems["иван"] != stems["ирина"] and stems["антон"] != stems["антонина"]
+
+
+def test_a_first_name_and_the_surname_made_from_it_stay_apart() -> None:
+    """«Иванов Пётр» and «Петров Иван» are two pupils; each search finds its own."""
+    assert not _finds("Иван", "Иванов") and not _finds("Иванову", "Ивану")
+    assert not _finds("Иванов Пётр", "Петров Иван Сергеевич")
+    assert _finds("Иванов Пётр", "Иванова Петра") and _finds("Петрову Ивану", "Петров Иван")
+
+
+def test_names_that_are_also_words_of_essays_keep_every_form() -> None:
+    assert _finds("роман", "романы") and _finds("романов", "роман")
+    assert _finds("любовь", "о любви") and _finds("любви", "любовью")

@@ -54,6 +54,12 @@ CORPUS = [
             IndexedPage(1, "Книга учёта и выдачи медалей «За особые успехи в учении»."),
         ],
     ),
+    IndexedDocument(
+        "transfer",
+        "vypiska.pdf",
+        "Выписка об успеваемости",
+        [IndexedPage(1, "Выписка: Петров Иван Сергеевич, 5 «А» класс.")],
+    ),
 ]
 
 # query → {document id: matched page numbers}
@@ -74,9 +80,12 @@ QUERY_SET: dict[str, dict[str, list[int]]] = {
     "Смирнов": {"essays": [2]},
     "Кузнецову": {"interview": [2]},
     # first names, which Snowball splits («Иван» → «ива», «Ивану» → «иван»)
-    "Ивану": {"interview": [2]},
+    "Ивану": {"interview": [2], "transfer": [1]},
     "Анной Смирновой": {"essays": [2]},
     '"Кузнецова Ивана"': {"interview": [2]},
+    "Петрову Ивану": {"transfer": [1]},
+    # a first name and the surname made from it stay apart: not «Петров Иван»
+    "Иванов Пётр": {},
     "ведомостей успеваемости": {"journal": [2]},
     "2023": {"journal": [1]},
     "физика": {},
@@ -165,8 +174,8 @@ def test_empty_or_punctuation_query_finds_nothing(index: SearchIndex) -> None:
 
 def test_rebuild_replaces_everything_and_keeps_searching(empty_index: SearchIndex) -> None:
     empty_index.index_document(CORPUS[0])
-    assert empty_index.rebuild(iter(CORPUS[1:])) == 3
-    assert empty_index.document_ids() == {"interview", "journal", "medals"}
+    assert empty_index.rebuild(iter(CORPUS[1:])) == len(CORPUS) - 1
+    assert empty_index.document_ids() == {d.id for d in CORPUS[1:]}
     assert empty_index.search("сочинение").total == 0
     assert empty_index.search("протоколы").hits[0].id == "interview"
     empty_index.index_document(CORPUS[0])  # writes after a rebuild reach the new index
