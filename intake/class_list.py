@@ -66,6 +66,13 @@ def normalize_school_year(text: str) -> str | None:
     return f"{first}/{second}" if second == first + 1 else None
 
 
+def school_year_on(day: date) -> str:
+    """The school year a day falls in: it begins on 1 September, so 23 November 2026 is
+    in «2026/2027» and 15 June 2026 in «2025/2026»."""
+    first = day.year if day.month >= 9 else day.year - 1
+    return f"{first}/{first + 1}"
+
+
 def _birth_date(value: object) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -122,7 +129,9 @@ def read_class_list(
     if school_year is not None and normalize_school_year(school_year) is None:
         raise ClassListError(f"учебный год «{school_year}» не похож на «2025/2026»")
     if "school_year" not in columns and school_year is None:
-        raise ClassListError("укажите учебный год: столбцом «Учебный год» или параметром")
+        raise ClassListError(
+            "укажите учебный год: столбцом «Учебный год» в файле или отдельно от него"
+        )
     good: list[ClassListRow] = []
     problems: list[RowProblem] = []
     for line, row in enumerate(rows[1:], start=2):

@@ -18,7 +18,12 @@ from archive_service.archive import Archive
 from archive_service.catalog import Pupil, PupilClass, School
 from archive_service.services import nomenclature
 from archive_service.services.pupils import PupilService
-from intake.class_list import ClassListError, normalize_class, read_class_list
+from intake.class_list import (
+    ClassListError,
+    normalize_class,
+    read_class_list,
+    school_year_on,
+)
 from tests.side_by_side import run_side_by_side
 
 EXCEL_CSV = (
@@ -148,3 +153,9 @@ def test_the_same_class_list_imported_twice_at_once_adds_each_pupil_once(
     with archive.catalog.session() as s:
         assert len(list(s.scalars(select(Pupil)))) == 2
         assert len(list(s.scalars(select(PupilClass)))) == 2
+
+
+def test_the_school_year_turns_over_on_the_first_of_september() -> None:
+    assert school_year_on(date(2026, 8, 31)) == "2025/2026"
+    assert school_year_on(date(2026, 9, 1)) == "2026/2027"
+    assert school_year_on(date(2027, 1, 10)) == "2026/2027"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from base64 import b64encode
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from archive_service.accounts import AccountService
 from archive_service.archive import Archive
 from archive_service.services.ingest import IngestService
+from intake.class_list import school_year_on
 from retention.nomenclature import default_nomenclature, dump_yaml, load_xlsx
 from tests.pagegen import born_digital_pdf
 from web import create_app
@@ -69,6 +71,22 @@ def test_class_list_upload_reports_broken_rows(client: FlaskClient) -> None:
     ).get_data(as_text=True)
     assert "строка 3: нет фамилии" in text
     assert "Смирнова Анна Сергеевна" in text
+
+
+def test_the_class_list_form_offers_the_school_year_under_way(client: FlaskClient) -> None:
+    """A list without a «Учебный год» column goes in for this school year as the form
+    offers it; before, the field was empty and such a list was refused."""
+    this_year = school_year_on(date.today())
+    page = client.get("/pupils").get_data(as_text=True)
+    offered = re.search(r'name="school_year" value="([^"]*)"', page)
+    assert offered is not None and offered[1] == this_year
+    text = client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(CLASS_LIST), "9Б.csv"), "school_year": offered[1]},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Загружено строк: 1" in text and "Смирнова Анна Сергеевна" in text
 
 
 def protocol_of_a_known_pupil(client: FlaskClient, archive: Archive) -> Path:

@@ -7,6 +7,7 @@ per process and kept on the app; tests pass their own.
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
 from flask import Flask, render_template
@@ -15,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from archive_service.archive import Archive
 from archive_service.config import load_settings
+from intake.class_list import school_year_on
 from web.auth import init_auth
 
 csrf = CSRFProtect()
@@ -61,6 +63,8 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     )
     app.config.update(config)
     app.extensions["archive"] = archive
+    # forms offer the school year under way, which turns over on 1 September
+    app.jinja_env.globals["school_year_now"] = lambda: school_year_on(date.today())
     app.jinja_env.filters["dict_without"] = lambda d, key: {k: v for k, v in d.items() if k != key}
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     csrf.init_app(app)
