@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, product
 
-from search.analysis import query_terms
+from search.analysis import TOKEN_RE, fold, query_terms, stem
 
 PHRASE_RE = re.compile(r'"([^"]*)"')
 # Readings of one phrase an engine is asked for at most: each surname in it doubles them.
@@ -62,3 +62,19 @@ def to_fts5(query: ParsedQuery) -> str:
         quoted = ['"' + " ".join(reading) + '"' for reading in readings(clause)]
         parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
     return " AND ".join(parts)
+
+
+def words_match(query: str, text: str) -> bool:
+    """Whether every word of `query` stands in `text` in some form, or begins one of its
+    words: the search's rule for a short text held outside the index, such as a
+    pupil's name, where a person types «Смирновой Анне» or just «Смир»."""
+    wanted = query_terms(query)
+    if not wanted:
+        return True
+    words = TOKEN_RE.findall(fold(text))
+    stems = {stem(word) for word in words}
+    typed = TOKEN_RE.findall(fold(query))
+    return all(
+        stems.intersection(readings) or any(word.startswith(prefix) for word in words)
+        for readings, prefix in zip(wanted, typed, strict=True)
+    )

@@ -8,7 +8,7 @@ from markupsafe import escape
 
 from search.analysis import fold, query_terms, terms, tokens
 from search.first_names import FEMALE, MALE, forms
-from search.query import parse_query, to_fts5
+from search.query import parse_query, to_fts5, words_match
 from search.snippets import highlight, make_snippet
 
 
@@ -136,3 +136,11 @@ def test_a_first_name_and_the_surname_made_from_it_stay_apart() -> None:
 def test_names_that_are_also_words_of_essays_keep_every_form() -> None:
     assert _finds("роман", "романы") and _finds("романов", "роман")
     assert _finds("любовь", "о любви") and _finds("любви", "любовью")
+
+
+def test_a_short_text_matches_every_word_in_any_form_or_begun() -> None:
+    """A pupil's name, held outside the index, is matched by the search's own rule."""
+    name = "Кузнецов Иван Петрович"
+    assert words_match("Ивану Кузнецову", name) and words_match("кузн ив", name)
+    assert words_match("", name)
+    assert not words_match("Иванов", name) and not words_match("Кузнецов Олег", name)

@@ -89,6 +89,39 @@ def test_the_class_list_form_offers_the_school_year_under_way(client: FlaskClien
     assert "Загружено строк: 1" in text and "Смирнова Анна Сергеевна" in text
 
 
+def test_a_pupil_is_found_by_name_in_any_case_or_its_beginning_and_by_class(
+    client: FlaskClient,
+) -> None:
+    """A school keeps a thousand pupils and more; the secretary types a name as it came
+    («Ивану Кузнецову», «Смир») and narrows by class."""
+    rows = (
+        "Фамилия;Имя;Отчество;Класс\nСмирнова;Анна;Сергеевна;9Б\nКузнецов;Иван;Петрович;9Б\n"
+        "Петров;Иван;Сергеевич;5А\nИванов;Пётр;;10А\n"
+    )
+    client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(rows.encode()), "list.csv"), "school_year": "2026/2027"},
+        content_type="multipart/form-data",
+    )
+
+    def found(query: str) -> list[str]:
+        page = client.get(f"/pupils?{query}").get_data(as_text=True)
+        return re.findall(r'<a href="/pupils/[0-9a-f]{32}">([^<]+)</a>', page)
+
+    assert found("") == [
+        "Иванов Пётр", "Кузнецов Иван Петрович", "Петров Иван Сергеевич",
+        "Смирнова Анна Сергеевна",
+    ]  # fmt: skip
+    assert found("q=Ивану+Кузнецову") == ["Кузнецов Иван Петрович"]
+    assert found("q=Ивану") == ["Кузнецов Иван Петрович", "Петров Иван Сергеевич"]
+    assert found("q=смир") == found("q=Смирновой+Анне") == ["Смирнова Анна Сергеевна"]
+    assert found("q=Иван&class=5А") == ["Петров Иван Сергеевич"]
+    page = client.get("/pupils?q=Сидоров&class=9Б").get_data(as_text=True)
+    assert "Найдено: 0 из 4" in page and "Никого не нашлось по «Сидоров» в 9Б" in page
+    classes = re.findall(r'<option value="(\w+)"', page)
+    assert classes == ["5А", "9Б", "10А"]
+
+
 def protocol_of_a_known_pupil(client: FlaskClient, archive: Archive) -> Path:
     """Class 9Б's list uploaded, and a protocol naming its kind, class, year, date and
     one of the class's pupils, for the worker to propose from."""

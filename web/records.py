@@ -248,7 +248,13 @@ def pupils() -> Any:
             problems = [str(p) for p in bad]
     return (
         render_template(
-            "pupils.html", pupils=PupilQueries(archive()).all(policy().classes), problems=problems
+            "pupils.html",
+            found=PupilQueries(archive()).find(
+                policy().classes,
+                name=request.args.get("q", "").strip(),
+                class_label=request.args.get("class", "").strip(),
+            ),
+            problems=problems,
         ),
         status,
     )

@@ -26,6 +26,7 @@ from archive_service.catalog import (
 )
 from archive_service.services.nomenclature import school_row
 from intake.class_list import ClassListRow
+from search.query import words_match
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,26 @@ def _summary(s: Session, pupil: Pupil) -> PupilSummary:
             .order_by(PupilClass.school_year.desc())
         )
     ]
+    return _summary_of(pupil, classes)
+
+
+def _summary_of(pupil: Pupil, classes: list[tuple[str, str]]) -> PupilSummary:
     name = " ".join(p for p in (pupil.surname, pupil.name, pupil.patronymic) if p)
     born = pupil.birth_date.strftime("%d.%m.%Y") if pupil.birth_date else None
     return PupilSummary(pupil.id, name, born, classes)
+
+
+def class_order(label: str) -> tuple[int, str]:
+    """«5А» before «10А», as a school lists its classes."""
+    digits = "".join(c for c in label if c.isdigit())
+    return (int(digits) if digits else 0, label)
+
+
+@dataclass(frozen=True)
+class PupilList:
+    pupils: list[PupilSummary]  # those found
+    total: int  # everyone the person may see
+    classes: list[str]  # the latest classes among them all, to narrow by
 
 
 class PupilQueries:
@@ -150,12 +168,32 @@ class PupilQueries:
 
     def all(self, classes: frozenset[str] | None = None) -> list[PupilSummary]:
         """Every pupil; with `classes`, only those whose latest class is one of them."""
+        return self.find(classes).pupils
+
+    def find(
+        self, classes: frozenset[str] | None = None, name: str = "", class_label: str = ""
+    ) -> PupilList:
+        """The pupils whose name has every word of `name` in any case form or begun
+        («Смирновой Анне», «Смир» find «Смирнова Анна Сергеевна»), and whose latest
+        class is `class_label`: a school keeps a thousand pupils and more, and the
+        secretary looks for one. With `classes`, only those whose latest class is one
+        of them are there at all (a class teacher's)."""
         with self.archive.catalog.session() as s:
-            pupils = s.scalars(select(Pupil).order_by(Pupil.surname, Pupil.name))
-            found = [_summary(s, p) for p in pupils]
-        if classes is None:
-            return found
-        return [p for p in found if p.classes and p.classes[0][1] in classes]
+            history: dict[str, list[tuple[str, str]]] = {}
+            for c in s.scalars(select(PupilClass).order_by(PupilClass.school_year.desc())):
+                history.setdefault(c.pupil_id, []).append((c.school_year, c.class_label))
+            pupils = s.scalars(select(Pupil).order_by(Pupil.surname, Pupil.name, Pupil.patronymic))
+            everyone = [_summary_of(p, history.get(p.id, [])) for p in pupils]
+        if classes is not None:
+            everyone = [p for p in everyone if p.classes and p.classes[0][1] in classes]
+        found = [
+            p
+            for p in everyone
+            if words_match(name, p.full_name)
+            and (not class_label or (p.classes and p.classes[0][1] == class_label))
+        ]
+        labels = sorted({p.classes[0][1] for p in everyone if p.classes}, key=class_order)
+        return PupilList(found, len(everyone), labels)
 
     def get(self, pupil_id: str) -> tuple[PupilSummary, list[PupilDocument]] | None:
         with self.archive.catalog.session() as s:
