@@ -618,7 +618,7 @@ def nomenclature_export(
 
 @main.group()
 def pupils() -> None:
-    """Обучающиеся: загрузка списков классов."""
+    """Обучающиеся: загрузка списков классов и поиск."""
 
 
 @pupils.command("import")
@@ -649,6 +649,47 @@ def pupils_import(
     )
     if problems:
         ctx.exit(2)
+
+
+@pupils.command("find")
+@click.argument("words", nargs=-1)
+@click.option("--class", "class_label", default="", help="Только этот класс (последний у ученика).")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def pupils_find(
+    ctx: click.Context, words: tuple[str, ...], class_label: str, as_json: bool
+) -> None:
+    """Найти обучающихся по ФИО в любом падеже или по началу («Ивану Кузнецову»,
+    «Смир»), и по классу; без слов — всех."""
+    from archive_service.services.pupils import PupilQueries
+
+    archive = _open(ctx, dispatch=False)
+    name = " ".join(words)
+    found = PupilQueries(archive).find(None, name, class_label.strip())
+    _audit(archive, "search", "pupils", f"«{name}» {class_label}: найдено {len(found.pupils)}")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "total": len(found.pupils),
+                    "pupils": [
+                        {
+                            "id": p.id,
+                            "full_name": p.full_name,
+                            "birth_date": p.birth_date,
+                            "classes": [{"school_year": y, "class": c} for y, c in p.classes],
+                        }
+                        for p in found.pupils
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(f"Найдено: {len(found.pupils)} из {found.total}")
+    for p in found.pupils:
+        latest = f"{p.classes[0][1]} ({p.classes[0][0]})" if p.classes else "—"
+        click.echo(f"{p.id}  {p.full_name}  {p.birth_date or '—'}  {latest}")
 
 
 @main.command()

@@ -187,6 +187,24 @@ def test_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path) -> Non
     assert "Архив открыт" not in proc.stdout
 
 
+def test_pupils_find_by_name_in_any_case_and_by_class(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    rows = tmp_path / "list.csv"
+    rows.write_text(
+        "Фамилия;Имя;Отчество;Класс\nКузнецов;Иван;Петрович;9Б\nПетров;Иван;;5А\n"
+        "Иванов;Пётр;;10А\n",
+        encoding="utf-8",
+    )
+    run(data, "pupils", "import", str(rows), "--school-year", "2026/2027")
+    said = run(data, "pupils", "find", "Ивану").stdout.splitlines()
+    assert said[0] == "Найдено: 2 из 3"
+    assert [line.split("  ")[1] for line in said[1:]] == ["Кузнецов Иван Петрович", "Петров Иван"]
+    found = json.loads(run(data, "pupils", "find", "Ивану", "--class", "5А", "--json").stdout)
+    assert found["total"] == 1
+    assert found["pupils"][0]["full_name"] == "Петров Иван"
+    assert found["pupils"][0]["classes"] == [{"school_year": "2026/2027", "class": "5А"}]
+
+
 def test_serve_rebuilds_a_search_index_an_update_left_empty(tmp_path: Path) -> None:
     """A release that changes the stems drops the old SQLite index on open; `archive
     serve` builds it again before the first search, and says so."""
