@@ -16,8 +16,21 @@ import Stemmer
 
 from search.first_names import name_overrides
 
-TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+SOFT_HYPHEN = "\u00ad"
+# A word is a run of letters and digits; a soft hyphen inside one (a born-digital PDF's
+# optional break, «пере\u00adнос») is dropped, so the word stays whole.
+TOKEN_RE = re.compile(r"[^\W_]+(?:\u00ad+[^\W_]+)*", re.UNICODE)
 CYRILLIC_RE = re.compile(r"[а-я]")
+
+# Elasticsearch's standard tokenizer (Unicode word breaks) keeps a word whole across
+# these, where TOKEN_RE cuts: «12.02.2025», «ул.Ленина», «т.д.», «1,5», «д'Артаньян»,
+# «snake_case», a narrow no-break space inside «1 000», zero-width characters. ES is
+# given them as spaces (a mapping char filter: same length, so highlight offsets hold)
+# and the soft hyphen as nothing, so both engines cut every page into the same words:
+# without it, «2025» found «12.02.2025» on the embedded default but not on ES.
+INNER_BREAKS = ".,:;'_\u2018\u2019\u2024\u00b7\u2027\u037e\u0387\u2044\u202f\ufeff" + (
+    "\u200b\u200c\u200d\u2060\uff07\uff0c\uff0e\uff1a\uff1b\uff3f"
+)
 
 _russian = Stemmer.Stemmer("russian")
 _english = Stemmer.Stemmer("english")
@@ -79,6 +92,8 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Stem one folded word; digits and mixed tokens pass through unchanged."""
+    if SOFT_HYPHEN in word:
+        return stem(word.replace(SOFT_HYPHEN, ""))
     if word.isdigit():
         return word
     if CYRILLIC_RE.search(word):
@@ -104,6 +119,7 @@ def alternatives(word: str) -> tuple[str, ...]:
     the nominative's («смирн» for «Смирнову»). So every form of a surname finds every
     other. A word the overrides know (a school noun, a first name) is no surname.
     """
+    word = word.replace(SOFT_HYPHEN, "")
     term = stem(word)
     if word in STEM_OVERRIDES or not CYRILLIC_RE.search(word):  # a word we know is no surname
         return (term,)

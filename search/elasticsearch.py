@@ -32,7 +32,15 @@ from elasticsearch import (
 )
 from elasticsearch.helpers import streaming_bulk
 
-from search.analysis import STEM_OVERRIDES, TOKEN_RE, alternatives, fold, query_terms
+from search.analysis import (
+    INNER_BREAKS,
+    SOFT_HYPHEN,
+    STEM_OVERRIDES,
+    TOKEN_RE,
+    alternatives,
+    fold,
+    query_terms,
+)
 from search.port import (
     FACETS,
     MAX_PAGES_PER_HIT,
@@ -47,9 +55,19 @@ from search.query import PHRASE_RE, parse_query, readings
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 4  # 4: first names pinned in the stem overrides
+MAPPING_VERSION = 4  # 4: first names pinned; words cut where search.analysis cuts them
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
+
+
+# ё folded; the characters ES would keep inside a word and TOKEN_RE cuts at, spaces; the
+# soft hyphen TOKEN_RE drops, dropped (search.analysis.INNER_BREAKS says why).
+CHAR_MAPPINGS = [
+    "ё => е",
+    "Ё => Е",
+    *(f"\\u{ord(c):04x} => \\u0020" for c in INNER_BREAKS),
+    f"\\u{ord(SOFT_HYPHEN):04x} => ",
+]
 
 
 def index_settings(shards: int, replicas: int) -> dict[str, Any]:
@@ -58,7 +76,7 @@ def index_settings(shards: int, replicas: int) -> dict[str, Any]:
         "number_of_shards": shards,
         "number_of_replicas": replicas,
         "analysis": {
-            "char_filter": {"archive_yo": {"type": "mapping", "mappings": ["ё => е", "Ё => Е"]}},
+            "char_filter": {"archive_yo": {"type": "mapping", "mappings": CHAR_MAPPINGS}},
             "filter": {
                 "archive_overrides": {"type": "stemmer_override", "rules": rules},
                 "archive_snowball_ru": {"type": "snowball", "language": "Russian"},

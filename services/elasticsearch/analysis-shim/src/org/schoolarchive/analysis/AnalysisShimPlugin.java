@@ -36,7 +36,7 @@ public class AnalysisShimPlugin extends Plugin implements AnalysisPlugin {
                 if (parts.length != 2) {
                     throw new IllegalArgumentException("Invalid mapping rule: [" + rule + "]");
                 }
-                builder.add(parts[0].trim(), parts[1].trim());
+                builder.add(unescape(parts[0].trim()), unescape(parts[1].trim()));
             }
             NormalizeCharMap map = builder.build();
             return new AbstractCharFilterFactory(name) {
@@ -46,6 +46,36 @@ public class AnalysisShimPlugin extends Plugin implements AnalysisPlugin {
                 }
             };
         });
+    }
+
+    /** Reads a rule's escapes as analysis-common does: backslash-u with four hex digits, n, t,
+     * r, b, f, and any other escaped character as itself (a space is written as u0020). */
+    static String unescape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 >= s.length()) {
+                out.append(c);
+                continue;
+            }
+            char next = s.charAt(++i);
+            switch (next) {
+                case 'u' -> {
+                    if (i + 4 >= s.length()) {
+                        throw new IllegalArgumentException("Invalid escaped char in [" + s + "]");
+                    }
+                    out.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                case 'n' -> out.append('\n');
+                case 't' -> out.append('\t');
+                case 'r' -> out.append('\r');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                default -> out.append(next);
+            }
+        }
+        return out.toString();
     }
 
     @Override
