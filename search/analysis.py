@@ -81,6 +81,28 @@ STEM_OVERRIDES: dict[str, str] = {
 }
 
 
+# A word broken at a line's end with a hyphen («пере-\nведён», as typewritten protocols
+# and their OCR give it) is one word: the break becomes two soft hyphens, which both
+# engines drop, so the text keeps its length and highlight offsets hold. Only where the
+# line goes on in lower case, or both halves are capitals («ПРОТО-\nКОЛ»): «Санкт-\n
+# Петербург» and a double surname keep their hyphen.
+LINE_BREAK_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])[-\u00ad]\n(?=[^\W\d_])")
+
+
+def _rejoin(match: re.Match[str]) -> str:
+    before, after = match.string[match.start() - 1], match.string[match.end()]
+    if after.islower() or (before.isupper() and after.isupper()):
+        return SOFT_HYPHEN * 2
+    return match.group()
+
+
+def unbroken(text: str) -> str:
+    """The text with words hyphenated across lines made whole, of the same length."""
+    if "-\n" not in text and SOFT_HYPHEN + "\n" not in text:
+        return text
+    return LINE_BREAK_HYPHEN_RE.sub(_rejoin, text)
+
+
 def fold(text: str) -> str:
     """Lower-case and fold ё to е, keeping the length so offsets stay valid."""
     folded = text.lower()
@@ -139,7 +161,7 @@ class Token:
 
 def tokens(text: str) -> Iterator[Token]:
     """Tokens with their character offsets in the original text, for highlighting."""
-    folded = fold(text)
+    folded = fold(unbroken(text))
     for match in TOKEN_RE.finditer(folded):
         yield Token(match.start(), match.end(), stem(match.group()))
 
@@ -147,7 +169,7 @@ def tokens(text: str) -> Iterator[Token]:
 def terms(text: str) -> list[str]:
     """The terms alone, as indexed and queried: what `tokens` gives without the offsets,
     and without a Token object per word, which was most of the time to index a page."""
-    return [stem(word) for word in TOKEN_RE.findall(fold(text))]
+    return [stem(word) for word in TOKEN_RE.findall(fold(unbroken(text)))]
 
 
 def query_terms(text: str) -> list[tuple[str, ...]]:

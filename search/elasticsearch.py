@@ -40,6 +40,7 @@ from search.analysis import (
     alternatives,
     fold,
     query_terms,
+    unbroken,
 )
 from search.port import (
     FACETS,
@@ -265,7 +266,8 @@ class ElasticsearchIndex:
                     "filename": document.filename,
                     "title": document.title,
                     "page": page.number,
-                    "text": page.text,
+                    # hyphenated line breaks as soft hyphens, which the char filter drops
+                    "text": unbroken(page.text),
                     **{f"facet_{k}": v for k, v in document.facets.items() if k in FACETS},
                 },
             }

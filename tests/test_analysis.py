@@ -144,3 +144,12 @@ def test_a_short_text_matches_every_word_in_any_form_or_begun() -> None:
     assert words_match("Ивану Кузнецову", name) and words_match("кузн ив", name)
     assert words_match("", name)
     assert not words_match("Иванов", name) and not words_match("Кузнецов Олег", name)
+
+
+def test_a_word_hyphenated_across_lines_is_one_word() -> None:
+    """Typewritten protocols break words at a line's end; the word is found whole and
+    marked whole, while a compound name keeps its hyphen and numbers are not glued."""
+    text = "Протокол пере-\nведён. ПРОТО-\nКОЛ № 5, Санкт-\nПетербург, 2023-\n2024"
+    assert terms(text) == terms("Протокол переведён. ПРОТОКОЛ № 5, Санкт Петербург, 2023 2024")
+    marked, found = highlight(text, parse_query("переведены").all_terms)
+    assert found == 1 and "<mark>пере-\nведён</mark>" in marked
