@@ -23,6 +23,7 @@ from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.indexing import IndexingService, RebuildRunning
 from archive_service.services.ingest import IngestService
 from archive_service.services.waiting import WaitTimeout, wait_until_final
+from search import SearchError
 from workers.celery_app import configure_celery
 from workers.runner import ensure_worker
 
@@ -759,6 +760,9 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
     except OSError as exc:
         raise click.ClickException(_listen_error(host, port, exc)) from exc
     logging.basicConfig()  # waitress reports its queue and errors through logging
+    # The Elasticsearch client logs each retry with a traceback; the archive says itself,
+    # in words, when the index does not answer.
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     password = AccountService(archive).ensure_first_admin()
     if password:
         click.echo("=" * 60)
@@ -785,7 +789,11 @@ def _rebuild_an_emptied_index(archive: Archive) -> None:
     """After an update that changed how words are stemmed the search index starts empty;
     build it again before the first search, saying why the start takes longer."""
     indexing = IndexingService(archive)
-    archived = indexing.emptied()
+    try:
+        archived = indexing.emptied()
+    except SearchError as exc:  # the archive opens all the same; search says so itself
+        click.echo(f"{exc}. Архив открывается без поиска; он заработает, когда индекс ответит")
+        return
     if not archived:
         return
     click.echo(
@@ -794,6 +802,9 @@ def _rebuild_an_emptied_index(archive: Archive) -> None:
     )
     try:
         count = indexing.rebuild()
+    except SearchError as exc:
+        click.echo(f"Индекс не построен: {exc}. Выполните «archive reindex», когда он ответит")
+        return
     except RebuildRunning:
         click.echo("Индекс уже перестраивает другой процесс; поиск наполнится, когда он закончит")
         return

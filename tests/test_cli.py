@@ -243,6 +243,39 @@ def test_serve_rebuilds_a_search_index_an_update_left_empty(tmp_path: Path) -> N
     assert found["total"] == 1
 
 
+def test_serve_opens_the_archive_when_the_search_index_does_not_answer(tmp_path: Path) -> None:
+    """A search server down at start must not keep the archive shut: it opens, says so,
+    and search reports its own error until the index answers."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with socket.socket() as closed:  # a port nothing listens on: the index is down
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env["ARCHIVE_SEARCH_URL"] = f"http://127.0.0.1:{dead}/archive"
+    serve = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "d")]
+    with subprocess.Popen(
+        [*serve, "serve", "--port", str(port), "--no-worker"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    ) as server:
+        assert server.stdout is not None
+        said = []
+        for line in server.stdout:
+            said.append(line)
+            if line.startswith("Архив открыт") or "Traceback" in line:
+                break
+        server.terminate()
+    text = "".join(said)
+    assert "Traceback" not in text and "Архив открыт" in text
+    assert "Поисковый индекс недоступен" in text and "Архив открывается без поиска" in text
+
+
 def test_list_counts_each_state_and_retry_failed_queues_them_all(tmp_path: Path) -> None:
     """A scan read with a language Tesseract does not have fails for real; `list
     --status failed` finds it with its reason and `retry --failed`, with the setting put
