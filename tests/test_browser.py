@@ -215,6 +215,15 @@ def test_class_list_filing_from_proposals_and_facets(
     page.locator(".facets a", has_text="Фёдорова Ольга Игоревна").click()
     expect(page.locator(".filters")).to_contain_text("Обучающийся: Фёдорова Ольга Игоревна")
     expect(page.locator(".total")).to_have_text("Найдено документов: 1")
+
+    # the secretary finds the pupil by name as it came to her, and the protocol is filed
+    page.click("nav >> text=Обучающиеся")
+    expect(page.locator("details.class-list")).not_to_have_attribute("open", "")
+    page.fill("form.find-pupil input[name=q]", "Фёдоровой Ольге")
+    page.press("form.find-pupil input[name=q]", "Enter")
+    expect(page.locator("p.count")).to_have_text("Найдено: 1 из 1")
+    page.click("table.pupils >> text=Фёдорова Ольга Игоревна")
+    expect(page.locator("ul.pupil-documents")).to_contain_text("2024/2025")
     assert errors == []
 
 
