@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from archive_service.accounts import AccountService
 from archive_service.archive import Archive
+from archive_service.services.audit import AuditService
 from archive_service.services.ingest import IngestService
 from intake.class_list import school_year_on
 from retention.nomenclature import default_nomenclature, dump_yaml, load_xlsx
@@ -90,7 +91,7 @@ def test_the_class_list_form_offers_the_school_year_under_way(client: FlaskClien
 
 
 def test_a_pupil_is_found_by_name_in_any_case_or_its_beginning_and_by_class(
-    client: FlaskClient,
+    client: FlaskClient, archive: Archive
 ) -> None:
     """A school keeps a thousand pupils and more; the secretary types a name as it came
     («Ивану Кузнецову», «Смир») and narrows by class."""
@@ -120,6 +121,8 @@ def test_a_pupil_is_found_by_name_in_any_case_or_its_beginning_and_by_class(
     assert "Найдено: 0 из 4" in page and "Никого не нашлось по «Сидоров» в 9Б" in page
     classes = re.findall(r'<option value="(\w+)"', page)
     assert classes == ["5А", "9Б", "10А"]
+    looked = [e.detail for e in AuditService(archive).find(target="pupils") if e.action == "search"]
+    assert looked[-1] == "«Сидоров» 9Б: найдено 0"
 
 
 def protocol_of_a_known_pupil(client: FlaskClient, archive: Archive) -> Path:

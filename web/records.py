@@ -246,18 +246,12 @@ def pupils() -> Any:
                 "info" if not bad else "error",
             )
             problems = [str(p) for p in bad]
-    return (
-        render_template(
-            "pupils.html",
-            found=PupilQueries(archive()).find(
-                policy().classes,
-                name=request.args.get("q", "").strip(),
-                class_label=request.args.get("class", "").strip(),
-            ),
-            problems=problems,
-        ),
-        status,
-    )
+    name = request.args.get("q", "").strip()
+    class_label = request.args.get("class", "").strip()
+    found = PupilQueries(archive()).find(policy().classes, name=name, class_label=class_label)
+    if name or class_label:  # a look for someone in personal data, as a text search is
+        audit("search", "pupils", detail=f"«{name}» {class_label}: найдено {len(found.pupils)}")
+    return render_template("pupils.html", found=found, problems=problems), status
 
 
 @records.route("/pupils/<pupil_id>")
