@@ -205,60 +205,22 @@ def test_pupils_find_by_name_in_any_case_and_by_class(tmp_path: Path) -> None:
     assert found["pupils"][0]["classes"] == [{"school_year": "2026/2027", "class": "5А"}]
 
 
-def test_serve_rebuilds_a_search_index_an_update_left_empty(tmp_path: Path) -> None:
-    """A release that changes the stems drops the old SQLite index on open; `archive
-    serve` builds it again before the first search, and says so."""
-    import signal
-    import socket
-    import sqlite3
-
-    data = tmp_path / "data"
-    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Грамота вручена Ивану Смирнову, 9 «Б»"]])
-    run(data, "ingest", str(pdf), "--wait")
-    with sqlite3.connect(data / "search.sqlite3") as db:  # as an older release left it
-        db.execute("PRAGMA user_version = 3")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    serve = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), "serve"]
-    with subprocess.Popen(
-        [*serve, "--port", str(port), "--no-worker"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    ) as server:
-        assert server.stdout is not None
-        said = []
-        for line in server.stdout:
-            said.append(line)
-            if line.startswith("Архив открыт"):
-                break
-        server.send_signal(signal.SIGTERM)
-    assert "Поисковый индекс пуст, а в архиве документов: 1" in "".join(said)
-    assert "Проиндексировано документов: 1" in "".join(said)
-    # and the stems are the new ones: the name and the surname in another case
-    found = json.loads(run(data, "search", "Иван Смирнов", "--json").stdout)
-    assert found["total"] == 1
-
-
-def test_serve_opens_the_archive_when_the_search_index_does_not_answer(tmp_path: Path) -> None:
-    """A search server down at start must not keep the archive shut: it opens, says so,
-    and search reports its own error until the index answers."""
+def free_port() -> int:
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with socket.socket() as closed:  # a port nothing listens on: the index is down
-        closed.bind(("127.0.0.1", 0))
-        dead = closed.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def serve_until_open(data: Path, settings: dict[str, str] | None = None) -> str:
+    """What `archive serve` says from its start until the archive is open (or it fails
+    with a traceback); the server is stopped then."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
-    env["ARCHIVE_SEARCH_URL"] = f"http://127.0.0.1:{dead}/archive"
-    serve = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "d")]
+    env.update(settings or {})
+    command = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), "serve"]
     with subprocess.Popen(
-        [*serve, "serve", "--port", str(port), "--no-worker"],
+        [*command, "--port", str(free_port()), "--no-worker"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -271,9 +233,34 @@ def test_serve_opens_the_archive_when_the_search_index_does_not_answer(tmp_path:
             if line.startswith("Архив открыт") or "Traceback" in line:
                 break
         server.terminate()
-    text = "".join(said)
-    assert "Traceback" not in text and "Архив открыт" in text
-    assert "Поисковый индекс недоступен" in text and "Архив открывается без поиска" in text
+    return "".join(said)
+
+
+def test_serve_rebuilds_a_search_index_an_update_left_empty(tmp_path: Path) -> None:
+    """A release that changes the stems drops the old SQLite index on open; `archive
+    serve` builds it again before the first search, and says so."""
+    import sqlite3
+
+    data = tmp_path / "data"
+    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Грамота вручена Ивану Смирнову, 9 «Б»"]])
+    run(data, "ingest", str(pdf), "--wait")
+    with sqlite3.connect(data / "search.sqlite3") as db:  # as an older release left it
+        db.execute("PRAGMA user_version = 3")
+    said = serve_until_open(data)
+    assert "Поисковый индекс пуст, а в архиве документов: 1" in said
+    assert "Проиндексировано документов: 1" in said
+    # and the stems are the new ones: the name and the surname in another case
+    found = json.loads(run(data, "search", "Иван Смирнов", "--json").stdout)
+    assert found["total"] == 1
+
+
+def test_serve_opens_the_archive_when_the_search_index_does_not_answer(tmp_path: Path) -> None:
+    """A search server down at start must not keep the archive shut: it opens, says so,
+    and search reports its own error until the index answers."""
+    dead = free_port()  # nothing listens there: the index is down
+    said = serve_until_open(tmp_path / "d", {"ARCHIVE_SEARCH_URL": f"http://127.0.0.1:{dead}/x"})
+    assert "Traceback" not in said and "Архив открыт" in said
+    assert "Поисковый индекс недоступен" in said and "Архив открывается без поиска" in said
 
 
 def test_list_counts_each_state_and_retry_failed_queues_them_all(tmp_path: Path) -> None:
