@@ -87,12 +87,14 @@ def _female_forms(name: str) -> tuple[str, ...]:
     return (name, base + other, base + "е", base + "у", base + "ой")
 
 
+_MALE_NAMES = frozenset(_fold(MALE).split())
+
+
 def forms(name: str) -> tuple[str, ...]:
     """The singular case forms of a folded first name (nominative first)."""
     if name in IRREGULAR:
         return IRREGULAR[name]
-    male = _fold(MALE).split()
-    return _male_forms(name) if name in male else _female_forms(name)
+    return _male_forms(name) if name in _MALE_NAMES else _female_forms(name)
 
 
 def _pin(variants: tuple[str, ...]) -> str:
