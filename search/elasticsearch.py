@@ -40,6 +40,7 @@ from search.analysis import (
     alternatives,
     fold,
     query_terms,
+    terms,
     unbroken,
 )
 from search.port import (
@@ -56,7 +57,7 @@ from search.query import PHRASE_RE, parse_query, readings
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 4  # 4: first names pinned; words cut where search.analysis cuts them
+MAPPING_VERSION = 5  # 5: heading; 4: first names pinned, words cut as search.analysis cuts
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
 
@@ -118,6 +119,8 @@ MAPPINGS: dict[str, Any] = {
             "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
         },
         "page": {"type": "integer"},
+        # title, file name, pupils (search.port.IndexedDocument.heading), on every page
+        "heading": {"type": "text", "analyzer": "archive_russian"},
         # The document's filing, copied into every page entry: filters and facets.
         **{f"facet_{name}": {"type": "keyword"} for name in FACETS},
         "text": {
@@ -265,6 +268,7 @@ class ElasticsearchIndex:
                     "document_id": document.id,
                     "filename": document.filename,
                     "title": document.title,
+                    "heading": document.heading,
                     "page": page.number,
                     # hyphenated line breaks as soft hyphens, which the char filter drops
                     "text": unbroken(page.text),
@@ -431,46 +435,22 @@ class ElasticsearchIndex:
         if parsed.is_empty:
             return SearchResult(total=0, hits=[])
         self.ensure()
-        phrases = [p for p in PHRASE_RE.findall(query) if p.strip()]
-        words = PHRASE_RE.sub(" ", query).strip()
-        must = [_phrase_query(phrase) for phrase in phrases if query_terms(phrase)]
-        must += _words_queries(words)
-        exact = " ".join([*phrases, words]).strip()
+        matching = _clause_queries(query, ("text", "heading"))
         narrow = [
             {"terms": {f"facet_{name}": [value] if isinstance(value, str) else list(value)}}
             for name, value in sorted((filters or {}).items())
             if name in FACETS
         ]
+        exact = " ".join([*PHRASE_RE.findall(query), PHRASE_RE.sub(" ", query)]).strip()
         body: dict[str, Any] = {
             "query": {
                 "bool": {
-                    "must": must,
+                    "must": matching,
                     "filter": narrow,
                     "should": [{"match": {"text.exact": {"query": exact, "boost": 0.5}}}],
                 }
             },
-            "collapse": {
-                "field": "document_id",
-                "inner_hits": {
-                    "name": "pages",
-                    "size": MAX_PAGES_PER_HIT,
-                    "sort": [{"page": "asc"}],
-                    "_source": False,
-                    "fields": ["page"],
-                    "highlight": {
-                        "encoder": "html",
-                        "pre_tags": ["<mark>"],
-                        "post_tags": ["</mark>"],
-                        "fields": {
-                            "text": {
-                                "number_of_fragments": 1,
-                                "fragment_size": 220,
-                                "no_match_size": 220,
-                            }
-                        },
-                    },
-                },
-            },
+            "collapse": _pages_by_document(),
             "aggs": {
                 "documents": {
                     "cardinality": {"field": "document_id", "precision_threshold": 40000}
@@ -483,7 +463,7 @@ class ElasticsearchIndex:
                     for name in FACETS
                 },
             },
-            "_source": ["document_id", "filename", "title"],
+            "_source": ["document_id", "filename", "title", "heading"],
             "from": offset,
             "size": limit,
             "track_total_hits": False,
@@ -502,25 +482,89 @@ class ElasticsearchIndex:
             )
             if buckets:
                 facets[name] = {b["key"]: int(b["documents"]["value"]) for b in buckets}
+        found = response["hits"]["hits"]
+        # Every page of a document whose heading holds a query word matches with its
+        # help; the pages to list are those holding a query word themselves.
+        wanted = parsed.all_terms
+        by_heading = [
+            h["_source"]["document_id"]
+            for h in found
+            if wanted.intersection(terms(h["_source"].get("heading") or ""))
+        ]
+        own_pages = self._pages_holding_words(query, by_heading, matching) if by_heading else {}
         hits = []
-        for hit in response["hits"]["hits"]:
+        for hit in found:
             source = hit["_source"]
-            pages = [
-                PageHit(
-                    int(inner["fields"]["page"][0]), inner.get("highlight", {}).get("text", [""])[0]
-                )
-                for inner in hit["inner_hits"]["pages"]["hits"]["hits"]
-            ]
+            document_id = source["document_id"]
             hits.append(
                 SearchHit(
-                    id=source["document_id"],
+                    id=document_id,
                     filename=source["filename"],
                     title=source["title"],
                     score=round(float(hit["_score"] or 0.0), 6),
-                    pages=pages,
+                    pages=own_pages[document_id] if document_id in own_pages else _page_hits(hit),
                 )
             )
         return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _pages_holding_words(
+        self, query: str, document_ids: list[str], matching: list[dict[str, Any]]
+    ) -> dict[str, list[PageHit]]:
+        """The pages of these documents that match the query (heading included) and hold
+        at least one of its words in their own text, with their snippets."""
+        on_page = _clause_queries(query, ("text",))
+        try:
+            found = self.es.search(
+                index=self.read_alias,
+                query={
+                    "bool": {
+                        "filter": [{"terms": {"document_id": document_ids}}, *matching],
+                        "must": [{"bool": {"should": on_page, "minimum_should_match": 1}}],
+                    }
+                },
+                collapse=_pages_by_document(),
+                source_includes=["document_id"],
+                size=len(document_ids),
+            ).body["hits"]["hits"]
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, "Поиск не выполнен") from exc
+        pages: dict[str, list[PageHit]] = {document_id: [] for document_id in document_ids}
+        pages.update({hit["_source"]["document_id"]: _page_hits(hit) for hit in found})
+        return pages
+
+
+def _pages_by_document() -> dict[str, Any]:
+    """Hits collapsed to one per document, with its matching pages in order, each with
+    its best passage marked."""
+    return {
+        "field": "document_id",
+        "inner_hits": {
+            "name": "pages",
+            "size": MAX_PAGES_PER_HIT,
+            "sort": [{"page": "asc"}],
+            "_source": False,
+            "fields": ["page"],
+            "highlight": {
+                "encoder": "html",
+                "pre_tags": ["<mark>"],
+                "post_tags": ["</mark>"],
+                "fields": {
+                    "text": {
+                        "number_of_fragments": 1,
+                        "fragment_size": 220,
+                        "no_match_size": 220,
+                    }
+                },
+            },
+        },
+    }
+
+
+def _page_hits(hit: dict[str, Any]) -> list[PageHit]:
+    return [
+        PageHit(int(inner["fields"]["page"][0]), inner.get("highlight", {}).get("text", [""])[0])
+        for inner in hit["inner_hits"]["pages"]["hits"]["hits"]
+    ]
 
 
 # ES analyses the query text itself, as it did the page, so words go to it as typed. A
@@ -528,44 +572,46 @@ class ElasticsearchIndex:
 # which are ES's own: tests/test_elasticsearch_index.py checks the two chains agree.
 
 
-def _phrase_query(phrase: str) -> dict[str, Any]:
+def _clause_queries(query: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One query per clause (a quoted phrase, or a word), each to be found in one of
+    `fields`: every one is required for a match, any one marks a page as holding a
+    query word."""
+    phrases = [p for p in PHRASE_RE.findall(query) if p.strip() and query_terms(p)]
+    queries = [_phrase_query(phrase, fields) for phrase in phrases]
+    words = PHRASE_RE.sub(" ", query)
+    for found in TOKEN_RE.finditer(fold(words)):
+        _own, *others = alternatives(found.group())
+        queries.append(_word_query(words[found.start() : found.end()], others, fields))
+    return queries
+
+
+def _phrase_query(phrase: str, fields: tuple[str, ...]) -> dict[str, Any]:
     """The phrase in order, or, where a word in it has other readings, any reading: the
     first (each word's own stem) is the phrase as typed, for ES to analyse."""
     _own, *others = readings(query_terms(phrase))
-    query: dict[str, Any] = {"match_phrase": {"text": phrase}}
-    if not others:
-        return query
-    stems = [
-        {"match_phrase": {"text": {"query": " ".join(r), "analyzer": "whitespace"}}} for r in others
+    queries: list[dict[str, Any]] = [{"match_phrase": {field: phrase}} for field in fields]
+    queries += [
+        {"match_phrase": {field: {"query": " ".join(r), "analyzer": "whitespace"}}}
+        for r in others
+        for field in fields
     ]
-    return {"bool": {"should": [query, *stems], "minimum_should_match": 1}}
+    if len(queries) == 1:
+        return queries[0]
+    return {"bool": {"should": queries, "minimum_should_match": 1}}
 
 
-def _words_queries(words: str) -> list[dict[str, Any]]:
-    """Every word required: those with one reading in one `match` (the text as typed,
-    with the others blanked out so ES cuts it as it cut the page), each of the others
-    as the word or one of its other stems."""
-    folded = fold(words)
-    plain = list(words)
-    queries: list[dict[str, Any]] = []
-    for found in TOKEN_RE.finditer(folded):
-        _own, *others = alternatives(found.group())
-        if not others:
-            continue
-        plain[found.start() : found.end()] = " " * (found.end() - found.start())
-        word = words[found.start() : found.end()]
-        queries.append(
-            {
-                "bool": {
-                    "should": [
-                        {"match": {"text": word}},
-                        *({"term": {"text": other}} for other in others),
-                    ],
-                    "minimum_should_match": 1,
-                }
-            }
-        )
-    rest = "".join(plain).strip()
-    if parse_query(rest).clauses:
-        queries.insert(0, {"match": {"text": {"query": rest, "operator": "and"}}})
-    return queries
+def _word_query(word: str, others: list[str], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The word as typed, for ES to cut and stem as it did the page (every piece of it
+    required), or one of its other stems."""
+    own = {
+        "multi_match": {
+            "query": word,
+            "fields": list(fields),
+            "type": "cross_fields",
+            "operator": "and",
+        }
+    }
+    if not others:
+        return own
+    stems = [{"term": {field: other}} for other in others for field in fields]
+    return {"bool": {"should": [own, *stems], "minimum_should_match": 1}}

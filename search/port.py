@@ -38,6 +38,11 @@ class IndexedDocument:
     # facet name (one of FACETS) → the document's values (a document may concern several
     # pupils); empty for a document not yet filed.
     facets: dict[str, list[str]] = field(default_factory=dict)
+    # Words that name the document as a whole (its title, file name, the pupils it
+    # concerns): a query's words are looked for here as well as on each page, because a
+    # handwritten essay or journal OCRs poorly and its filing is then all there is to
+    # find it by. A page is listed under a hit only if its own text holds a query word.
+    heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,11 @@ class SearchIndex(Protocol):
     ) -> SearchResult:
         """Documents matching every word of the query and every filter (facet → a value,
         or a list of values any of which will do),
-        best first, grouped by document, with facet counts over all the matches."""
+        best first, grouped by document, with facet counts over all the matches.
+
+        A word matches on a page or in the document's heading; the pages listed are
+        those matching with the heading's help that hold a query word themselves, so a
+        hit found by its heading alone lists none."""
         ...
 
     def document_ids(self) -> set[str]: ...

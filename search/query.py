@@ -64,6 +64,13 @@ def to_fts5(query: ParsedQuery) -> str:
     return " AND ".join(parts)
 
 
+def to_fts5_any(query: ParsedQuery) -> str:
+    """FTS5 expression for a row holding any clause of the query, in any reading."""
+    return " OR ".join(
+        '"' + " ".join(reading) + '"' for clause in query.clauses for reading in readings(clause)
+    )
+
+
 def words_match(query: str, text: str) -> bool:
     """Whether every word of `query` stands in `text` in some form, or begins one of its
     words: the search's rule for a short text held outside the index, such as a

@@ -5,6 +5,11 @@ standard sqlite3 module, so stemming happens before SQLite sees the text: a page
 stored as the space-joined stems of its words (search.analysis), and the query is
 stemmed the same way. The original text sits beside it for snippets.
 
+Each page row also holds the stems of the document's heading (search.port), in a second
+column: FTS5 requires every query word of a row in any of its columns, so «сочинение
+Петрова» finds a page on «сочинение» of a document filed under the pupil Петров, and the
+pages listed are those whose own column holds a query word too.
+
 Every page's rowid is ``document_seq << 16 | page_number``, so the document of a hit is
 rowid >> 16 with no join, a document's pages are one rowid range (cheap to delete or to
 restrict a MATCH to), and "how many documents match" is a count over the FTS index
@@ -29,12 +34,12 @@ from search.port import (
     SearchHit,
     SearchResult,
 )
-from search.query import parse_query, to_fts5
+from search.query import parse_query, to_fts5, to_fts5_any
 from search.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # 4: first names pinned (search.first_names): the stems changed
+SCHEMA_VERSION = 5  # 5: the heading column; 4: first names pinned (search.first_names)
 PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
 REBUILD_BATCH = 200  # documents per transaction while rebuilding
 
@@ -50,7 +55,7 @@ CREATE TABLE IF NOT EXISTS doc_facets (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_facets_seq ON doc_facets (seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS page_terms USING fts5(
-    terms, tokenize = "unicode61 remove_diacritics 0"
+    terms, heading, tokenize = "unicode61 remove_diacritics 0"
 );
 """
 OLD_TABLES = ("docs", "page_texts", "page_terms", "doc_facets")
@@ -134,9 +139,10 @@ class SqliteSearchIndex:
             "INSERT INTO page_texts (rowid, text) VALUES (?, ?)",
             [(base | p.number, p.text) for p in document.pages],
         )
+        heading = " ".join(terms(document.heading))
         db.executemany(
-            "INSERT INTO page_terms (rowid, terms) VALUES (?, ?)",
-            [(base | p.number, " ".join(terms(p.text))) for p in document.pages],
+            "INSERT INTO page_terms (rowid, terms, heading) VALUES (?, ?, ?)",
+            [(base | p.number, " ".join(terms(p.text)), heading) for p in document.pages],
         )
 
     def index_document(self, document: IndexedDocument) -> None:
@@ -242,6 +248,7 @@ class SqliteSearchIndex:
         if parsed.is_empty:
             return SearchResult(total=0, hits=[])
         match = to_fts5(parsed)
+        on_page = f"({match}) AND terms : ({to_fts5_any(parsed)})"
         narrow, args = self._narrowing(filters)
         with self._connect() as db:
             matching = (
@@ -273,7 +280,7 @@ class SqliteSearchIndex:
                     "JOIN page_texts x ON x.rowid = t.rowid "
                     "WHERE page_terms MATCH ? AND t.rowid BETWEEN ? AND ? "
                     "ORDER BY t.rowid LIMIT ?",
-                    (match, lo, hi, MAX_PAGES_PER_HIT),
+                    (on_page, lo, hi, MAX_PAGES_PER_HIT),
                 ).fetchall()
                 hits.append(
                     SearchHit(
