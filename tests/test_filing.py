@@ -145,6 +145,23 @@ def test_a_filed_document_is_found_by_its_facets(
     assert found.facets["class"] == {"5А": 1}
 
 
+def test_a_document_is_found_by_the_name_of_its_pupil_and_of_its_file(
+    archive: Archive, docs: list[str], anna: str
+) -> None:
+    """A handwritten record OCRs poorly: its filing is what staff find it by."""
+    assert archive.index.search("Смирновой Анне").total == 0
+    FilingService(archive).file(
+        docs[0], Filing("02-01", school_year="2024/2025", class_label="5А", pupil_ids=[anna])
+    )
+    by_name = archive.index.search("Анна Смирнова")
+    assert [h.id for h in by_name.hits] == [docs[0]]
+    assert by_name.hits[0].pages == []  # no sheet of it holds her name
+    mixed = archive.index.search("документ Смирновой")  # one word on the sheet, one filed
+    assert [h.id for h in mixed.hits] == [docs[0]]
+    assert [p.number for p in mixed.hits[0].pages] == [1]
+    assert [h.id for h in archive.index.search("d2").hits] == [docs[2]]  # d2.pdf
+
+
 def test_a_personal_file_runs_on_under_the_next_years_nomenclature(
     archive: Archive, docs: list[str], anna: str
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from archive_service.catalog import (
     NomenclatureItem,
     OutboxEntry,
     Page,
+    Pupil,
 )
 from archive_service.domain import DocumentStatus
 from search import IndexedDocument, IndexedPage
@@ -143,7 +145,22 @@ class IndexingService:
                 title=doc.title,
                 pages=pages,
                 facets=self._facets(s, doc),
+                heading=self._heading(s, doc),
             )
+
+    @staticmethod
+    def _heading(s: Session, doc: Document) -> str:
+        """What names the document as a whole (search.port.IndexedDocument.heading): its
+        title, its file name without the extension, and the full names of the pupils it
+        is filed under."""
+        pupils = s.execute(
+            select(Pupil.surname, Pupil.name, Pupil.patronymic)
+            .join(DocumentPupil, DocumentPupil.pupil_id == Pupil.id)
+            .where(DocumentPupil.document_id == doc.id)
+            .order_by(Pupil.surname, Pupil.name)
+        )
+        names = [" ".join(part for part in row if part) for row in pupils]
+        return "\n".join([doc.title, PurePath(doc.filename).stem, *names])
 
     @staticmethod
     def _facets(s: Session, doc: Document) -> dict[str, list[str]]:
