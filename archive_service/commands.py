@@ -248,6 +248,8 @@ def search(
         click.echo(f"\n{hit.title} ({hit.filename}) [{hit.id}]")
         for page in hit.pages:
             click.echo(f"  лист {page.number}: {page.snippet}")
+        if not hit.pages:
+            click.echo("  найден по названию, имени файла или ФИО обучающихся")
 
 
 @main.command("list")

@@ -169,6 +169,42 @@ def test_filing_from_proposals_then_finding_by_pupil(client: FlaskClient, archiv
     assert "03-04 Протоколы итогового собеседования" in found
 
 
+def test_a_record_whose_sheets_lack_the_name_is_found_by_its_filed_pupil(
+    client: FlaskClient, archive: Archive, tmp_path: Path
+) -> None:
+    client.post(
+        "/pupils",
+        data={
+            "file": (io.BytesIO("Фамилия;Имя;Класс\nСмирнова;Анна;9Б\n".encode()), "9Б.csv"),
+            "school_year": "2024/2025",
+        },
+        content_type="multipart/form-data",
+    )
+    pupil = re.search(r'href="/pupils/([0-9a-f]{32})"', client.get("/pupils").get_data(True))
+    assert pupil is not None
+    essay = born_digital_pdf(tmp_path / "scan-0042.pdf", [["Тма: Челвек и природа"]])
+    outcome = IngestService(archive).ingest_path(essay)
+    filed = client.post(
+        f"/documents/{outcome.id}/file",
+        data={
+            "item_index": "03-02",  # «Рукописные: распознавание слабое, поиск по метаданным»
+            "title": "Итоговое сочинение",
+            "document_date": "2024-12-04",
+            "school_year": "2024/2025",
+            "class_label": "9Б",
+            "pupil_ids": [pupil[1]],
+        },
+        follow_redirects=True,
+    )
+    assert "Подшит в дело" in filed.get_data(as_text=True)
+    found = client.get("/search?q=сочинение Смирновой").get_data(as_text=True)
+    assert "Найдено документов: 1" in found and "Итоговое сочинение" in found
+    assert "Найден по названию, имени файла или ФИО обучающихся" in found
+    mixed = client.get("/search?q=Смирнова природа").get_data(as_text=True)
+    assert "Найдено документов: 1" in mixed and "<mark>природа</mark>" in mixed
+    assert "Найден по названию" not in mixed
+
+
 def test_filing_that_does_not_fit_says_why(client: FlaskClient, archive: Archive) -> None:
     pdf = born_digital_pdf(archive.settings.tmp_dir / "ж.pdf", [["Классный журнал"]])
     outcome = IngestService(archive).ingest_path(pdf)
