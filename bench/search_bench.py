@@ -123,13 +123,20 @@ def page_text(rng: random.Random, kind: list[str]) -> str:
 
 def corpus(pages: int, seed: int = 20261122) -> Iterator[IndexedDocument]:
     rng = random.Random(seed)
+    # Headings from a generator of their own: the pages stay those of earlier results.
+    filing = random.Random(seed + 1)
     for d in range(pages // PAGES_PER_DOCUMENT):
         kind = rng.choice(KINDS)
+        pupils = [
+            f"{filing.choice(SURNAMES)} {filing.choice(NAMES)}"
+            for _ in range(filing.choice((0, 0, 1)))
+        ]
         yield IndexedDocument(
             id=f"doc{d:07d}",
             filename=f"scan-{d:07d}.pdf",
             title=f"Документ {d}",
             pages=[IndexedPage(n, page_text(rng, kind)) for n in range(1, PAGES_PER_DOCUMENT + 1)],
+            heading="\n".join([f"Документ {d}", f"scan-{d:07d}", *pupils]),
         )
 
 
