@@ -234,9 +234,25 @@ class ElasticsearchIndex:
                         version,
                         MAPPING_VERSION,
                     )
+                    self._add_new_fields(current, meta.get("properties", {}))
         except (ApiError, TransportError) as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         self._ensured = True
+
+    def _add_new_fields(self, index: str, has: dict[str, Any]) -> None:
+        """Add to an older release's index the fields this one writes: its mapping is
+        strict, so until `archive reindex` it would refuse every page. ES takes new
+        fields into a live mapping; a changed one it cannot, and that is said."""
+        missing = {k: v for k, v in MAPPINGS["properties"].items() if k not in has}
+        if not missing:
+            return
+        try:
+            self.es.indices.put_mapping(index=index, properties=missing)
+        except ApiError as exc:
+            log.warning(
+                "%s; до `archive reindex` новые записи в индекс не попадут",
+                _explain(exc, f"Поля {', '.join(sorted(missing))} не добавлены в {index}"),
+            )
 
     def _create_first_index(self) -> None:
         name = self._first_index_name()

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from search import IndexedDocument, IndexedPage, SearchError
-from search.elasticsearch import MAPPING_VERSION, ElasticsearchIndex
-from tests.contract.test_search_index import CORPUS
+from search.elasticsearch import MAPPING_VERSION, MAPPINGS, ElasticsearchIndex, index_settings
+from tests.contract.test_search_index import CORPUS, HANDWRITTEN
 from tests.services import elasticsearch_index
 
 
@@ -51,6 +51,28 @@ def test_processes_starting_together_make_one_index_that_takes_writes() -> None:
         for worker, doc in zip(workers, CORPUS, strict=False):
             worker.index_document(doc)
         assert first.document_ids() == {doc.id for doc in CORPUS[:starting]}
+
+
+def test_an_index_of_an_older_release_takes_writes_until_it_is_rebuilt(
+    index: ElasticsearchIndex,
+) -> None:
+    """After an update that adds a field, the index built by the release before (its
+    mapping strict) must not refuse every write until someone runs `archive reindex`:
+    the new fields are added to it, and the reindex still builds the new one."""
+    older = dict(MAPPINGS, _meta={"mapping_version": MAPPING_VERSION - 1})
+    older["properties"] = {k: v for k, v in MAPPINGS["properties"].items() if k != "heading"}
+    name = f"{index.prefix}-pages-v{MAPPING_VERSION - 1}-0"
+    index.es.indices.create(
+        index=name,
+        settings=index_settings(1, 0),
+        mappings=older,
+        aliases={index.read_alias: {}, index.write_alias: {"is_write_index": True}},
+    )
+    index.index_document(HANDWRITTEN)
+    assert [h.id for h in index.search("сочинение Петрова").hits] == [HANDWRITTEN.id]
+    index.rebuild([HANDWRITTEN])
+    (current,) = index.es.indices.get_alias(name=index.read_alias).body
+    assert current.startswith(f"{index.prefix}-pages-v{MAPPING_VERSION}-")
 
 
 def test_analysis_runs_inside_elasticsearch(index: ElasticsearchIndex) -> None:
