@@ -200,6 +200,10 @@ def test_a_record_whose_sheets_lack_the_name_is_found_by_its_filed_pupil(
     found = client.get("/search?q=сочинение Смирновой").get_data(as_text=True)
     assert "Найдено документов: 1" in found and "Итоговое сочинение" in found
     assert "Найден по названию, имени файла или ФИО обучающихся" in found
+    # twenty hits titled «Итоговое сочинение» are told apart by their filing
+    filed = re.search(r'<div class="filed">([^<]*)</div>', found)
+    assert filed is not None
+    assert filed[1] == "9Б класс · 2024/2025 уч. год · 04.12.2024 · Смирнова Анна"
     mixed = client.get("/search?q=Смирнова природа").get_data(as_text=True)
     assert "Найдено документов: 1" in mixed and "<mark>природа</mark>" in mixed
     assert "Найден по названию" not in mixed

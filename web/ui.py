@@ -260,10 +260,12 @@ def search() -> Any:
     for name, value in filters.items():  # an active filter is listed even with no counts
         shown.setdefault(name, {}).setdefault(value, 0)
     labels = facet_labels(archive(), shown)
+    hits = [hit.id for hit in result.hits] if result else []
     return render_template(
         "search.html",
         query=query,
         result=result,
+        filings=DocumentService(archive()).filings_of(hits),
         page=page,
         filters=filters,
         labels=labels,
