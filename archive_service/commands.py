@@ -244,8 +244,11 @@ def search(
     for name, counts in result.facets.items():
         shown = ", ".join(f"{value}: {n}" for value, n in list(counts.items())[:10])
         click.echo(f"  {name}: {shown}")
+    filings = DocumentService(archive).filings_of([hit.id for hit in result.hits])
     for hit in result.hits:
         click.echo(f"\n{hit.title} ({hit.filename}) [{hit.id}]")
+        if hit.id in filings and filings[hit.id].text:
+            click.echo(f"  {filings[hit.id].text}")
         for page in hit.pages:
             click.echo(f"  лист {page.number}: {page.snippet}")
         if not hit.pages:

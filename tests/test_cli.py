@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,45 @@ def test_pupils_find_by_name_in_any_case_and_by_class(tmp_path: Path) -> None:
     assert found["total"] == 1
     assert found["pupils"][0]["full_name"] == "Петров Иван"
     assert found["pupils"][0]["classes"] == [{"school_year": "2026/2027", "class": "5А"}]
+
+
+def test_search_prints_each_hits_filing_and_says_when_only_the_heading_matched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive_service.archive import Archive, NoDispatch
+    from archive_service.config import load_settings
+    from archive_service.services.filing import Filing, FilingService
+    from archive_service.services.indexing import IndexingService
+
+    data = tmp_path / "data"
+    rows = tmp_path / "list.csv"
+    rows.write_text("Фамилия;Имя;Класс\nСмирнова;Анна;9Б\n", encoding="utf-8")
+    run(data, "pupils", "import", str(rows), "--school-year", "2024/2025")
+    essay = born_digital_pdf(tmp_path / "scan-0042.pdf", [["Тма: Челвек и природа"]])
+    (shown,) = lines(run(data, "ingest", str(essay), "--wait", "--json").stdout)
+    (pupil,) = json.loads(run(data, "pupils", "find", "Смирнова", "--json").stdout)["pupils"]
+    for name in [k for k in os.environ if k.startswith("ARCHIVE_")]:
+        monkeypatch.delenv(name)  # the archive as the commands above opened it
+    archive = Archive.open(load_settings(data), NoDispatch())
+    try:
+        filing = Filing(
+            "03-02",
+            title="Итоговое сочинение",
+            document_date=date(2024, 12, 4),
+            school_year="2024/2025",
+            class_label="9Б",
+            pupil_ids=[pupil["id"]],
+        )
+        FilingService(archive).file(shown["id"], filing)
+        IndexingService(archive).relay()  # what the worker's relay task does
+    finally:
+        archive.close()
+    said = run(data, "search", "сочинение Смирновой").stdout.splitlines()
+    at = said.index(f"Итоговое сочинение (scan-0042.pdf) [{shown['id']}]")
+    assert said[at + 1 : at + 3] == [
+        "  9Б класс · 2024/2025 уч. год · 04.12.2024 · Смирнова Анна",
+        "  найден по названию, имени файла или ФИО обучающихся",
+    ]
 
 
 def free_port() -> int:

@@ -34,6 +34,17 @@ class FilingLine:
     document_date: str | None  # as Russians write it: 04.12.2024
     pupils: list[str]
 
+    @property
+    def text(self) -> str:
+        """One line, as both the search page and `archive search` print it."""
+        parts = [
+            self.class_label and f"{self.class_label} класс",
+            self.school_year and f"{self.school_year} уч. год",
+            self.document_date,
+            ", ".join(self.pupils),
+        ]
+        return " · ".join(part for part in parts if part)
+
 
 class NotFound(Exception):
     """No such document, or none this caller may see (both look the same)."""
