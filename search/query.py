@@ -1,6 +1,7 @@
 """Parse what a person typed into search terms.
 
-Words must all occur on one page; "quoted words" must occur together in that order.
+Words must all occur on one page, or in the heading of its document (search.port);
+"quoted words" must occur together in that order.
 Everything becomes stems through search.analysis, and the engine only ever sees quoted
 stems, so punctuation a user types (a colon, a dash, an asterisk) can never become
 engine syntax. A word may stand for more than one stem (a surname's nominative,
