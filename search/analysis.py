@@ -8,7 +8,7 @@ word stemmed with Snowball (Russian for Cyrillic words, English for Latin ones),
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -172,6 +172,49 @@ def terms(text: str) -> list[str]:
     return [stem(word) for word in TOKEN_RE.findall(fold(unbroken(text)))]
 
 
-def query_terms(text: str) -> list[tuple[str, ...]]:
-    """A query's words in order, each as the terms it may stand for (`alternatives`)."""
-    return [alternatives(word) for word in TOKEN_RE.findall(fold(text))]
+# «Кузн*»: the word's beginning. A term ending in PREFIX_MARK stands for every term that
+# begins with the rest; no indexed term holds the mark (TOKEN_RE never takes it).
+PREFIX_MARK = "*"
+MIN_PREFIX = 3  # «ив*» would take half the index; a shorter beginning is a word
+
+
+def prefix_term(word: str) -> str:
+    """The term for a typed beginning: its Snowball stem, which a beginning shares with
+    its longer forms where the letters typed run past the shortest form's stem
+    («смирнов*» → «смирн*», so «Смирнов», stemmed «смирн», is found as well as
+    «Смирнова»). The overrides are left out: «иван*» must reach «Иванов» as well as the
+    pinned first name «иванъ»."""
+    word = word.replace(SOFT_HYPHEN, "")
+    if CYRILLIC_RE.search(word):
+        base = str(_russian.stemWord(word))
+    elif word.isascii() and word.isalpha():
+        base = str(_english.stemWord(word))
+    else:
+        base = word
+    return base + PREFIX_MARK
+
+
+def query_terms(text: str, prefixes: bool = False) -> list[tuple[str, ...]]:
+    """A query's words in order, each as the terms it may stand for (`alternatives`);
+    with `prefixes`, a word typed with a star after it and at least MIN_PREFIX letters
+    stands for the words it begins (`prefix_term`)."""
+    folded = fold(text)
+    out: list[tuple[str, ...]] = []
+    for found in TOKEN_RE.finditer(folded):
+        word = found.group()
+        starred = prefixes and folded.startswith(PREFIX_MARK, found.end())
+        if starred and len(word.replace(SOFT_HYPHEN, "")) >= MIN_PREFIX:
+            out.append((prefix_term(word),))
+        else:
+            out.append(alternatives(word))
+    return out
+
+
+def term_matcher(wanted: set[str]) -> Callable[[str], bool]:
+    """Whether an indexed term is one of `wanted`, or begins as one of its prefix terms
+    (`prefix_term`) does: the rule snippets and page marks go by."""
+    exact = frozenset(t for t in wanted if not t.endswith(PREFIX_MARK))
+    starts = tuple(t[: -len(PREFIX_MARK)] for t in wanted if t.endswith(PREFIX_MARK))
+    if not starts:
+        return exact.__contains__
+    return lambda term: term in exact or term.startswith(starts)

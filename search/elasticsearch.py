@@ -34,12 +34,13 @@ from elasticsearch.helpers import streaming_bulk
 
 from search.analysis import (
     INNER_BREAKS,
+    PREFIX_MARK,
     SOFT_HYPHEN,
     STEM_OVERRIDES,
     TOKEN_RE,
-    alternatives,
     fold,
     query_terms,
+    term_matcher,
     terms,
     unbroken,
 )
@@ -501,11 +502,11 @@ class ElasticsearchIndex:
         found = response["hits"]["hits"]
         # Every page of a document whose heading holds a query word matches with its
         # help; the pages to list are those holding a query word themselves.
-        wanted = parsed.all_terms
+        wanted = term_matcher(parsed.all_terms)
         by_heading = [
             h["_source"]["document_id"]
             for h in found
-            if wanted.intersection(terms(h["_source"].get("heading") or ""))
+            if any(map(wanted, terms(h["_source"].get("heading") or "")))
         ]
         own_pages = self._pages_holding_words(query, by_heading, matching) if by_heading else {}
         hits = []
@@ -595,9 +596,14 @@ def _clause_queries(query: str, fields: tuple[str, ...]) -> list[dict[str, Any]]
     phrases = [p for p in PHRASE_RE.findall(query) if p.strip() and query_terms(p)]
     queries = [_phrase_query(phrase, fields) for phrase in phrases]
     words = PHRASE_RE.sub(" ", query)
-    for found in TOKEN_RE.finditer(fold(words)):
-        _own, *others = alternatives(found.group())
-        queries.append(_word_query(words[found.start() : found.end()], others, fields))
+    found = list(TOKEN_RE.finditer(fold(words)))
+    for match, (first, *others) in zip(found, query_terms(words, prefixes=True), strict=True):
+        if first.endswith(PREFIX_MARK):
+            begins = first[: -len(PREFIX_MARK)]
+            prefix = [{"prefix": {field: begins}} for field in fields]
+            queries.append({"bool": {"should": prefix, "minimum_should_match": 1}})
+            continue
+        queries.append(_word_query(words[match.start() : match.end()], others, fields))
     return queries
 
 

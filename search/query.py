@@ -1,7 +1,8 @@
 """Parse what a person typed into search terms.
 
 Words must all occur on one page, or in the heading of its document (search.port);
-"quoted words" must occur together in that order.
+"quoted words" must occur together in that order; a word with a star after it («Кузн*»)
+stands for every word it begins.
 Everything becomes stems through search.analysis, and the engine only ever sees quoted
 stems, so punctuation a user types (a colon, a dash, an asterisk) can never become
 engine syntax. A word may stand for more than one stem (a surname's nominative,
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, product
 
-from search.analysis import TOKEN_RE, fold, query_terms, stem
+from search.analysis import PREFIX_MARK, TOKEN_RE, fold, query_terms, stem
 
 PHRASE_RE = re.compile(r'"([^"]*)"')
 # Readings of one phrase an engine is asked for at most: each surname in it doubles them.
@@ -49,10 +50,18 @@ def parse_query(text: str) -> ParsedQuery:
         positions = query_terms(phrase)
         if positions:
             clauses.append(positions)
-    for word in query_terms(PHRASE_RE.sub(" ", text)):
+    for word in query_terms(PHRASE_RE.sub(" ", text), prefixes=True):
         if [word] not in clauses:
             clauses.append([word])
     return ParsedQuery(clauses)
+
+
+def _fts5_string(reading: tuple[str, ...]) -> str:
+    """A reading as an FTS5 string of stems; a beginning («кузн*») as FTS5's prefix
+    token, which only a lone word outside quotes can be (`query_terms`)."""
+    if len(reading) == 1 and reading[0].endswith(PREFIX_MARK):
+        return '"' + reading[0][: -len(PREFIX_MARK)] + '"*'
+    return '"' + " ".join(reading) + '"'
 
 
 def to_fts5(query: ParsedQuery) -> str:
@@ -60,7 +69,7 @@ def to_fts5(query: ParsedQuery) -> str:
     the OR of such strings where a word has several readings."""
     parts = []
     for clause in query.clauses:
-        quoted = ['"' + " ".join(reading) + '"' for reading in readings(clause)]
+        quoted = [_fts5_string(reading) for reading in readings(clause)]
         parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
     return " AND ".join(parts)
 
@@ -68,7 +77,7 @@ def to_fts5(query: ParsedQuery) -> str:
 def to_fts5_any(query: ParsedQuery) -> str:
     """FTS5 expression for a row holding any clause of the query, in any reading."""
     return " OR ".join(
-        '"' + " ".join(reading) + '"' for clause in query.clauses for reading in readings(clause)
+        _fts5_string(reading) for clause in query.clauses for reading in readings(clause)
     )
 
 

@@ -1,7 +1,8 @@
 """Snippets with the matched words marked, cut from the page's original text.
 
 The index holds stems, which are no use to a reader, so the snippet is built from the
-page text by the same tokenizer: a token is marked when its stem is one of the query's.
+page text by the same tokenizer: a token is marked when its stem is one of the query's,
+or begins as a word the query gave with a star («Кузн*») does.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import deque
 
 from markupsafe import escape
 
-from search.analysis import Token, tokens
+from search.analysis import Token, term_matcher, tokens
 
 CONTEXT_BEFORE = 8
 WINDOW = 30
@@ -23,12 +24,13 @@ def make_snippet(text: str, wanted: set[str]) -> str:
     only as much as its text up to the first match: a results page shows dozens of
     page snippets, so this is the hot path of the embedded search.
     """
+    matches = term_matcher(wanted)
     stream = tokens(text)
     head: deque[Token] = deque(maxlen=CONTEXT_BEFORE)
     seen = 0
     window: list[Token] = []
     for tok in stream:
-        if tok.term in wanted:
+        if matches(tok.term):
             window = [*head, tok]
             break
         head.append(tok)
@@ -52,7 +54,7 @@ def make_snippet(text: str, wanted: set[str]) -> str:
     for tok in window:
         out.append(str(escape(text[pos : tok.start])))
         word = str(escape(text[tok.start : tok.end]))
-        out.append(f"<mark>{word}</mark>" if tok.term in wanted else word)
+        out.append(f"<mark>{word}</mark>" if matches(tok.term) else word)
         pos = tok.end
     out.append(str(escape(text[pos:end])))
     if more:
@@ -64,10 +66,11 @@ def highlight(text: str, wanted: set[str]) -> tuple[str, int]:
     """The whole page text, HTML-escaped, with the words whose stem is wanted marked,
     and how many were: the document page opened from a search result shows where on
     the sheet the query stands, by the same rule as the snippet that led there."""
+    matches = term_matcher(wanted)
     out: list[str] = []
     pos = found = 0
     for tok in tokens(text):
-        if tok.term in wanted:
+        if matches(tok.term):
             out.append(str(escape(text[pos : tok.start])))
             out.append(f"<mark>{escape(text[tok.start : tok.end])}</mark>")
             pos = tok.end

@@ -41,10 +41,21 @@ def test_indexed_terms_are_the_tokens_terms(text: str) -> None:
 
 
 def test_engine_syntax_in_a_query_is_only_words() -> None:
-    parsed = parse_query('протокол* OR NEAR(x) "итоговое сочинение" -класс:')
+    parsed = parse_query('протокол* OR NEAR(x) "итоговое сочинение*" -класс: ^*')
     expression = to_fts5(parsed)
-    assert "*" not in expression and "NEAR(" not in expression and ":" not in expression
+    assert "NEAR(" not in expression and ":" not in expression and "^" not in expression
+    # the one star left is the prefix of the word typed with it; inside quotes it is dropped
+    assert expression.count("*") == 1 and '"протокол"*' in expression
     assert any(len(c) == 2 for c in parsed.clauses)  # the phrase stays a phrase
+
+
+def test_a_word_with_a_star_is_a_beginning_of_three_letters_or_more() -> None:
+    assert query_terms("Смирнов* ив* Иван*", prefixes=True) == [("смирн*",), ("ив",), ("ива*",)]
+    assert query_terms("Смирнов*") == [("смирн", "смирнов")]  # a star only when asked for
+    marked, found = highlight(
+        "Смирнов, Смирновой, Ивановым, Иван", parse_query("смирнов*").all_terms
+    )
+    assert found == 2 and "<mark>Смирновой</mark>" in marked and "<mark>Иван" not in marked
 
 
 def test_snippet_marks_inflected_matches_and_escapes_html() -> None:

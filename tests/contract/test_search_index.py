@@ -119,6 +119,12 @@ QUERY_SET: dict[str, dict[str, list[int]]] = {
     "Петров природа": {"essay-petrov": [1]},
     "Петров": {"transfer": [1], "essay-petrov": []},
     '"Петров Алексей"': {"essay-petrov": []},
+    # a word with a star: every word it begins, in any form («Смирнов*» reaches «смирн»)
+    "Кузн*": {"interview": [2]},
+    "Смирнов*": {"essays": [2]},
+    "собесед*": {"interview": [1, 2]},
+    "Петр* природа": {"essay-petrov": [1]},
+    "ив*": {},  # under three letters: the word «ив» itself
 }
 
 
@@ -153,6 +159,13 @@ def test_hits_are_grouped_per_document_with_marked_snippets(index: SearchIndex) 
     assert hit.filename == "essays-2024.pdf" and hit.title == "Итоговые сочинения 2024"
     assert all("<mark>" in p.snippet for p in hit.pages)
     assert "<mark>сочинений</mark>" in hit.pages[2].snippet
+
+
+def test_a_word_with_a_star_marks_the_words_it_begins(index: SearchIndex) -> None:
+    (hit,) = index.search("Кузн*").hits
+    assert "<mark>Кузнецов</mark> Иван" in hit.pages[0].snippet
+    (hit,) = index.search("итогов* собесед*").hits
+    assert "<mark>итогового</mark> <mark>собеседования</mark>" in hit.pages[0].snippet
 
 
 def test_better_match_ranks_first(index: SearchIndex) -> None:
