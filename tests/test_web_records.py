@@ -207,6 +207,8 @@ def test_a_record_whose_sheets_lack_the_name_is_found_by_its_filed_pupil(
     mixed = client.get("/search?q=Смирнова природа").get_data(as_text=True)
     assert "Найдено документов: 1" in mixed and "<mark>природа</mark>" in mixed
     assert "Найден по названию" not in mixed
+    starred = client.get("/search?q=Смирн*+природ*").get_data(as_text=True)
+    assert "Найдено документов: 1" in starred and "<mark>природа</mark>" in starred
 
 
 def test_filing_that_does_not_fit_says_why(client: FlaskClient, archive: Archive) -> None:
