@@ -113,13 +113,17 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Stem one folded word; digits and mixed tokens pass through unchanged."""
+    """Stem one folded word: the archive's overrides, else Snowball."""
     if SOFT_HYPHEN in word:
         return stem(word.replace(SOFT_HYPHEN, ""))
-    if word.isdigit():
-        return word
+    return STEM_OVERRIDES.get(word) or _snowball(word)
+
+
+def _snowball(word: str) -> str:
+    """Snowball Russian for a Cyrillic word, English for a Latin one; digits and mixed
+    tokens pass through unchanged."""
     if CYRILLIC_RE.search(word):
-        return STEM_OVERRIDES.get(word) or str(_russian.stemWord(word))
+        return str(_russian.stemWord(word))
     if word.isascii() and word.isalpha():
         return str(_english.stemWord(word))
     return word
@@ -184,14 +188,7 @@ def prefix_term(word: str) -> str:
     («смирнов*» → «смирн*», so «Смирнов», stemmed «смирн», is found as well as
     «Смирнова»). The overrides are left out: «иван*» must reach «Иванов» as well as the
     pinned first name «иванъ»."""
-    word = word.replace(SOFT_HYPHEN, "")
-    if CYRILLIC_RE.search(word):
-        base = str(_russian.stemWord(word))
-    elif word.isascii() and word.isalpha():
-        base = str(_english.stemWord(word))
-    else:
-        base = word
-    return base + PREFIX_MARK
+    return _snowball(word.replace(SOFT_HYPHEN, "")) + PREFIX_MARK
 
 
 def query_terms(text: str, prefixes: bool = False) -> list[tuple[str, ...]]:

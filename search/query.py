@@ -2,11 +2,11 @@
 
 Words must all occur on one page, or in the heading of its document (search.port);
 "quoted words" must occur together in that order; a word with a star after it («Кузн*»)
-stands for every word it begins.
-Everything becomes stems through search.analysis, and the engine only ever sees quoted
-stems, so punctuation a user types (a colon, a dash, an asterisk) can never become
-engine syntax. A word may stand for more than one stem (a surname's nominative,
-`analysis.alternatives`); any of them will do.
+stands for every word it begins. Everything becomes stems through search.analysis, and
+the engine only ever sees quoted stems, so punctuation a user types (a colon, a dash, a
+bracket) can never become engine syntax; a star after a word becomes FTS5's prefix mark
+only through `_fts5_string`. A word may stand for more than one stem (a surname's
+nominative, `analysis.alternatives`); any of them will do.
 """
 
 from __future__ import annotations
