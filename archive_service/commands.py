@@ -22,6 +22,7 @@ from archive_service.domain import STATUS_LABELS_RU, DocumentStatus
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.indexing import IndexingService, RebuildRunning
 from archive_service.services.ingest import IngestService
+from archive_service.services.labels import FACET_NAMES_RU, facet_labels, shown_facets
 from archive_service.services.waiting import WaitTimeout, wait_until_final
 from search import SearchError
 from workers.celery_app import configure_celery
@@ -241,9 +242,12 @@ def search(
         _emit(result.as_dict())
         return
     click.echo(f"Найдено документов: {result.total}")
-    for name, counts in result.facets.items():
-        shown = ", ".join(f"{value}: {n}" for value, n in list(counts.items())[:10])
-        click.echo(f"  {name}: {shown}")
+    facets = {name: dict(list(counts.items())[:10]) for name, counts in result.facets.items()}
+    facets = shown_facets(facets)
+    labels = facet_labels(archive, facets)
+    for name, counts in facets.items():
+        shown = "; ".join(f"{labels[name][value]} ({n})" for value, n in counts.items())
+        click.echo(f"  {FACET_NAMES_RU[name]}: {shown}")
     filings = DocumentService(archive).filings_of([hit.id for hit in result.hits])
     for hit in result.hits:
         click.echo(f"\n{hit.title} ({hit.filename}) [{hit.id}]")

@@ -206,9 +206,9 @@ def test_pupils_find_by_name_in_any_case_and_by_class(tmp_path: Path) -> None:
     assert found["pupils"][0]["classes"] == [{"school_year": "2026/2027", "class": "5А"}]
 
 
-def test_search_prints_each_hits_filing_and_says_when_only_the_heading_matched(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _filed_essay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """An archive holding one handwritten-looking essay filed under 03-02 for Смирнова
+    Анна, 9Б, 2024/2025, its index written: the data directory and the document's id."""
     from archive_service.archive import Archive, NoDispatch
     from archive_service.config import load_settings
     from archive_service.services.filing import Filing, FilingService
@@ -237,11 +237,38 @@ def test_search_prints_each_hits_filing_and_says_when_only_the_heading_matched(
         IndexingService(archive).relay()  # what the worker's relay task does
     finally:
         archive.close()
+    return data, str(shown["id"])
+
+
+def test_search_prints_each_hits_filing_and_says_when_only_the_heading_matched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, document_id = _filed_essay(tmp_path, monkeypatch)
     said = run(data, "search", "сочинение Смирновой").stdout.splitlines()
-    at = said.index(f"Итоговое сочинение (scan-0042.pdf) [{shown['id']}]")
+    at = said.index(f"Итоговое сочинение (scan-0042.pdf) [{document_id}]")
     assert said[at + 1 : at + 3] == [
         "  9Б класс · 2024/2025 уч. год · 04.12.2024 · Смирнова Анна",
         "  найден по названию, имени файла или ФИО обучающихся",
+    ]
+
+
+def test_search_counts_its_facets_under_russian_names_with_readable_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facets as the search page shows them: a kind by its item's title, a pupil by
+    ФИО, not by internal ids, and the internal access facet not at all."""
+    data, _ = _filed_essay(tmp_path, monkeypatch)
+    said = run(data, "search", "сочинение Смирновой").stdout.splitlines()
+    at = said.index("Найдено документов: 1")
+    facets = said[at + 1 : said.index("", at)]
+    (kind,) = [line for line in facets if line.startswith("  Вид (статья номенклатуры): ")]
+    assert kind.startswith("  Вид (статья номенклатуры): 03-02 Итогов") and kind.endswith(" (1)")
+    (case,) = [line for line in facets if line.startswith("  Дело: ")]
+    assert "Итогов" in case and case.endswith(" (1)")
+    assert sorted(line for line in facets if line not in (kind, case)) == [
+        "  Класс: 9Б (1)",
+        "  Обучающийся: Смирнова Анна (1)",
+        "  Учебный год: 2024/2025 (1)",
     ]
 
 

@@ -12,7 +12,6 @@ from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
 from archive_service.services.documents import DocumentService, NotFound
-from search.port import HIDDEN_FACETS
 from web.context import archive
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,8 +62,3 @@ def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
         elif wanted not in rules.classes:
             narrowed["class"] = ["—"]
     return narrowed
-
-
-def shown_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Facet counts as a person sees them: internal facets left out."""
-    return {name: counts for name, counts in facets.items() if name not in HIDDEN_FACETS}

@@ -13,6 +13,7 @@ from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
+from archive_service.services.labels import shown_facets
 from archive_service.services.stack_jobs import StackJobs, StackNotFound
 from search.port import FACETS
 from web.access import (
@@ -20,7 +21,6 @@ from web.access import (
     policy,
     requires,
     scoped_filters,
-    shown_facets,
 )
 from web.audit import audit
 from web.auth import require_api_csrf

@@ -11,7 +11,7 @@ from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
 from archive_service.services.documents import DocumentService, NotFound
 from archive_service.services.ingest import IngestService
-from archive_service.services.labels import facet_labels
+from archive_service.services.labels import FACET_NAMES_RU, facet_labels, shown_facets
 from archive_service.services.nomenclature import NomenclatureService
 from archive_service.services.pupils import PupilQueries
 from archive_service.services.stack_jobs import StackJobs, StackNotFound
@@ -23,7 +23,6 @@ from web.access import (
     policy,
     requires,
     scoped_filters,
-    shown_facets,
 )
 from web.audit import audit
 from web.context import archive
@@ -44,13 +43,6 @@ STATUS_TABS_RU = {
 # Snippets shown under a search hit before «Ещё листы»: enough to judge the document, and
 # a journal matching on all its sheets no longer fills the page with one hit.
 SHOWN_PAGES_PER_HIT = 3
-FACET_NAMES_RU = {
-    "kind": "Вид (статья номенклатуры)",
-    "case": "Дело",
-    "year": "Учебный год",
-    "class": "Класс",
-    "pupil": "Обучающийся",
-}
 
 
 @ui.route("/")

@@ -1,5 +1,7 @@
-"""Readable names for facet values: an item's title for its index, a case's title for
-its id, a pupil's ФИО for their id. Years and classes read as they are."""
+"""Facets as people read them, on the web page and in `archive search` alike: Russian
+names for the facets, readable values (an item's title for its index, a case's title for
+its id, a pupil's ФИО for their id; years and classes read as they are), and the
+internal facets left out."""
 
 from __future__ import annotations
 
@@ -8,6 +10,20 @@ from sqlalchemy import select
 from archive_service.archive import Archive
 from archive_service.catalog import Case, NomenclatureItem, Pupil
 from archive_service.catalog.models import Nomenclature
+from search.port import HIDDEN_FACETS
+
+FACET_NAMES_RU = {
+    "kind": "Вид (статья номенклатуры)",
+    "case": "Дело",
+    "year": "Учебный год",
+    "class": "Класс",
+    "pupil": "Обучающийся",
+}
+
+
+def shown_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facet counts as a person sees them: internal facets left out."""
+    return {name: counts for name, counts in facets.items() if name not in HIDDEN_FACETS}
 
 
 def facet_labels(archive: Archive, facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
