@@ -39,6 +39,11 @@ def _emit(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
 
+def _bold(word: str) -> str:
+    """A matched word in a terminal; `click.echo` drops the style when output is piped."""
+    return click.style(word, bold=True)
+
+
 @click.group()
 @click.option(
     "--data-dir",
@@ -233,6 +238,8 @@ def search(
     pupil: str | None,
 ) -> None:
     """Найти документы по словам (с учётом словоформ), с отбором по разрезам."""
+    from search.snippets import plain_snippet  # the Snowball stemmer: search only
+
     archive = _open(ctx, dispatch=False)
     given = {"kind": kind, "case": case_id, "year": year, "class": class_label, "pupil": pupil}
     filters = {name: value for name, value in given.items() if value}
@@ -254,7 +261,7 @@ def search(
         if hit.id in filings and filings[hit.id].text:
             click.echo(f"  {filings[hit.id].text}")
         for page in hit.pages:
-            click.echo(f"  лист {page.number}: {page.snippet}")
+            click.echo(f"  лист {page.number}: {plain_snippet(page.snippet, _bold)}")
         if not hit.pages:
             click.echo("  найден по названию, имени файла или ФИО обучающихся")
 

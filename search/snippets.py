@@ -7,7 +7,10 @@ or begins as a word the query gave with a star («Кузн*») does.
 
 from __future__ import annotations
 
+import html
+import re
 from collections import deque
+from collections.abc import Callable
 
 from markupsafe import escape
 
@@ -15,6 +18,9 @@ from search.analysis import Token, term_matcher, tokens
 
 CONTEXT_BEFORE = 8
 WINDOW = 30
+# How both engines mark a match in a snippet (Elasticsearch's highlighter is given the
+# same tags and the html encoder).
+MARKED = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 
 def make_snippet(text: str, wanted: set[str]) -> str:
@@ -77,3 +83,14 @@ def highlight(text: str, wanted: set[str]) -> tuple[str, int]:
             found += 1
     out.append(str(escape(text[pos:])))
     return "".join(out), found
+
+
+def plain_snippet(snippet: str, mark: Callable[[str], str] = str) -> str:
+    """A snippet as a terminal shows it: a snippet is HTML (escaped text, matches in
+    <mark>) for the web page and the API, and a terminal would print «9 &#34;А&#34;» and
+    the tags themselves. Here the text is unescaped and each match goes through `mark`
+    (bold, for `archive search`)."""
+    parts = MARKED.split(snippet)  # text, match, text, match, …, text
+    return "".join(
+        mark(html.unescape(part)) if i % 2 else html.unescape(part) for i, part in enumerate(parts)
+    )

@@ -9,7 +9,7 @@ from markupsafe import escape
 from search.analysis import fold, query_terms, terms, tokens
 from search.first_names import FEMALE, MALE, forms
 from search.query import parse_query, to_fts5, words_match
-from search.snippets import highlight, make_snippet
+from search.snippets import highlight, make_snippet, plain_snippet
 
 
 def test_inflected_forms_share_a_stem() -> None:
@@ -63,6 +63,16 @@ def test_snippet_marks_inflected_matches_and_escapes_html() -> None:
     snippet = make_snippet("<b>Итоговые сочинения</b> выпускников", wanted)
     assert "<mark>сочинения</mark>" in snippet
     assert "&lt;b&gt;" in snippet and "<b>" not in snippet
+
+
+def test_a_snippet_reads_as_plain_text_in_a_terminal() -> None:
+    """`archive search` prints the characters the page holds, not their HTML escapes,
+    and the matches marked its own way, from either engine's snippet."""
+    snippet = make_snippet('Протокол 9 "А" класса & <b>сочинения</b>', set(terms("сочинение")))
+    assert plain_snippet(snippet) == 'Протокол 9 "А" класса & <b>сочинения</b>'
+    assert plain_snippet(snippet, "[{}]".format) == 'Протокол 9 "А" класса & <b>[сочинения]</b>'
+    from_elasticsearch = "&quot;А&quot; &#x27;Б&#x27; <mark>Смирнова</mark> &amp; <mark>Анна</mark>"
+    assert plain_snippet(from_elasticsearch, "*{}*".format) == "\"А\" 'Б' *Смирнова* & *Анна*"
 
 
 def test_a_whole_page_is_highlighted_in_every_form_and_kept_whole() -> None:

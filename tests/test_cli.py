@@ -107,6 +107,16 @@ def test_search_json_groups_pages_per_document(ingested: tuple[Path, list[dict],
     assert limited["total"] == 2 and len(limited["hits"]) == 1
 
 
+def test_search_prints_snippets_as_plain_text(tmp_path: Path) -> None:
+    """A terminal shows the page's own characters: no <mark> tags, no «&#34;»."""
+    data = tmp_path / "data"
+    page = 'Протокол собеседования 9 "А" класса & комиссии'
+    pdf = born_digital_pdf(tmp_path / "протокол-9А.pdf", [[page]])
+    run(data, "ingest", str(pdf), "--wait")
+    said = run(data, "search", "собеседование").stdout.splitlines()
+    assert f"  лист 1: {page}" in said
+
+
 def test_second_ingest_of_same_file_is_a_duplicate(
     ingested: tuple[Path, list[dict], int], batch: dict[str, Path]
 ) -> None:
