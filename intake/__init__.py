@@ -1,6 +1,6 @@
 """Taking files in: sniff the type from the bytes, enforce limits, hash while streaming.
 
-Nothing here touches the catalog or the store; `archive_service.services.ingest` puts the
+Nothing here touches the catalog or the store; `archive_service.services.pipeline.ingest` puts the
 checked file in the archive. Every refusal is an `IntakeRejected` with a Russian reason
 that is shown to the archivist as it is.
 """

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from archive_service.accounts import AccountError, AccountService
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, PupilClass, School, Stack
-from archive_service.services.audit import AuditService
-from archive_service.services.filing import Filing, FilingService
-from archive_service.services.ingest import IngestService
+from archive_service.services.admin.audit import AuditService
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.records.filing import Filing, FilingService
 from tests.pagegen import born_digital_pdf
 from tests.side_by_side import run_side_by_side
 from web import create_app

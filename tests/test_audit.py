@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from archive_service.archive import Archive
-from archive_service.services.audit import CLI_ACTOR, Actor, AuditService
+from archive_service.services.admin.audit import CLI_ACTOR, Actor, AuditService
 
 TEACHER = Actor("ivanova", "staff", "10.0.0.7")
 
@@ -106,7 +106,7 @@ def test_concurrent_writers_keep_one_chain(archive: Archive) -> None:
 
 def test_web_views_downloads_and_filing_are_recorded(archive: Archive, tmp_path: Path) -> None:
     from archive_service.accounts import AccountService
-    from archive_service.services.ingest import IngestService
+    from archive_service.services.pipeline.ingest import IngestService
     from tests.pagegen import born_digital_pdf
     from web import create_app
 

@@ -10,8 +10,8 @@ import pytest
 
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, School
-from archive_service.services.bulk_import import BulkImportError, BulkImportService
-from archive_service.services.documents import DocumentService
+from archive_service.services.batch.bulk_import import BulkImportError, BulkImportService
+from archive_service.services.pipeline.documents import DocumentService
 from tests.pagegen import born_digital_pdf
 
 MANIFEST = (

@@ -10,9 +10,9 @@ import pypdfium2 as pdfium
 import pytest
 
 from archive_service.archive import Archive
-from archive_service.services.cases import CaseError, CaseService
-from archive_service.services.filing import Filing, FilingError, FilingService
-from archive_service.services.ingest import IngestService
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.records.cases import CaseError, CaseService
+from archive_service.services.records.filing import Filing, FilingError, FilingService
 from tests.pagegen import born_digital_pdf
 from tests.side_by_side import run_side_by_side
 
@@ -83,7 +83,7 @@ def test_location_close_and_next_volume(archive: Archive, case_id: int, tmp_path
 
 def test_leaving_closes_the_pupils_personal_file(archive: Archive, tmp_path: Path) -> None:
     from archive_service.catalog import Pupil, School
-    from archive_service.services.pupils import PupilEventError, events_of, record_event
+    from archive_service.services.records.pupils import PupilEventError, events_of, record_event
 
     with archive.catalog.session() as s:
         school = School(name="СОШ")
@@ -164,7 +164,11 @@ def test_the_next_volume_opens_under_the_nomenclature_in_force_and_numbers_on(
     from dataclasses import replace
 
     from archive_service.catalog import Case
-    from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
+    from archive_service.services.records.nomenclature import (
+        NomenclatureService,
+        for_year,
+        with_item,
+    )
 
     pdfs = [born_digital_pdf(tmp_path / f"к{n}.pdf", [[f"Книга выдачи, лист {n}"]]) for n in (1, 2)]
     first_doc, second_doc = (IngestService(archive).ingest_path(p).id for p in pdfs)

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, PupilClass, School
-from archive_service.services import nomenclature
-from archive_service.services.pupils import PupilService
+from archive_service.services.records import nomenclature
+from archive_service.services.records.pupils import PupilService
 from intake.class_list import (
     ClassListError,
     normalize_class,

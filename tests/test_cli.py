@@ -163,7 +163,7 @@ def test_nomenclature_show_and_export_start_from_the_one_in_force(tmp_path: Path
     with the years there are."""
     from datetime import date
 
-    from archive_service.services.nomenclature import for_year
+    from archive_service.services.records.nomenclature import for_year
     from retention.nomenclature import default_nomenclature, dump_yaml
 
     data, this, ahead = tmp_path / "data", date.today().year, date.today().year + 1
@@ -221,8 +221,8 @@ def _filed_essay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
     Анна, 9Б, 2024/2025, its index written: the data directory and the document's id."""
     from archive_service.archive import Archive, NoDispatch
     from archive_service.config import load_settings
-    from archive_service.services.filing import Filing, FilingService
-    from archive_service.services.indexing import IndexingService
+    from archive_service.services.pipeline.indexing import IndexingService
+    from archive_service.services.records.filing import Filing, FilingService
 
     data = tmp_path / "data"
     rows = tmp_path / "list.csv"

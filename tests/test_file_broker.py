@@ -119,9 +119,9 @@ def test_a_worker_starting_requeues_the_documents_and_stacks_a_killed_worker_lef
     start on the data directory, finding the queue empty, queues them again."""
     from archive_service.archive import Archive, NoDispatch
     from archive_service.config import load_settings
-    from archive_service.services.audit import CLI_ACTOR
-    from archive_service.services.ingest import IngestService
-    from archive_service.services.stack_jobs import StackJobs
+    from archive_service.services.admin.audit import CLI_ACTOR
+    from archive_service.services.batch.stack_jobs import StackJobs
+    from archive_service.services.pipeline.ingest import IngestService
     from tests.pagegen import born_digital_pdf
     from workers.runner import recover_lost_work
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, Pupil, School
-from archive_service.services.filing import Filing, FilingError, FilingService
-from archive_service.services.ingest import IngestService
-from archive_service.services.nomenclature import NomenclatureService, for_year, with_item
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.records.filing import Filing, FilingError, FilingService
+from archive_service.services.records.nomenclature import NomenclatureService, for_year, with_item
 from tests.pagegen import born_digital_pdf
 
 
@@ -206,7 +206,7 @@ def test_a_nomenclature_approved_ahead_takes_over_on_the_first_of_january(
 ) -> None:
     """Next year's nomenclature, approved in December, is not yet in force: a case first
     opened now goes by this year's, and from 1 January by next year's."""
-    from archive_service.services.nomenclature import item_in_force
+    from archive_service.services.records.nomenclature import item_in_force
 
     this_year = date.today().year
     nomenclature = NomenclatureService(archive)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from archive_service.accounts import AccountService
 from archive_service.archive import Archive
 from archive_service.config import load_settings
-from archive_service.services.ingest import IngestService
+from archive_service.services.pipeline.ingest import IngestService
 from intake import IntakeRejected, inspect_file, sniff_media_type
 from tests.pagegen import born_digital_pdf, png_bytes, render_page
 from web import create_app

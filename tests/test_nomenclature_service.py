@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Nomenclature, Pupil, School
-from archive_service.services import nomenclature
-from archive_service.services.documents import DocumentService
-from archive_service.services.ingest import IngestService
-from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.records import nomenclature
+from archive_service.services.records.nomenclature import NomenclatureService
 from retention.nomenclature import NomenclatureSpec, default_nomenclature
 from tests.pagegen import born_digital_pdf
 from tests.side_by_side import run_side_by_side
@@ -204,7 +204,7 @@ def test_filing_offers_the_nomenclature_in_force_and_what_next_year_adds(
     is offered already, and items both have keep this year's wording."""
     from datetime import date
 
-    from archive_service.services.nomenclature import for_year
+    from archive_service.services.records.nomenclature import for_year
 
     service = NomenclatureService(archive)
     this_year = for_year(service.current(), date.today().year)
@@ -229,7 +229,7 @@ def test_the_year_in_force_is_the_latest_not_after_today() -> None:
     only later years works with the latest of them; an empty one has none to offer."""
     from datetime import date
 
-    from archive_service.services.nomenclature import year_in_force
+    from archive_service.services.records.nomenclature import year_in_force
 
     december, january = date(2026, 12, 20), date(2027, 1, 1)
     assert year_in_force([2025, 2026, 2027], december) == 2026
@@ -242,7 +242,7 @@ def test_the_year_in_force_is_the_latest_not_after_today() -> None:
 def test_a_nomenclature_says_whether_it_is_in_force_and_what_takes_over() -> None:
     from datetime import date
 
-    from archive_service.services.nomenclature import standing
+    from archive_service.services.records.nomenclature import standing
 
     december = date(2026, 12, 20)
     held = [2025, 2026, 2027]

@@ -19,13 +19,13 @@ from sqlalchemy.exc import OperationalError
 
 from archive_service.archive import Archive
 from archive_service.catalog import Catalog, Document, OutboxEntry
-from archive_service.services import manifest as manifest_module
-from archive_service.services.documents import DocumentService
-from archive_service.services.filing import Filing, FilingService
-from archive_service.services.indexing import REBUILD_LOCK, IndexingService, RebuildRunning
-from archive_service.services.ingest import IngestService
-from archive_service.services.proposals import ProposalService
-from archive_service.services.waiting import wait_until_final
+from archive_service.services.pipeline import manifest as manifest_module
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.pipeline.indexing import REBUILD_LOCK, IndexingService, RebuildRunning
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.pipeline.waiting import wait_until_final
+from archive_service.services.records.filing import Filing, FilingService
+from archive_service.services.records.proposals import ProposalService
 from archive_service.storage import keys
 from search import IndexedDocument
 from tests.pagegen import (
@@ -196,7 +196,7 @@ def test_upload_stream_with_path_in_name_is_rejected(archive: Archive) -> None:
 def test_failed_page_fails_the_document_visibly_and_retry_recovers(
     archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import archive_service.services.processing as processing
+    import archive_service.services.pipeline.processing as processing
 
     real = processing.ocr_page
     calls = {"n": 0}
@@ -434,7 +434,7 @@ def test_two_planning_runs_of_one_document_at_once_both_plan_and_fail_nothing(
     """A planning message delivered twice (a broker redelivering it while the first run
     still works) runs `start` twice side by side: the second waits for the first's page
     rows instead of inserting its own and failing the document on their unique number."""
-    from archive_service.services.processing import ProcessingService
+    from archive_service.services.pipeline.processing import ProcessingService
 
     monkeypatch.setattr(archive.dispatcher, "process_document", lambda _id: None)
     lines = [["Журнал кружка «Юный химик»"], ["Лист второй"], ["Лист третий"]]
@@ -456,7 +456,7 @@ def test_two_planning_runs_of_one_document_at_once_both_plan_and_fail_nothing(
 def test_two_retries_at_once_queue_the_document_once(
     archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import archive_service.services.processing as processing
+    import archive_service.services.pipeline.processing as processing
 
     def unreadable(*_args: object) -> Iterable[object]:
         raise RuntimeError("сбой чтения")

@@ -10,7 +10,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from archive_service.reading.planning import pages_with_text_layer
-from archive_service.services.processing import (
+from archive_service.services.pipeline.processing import (
     TEXT_LAYER_BATCH,
     TEXT_LAYER_TAIL_BATCH,
     TEXT_LAYER_TAIL_PAGES,

@@ -13,12 +13,12 @@ from PIL import Image
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, School
 from archive_service.domain import MediaType
-from archive_service.services.audit import Actor, AuditService
-from archive_service.services.cover_sheets import CoverSheetService
-from archive_service.services.documents import DocumentService
-from archive_service.services.filing import FilingError
-from archive_service.services.stack_jobs import StackJobs
-from archive_service.services.stacks import StackService
+from archive_service.services.admin.audit import Actor, AuditService
+from archive_service.services.batch.cover_sheets import CoverSheetService
+from archive_service.services.batch.stack_jobs import StackJobs
+from archive_service.services.batch.stacks import StackService
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.records.filing import FilingError
 from intake.cover_sheet import CoverPayload, find_cover_sheets
 from tests.pagegen import page_lines, render_page, save_pdf, save_tiff, scanned
 
@@ -193,7 +193,7 @@ def test_an_uploaded_stack_is_queued_then_split_by_the_worker_with_its_progress(
 
     def progress_seen(self: StackJobs, stack_id: str) -> Callable[[int], None]:
         report = real_progress(self, stack_id)
-        monkeypatch.setattr("archive_service.services.stack_jobs.PROGRESS_EVERY_SECONDS", 0.0)
+        monkeypatch.setattr("archive_service.services.batch.stack_jobs.PROGRESS_EVERY_SECONDS", 0.0)
 
         def heard_page(page: int) -> None:
             report(page)
@@ -245,7 +245,7 @@ def test_a_stack_the_worker_fails_on_keeps_its_file_and_can_be_split_again(
     def broken(*_args: object, **_kwargs: object) -> list[object]:
         raise ValueError("zxing упал")
 
-    monkeypatch.setattr("archive_service.services.stacks.find_cover_sheets", broken)
+    monkeypatch.setattr("archive_service.services.batch.stacks.find_cover_sheets", broken)
     submission = StackJobs(archive).submit(path, "пачка.pdf", ARCHIVIST)
     assert submission.id
     stack = StackJobs(archive).get(submission.id)

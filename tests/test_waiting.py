@@ -10,9 +10,9 @@ from sqlalchemy import update
 
 from archive_service.archive import Archive
 from archive_service.catalog import OutboxEntry
-from archive_service.services.indexing import IndexingService
-from archive_service.services.ingest import IngestService
-from archive_service.services.waiting import WaitTimeout, wait_until_final
+from archive_service.services.pipeline.indexing import IndexingService
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
 from search.elasticsearch import ElasticsearchIndex
 from tests.pagegen import born_digital_pdf
 

@@ -263,8 +263,8 @@ def test_health_check_answers_without_login(archive: Archive) -> None:
 
 
 def test_api_search_filters_and_counts_facets(client: FlaskClient, archive: Archive) -> None:
-    from archive_service.services.filing import Filing, FilingService
-    from archive_service.services.ingest import IngestService
+    from archive_service.services.pipeline.ingest import IngestService
+    from archive_service.services.records.filing import Filing, FilingService
 
     ids = []
     for n, year in enumerate(("2023/2024", "2024/2025")):

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 
 from archive_service.accounts import AccountService
 from archive_service.archive import Archive
-from archive_service.services.audit import AuditService
-from archive_service.services.ingest import IngestService
+from archive_service.services.admin.audit import AuditService
+from archive_service.services.pipeline.ingest import IngestService
 from intake.class_list import school_year_on
 from retention.nomenclature import default_nomenclature, dump_yaml, load_xlsx
 from tests.pagegen import born_digital_pdf
@@ -226,7 +226,7 @@ def test_the_queue_shows_each_documents_proposals_and_files_them_as_proposed(
     """The queue to be filed shows what the worker read from each document, with the
     words; «Подшить как предложено» files it so, and a document with no proposed kind
     is sent to its own page to choose one."""
-    from archive_service.services.documents import DocumentService
+    from archive_service.services.pipeline.documents import DocumentService
 
     protocol = protocol_of_a_known_pupil(client, archive)
     note = born_digital_pdf(archive.settings.tmp_dir / "записка.pdf", [["Служебная записка"]])
@@ -314,7 +314,7 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     stack_id = uploaded.location.rsplit("/", 1)[1]
     listed = client.get("/stacks").get_data(as_text=True)
     assert stack_id in listed and "разделена" in listed
-    from archive_service.services.audit import AuditService
+    from archive_service.services.admin.audit import AuditService
 
     (queued,) = AuditService(archive).find(target=f"stack:{stack_id}")
     assert (queued.actor, queued.action, queued.detail) == ("archivist", "create", "пачка.pdf")
@@ -339,7 +339,7 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
 def test_case_page_records_location_and_gives_its_inventory(
     client: FlaskClient, archive: Archive
 ) -> None:
-    from archive_service.services.filing import Filing, FilingService
+    from archive_service.services.records.filing import Filing, FilingService
 
     pdf = born_digital_pdf(archive.settings.tmp_dir / "рег.pdf", [["Журнал регистрации"]])
     outcome = IngestService(archive).ingest_path(pdf)
@@ -383,7 +383,7 @@ def test_pupil_event_is_recorded_with_its_basis(client: FlaskClient) -> None:
 def test_editing_an_item_makes_a_new_version_the_old_one_kept(
     client: FlaskClient, archive: Archive
 ) -> None:
-    from archive_service.services.nomenclature import NomenclatureService
+    from archive_service.services.records.nomenclature import NomenclatureService
 
     form = client.get("/nomenclature/items/02-07").get_data(as_text=True)
     assert 'value="Журналы кружков и секций"' in form
@@ -413,7 +413,7 @@ def test_the_nomenclature_page_opens_on_the_one_in_force_and_edits_the_year_show
     the list in force can still be put right, and it is that year's version that grows."""
     from datetime import date
 
-    from archive_service.services.nomenclature import NomenclatureService, for_year
+    from archive_service.services.records.nomenclature import NomenclatureService, for_year
 
     this, ahead = date.today().year, date.today().year + 1
     service = NomenclatureService(archive)
@@ -446,7 +446,7 @@ def test_the_nomenclature_page_opens_on_the_one_in_force_and_edits_the_year_show
 def test_each_school_and_year_has_its_own_nomenclature(
     client: FlaskClient, archive: Archive
 ) -> None:
-    from archive_service.services.nomenclature import NomenclatureService
+    from archive_service.services.records.nomenclature import NomenclatureService
 
     spec = default_nomenclature()
     service = NomenclatureService(archive)

@@ -11,7 +11,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
-from archive_service.services.documents import DocumentService, NotFound
+from archive_service.services.pipeline.documents import DocumentService, NotFound
 from web.context import archive
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,10 +11,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
-from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.ingest import IngestService
-from archive_service.services.labels import shown_facets
-from archive_service.services.stack_jobs import StackJobs, StackNotFound
+from archive_service.services.admin.labels import shown_facets
+from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
+from archive_service.services.pipeline.documents import DocumentService, NotFound
+from archive_service.services.pipeline.ingest import IngestService
 from search.port import FACETS
 from web.access import (
     ensure_may_open_document,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from archive_service.services.audit import Actor, AuditService
+from archive_service.services.admin.audit import Actor, AuditService
 from web.context import archive
 
 

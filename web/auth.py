@@ -37,7 +37,7 @@ from archive_service.accounts import (
     AccountError,
     AccountService,
 )
-from archive_service.services.audit import Actor, AuditService
+from archive_service.services.admin.audit import Actor, AuditService
 from web.context import archive
 
 auth = Blueprint("auth", __name__)

@@ -10,19 +10,24 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from archive_service.access import Permission
-from archive_service.services.audit import AuditService
-from archive_service.services.cases import CaseError, CaseService
-from archive_service.services.cover_sheets import CoverSheetService
-from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.filing import Filing, FilingError, FilingService, parse_iso_date
-from archive_service.services.nomenclature import (
+from archive_service.services.admin.audit import AuditService
+from archive_service.services.batch.cover_sheets import CoverSheetService
+from archive_service.services.pipeline.documents import DocumentService, NotFound
+from archive_service.services.records.cases import CaseError, CaseService
+from archive_service.services.records.filing import (
+    Filing,
+    FilingError,
+    FilingService,
+    parse_iso_date,
+)
+from archive_service.services.records.nomenclature import (
     NomenclatureService,
     for_year,
     standing,
     with_item,
 )
-from archive_service.services.proposals import ProposalService
-from archive_service.services.pupils import (
+from archive_service.services.records.proposals import ProposalService
+from archive_service.services.records.pupils import (
     EVENT_LABELS,
     PupilEventError,
     PupilQueries,

@@ -3,7 +3,7 @@ retry to what the caller may see and audits each document queued again."""
 
 from __future__ import annotations
 
-from archive_service.services.documents import DocumentService
+from archive_service.services.pipeline.documents import DocumentService
 from web.access import policy
 from web.audit import audit
 from web.context import archive

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from archive_service.services.stack_jobs import StackJobs, Submission
+from archive_service.services.batch.stack_jobs import StackJobs, Submission
 from intake import IntakeRejected, spool
 from web.audit import audit, current_actor
 from web.context import archive

@@ -9,12 +9,12 @@ from flask_login import login_required
 
 from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
-from archive_service.services.documents import DocumentService, NotFound
-from archive_service.services.ingest import IngestService
-from archive_service.services.labels import FACET_NAMES_RU, facet_labels, shown_facets
-from archive_service.services.nomenclature import NomenclatureService
-from archive_service.services.pupils import PupilQueries
-from archive_service.services.stack_jobs import StackJobs, StackNotFound
+from archive_service.services.admin.labels import FACET_NAMES_RU, facet_labels, shown_facets
+from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
+from archive_service.services.pipeline.documents import DocumentService, NotFound
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.records.nomenclature import NomenclatureService
+from archive_service.services.records.pupils import PupilQueries
 from search.port import FACETS, MAX_PAGES_PER_HIT
 from search.query import parse_query
 from search.snippets import highlight

@@ -54,8 +54,8 @@ def recover_lost_work(archive: Archive) -> None:
         return
     # Imported here, when there is work to recover: processing loads every reader, and the
     # CLI imports this module at each start.
-    from archive_service.services.processing import ProcessingService
-    from archive_service.services.stack_jobs import StackJobs
+    from archive_service.services.batch.stack_jobs import StackJobs
+    from archive_service.services.pipeline.processing import ProcessingService
 
     for document_id in ProcessingService(archive).unfinished():
         log.warning("re-queueing unfinished document %s", document_id)

@@ -30,7 +30,7 @@ RETRY = {
 
 @app.task(name="archive.process_document", **RETRY)
 def process_document(document_id: str) -> None:
-    from archive_service.services.processing import DocumentGone, ProcessingService
+    from archive_service.services.pipeline.processing import DocumentGone, ProcessingService
 
     service = ProcessingService(current_archive())
     try:
@@ -55,7 +55,11 @@ def process_document(document_id: str) -> None:
 
 @app.task(name="archive.process_pages", **RETRY)
 def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
-    from archive_service.services.processing import DocumentGone, ProcessingService, WorkUnit
+    from archive_service.services.pipeline.processing import (
+        DocumentGone,
+        ProcessingService,
+        WorkUnit,
+    )
 
     service = ProcessingService(current_archive())
     try:
@@ -68,7 +72,7 @@ def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
 
 @app.task(name="archive.finalize_document", **RETRY)
 def finalize_document(document_id: str) -> None:
-    from archive_service.services.processing import DocumentGone, ProcessingService
+    from archive_service.services.pipeline.processing import DocumentGone, ProcessingService
 
     try:
         ProcessingService(current_archive()).finalize(document_id)
@@ -78,14 +82,14 @@ def finalize_document(document_id: str) -> None:
 
 @app.task(name="archive.relay_index", **RETRY)
 def relay_index() -> None:
-    from archive_service.services.indexing import IndexingService
+    from archive_service.services.pipeline.indexing import IndexingService
 
     IndexingService(current_archive()).relay()
 
 
 @app.task(name="archive.split_stack", **RETRY)
 def split_stack(stack_id: str) -> None:
-    from archive_service.services.stack_jobs import StackJobs
+    from archive_service.services.batch.stack_jobs import StackJobs
 
     jobs = StackJobs(current_archive())
     try:

@@ -11,8 +11,8 @@ document after each worker start paid it in the finishing step that `archive ing
 
 from __future__ import annotations
 
-import archive_service.services.indexing
-import archive_service.services.processing  # noqa: F401  (imported for the forks)
+import archive_service.services.pipeline.indexing
+import archive_service.services.pipeline.processing  # noqa: F401  (imported for the forks)
 from archive_service.metadata.proposals import load_morphology
 
 load_morphology()

@@ -317,7 +317,7 @@ class DocumentPupil(Base):
 
 
 class AuditEntry(Base):
-    """One row of the append-only, hash-chained audit log (services/audit.py)."""
+    """One row of the append-only, hash-chained audit log (services/admin/audit.py)."""
 
     __tablename__ = "audit_log"
 

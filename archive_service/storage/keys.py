@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+STACKS_PREFIX = "stacks/"  # stacks waiting for a worker to split them (batch.stack_jobs)
+
 
 def prefix(document_id: str) -> str:
     return f"documents/{document_id}/"

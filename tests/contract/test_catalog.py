@@ -24,7 +24,7 @@ from archive_service.catalog.db import MIGRATIONS_DIR, SCHEMA_HEAD
 from archive_service.catalog.models import Base
 from archive_service.config import load_settings
 from archive_service.domain import DocumentStatus, PageState
-from archive_service.services.processing import ProcessingService
+from archive_service.services.pipeline.processing import ProcessingService
 from archive_service.storage import open_store
 from search import open_index
 from tests.services import postgres_database

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select
 from archive_service.archive import Archive
 from archive_service.catalog import Document, DocumentEvent, MetadataProposal, Page, Pupil
 from archive_service.metadata.proposals import KindRule, KnownPupil, Proposal, propose
-from archive_service.services.filing import Filing, FilingError, parse_iso_date
-from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.records.filing import Filing, FilingError, parse_iso_date
+from archive_service.services.records.nomenclature import NomenclatureService
 
 
 @dataclass(frozen=True)

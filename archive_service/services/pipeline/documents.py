@@ -305,7 +305,7 @@ class DocumentService:
         """Queue again every failed document the caller may see (after Tesseract was
         missing or the disk was full, a whole batch fails for one cause); returns those
         queued. Each goes through `retry`, under its own row lock."""
-        from archive_service.services.processing import ProcessingService  # see `retry`
+        from archive_service.services.pipeline.processing import ProcessingService  # see `retry`
 
         query = select(Document.id).order_by(Document.created_at)
         scope = _Scope(None, classes, health, DocumentStatus.FAILED)
@@ -365,7 +365,7 @@ class DocumentService:
         # Imported here: processing brings in every reader (pdfplumber, PDFium, qpdf,
         # Tesseract's wrapper), a third of a second that `archive ingest`, `list` and
         # `show` would pay at every start for the one command that retries.
-        from archive_service.services.processing import ProcessingService
+        from archive_service.services.pipeline.processing import ProcessingService
 
         with self.archive.catalog.session() as s:
             if s.get(Document, document_id) is None:

@@ -19,7 +19,7 @@ from PIL import Image, ImageSequence
 
 from archive_service.archive import Archive
 from archive_service.domain import MediaType
-from archive_service.services.ingest import IngestOutcome, IngestService
+from archive_service.services.pipeline.ingest import IngestOutcome, IngestService
 from intake import IntakeRejected, inspect_file, sniff_media_type
 from intake.cover_sheet import CoverPayload, find_cover_sheets
 

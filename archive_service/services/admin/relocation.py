@@ -1,6 +1,8 @@
-"""Moving a whole archive to other backends: embedded → scaled, as a school outgrows one
-machine (docs/deploy.md). Catalog rows, stored objects and the search index all move; the
-source is only read, so a failed transfer can simply be run again.
+"""Relocation: moving a whole archive to other backends, embedded → scaled, as a school
+outgrows one machine (`archive transfer`, docs/deploy.md). Not a pupil's transfer to
+another school: that is a record leaving, this is the whole archive changing servers.
+Catalog rows, stored objects and the search index all move; the source is only read, so
+a failed relocation can simply be run again.
 
 Order matters for "nothing half-done": objects are copied (and verified) first, then
 the catalog in one transaction, then the index is built from the new catalog. Until the
@@ -22,8 +24,7 @@ from sqlalchemy import Integer, func, insert, select, text
 from archive_service.archive import Archive
 from archive_service.catalog import Document
 from archive_service.catalog.models import Base, utcnow
-from archive_service.services.indexing import IndexingService, RebuildRunning
-from archive_service.services.stack_jobs import STACKS_PREFIX
+from archive_service.services.pipeline.indexing import IndexingService, RebuildRunning
 from archive_service.storage import keys
 
 # The outbox is not copied: the index is rebuilt from the catalog in the last step.
@@ -34,12 +35,12 @@ CHUNK = 1024 * 1024
 Progress = Callable[[str, int, int], None]
 
 
-class TransferError(Exception):
+class RelocationError(Exception):
     pass
 
 
 @dataclass
-class TransferReport:
+class RelocationReport:
     rows: dict[str, int] = field(default_factory=dict)
     objects: int = 0
     bytes: int = 0
@@ -50,32 +51,32 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-class TransferService:
+class RelocationService:
     def __init__(self, source: Archive, target: Archive) -> None:
         self.source = source
         self.target = target
 
-    def run(self, progress: Progress = _no_progress) -> TransferReport:
+    def run(self, progress: Progress = _no_progress) -> RelocationReport:
         with self.target.catalog.session() as s:
             if s.scalar(select(func.count()).select_from(Document)):
-                raise TransferError(
+                raise RelocationError(
                     "В целевом каталоге уже есть документы; перенос возможен только в пустой архив"
                 )
-        report = TransferReport()
+        report = RelocationReport()
         self._copy_objects(report, progress)
         self._copy_catalog(report, progress)
         progress("index", 0, 1)
         try:
             report.indexed = IndexingService(self.target).rebuild()
         except RebuildRunning as exc:
-            raise TransferError(
+            raise RelocationError(
                 f"Каталог и файлы перенесены, поисковый индекс — нет: {exc}. "
                 "Затем запустите «archive reindex» для нового архива"
             ) from exc
         progress("index", 1, 1)
         return report
 
-    def _copy_objects(self, report: TransferReport, progress: Progress) -> None:
+    def _copy_objects(self, report: RelocationReport, progress: Progress) -> None:
         """Every document's files, then any stack still waiting to be split (its row
         moves with the catalog, and a worker of the new archive splits it there)."""
         with self.source.catalog.session() as s:
@@ -87,10 +88,10 @@ class TransferService:
                 retain = utcnow() + timedelta(days=retain_days) if key == original_key else None
                 self._copy_object(key, retain, report)
             progress("objects", done, len(documents))
-        for key in self.source.store.list(STACKS_PREFIX):
+        for key in self.source.store.list(keys.STACKS_PREFIX):
             self._copy_object(key, None, report)
 
-    def _copy_object(self, key: str, retain: datetime | None, report: TransferReport) -> None:
+    def _copy_object(self, key: str, retain: datetime | None, report: RelocationReport) -> None:
         with tempfile.TemporaryDirectory(dir=self.target.settings.tmp_dir) as tmp:
             local = Path(tmp) / "object"
             digest = hashlib.sha256()
@@ -102,7 +103,7 @@ class TransferService:
             report.objects += 1
             report.bytes += local.stat().st_size
 
-    def _copy_catalog(self, report: TransferReport, progress: Progress) -> None:
+    def _copy_catalog(self, report: RelocationReport, progress: Progress) -> None:
         tables = [t for t in Base.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
         with (
             self.source.catalog.engine.connect() as src,

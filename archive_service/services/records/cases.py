@@ -16,8 +16,8 @@ from sqlalchemy import select
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, NomenclatureItem
 from archive_service.catalog.models import utcnow
-from archive_service.services import volumes
-from archive_service.services.nomenclature import item_in_force
+from archive_service.services.records import volumes
+from archive_service.services.records.nomenclature import item_in_force
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 INVENTORY_COLUMNS = (

@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil
-from archive_service.services.ingest import REJECTED, IngestOutcome, IngestService
-from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.pipeline.ingest import REJECTED, IngestOutcome, IngestService
+from archive_service.services.records.nomenclature import NomenclatureService
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import CoverPayload
 

@@ -24,7 +24,7 @@ from archive_service.catalog import (
     PupilEvent,
     School,
 )
-from archive_service.services.nomenclature import school_row
+from archive_service.services.records.nomenclature import school_row
 from intake.class_list import ClassListRow
 from search.query import words_match
 

@@ -27,9 +27,9 @@ from archive_service.reading.page_reader import ocr_page
 from archive_service.reading.planning import pages_with_text_layer
 from archive_service.reading.searchable_pdf import assemble
 from archive_service.reading.text_layer import read_text_layer
-from archive_service.services.filing import FilingService
-from archive_service.services.manifest import write_manifest
-from archive_service.services.proposals import ProposalService
+from archive_service.services.pipeline.manifest import write_manifest
+from archive_service.services.records.filing import FilingService
+from archive_service.services.records.proposals import ProposalService
 from archive_service.storage import keys
 
 log = logging.getLogger(__name__)

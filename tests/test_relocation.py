@@ -59,8 +59,8 @@ def test_transfer_moves_catalog_objects_and_index(
     before = {o["id"]: json.loads(cli(data, "show", o["id"], "--json")) for o in ingested}
     from archive_service.archive import Archive, NoDispatch
     from archive_service.config import load_settings
-    from archive_service.services.audit import CLI_ACTOR
-    from archive_service.services.stack_jobs import StackJobs
+    from archive_service.services.admin.audit import CLI_ACTOR
+    from archive_service.services.batch.stack_jobs import StackJobs
 
     source = Archive.open(load_settings(data), NoDispatch())  # no worker: it stays queued
     try:
@@ -89,7 +89,7 @@ def test_transfer_moves_catalog_objects_and_index(
 
     # The moved archive goes on working: a new document gets new event ids, no clash.
     third = born_digital_pdf(tmp_path / "ведомость.pdf", [["Сводная ведомость"]])
-    from archive_service.services.ingest import IngestService
+    from archive_service.services.pipeline.ingest import IngestService
 
     for name, value in targets.items():
         monkeypatch.setenv(name, value)
@@ -140,8 +140,8 @@ def test_a_transfer_meeting_a_rebuild_on_the_target_says_what_is_left_to_do(
     from archive_service.archive import Archive, NoDispatch
     from archive_service.catalog import Catalog
     from archive_service.config import load_settings
-    from archive_service.services.indexing import REBUILD_LOCK
-    from archive_service.services.transfer import TransferError, TransferService
+    from archive_service.services.admin.relocation import RelocationError, RelocationService
+    from archive_service.services.pipeline.indexing import REBUILD_LOCK
 
     data = tmp_path / "embedded"
     pdf = born_digital_pdf(tmp_path / "протокол.pdf", [["Протокол педагогического совета"]])
@@ -154,9 +154,9 @@ def test_a_transfer_meeting_a_rebuild_on_the_target_says_what_is_left_to_do(
     try:
         with (
             rebuilding.exclusive(REBUILD_LOCK),
-            pytest.raises(TransferError, match="archive reindex"),
+            pytest.raises(RelocationError, match="archive reindex"),
         ):
-            TransferService(source, target).run()
+            RelocationService(source, target).run()
     finally:
         rebuilding.dispose()
         source.close()

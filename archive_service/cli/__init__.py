@@ -1,5 +1,6 @@
-"""`archive`: the command line of the archive. The commands are in
-`archive_service.commands`; this module only starts them, minding the garbage collector.
+"""`archive`: the command line of the archive. The command group is `cli.root`, one
+module per group of commands beside it; this module only starts them, minding the
+garbage collector.
 
 A command loads SQLAlchemy, Celery and the readers: hundreds of thousands of objects.
 While they load, the collector runs again and again over everything loaded so far (a
@@ -19,13 +20,9 @@ import gc
 def main() -> None:
     gc.disable()
     try:
-        from archive_service.commands import main as commands
+        from archive_service.cli.root import archive as commands
     finally:
         gc.freeze()
         gc.enable()
     atexit.register(gc.freeze)
     commands()  # click ends the process with the command's exit code
-
-
-if __name__ == "__main__":
-    main()

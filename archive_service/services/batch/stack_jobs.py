@@ -31,14 +31,14 @@ from archive_service.domain import (
     MediaType,
     StackStatus,
 )
-from archive_service.services.audit import Actor, AuditService
-from archive_service.services.stacks import StackReport, StackService
+from archive_service.services.admin.audit import Actor, AuditService
+from archive_service.services.batch.stacks import StackReport, StackService
+from archive_service.storage.keys import STACKS_PREFIX
 from archive_service.storage.port import StorageError
 from intake import IntakeRejected
 from intake.filenames import clean_filename
 
 PROGRESS_EVERY_SECONDS = 1.0  # a catalog write per second, not per page
-STACKS_PREFIX = "stacks/"
 
 
 class StackNotFound(Exception):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Pupil
-from archive_service.services.filing import FilingError
-from archive_service.services.nomenclature import NomenclatureService
+from archive_service.services.records.filing import FilingError
+from archive_service.services.records.nomenclature import NomenclatureService
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import CoverPayload, CoverSheet, render_cover_sheets
 

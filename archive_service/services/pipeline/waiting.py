@@ -9,8 +9,8 @@ from collections.abc import Callable
 from archive_service.archive import Archive
 from archive_service.catalog import TRANSIENT_ERRORS
 from archive_service.domain import DocumentStatus
-from archive_service.services.documents import DocumentService
-from archive_service.services.indexing import IndexingService
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.pipeline.indexing import IndexingService
 
 POLL_SECONDS = 0.05  # two indexed queries, ~1 ms: `ingest --wait` returns promptly
 log = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from archive_service.catalog import (
     Pupil,
 )
 from archive_service.catalog.models import utcnow
-from archive_service.services import volumes
-from archive_service.services.nomenclature import NomenclatureService, item_in_force
+from archive_service.services.records import volumes
+from archive_service.services.records.nomenclature import NomenclatureService, item_in_force
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import HEADING, CoverPayload, CoverSheetError
 from retention.rules import Closing

@@ -1,0 +1,124 @@
+"""Accounts and the audit log: users, their roles and tokens; verifying and reading
+the hash-chained log of access to personal data."""
+
+from __future__ import annotations
+
+import click
+
+from archive_service.cli.common import audit_as_cli, open_archive
+
+
+@click.group()
+def users() -> None:
+    """Пользователи архива и их роли."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="administrator, archivist, staff, "
+              "retention_officer, director или auditor.")  # fmt: skip
+@click.option("--classes", default="", help="Для staff: свои классы через запятую («5А,9Б»).")
+@click.pass_context
+def users_add(ctx: click.Context, username: str, role: str, classes: str) -> None:
+    """Создать пользователя; пароль печатается один раз."""
+    import secrets
+
+    from archive_service.accounts import AccountError, AccountService
+
+    password = secrets.token_urlsafe(12)
+    archive = open_archive(ctx, dispatch=False)
+    try:
+        AccountService(archive).create(
+            username, password, role, [c for c in classes.split(",") if c.strip()]
+        )
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "create", f"user:{username}", role)
+    click.echo(f"Создан {username} ({role}). Пароль (показывается один раз): {password}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Пользователи, их роли и классы."""
+    from archive_service.accounts import AccountService
+
+    for account in AccountService(open_archive(ctx, dispatch=False)).all():
+        scope = f" [{account.classes}]" if account.classes else ""
+        click.echo(f"{account.username}: {account.role}{scope}")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--label", default="сценарий", help="Для чего токен.")
+@click.option("--revoke", is_flag=True, help="Отозвать все токены пользователя.")
+@click.pass_context
+def users_token(ctx: click.Context, username: str, label: str, revoke: bool) -> None:
+    """Выдать токен API для сценариев (Authorization: Bearer …) или отозвать все."""
+    from archive_service.accounts import AccountError, AccountService
+
+    archive = open_archive(ctx, dispatch=False)
+    service = AccountService(archive)
+    try:
+        if revoke:
+            click.echo(f"Отозвано токенов: {service.revoke_tokens(username)}")
+            audit_as_cli(archive, "change", f"user:{username}", "токены отозваны")
+            return
+        token = service.issue_token(username, label)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "create", f"user:{username}", f"токен: {label}")
+    click.echo(f"Токен {username} (показывается один раз): {token}")
+
+
+@users.command("reset")
+@click.argument("username")
+@click.pass_context
+def users_reset(ctx: click.Context, username: str) -> None:
+    """Выдать новый пароль (и снять блокировку входа)."""
+    from archive_service.accounts import AccountError, AccountService
+
+    archive = open_archive(ctx, dispatch=False)
+    try:
+        password = AccountService(archive).reset_password(username)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "change", f"user:{username}", "новый пароль")
+    click.echo(f"Новый пароль {username} (показывается один раз): {password}")
+
+
+@click.group()
+def audit() -> None:
+    """Журнал доступа к персональным данным: проверка цепочки и выборки."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Проверить, что в журнале ничего не изменено, не удалено и не вставлено."""
+    from archive_service.services.admin.audit import AuditService
+
+    report = AuditService(open_archive(ctx, dispatch=False)).verify()
+    if report.broken_at is None:
+        click.echo(f"Журнал цел: записей {report.rows}")
+        return
+    click.echo(f"Журнал нарушен на записи № {report.broken_at}: {report.reason}", err=True)
+    ctx.exit(1)
+
+
+@audit.command("show")
+@click.option("--target", default=None, help="Кто обращался к записи (document:ID, pupil:ID).")
+@click.option("--user", default=None, help="К чему обращался пользователь.")
+@click.pass_context
+def audit_show(ctx: click.Context, target: str | None, user: str | None) -> None:
+    """Показать записи журнала по записи архива или по пользователю."""
+    from archive_service.services.admin.audit import AuditService
+
+    for e in AuditService(open_archive(ctx, dispatch=False)).find(target=target, actor=user):
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor} ({e.role}, {e.address}) {e.action} "
+            f"{e.target} {e.outcome} {e.detail}".rstrip()
+        )
+
+
+COMMANDS = [users, audit]

@@ -1,0 +1,90 @@
+"""What every command shares: the archive opened for the command, the CLI's audit
+identity, and how outcomes are printed (one JSON line each, or a Russian line)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from archive_service.archive import Archive
+from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
+from workers.runner import ensure_worker
+
+FAILED_STATUSES = {"rejected", "failed"}
+
+
+def emit(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def bold(word: str) -> str:
+    """A matched word in a terminal; `click.echo` drops the style when output is piped."""
+    return click.style(word, bold=True)
+
+
+def audit_as_cli(archive: Archive, action: str, target: str, detail: str = "") -> None:
+    """The CLI acts as the named local administrator (archive_service.services.admin.audit)."""
+    from archive_service.services.admin.audit import CLI_ACTOR, AuditService
+
+    AuditService(archive).record(CLI_ACTOR, action, target, detail=detail)
+
+
+def open_archive(ctx: click.Context, dispatch: bool = True) -> Archive:
+    """The archive of `--data-dir`; a command that queues no work opens it without a
+    dispatcher, so it never loads Celery's task machinery."""
+    settings = ctx.obj
+    dispatcher = None
+    if dispatch:
+        from workers.dispatch import CeleryDispatcher
+
+        dispatcher = CeleryDispatcher()
+    return Archive.open(settings, dispatcher)
+
+
+def wait_for(
+    archive: Archive, ids: list[str], timeout: float | None, progress: bool
+) -> dict[str, str]:
+    """Wait until these documents are final, with a worker of this command's own if none
+    is running (so it works with no server); returns those the search index has not
+    taken yet, with the reason. A timeout is said on stderr and ends the wait."""
+    worker = ensure_worker(archive.settings)
+    try:
+        return wait_until_final(
+            archive,
+            ids,
+            timeout=timeout,
+            progress=_progress if progress else None,
+            alive=worker.alive if worker is not None else None,
+        )
+    except WaitTimeout as exc:
+        click.echo(f"Ожидание прервано: {exc}", err=True)
+        return {}
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _progress(done: int, total: int) -> None:
+    click.echo(f"\rОбработано документов: {done} из {total}", err=True, nl=done == total)
+
+
+def print_outcome(outcome: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit(outcome)
+        return
+    labels = {
+        "queued": "принят, в очереди",
+        "archived": "в архиве",
+        "duplicate": "уже в архиве",
+        "rejected": "отклонён",
+        "failed": "ошибка обработки",
+        "processing": "обрабатывается",
+    }
+    line = f"{outcome['file']}: {labels.get(str(outcome['status']), outcome['status'])}"
+    if outcome.get("id"):
+        line += f" [{outcome['id']}]"
+    if outcome.get("error"):
+        line += f" — {outcome['error']}"
+    click.echo(line)

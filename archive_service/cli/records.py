@@ -1,0 +1,146 @@
+"""The school's records: the nomenclature of cases, the queue to be filed, and the cover
+sheets printed for scanning a stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from archive_service.cli.common import audit_as_cli, open_archive
+from archive_service.services.pipeline.documents import DocumentService
+
+if TYPE_CHECKING:
+    from archive_service.services.records.nomenclature import NomenclatureService
+    from retention.nomenclature import NomenclatureSpec
+
+
+@click.command("cover-sheets")
+@click.option("--kind", required=True, help="Статья номенклатуры («04-01»).")
+@click.option("--pupil", "pupils", multiple=True, help="Обучающийся (id); по листу на каждого.")
+@click.option("--case", "case_id", type=int, default=None, help="Номер дела.")
+@click.option("--year", default=None, help="Учебный год.")
+@click.option("--class", "class_label", default=None, help="Класс.")
+@click.option("--title", default=None, help="Заголовок документа.")
+@click.option("--copies", type=click.IntRange(1, 500), default=1, help="Листов без обучающегося.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def cover_sheets(
+    ctx: click.Context,
+    kind: str,
+    pupils: tuple[str, ...],
+    case_id: int | None,
+    year: str | None,
+    class_label: str | None,
+    title: str | None,
+    copies: int,
+    output: Path,
+) -> None:
+    """Напечатать титульные листы для сканирования пачкой (PDF)."""
+    from archive_service.services.batch.cover_sheets import CoverSheetService
+    from archive_service.services.records.filing import FilingError
+
+    try:
+        pdf = CoverSheetService(open_archive(ctx, dispatch=False)).render(
+            kind, list(pupils), case_id, year, class_label, title, copies
+        )
+    except FilingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_bytes(pdf)
+    click.echo(f"Титульные листы: {output}")
+
+
+@click.command()
+@click.pass_context
+def inbox(ctx: click.Context) -> None:
+    """Документы, которые ждут подшивки в дело, и почему."""
+    waiting = DocumentService(open_archive(ctx, dispatch=False)).unfiled()
+    click.echo(f"Ждут подшивки: {len(waiting)}")
+    for doc in waiting:
+        reason = f" — {doc['reason']}" if doc["reason"] else ""
+        click.echo(f"{doc['title']} ({doc['filename']}) [{doc['id']}]{reason}")
+
+
+@click.group()
+def nomenclature() -> None:
+    """Номенклатура дел: показать, загрузить (YAML, XLSX), выгрузить."""
+
+
+@nomenclature.command("show")
+@click.option("--year", type=int, default=None, help="Год (по умолчанию — действующая).")
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
+@click.pass_context
+def nomenclature_show(ctx: click.Context, year: int | None, school: str | None) -> None:
+    """Показать действующую номенклатуру дел (или номенклатуру на год --year)."""
+    from archive_service.services.records.nomenclature import NomenclatureService, standing
+
+    service = NomenclatureService(open_archive(ctx, dispatch=False))
+    spec = _nomenclature_of(service, school, year or service.year_in_force(school))
+    shown = service.current_version(school, spec.year)
+    version = shown[1] if shown else 1
+    click.echo(f"Номенклатура дел на {spec.year} год, версия {version}")
+    click.echo(standing(spec.year, service.years(school)))
+    for item in spec.items:
+        click.echo(f"{item.index:7} {item.retention.label:14} {item.title}")
+
+
+def _nomenclature_of(
+    service: NomenclatureService, school: str | None, year: int
+) -> NomenclatureSpec:
+    """The school's nomenclature for the year, or a clear refusal naming the years held."""
+    try:
+        return service.current(school, year)
+    except LookupError as exc:
+        held = ", ".join(str(y) for y in service.years(school))
+        raise click.ClickException(f"{exc}; есть на годы: {held}") from exc
+
+
+@nomenclature.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
+@click.pass_context
+def nomenclature_import(ctx: click.Context, path: Path, school: str | None) -> None:
+    """Загрузить номенклатуру из YAML или XLSX как новую версию."""
+    from archive_service.services.records.nomenclature import NomenclatureService
+    from retention.nomenclature import NomenclatureError, load_file
+
+    try:
+        spec = load_file(path)
+    except NomenclatureError as exc:
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(
+            f"Номенклатура не загружена: ошибок {len(exc.problems)}"
+        ) from exc
+    service = NomenclatureService(open_archive(ctx, dispatch=False))
+    year, version = service.import_spec(spec, school, source=path.name)
+    audit_as_cli(
+        service.archive, "change", f"nomenclature:{year}", f"версия {version}: {path.name}"
+    )
+    click.echo(f"Загружено статей: {len(spec.items)}; номенклатура на {year} год, версия {version}")
+
+
+@nomenclature.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=int, default=None, help="Год (по умолчанию — действующая).")
+@click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
+@click.pass_context
+def nomenclature_export(
+    ctx: click.Context, path: Path, year: int | None, school: str | None
+) -> None:
+    """Выгрузить действующую номенклатуру или номенклатуру на год --year (формат по
+    расширению: .yaml или .xlsx)."""
+    from archive_service.services.records.nomenclature import NomenclatureService
+    from retention.nomenclature import dump_xlsx, dump_yaml
+
+    service = NomenclatureService(open_archive(ctx, dispatch=False))
+    spec = _nomenclature_of(service, school, year or service.year_in_force(school))
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(dump_xlsx(spec))
+    else:
+        path.write_text(dump_yaml(spec), encoding="utf-8")
+    click.echo(f"Выгружено статей: {len(spec.items)} (номенклатура на {spec.year} год) → {path}")
+
+
+COMMANDS = [cover_sheets, inbox, nomenclature]

@@ -1,0 +1,35 @@
+"""The `archive` command group: the data directory for every command, and the commands
+of each module registered under it. One module per group of commands; each command is a
+thin layer over one service."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from archive_service.cli import accounts, documents, pupils, records, servers
+from archive_service.config import load_settings
+from workers.celery_app import configure_celery
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Папка данных архива (по умолчанию ARCHIVE_DATA_DIR или ./archive-data).",
+)
+@click.pass_context
+def archive(ctx: click.Context, data_dir: str | None) -> None:
+    """Архив индивидуального учёта результатов обучающихся."""
+    settings = load_settings(data_dir)
+    # Child processes (the worker) read the same data directory from the environment.
+    os.environ["ARCHIVE_DATA_DIR"] = str(settings.data_dir)
+    configure_celery(settings)
+    ctx.obj = settings
+
+
+for module in (documents, records, pupils, accounts, servers):
+    for command in module.COMMANDS:
+        archive.add_command(command)

@@ -1,0 +1,176 @@
+"""Running the archive: the web server, the worker and the scheduler, rebuilding the
+search index, and moving a whole archive to servers (`archive transfer`)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+
+import click
+
+from archive_service.archive import Archive
+from archive_service.cli.common import open_archive
+from archive_service.services.pipeline.indexing import IndexingService, RebuildRunning
+from search import SearchError
+from workers.runner import ensure_worker
+
+
+@click.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Перестроить поисковый индекс из каталога."""
+    archive = open_archive(ctx, dispatch=False)
+    try:
+        count = IndexingService(archive).rebuild()
+    except RebuildRunning as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Проиндексировано документов: {count}")
+
+
+@click.command()
+@click.option("--concurrency", type=int, default=None, help="Число процессов (по умолчанию ядра).")
+@click.option("--queues", default="ocr,default", show_default=True)
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: str) -> None:
+    """Запустить фоновый обработчик (Celery) без сервера очередей."""
+    from workers.runner import run_worker
+
+    archive = open_archive(ctx)
+    run_worker(
+        archive, concurrency=concurrency or os.cpu_count() or 1, queues=queues, loglevel=loglevel
+    )
+
+
+@click.command()
+@click.option("--database-url", required=True, help="Каталог назначения (postgresql+psycopg://…).")
+@click.option("--storage-url", required=True, help="Хранилище назначения (s3://ХОСТ/КОРЗИНА).")
+@click.option("--search-url", required=True, help="Поиск назначения (http://ХОСТ:9200/ПРЕФИКС).")
+@click.pass_context
+def transfer(ctx: click.Context, database_url: str, storage_url: str, search_url: str) -> None:
+    """Перенести весь архив (каталог, файлы, поисковый индекс) на другие серверы."""
+    from dataclasses import replace
+
+    from archive_service.archive import NoDispatch
+    from archive_service.services.admin.relocation import RelocationError, RelocationService
+
+    source = open_archive(ctx, dispatch=False)
+    target_settings = replace(
+        ctx.obj, database_url=database_url, storage_url=storage_url, search_url=search_url
+    )
+    target = Archive.open(target_settings, NoDispatch())
+
+    def progress(stage: str, done: int, total: int) -> None:
+        names = {"objects": "файлы", "catalog": "каталог", "index": "поисковый индекс"}
+        click.echo(f"\r{names[stage]}: {done}/{total}", nl=done == total, err=True)
+
+    try:
+        report = RelocationService(source, target).run(progress)
+    except RelocationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        source.close()
+        target.close()
+    rows = ", ".join(f"{name}: {n}" for name, n in report.rows.items())
+    click.echo(
+        f"Перенесено: {report.objects} файлов ({report.bytes / 1e6:.1f} МБ); строки — {rows}; "
+        f"в индексе {report.indexed} документов."
+    )
+
+
+@click.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def beat(ctx: click.Context, loglevel: str) -> None:
+    """Запустить планировщик периодических задач (масштабируемый режим, один на архив)."""
+    from workers.celery_app import app
+
+    ctx.obj.ensure_dirs()
+    app.Beat(loglevel=loglevel).run()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Не запускать фоновый обработчик.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
+    """Запустить веб-интерфейс, API и фоновый обработчик."""
+    import logging
+
+    from waitress import create_server
+
+    from archive_service.accounts import FIRST_ADMIN, AccountService
+    from web import create_app
+
+    archive = open_archive(ctx)
+    try:  # the port first: a busy one is said plainly, before anything else starts
+        server = create_server(create_app(archive), host=host, port=port, threads=8)
+    except OSError as exc:
+        raise click.ClickException(_listen_error(host, port, exc)) from exc
+    logging.basicConfig()  # waitress reports its queue and errors through logging
+    # The Elasticsearch client logs each retry with a traceback; the archive says itself,
+    # in words, when the index does not answer.
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
+    password = AccountService(archive).ensure_first_admin()
+    if password:
+        click.echo("=" * 60)
+        click.echo("Создан администратор архива. Пароль показывается один раз:")
+        click.echo(f"  логин: {FIRST_ADMIN}\n  пароль: {password}")
+        click.echo("=" * 60)
+    _rebuild_an_emptied_index(archive)
+    worker_proc = None if no_worker else ensure_worker(archive.settings)
+    click.echo(f"Архив открыт: http://{host}:{port}/  (данные: {archive.settings.data_dir})")
+
+    def stop_serving(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds to the finally below, which stops the worker
+
+    signal.signal(signal.SIGTERM, stop_serving)
+    try:
+        server.run()
+    finally:
+        server.close()
+        if worker_proc is not None:
+            worker_proc.stop()
+
+
+def _rebuild_an_emptied_index(archive: Archive) -> None:
+    """After an update that changed how words are stemmed the search index starts empty;
+    build it again before the first search, saying why the start takes longer."""
+    indexing = IndexingService(archive)
+    try:
+        archived = indexing.emptied()
+    except SearchError as exc:  # the archive opens all the same; search says so itself
+        click.echo(f"{exc}. Архив открывается без поиска; он заработает, когда индекс ответит")
+        return
+    if not archived:
+        return
+    click.echo(
+        f"Поисковый индекс пуст, а в архиве документов: {archived} (индекс сброшен после "
+        "обновления программы или удалён). Строю его заново…"
+    )
+    try:
+        count = indexing.rebuild()
+    except SearchError as exc:
+        click.echo(f"Индекс не построен: {exc}. Выполните «archive reindex», когда он ответит")
+        return
+    except RebuildRunning:
+        click.echo("Индекс уже перестраивает другой процесс; поиск наполнится, когда он закончит")
+        return
+    click.echo(f"Проиндексировано документов: {count}")
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the web server could not open host:port, and what to do, in the user's words."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"Порт {port} на {host} уже занят: архив уже запущен или порт занят другой "
+            f"программой. Укажите другой порт, например --port {port + 1}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"Нет прав открыть порт {port}: порты ниже 1024 открывает только администратор"
+    return f"Не удалось открыть {host}:{port}: {exc.strerror or exc}"
+
+
+COMMANDS = [reindex, worker, transfer, beat, serve]
