@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import workers.tasks  # noqa: F401  (registers the tasks that eager mode runs in-process)
 from archive_service.archive import Archive
 from archive_service.config import Settings, load_settings
 from tests.needs import require

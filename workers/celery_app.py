@@ -40,6 +40,14 @@ def is_embedded_broker(settings: Settings) -> bool:
     return settings.broker_url.startswith("filesystem://")
 
 
+# The tasks' names: the dispatcher sends by name, so it needs no import of the tasks
+# (which would close a circle: tasks → context → dispatch → tasks).
+PROCESS_DOCUMENT = "archive.process_document"
+PROCESS_PAGES = "archive.process_pages"
+FINALIZE_DOCUMENT = "archive.finalize_document"
+RELAY_INDEX = "archive.relay_index"
+SPLIT_STACK = "archive.split_stack"
+
 app = Celery("archive", include=["workers.tasks", "workers.memory", "workers.warmup"])
 
 
@@ -75,7 +83,7 @@ def configure_celery(settings: Settings) -> Celery:
         # (Embedded mode relays on every archived document and needs no beat.)
         beat_schedule={
             "relay-index-outbox": {
-                "task": "archive.relay_index",
+                "task": RELAY_INDEX,
                 "schedule": RELAY_EVERY_SECONDS,
                 "options": {"queue": DEFAULT_QUEUE, "expires": RELAY_EVERY_SECONDS},
             }

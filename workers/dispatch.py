@@ -1,24 +1,23 @@
 """The Dispatcher services use to ask for background work, sent through Celery.
 
-It calls the task objects (not send_task by name), so Celery's eager mode runs the very
-same task code in-process when a test asks for it.
+Tasks are named, not imported: a signature finds the task object when this process has
+registered it (a worker, or a test running tasks eagerly, which then runs the very same
+task code in-process) and otherwise sends the message by name (the CLI and the web
+process, which never load the tasks). Importing `workers.tasks` here would close a
+circle, since the tasks open their archive with this dispatcher.
 """
 
 from __future__ import annotations
 
+from workers.celery_app import PROCESS_DOCUMENT, RELAY_INDEX, SPLIT_STACK, app
+
 
 class CeleryDispatcher:
     def process_document(self, document_id: str) -> None:
-        from workers.tasks import process_document
-
-        process_document.apply_async((document_id,))
+        app.signature(PROCESS_DOCUMENT, args=(document_id,)).apply_async()
 
     def relay_index(self) -> None:
-        from workers.tasks import relay_index
-
-        relay_index.apply_async()
+        app.signature(RELAY_INDEX).apply_async()
 
     def split_stack(self, stack_id: str) -> None:
-        from workers.tasks import split_stack
-
-        split_stack.apply_async((stack_id,))
+        app.signature(SPLIT_STACK, args=(stack_id,)).apply_async()

@@ -13,7 +13,16 @@ from __future__ import annotations
 import logging
 
 from archive_service.catalog import TRANSIENT_ERRORS
-from workers.celery_app import DEFAULT_QUEUE, OCR_QUEUE, app
+from workers.celery_app import (
+    DEFAULT_QUEUE,
+    FINALIZE_DOCUMENT,
+    OCR_QUEUE,
+    PROCESS_DOCUMENT,
+    PROCESS_PAGES,
+    RELAY_INDEX,
+    SPLIT_STACK,
+    app,
+)
 from workers.context import current_archive
 
 log = logging.getLogger(__name__)
@@ -28,7 +37,7 @@ RETRY = {
 }
 
 
-@app.task(name="archive.process_document", **RETRY)
+@app.task(name=PROCESS_DOCUMENT, **RETRY)
 def process_document(document_id: str) -> None:
     from archive_service.services.pipeline.processing import DocumentGone, ProcessingService
 
@@ -53,7 +62,7 @@ def process_document(document_id: str) -> None:
         )
 
 
-@app.task(name="archive.process_pages", **RETRY)
+@app.task(name=PROCESS_PAGES, **RETRY)
 def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
     from archive_service.services.pipeline.processing import (
         DocumentGone,
@@ -70,7 +79,7 @@ def process_pages(document_id: str, pages: list[int], ocr: bool) -> None:
         finalize_document.apply_async((document_id,), queue=DEFAULT_QUEUE)
 
 
-@app.task(name="archive.finalize_document", **RETRY)
+@app.task(name=FINALIZE_DOCUMENT, **RETRY)
 def finalize_document(document_id: str) -> None:
     from archive_service.services.pipeline.processing import DocumentGone, ProcessingService
 
@@ -80,14 +89,14 @@ def finalize_document(document_id: str) -> None:
         return
 
 
-@app.task(name="archive.relay_index", **RETRY)
+@app.task(name=RELAY_INDEX, **RETRY)
 def relay_index() -> None:
     from archive_service.services.pipeline.indexing import IndexingService
 
     IndexingService(current_archive()).relay()
 
 
-@app.task(name="archive.split_stack", **RETRY)
+@app.task(name=SPLIT_STACK, **RETRY)
 def split_stack(stack_id: str) -> None:
     from archive_service.services.batch.stack_jobs import StackJobs
 
