@@ -193,7 +193,8 @@ def main() -> None:
                     index = open_index(f"{es_url}/bench-{size}")
                 row = {"adapter": adapter, **measure(index, size, args.rounds)}
                 if adapter == "elasticsearch":
-                    index.drop_everything_for_tests()  # type: ignore[attr-defined]
+                    es = index.es  # type: ignore[attr-defined]
+                    es.indices.delete(index=f"{index.prefix}-pages-*")  # type: ignore[attr-defined]
                 results.append(row)
                 print(
                     f"{adapter:14} {size:>7} pages: index {row['pages_per_second']:>8} pages/s; "

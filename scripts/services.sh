@@ -11,11 +11,11 @@
 # Redis is never touched. Downloads and builds are cached in ARCHIVE_CACHE_DIR (MinIO
 # binary, Elasticsearch distribution); data, logs and pid files live in
 # ARCHIVE_SERVICES_DIR (default .services/ in the checkout). Versions are pinned in
-# services/versions.env, which docker-compose.yml follows too.
+# servers/versions.env, which docker-compose.yml follows too.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-# shellcheck source=../services/versions.env
-source "$root/services/versions.env"
+# shellcheck source=../servers/versions.env
+source "$root/servers/versions.env"
 
 svc_dir="${ARCHIVE_SERVICES_DIR:-$root/.services}"
 if [[ $(id -u) -eq 0 ]]; then
@@ -262,7 +262,7 @@ es_install() {
 # source for why this keeps tests honest).
 es_install_shim() {
   local home="$1"
-  local src="$root/services/elasticsearch/analysis-shim"
+  local src="$root/servers/elasticsearch/analysis-shim"
   local stamp="$home/plugins/archive-analysis-shim/.source-sha256"
   local want
   want="$(cat "$src"/src/org/schoolarchive/analysis/*.java "$src/plugin-descriptor.properties" | sha256sum | cut -d' ' -f1)"

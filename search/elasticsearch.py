@@ -1,13 +1,8 @@
 """Search on Elasticsearch: the scaled mode.
 
 One index entry per page, with the document's fields copied in, so a hit can say which
-pages matched; hits are collapsed per document with page-level highlights. Text is
-analysed by ES itself with a Russian chain: ё folded to е, lower-cased, the archive's
-stem overrides (search.analysis.STEM_OVERRIDES, shared with the SQLite adapter so both
-engines agree), then Snowball Russian, the stemmer of ES's own `russian` analyzer, and
-Snowball English for Latin words. The built-in `russian` analyzer itself cannot take
-the overrides or the folding, hence the custom chain. An unstemmed `text.exact` subfield
-lifts pages that contain the very word forms typed.
+pages matched; hits are collapsed per document with page-level highlights. The analysis
+chain and the fields are `search.es_mapping`; the queries, `search.es_queries`.
 
 The index is versioned (MAPPING_VERSION) and reached only through two aliases, read and
 write. `rebuild` fills a new index from the catalog while the old one keeps answering,
@@ -33,20 +28,18 @@ from elasticsearch import (
 from elasticsearch.helpers import streaming_bulk
 
 from search.analysis import (
-    INNER_BREAKS,
-    PREFIX_MARK,
-    SOFT_HYPHEN,
-    STEM_OVERRIDES,
-    TOKEN_RE,
-    fold,
-    query_terms,
     term_matcher,
     terms,
-    unbroken,
+)
+from search.es_mapping import MAPPING_VERSION, MAPPINGS, index_settings, page_actions
+from search.es_queries import (
+    clause_queries,
+    facet_counts,
+    page_hits,
+    pages_by_document,
+    search_body,
 )
 from search.port import (
-    FACETS,
-    MAX_PAGES_PER_HIT,
     Filters,
     IndexedDocument,
     PageHit,
@@ -54,86 +47,12 @@ from search.port import (
     SearchHit,
     SearchResult,
 )
-from search.query import PHRASE_RE, parse_query, readings
+from search.query import parse_query
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 5  # 5: heading; 4: first names pinned, words cut as search.analysis cuts
 BULK_CHUNK = 500
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
-
-
-# ё folded; the characters ES would keep inside a word and TOKEN_RE cuts at, spaces; the
-# soft hyphen TOKEN_RE drops, dropped (search.analysis.INNER_BREAKS says why).
-CHAR_MAPPINGS = [
-    "ё => е",
-    "Ё => Е",
-    *(f"\\u{ord(c):04x} => \\u0020" for c in INNER_BREAKS),
-    f"\\u{ord(SOFT_HYPHEN):04x} => ",
-]
-
-
-def index_settings(shards: int, replicas: int) -> dict[str, Any]:
-    rules = [f"{form} => {stem}" for form, stem in sorted(STEM_OVERRIDES.items())]
-    return {
-        "number_of_shards": shards,
-        "number_of_replicas": replicas,
-        "analysis": {
-            "char_filter": {"archive_yo": {"type": "mapping", "mappings": CHAR_MAPPINGS}},
-            "filter": {
-                "archive_overrides": {"type": "stemmer_override", "rules": rules},
-                "archive_snowball_ru": {"type": "snowball", "language": "Russian"},
-                "archive_snowball_en": {"type": "snowball", "language": "English"},
-            },
-            "analyzer": {
-                "archive_russian": {
-                    "type": "custom",
-                    "tokenizer": "standard",
-                    "char_filter": ["archive_yo"],
-                    "filter": [
-                        "lowercase",
-                        "archive_overrides",
-                        "archive_snowball_ru",
-                        "archive_snowball_en",
-                    ],
-                },
-                "archive_exact": {
-                    "type": "custom",
-                    "tokenizer": "standard",
-                    "char_filter": ["archive_yo"],
-                    "filter": ["lowercase"],
-                },
-            },
-        },
-    }
-
-
-MAPPINGS: dict[str, Any] = {
-    "dynamic": "strict",
-    "_meta": {"mapping_version": MAPPING_VERSION},
-    "properties": {
-        "document_id": {"type": "keyword"},
-        "filename": {"type": "keyword"},
-        "title": {
-            "type": "text",
-            "analyzer": "archive_russian",
-            "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
-        },
-        "page": {"type": "integer"},
-        # title, file name, pupils (search.port.IndexedDocument.heading), on every page
-        "heading": {"type": "text", "analyzer": "archive_russian"},
-        # The document's filing, copied into every page entry: filters and facets.
-        **{f"facet_{name}": {"type": "keyword"} for name in FACETS},
-        "text": {
-            "type": "text",
-            "analyzer": "archive_russian",
-            "index_options": "offsets",
-            "fields": {
-                "exact": {"type": "text", "analyzer": "archive_exact", "index_options": "offsets"}
-            },
-        },
-    },
-}
 
 
 def _explain(exc: Exception, what: str) -> SearchError:
@@ -267,31 +186,7 @@ class ElasticsearchIndex:
                 "его убрали вручную; удалите индекс или верните псевдонимы"
             )
 
-    def drop_everything_for_tests(self) -> None:
-        self.es.indices.delete(index=f"{self.prefix}-pages-*", ignore_unavailable=True)
-
     # -- writing ----------------------------------------------------------------------
-
-    @staticmethod
-    def _page_actions(
-        document: IndexedDocument, index: str, op_type: str = "index"
-    ) -> Iterator[dict[str, Any]]:
-        for page in document.pages:
-            yield {
-                "_op_type": op_type,
-                "_index": index,
-                "_id": f"{document.id}:{page.number}",
-                "_source": {
-                    "document_id": document.id,
-                    "filename": document.filename,
-                    "title": document.title,
-                    "heading": document.heading,
-                    "page": page.number,
-                    # hyphenated line breaks as soft hyphens, which the char filter drops
-                    "text": unbroken(page.text),
-                    **{f"facet_{k}": v for k, v in document.facets.items() if k in FACETS},
-                },
-            }
 
     def _bulk(self, actions: Iterable[dict[str, Any]], ignore_conflicts: bool = False) -> int:
         """Send actions in chunks; 429s are retried with backoff; any other error raises."""
@@ -352,7 +247,7 @@ class ElasticsearchIndex:
                     }
                 }
             )
-            self._bulk(self._page_actions(document, self.write_alias))
+            self._bulk(page_actions(document, self.write_alias))
             self.es.indices.refresh(index=self.write_alias)
         except (ApiError, TransportError) as exc:
             raise _explain(exc, f"Документ {document.id} не проиндексирован") from exc
@@ -396,7 +291,7 @@ class ElasticsearchIndex:
                 nonlocal count
                 for doc in documents:
                     count += 1
-                    yield from self._page_actions(doc, new, op_type="create")
+                    yield from page_actions(doc, new, op_type="create")
 
             self._bulk(actions(), ignore_conflicts=True)
             self.es.indices.refresh(index=new)
@@ -452,53 +347,15 @@ class ElasticsearchIndex:
         if parsed.is_empty:
             return SearchResult(total=0, hits=[])
         self.ensure()
-        matching = _clause_queries(query, ("text", "heading"))
-        narrow = [
-            {"terms": {f"facet_{name}": [value] if isinstance(value, str) else list(value)}}
-            for name, value in sorted((filters or {}).items())
-            if name in FACETS
-        ]
-        exact = " ".join([*PHRASE_RE.findall(query), PHRASE_RE.sub(" ", query)]).strip()
-        body: dict[str, Any] = {
-            "query": {
-                "bool": {
-                    "must": matching,
-                    "filter": narrow,
-                    "should": [{"match": {"text.exact": {"query": exact, "boost": 0.5}}}],
-                }
-            },
-            "collapse": _pages_by_document(),
-            "aggs": {
-                "documents": {
-                    "cardinality": {"field": "document_id", "precision_threshold": 40000}
-                },
-                **{
-                    f"facet_{name}": {
-                        "terms": {"field": f"facet_{name}", "size": 100},
-                        "aggs": {"documents": {"cardinality": {"field": "document_id"}}},
-                    }
-                    for name in FACETS
-                },
-            },
-            "_source": ["document_id", "filename", "title", "heading"],
-            "from": offset,
-            "size": limit,
-            "track_total_hits": False,
-        }
         try:
-            response = self.es.search(index=self.read_alias, **body).body
+            response = self.es.search(
+                index=self.read_alias, **search_body(query, filters, limit, offset)
+            ).body
         except (ApiError, TransportError) as exc:
             raise _explain(exc, "Поиск не выполнен") from exc
         aggs = response["aggregations"]
         total = int(aggs["documents"]["value"])
-        facets: dict[str, dict[str, int]] = {}
-        for name in FACETS:
-            buckets = sorted(
-                aggs[f"facet_{name}"]["buckets"],
-                key=lambda b: (-b["documents"]["value"], b["key"]),
-            )
-            if buckets:
-                facets[name] = {b["key"]: int(b["documents"]["value"]) for b in buckets}
+        facets = facet_counts(aggs)
         found = response["hits"]["hits"]
         # Every page of a document whose heading holds a query word matches with its
         # help; the pages to list are those holding a query word themselves.
@@ -508,7 +365,7 @@ class ElasticsearchIndex:
             for h in found
             if any(map(wanted, terms(h["_source"].get("heading") or "")))
         ]
-        own_pages = self._pages_holding_words(query, by_heading, matching) if by_heading else {}
+        own_pages = self._pages_holding_words(query, by_heading) if by_heading else {}
         hits = []
         for hit in found:
             source = hit["_source"]
@@ -519,17 +376,16 @@ class ElasticsearchIndex:
                     filename=source["filename"],
                     title=source["title"],
                     score=round(float(hit["_score"] or 0.0), 6),
-                    pages=own_pages[document_id] if document_id in own_pages else _page_hits(hit),
+                    pages=own_pages[document_id] if document_id in own_pages else page_hits(hit),
                 )
             )
         return SearchResult(total=total, hits=hits, facets=facets)
 
-    def _pages_holding_words(
-        self, query: str, document_ids: list[str], matching: list[dict[str, Any]]
-    ) -> dict[str, list[PageHit]]:
+    def _pages_holding_words(self, query: str, document_ids: list[str]) -> dict[str, list[PageHit]]:
         """The pages of these documents that match the query (heading included) and hold
         at least one of its words in their own text, with their snippets."""
-        on_page = _clause_queries(query, ("text",))
+        matching = clause_queries(query, ("text", "heading"))
+        on_page = clause_queries(query, ("text",))
         try:
             found = self.es.search(
                 index=self.read_alias,
@@ -539,101 +395,12 @@ class ElasticsearchIndex:
                         "must": [{"bool": {"should": on_page, "minimum_should_match": 1}}],
                     }
                 },
-                collapse=_pages_by_document(),
+                collapse=pages_by_document(),
                 source_includes=["document_id"],
                 size=len(document_ids),
             ).body["hits"]["hits"]
         except (ApiError, TransportError) as exc:
             raise _explain(exc, "Поиск не выполнен") from exc
         pages: dict[str, list[PageHit]] = {document_id: [] for document_id in document_ids}
-        pages.update({hit["_source"]["document_id"]: _page_hits(hit) for hit in found})
+        pages.update({hit["_source"]["document_id"]: page_hits(hit) for hit in found})
         return pages
-
-
-def _pages_by_document() -> dict[str, Any]:
-    """Hits collapsed to one per document, with its matching pages in order, each with
-    its best passage marked."""
-    return {
-        "field": "document_id",
-        "inner_hits": {
-            "name": "pages",
-            "size": MAX_PAGES_PER_HIT,
-            "sort": [{"page": "asc"}],
-            "_source": False,
-            "fields": ["page"],
-            "highlight": {
-                "encoder": "html",
-                "pre_tags": ["<mark>"],
-                "post_tags": ["</mark>"],
-                "fields": {
-                    "text": {
-                        "number_of_fragments": 1,
-                        "fragment_size": 220,
-                        "no_match_size": 220,
-                    }
-                },
-            },
-        },
-    }
-
-
-def _page_hits(hit: dict[str, Any]) -> list[PageHit]:
-    return [
-        PageHit(int(inner["fields"]["page"][0]), inner.get("highlight", {}).get("text", [""])[0])
-        for inner in hit["inner_hits"]["pages"]["hits"]["hits"]
-    ]
-
-
-# ES analyses the query text itself, as it did the page, so words go to it as typed. A
-# word with other readings (`analysis.alternatives`) adds them as the stems Python gives,
-# which are ES's own: tests/test_elasticsearch_index.py checks the two chains agree.
-
-
-def _clause_queries(query: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """One query per clause (a quoted phrase, or a word), each to be found in one of
-    `fields`: every one is required for a match, any one marks a page as holding a
-    query word."""
-    phrases = [p for p in PHRASE_RE.findall(query) if p.strip() and query_terms(p)]
-    queries = [_phrase_query(phrase, fields) for phrase in phrases]
-    words = PHRASE_RE.sub(" ", query)
-    found = list(TOKEN_RE.finditer(fold(words)))
-    for match, (first, *others) in zip(found, query_terms(words, prefixes=True), strict=True):
-        if first.endswith(PREFIX_MARK):
-            begins = first[: -len(PREFIX_MARK)]
-            prefix = [{"prefix": {field: begins}} for field in fields]
-            queries.append({"bool": {"should": prefix, "minimum_should_match": 1}})
-            continue
-        queries.append(_word_query(words[match.start() : match.end()], others, fields))
-    return queries
-
-
-def _phrase_query(phrase: str, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The phrase in order, or, where a word in it has other readings, any reading: the
-    first (each word's own stem) is the phrase as typed, for ES to analyse."""
-    _own, *others = readings(query_terms(phrase))
-    queries: list[dict[str, Any]] = [{"match_phrase": {field: phrase}} for field in fields]
-    queries += [
-        {"match_phrase": {field: {"query": " ".join(r), "analyzer": "whitespace"}}}
-        for r in others
-        for field in fields
-    ]
-    if len(queries) == 1:
-        return queries[0]
-    return {"bool": {"should": queries, "minimum_should_match": 1}}
-
-
-def _word_query(word: str, others: list[str], fields: tuple[str, ...]) -> dict[str, Any]:
-    """The word as typed, for ES to cut and stem as it did the page (every piece of it
-    required), or one of its other stems."""
-    own = {
-        "multi_match": {
-            "query": word,
-            "fields": list(fields),
-            "type": "cross_fields",
-            "operator": "and",
-        }
-    }
-    if not others:
-        return own
-    stems = [{"term": {field: other}} for other in others for field in fields]
-    return {"bool": {"should": [own, *stems], "minimum_should_match": 1}}

@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 import workers.tasks  # noqa: F401  (registers the tasks that eager mode runs in-process)
 from archive_service.archive import Archive
@@ -22,6 +23,8 @@ from workers.celery_app import app as celery_app
 from workers.celery_app import configure_celery
 from workers.context import bind_archive
 from workers.dispatch import CeleryDispatcher
+
+ADMIN_PASSWORD = "пароль-для-тестов"
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +79,18 @@ def archive(settings: Settings) -> Iterator[Archive]:
     finally:
         celery_app.conf.task_always_eager = False
         arch.close()
+
+
+@pytest.fixture
+def client(archive: Archive) -> FlaskClient:
+    """Flask's client signed in as an administrator of the archive (CSRF off): the pages
+    as the person who may do everything sees them. Modules that need another setup
+    define their own `client`."""
+    from archive_service.accounts import AccountService
+    from web import create_app
+
+    AccountService(archive).create("archivist", ADMIN_PASSWORD, "administrator")
+    app = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/login", data={"username": "archivist", "password": ADMIN_PASSWORD})
+    return client

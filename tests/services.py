@@ -15,9 +15,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from tests.needs import require
+
+if TYPE_CHECKING:
+    from archive_service.storage.s3 import S3Store
 
 
 def _env(name: str, what: str) -> str:
@@ -65,7 +69,7 @@ def minio_bucket() -> Iterator[str]:
     try:
         yield url
     finally:
-        S3Store.from_url(url, create_bucket=False).destroy_bucket_for_tests()
+        destroy_bucket(S3Store.from_url(url, create_bucket=False))
 
 
 def elasticsearch_url(prefix: str) -> str:
@@ -83,7 +87,8 @@ def elasticsearch_index() -> Iterator[str]:
     try:
         yield url
     finally:
-        ElasticsearchIndex.from_url(url).drop_everything_for_tests()
+        index = ElasticsearchIndex.from_url(url)
+        index.es.indices.delete(index=f"{index.prefix}-pages-*", ignore_unavailable=True)
 
 
 def redis_url() -> str:
@@ -95,3 +100,22 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         require(False, f"Redis at {url} ({exc})")
     return url
+
+
+def destroy_bucket(store: S3Store) -> None:
+    """Remove every version of every object, then the bucket: a test's own bucket only."""
+    from minio.deleteobjects import DeleteObject
+    from minio.error import S3Error
+
+    try:
+        if not store.client.bucket_exists(store.bucket):
+            return
+    except S3Error:
+        return
+    versions = store.client.list_objects(store.bucket, recursive=True, include_version=True)
+    victims = [DeleteObject(o.object_name, o.version_id) for o in versions if o.object_name]
+    for start in range(0, len(victims), 1000):
+        batch = victims[start : start + 1000]
+        errors = list(store.client.remove_objects(store.bucket, batch, bypass_governance_mode=True))
+        assert not errors, errors
+    store.client.remove_bucket(store.bucket)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def versions() -> dict[str, str]:
     pairs = (
         line.split("=", 1)
-        for line in (ROOT / "services/versions.env").read_text().splitlines()
+        for line in (ROOT / "servers/versions.env").read_text().splitlines()
         if line and not line.startswith("#")
     )
     return {k.strip(): v.strip() for k, v in pairs}

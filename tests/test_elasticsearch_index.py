@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from search import IndexedDocument, IndexedPage, SearchError
-from search.elasticsearch import MAPPING_VERSION, MAPPINGS, ElasticsearchIndex, index_settings
+from search.elasticsearch import ElasticsearchIndex
+from search.es_mapping import MAPPING_VERSION, MAPPINGS, index_settings
 from tests.contract.test_search_index import CORPUS, HANDWRITTEN
 from tests.services import elasticsearch_index
 

@@ -14,7 +14,7 @@ from minio.error import S3Error
 
 from archive_service.storage import StorageError
 from archive_service.storage.s3 import S3Store
-from tests.services import minio_bucket, unique
+from tests.services import destroy_bucket, minio_bucket, unique
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_wrong_key_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_bucket_that_disappeared_is_a_clear_error(store: S3Store) -> None:
-    store.destroy_bucket_for_tests()
+    destroy_bucket(store)
     with pytest.raises(StorageError, match="не найдена"):
         store.put_bytes("documents/e/pages/0001.json", b"{}")
 

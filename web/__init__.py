@@ -70,15 +70,16 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     csrf.init_app(app)
     init_auth(app)
 
+    from web import audit_log, cases, filing, nomenclature, pupils
     from web.api import api
     from web.health import health
-    from web.records import records
     from web.ui import ui
 
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
     app.register_blueprint(health)
-    app.register_blueprint(records)
+    for concern in (nomenclature, pupils, filing, cases, audit_log):
+        app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")
 
     @app.errorhandler(RequestEntityTooLarge)

@@ -1,7 +1,6 @@
-"""Signing in: a session cookie for people, HTTP Basic for scripts calling the API.
-
-Roles, lockout and API tokens arrive with the access issue; until then every account is
-the administrator created at first start.
+"""Signing in: a session cookie for people; HTTP Basic or a Bearer token for scripts
+calling the API. Accounts, roles, lockout and tokens are `archive_service.accounts`;
+this module only carries them over HTTP and audits the sign-in form.
 """
 
 from __future__ import annotations

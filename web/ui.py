@@ -51,7 +51,7 @@ def index() -> Any:
     if policy().can(Permission.READ_RECORDS):
         return redirect(url_for("ui.documents"))
     if policy().can(Permission.READ_AUDIT):
-        return redirect(url_for("records.audit_log"))
+        return redirect(url_for("audit_log.page"))
     abort(404)
 
 

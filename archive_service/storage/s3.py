@@ -3,8 +3,8 @@
 The bucket is created with object lock, which also turns versioning on: an overwrite
 keeps the earlier version, and an original written with ``retain_until`` cannot be
 deleted before then by anyone without the governance-bypass permission. Only the
-archive's own deletion paths (taking back a half-done intake; later, a disposal act)
-bypass it, and they remove every version, so "deleted" means gone.
+archive's own deletion path (taking back a half-done intake) bypasses it, and it
+removes every version, so "deleted" means gone.
 
 Every write is verified by reading the object back and hashing it. Files go up with
 multipart upload straight from disk, so a large scan is never held in memory. Workers
@@ -161,16 +161,6 @@ class S3Store:
         versioning = self.client.get_bucket_versioning(self.bucket)
         if versioning.status != ENABLED:
             raise StorageError(f"В корзине {self.bucket!r} выключено хранение версий")
-
-    def destroy_bucket_for_tests(self) -> None:
-        """Remove every version of every object and the bucket; only tests call this."""
-        try:
-            if not self.client.bucket_exists(self.bucket):
-                return
-        except S3Error:
-            return
-        self._remove_versions("")
-        self.client.remove_bucket(self.bucket)
 
     # -- writing ----------------------------------------------------------------------
 

@@ -1,0 +1,115 @@
+"""The Elasticsearch index's settings and mapping: the Russian analysis chain and the
+fields of a page entry.
+
+Text is analysed by ES itself: ё folded to е, the characters `search.analysis` cuts at
+turned to spaces, lower case, the archive's stem overrides (`STEM_OVERRIDES`, shared
+with the SQLite adapter so both engines agree), Snowball Russian (the stemmer of ES's
+own `russian` analyzer, which cannot take the overrides or the folding), Snowball
+English. An unstemmed `text.exact` subfield lifts pages holding the very forms typed.
+A change here that changes what a page's entry holds bumps MAPPING_VERSION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from search.analysis import INNER_BREAKS, SOFT_HYPHEN, STEM_OVERRIDES, unbroken
+from search.port import FACETS, IndexedDocument
+
+MAPPING_VERSION = 5  # 5: heading; 4: first names pinned, words cut as search.analysis cuts
+
+# ё folded; the characters ES would keep inside a word and TOKEN_RE cuts at, spaces; the
+# soft hyphen TOKEN_RE drops, dropped (search.analysis.INNER_BREAKS says why).
+CHAR_MAPPINGS = [
+    "ё => е",
+    "Ё => Е",
+    *(f"\\u{ord(c):04x} => \\u0020" for c in INNER_BREAKS),
+    f"\\u{ord(SOFT_HYPHEN):04x} => ",
+]
+
+
+def index_settings(shards: int, replicas: int) -> dict[str, Any]:
+    rules = [f"{form} => {stem}" for form, stem in sorted(STEM_OVERRIDES.items())]
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "analysis": {
+            "char_filter": {"archive_yo": {"type": "mapping", "mappings": CHAR_MAPPINGS}},
+            "filter": {
+                "archive_overrides": {"type": "stemmer_override", "rules": rules},
+                "archive_snowball_ru": {"type": "snowball", "language": "Russian"},
+                "archive_snowball_en": {"type": "snowball", "language": "English"},
+            },
+            "analyzer": {
+                "archive_russian": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "char_filter": ["archive_yo"],
+                    "filter": [
+                        "lowercase",
+                        "archive_overrides",
+                        "archive_snowball_ru",
+                        "archive_snowball_en",
+                    ],
+                },
+                "archive_exact": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "char_filter": ["archive_yo"],
+                    "filter": ["lowercase"],
+                },
+            },
+        },
+    }
+
+
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "_meta": {"mapping_version": MAPPING_VERSION},
+    "properties": {
+        "document_id": {"type": "keyword"},
+        "filename": {"type": "keyword"},
+        "title": {
+            "type": "text",
+            "analyzer": "archive_russian",
+            "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
+        },
+        "page": {"type": "integer"},
+        # title, file name, pupils (search.port.IndexedDocument.heading), on every page
+        "heading": {"type": "text", "analyzer": "archive_russian"},
+        # The document's filing, copied into every page entry: filters and facets.
+        **{f"facet_{name}": {"type": "keyword"} for name in FACETS},
+        "text": {
+            "type": "text",
+            "analyzer": "archive_russian",
+            "index_options": "offsets",
+            "fields": {
+                "exact": {"type": "text", "analyzer": "archive_exact", "index_options": "offsets"}
+            },
+        },
+    },
+}
+
+
+def page_actions(
+    document: IndexedDocument, index: str, op_type: str = "index"
+) -> Iterator[dict[str, Any]]:
+    """A document's page entries as bulk actions: each page with the document's
+    fields copied in, so a hit can say which pages matched and filter on the filing."""
+    for page in document.pages:
+        yield {
+            "_op_type": op_type,
+            "_index": index,
+            "_id": f"{document.id}:{page.number}",
+            "_source": {
+                "document_id": document.id,
+                "filename": document.filename,
+                "title": document.title,
+                "heading": document.heading,
+                "page": page.number,
+                # hyphenated line breaks as soft hyphens, which the char filter drops
+                "text": unbroken(page.text),
+                **{f"facet_{k}": v for k, v in document.facets.items() if k in FACETS},
+            },
+        }

@@ -1,0 +1,45 @@
+"""The audit log in the UI: who saw a record, what a user saw, and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from archive_service.access import Permission
+from archive_service.services.admin.audit import AuditService
+from web.access import requires
+from web.audit import audit
+from web.context import archive
+
+blueprint = Blueprint("audit_log", __name__)
+
+
+@blueprint.route("/audit")
+@requires(Permission.READ_AUDIT)
+def page() -> Any:
+    """«Who saw this record» (by target) and «what did this user see» (by user)."""
+    target = request.args.get("target", "").strip() or None
+    user = request.args.get("user", "").strip() or None
+    service = AuditService(archive())
+    rows = service.find(target=target, actor=user) if (target or user) else []
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["когда", "кто", "роль", "откуда", "действие", "что", "итог", "подробно"])
+        for e in rows:
+            writer.writerow(
+                [e.at.isoformat(), e.actor, e.role, e.address, e.action, e.target, e.outcome,
+                 e.detail]
+            )  # fmt: skip
+        audit("export", f"audit:{target or user}")
+        return Response(
+            out.getvalue().encode("utf-8-sig"),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        )
+    return render_template(
+        "audit.html", rows=rows, target=target or "", user=user or "", check=service.verify()
+    )

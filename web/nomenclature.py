@@ -1,0 +1,193 @@
+"""The nomenclature of cases in the UI: the year's list, editing an item, approving it
+for another year, export as YAML or XLSX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from archive_service.access import Permission
+from archive_service.services.records.nomenclature import (
+    NomenclatureService,
+    for_year,
+    standing,
+    with_item,
+)
+from retention.nomenclature import (
+    NomenclatureError,
+    dump_xlsx,
+    dump_yaml,
+    item_from_mapping,
+    load_xlsx,
+    load_yaml,
+)
+from web.access import policy, requires
+from web.audit import audit
+from web.context import archive
+
+blueprint = Blueprint("nomenclature", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _school(service: NomenclatureService) -> str | None:
+    """The organisation the page is about (?school=), one that exists; None: the only one."""
+    name = (request.values.get("school") or "").strip() or None
+    if name is not None and name not in service.schools():
+        abort(404)
+    return name
+
+
+def _year(service: NomenclatureService, school: str | None, field: str = "year") -> int:
+    """The year a nomenclature page or form is about (?year=): the one in force unless
+    given."""
+    return request.values.get(field, type=int) or service.year_in_force(school)
+
+
+@blueprint.route("/nomenclature", methods=["GET", "POST"])
+@requires(Permission.READ_NOMENCLATURE)
+def page() -> Any:
+    service = NomenclatureService(archive())
+    school = _school(service)
+    year = request.args.get("year", type=int)
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not policy().can(Permission.WRITE_NOMENCLATURE):
+            abort(404)
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        try:
+            if not data:
+                raise NomenclatureError(["выберите файл YAML или XLSX"])
+            spec = load_xlsx(data) if data[:4] == b"PK\x03\x04" else load_yaml(data.decode("utf-8"))
+        except (NomenclatureError, UnicodeDecodeError) as exc:
+            problems = getattr(exc, "problems", ["файл не YAML (UTF-8) и не XLSX"])
+            status = 400
+        else:
+            source = (upload.filename or "") if upload else ""
+            got, version = service.import_spec(spec, school, source=source)
+            audit("change", f"nomenclature:{got}", detail=f"версия {version}: {source}")
+            flash(f"Загружена номенклатура на {got} год, версия {version}", "info")
+            return redirect(url_for("nomenclature.page", school=school, year=got))
+    in_force = service.year_in_force(school)
+    year = year or in_force
+    try:
+        spec = service.current(school, year)
+    except LookupError:
+        abort(404)
+    return (
+        render_template(
+            "nomenclature.html",
+            spec=spec,
+            version=service.current_version(school, year),
+            in_force=in_force,
+            standing=standing(spec.year, service.years(school)),
+            problems=problems,
+            school=school,
+            schools=service.schools(),
+            years=service.years(school),
+        ),
+        status,
+    )
+
+
+@blueprint.route("/nomenclature/items/<index>", methods=["GET", "POST"])
+@blueprint.route("/nomenclature/items/", defaults={"index": None}, methods=["GET", "POST"])
+@requires(Permission.WRITE_NOMENCLATURE)
+def item(index: str | None) -> Any:
+    """Edit one item (or add one) of the year's nomenclature (?year=, the one in force by
+    default): saving makes that year's next version, so an error in the list in force
+    can be put right in December, when next year's is already approved."""
+    service = NomenclatureService(archive())
+    school = _school(service)
+    try:
+        spec = service.current(school, _year(service, school))
+    except LookupError:
+        abort(404)
+    current = next((i for i in spec.items if i.index == index), None)
+    if index is not None and current is None:
+        abort(404)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = request.form
+        kind = form.get("retention_kind", "years")
+        retention: dict[str, Any] = (
+            {"permanent": True}
+            if kind == "permanent"
+            else {"dmn": True, "review": form.get("review") or None}
+            if kind == "dmn"
+            else {"years": form.get("years", type=int)}
+        )
+        raw = {
+            "index": form.get("index", ""),
+            "title": form.get("title", ""),
+            "retention": retention,
+            "epk": bool(form.get("epk")),
+            "closes": form.get("closes", "school_year"),
+            "event": form.get("event") or None,
+            "basis": form.get("basis", ""),
+            "note": form.get("note", ""),
+            "keywords": [k.strip() for k in form.get("keywords", "").split(";") if k.strip()],
+        }
+        try:
+            edited = with_item(spec, item_from_mapping(raw), index)
+        except NomenclatureError as exc:
+            problems = exc.problems
+        else:
+            year, version = service.import_spec(edited, school, source="правка в интерфейсе")
+            audit("change", f"nomenclature:{year}", detail=f"версия {version}: {raw['index']}")
+            flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
+            return redirect(url_for("nomenclature.page", school=school, year=year))
+    return render_template(
+        "nomenclature_item.html", item=current, problems=problems, school=school, year=spec.year
+    ), (400 if problems else 200)
+
+
+@blueprint.route("/nomenclature/year", methods=["POST"])
+@requires(Permission.WRITE_NOMENCLATURE)
+def year() -> Any:
+    """Approve the shown year's nomenclature (?from_year=, the one in force by default)
+    for another year."""
+    service = NomenclatureService(archive())
+    school = _school(service)
+    try:
+        source = service.current(school, _year(service, school, "from_year"))
+    except LookupError:
+        abort(404)
+    try:
+        year, version = service.import_spec(
+            for_year(source, request.form.get("year", 0, type=int)),
+            school,
+            source="перенесена на новый год",
+        )
+    except NomenclatureError as exc:
+        flash("; ".join(exc.problems), "error")
+        return redirect(url_for("nomenclature.page", school=school, year=source.year))
+    audit("create", f"nomenclature:{year}", detail=f"версия {version}")
+    flash(f"Номенклатура на {year} год, версия {version}", "info")
+    return redirect(url_for("nomenclature.page", school=school, year=year))
+
+
+@blueprint.route("/nomenclature/export.<fmt>")
+@requires(Permission.READ_NOMENCLATURE)
+def export(fmt: str) -> Any:
+    service = NomenclatureService(archive())
+    school = _school(service)
+    try:
+        spec = service.current(school, _year(service, school))
+    except LookupError:
+        abort(404)
+    name = f"nomenklatura-{spec.year}"
+    if fmt == "xlsx":
+        body, mimetype = dump_xlsx(spec), XLSX
+    elif fmt == "yaml":
+        body, mimetype = dump_yaml(spec).encode("utf-8"), "application/yaml"
+    else:
+        abort(404)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
