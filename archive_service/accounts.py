@@ -4,7 +4,8 @@ Passwords are stored as argon2id hashes only. The first administrator's password
 generated, shown once when the archive is first started, and never stored in clear.
 After LOCK_AFTER failed sign-ins in a row an account refuses every sign-in, the right
 password included, for LOCK_MINUTES: guessing becomes too slow to matter, and the owner
-is not locked out for good.
+is not locked out for good. A new password or a reset ends every signed-in session of
+the account (`archive_service.sessions`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from archive_service.access import Policy, Role
 from archive_service.archive import Archive
 from archive_service.catalog import User
 from archive_service.catalog.models import ApiToken, utcnow
+from archive_service.sessions import SessionService
 from intake.class_list import normalize_class
 
 ADMIN_ROLE = Role.ADMINISTRATOR.value
@@ -157,6 +159,8 @@ class AccountService:
             except (VerificationError, InvalidHashError) as exc:
                 raise AccountError("Текущий пароль неверен") from exc
             user.password_hash = _hasher.hash(new)
+            username = user.username
+        SessionService(self.archive).close_all(username)
 
     def reset_password(self, username: str) -> str:
         """A new generated password for a user who lost theirs (administrator's CLI)."""
@@ -168,6 +172,7 @@ class AccountService:
             user.password_hash = _hasher.hash(password)
             user.failed_logins = 0
             user.locked_until = None
+        SessionService(self.archive).close_all(username)
         return password
 
     def issue_token(self, username: str, label: str) -> str:

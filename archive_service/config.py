@@ -41,6 +41,10 @@ class Settings:
     # Signs web sessions. Several web instances (scaled mode) must share one; embedded
     # mode keeps a generated key in the data directory when this is unset.
     secret_key: str | None = None
+    # The web server sits behind a reverse proxy that ends TLS (nginx, a load balancer):
+    # cookies are marked Secure, and the client's address and scheme are read from the
+    # proxy's X-Forwarded-For / X-Forwarded-Proto (one proxy hop trusted).
+    behind_tls_proxy: bool = False
 
     @property
     def broker_dir(self) -> Path:
@@ -84,4 +88,5 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         ocr_dpi=int(env.get("ARCHIVE_OCR_DPI", "300")),
         original_retention_days=int(env.get("ARCHIVE_ORIGINAL_RETENTION_DAYS", "365")),
         secret_key=env.get("ARCHIVE_SECRET_KEY") or None,
+        behind_tls_proxy=env.get("ARCHIVE_BEHIND_TLS_PROXY", "").lower() in ("1", "true", "yes"),
     )

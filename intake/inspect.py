@@ -28,8 +28,15 @@ class InspectedFile:
     page_count: int
 
 
-def inspect_file(path: Path, media_type: MediaType, limits: Limits) -> InspectedFile:
-    pages = _pdf_pages(path) if media_type is MediaType.PDF else _image_pages(path, limits)
+def inspect_file(
+    path: Path, media_type: MediaType, limits: Limits, dpi: int = 300
+) -> InspectedFile:
+    """`dpi`: the resolution a PDF page without text is rendered at for OCR, so that a
+    page is refused when its picture would pass the pixel limit images are held to."""
+    if media_type is MediaType.PDF:
+        pages = _pdf_pages(path, limits, dpi)
+    else:
+        pages = _image_pages(path, limits)
     if pages < 1:
         raise IntakeRejected("В файле нет ни одной страницы")
     if pages > limits.max_pages:
@@ -37,7 +44,7 @@ def inspect_file(path: Path, media_type: MediaType, limits: Limits) -> Inspected
     return InspectedFile(media_type=media_type, page_count=pages)
 
 
-def _pdf_pages(path: Path) -> int:
+def _pdf_pages(path: Path, limits: Limits, dpi: int) -> int:
     with path.open("rb") as fh:
         fh.seek(0, 2)
         size = fh.tell()
@@ -58,6 +65,19 @@ def _pdf_pages(path: Path) -> int:
         raise IntakeRejected(f"Файл не является корректным PDF ({message})") from exc
     try:
         pages = len(pdf)
+        for index in range(min(pages, limits.max_pages)):
+            try:
+                width, height = pdf.get_page_size(index)  # points, 1/72 inch
+            except pdfium.PdfiumError as exc:
+                raise IntakeRejected(f"Лист {index + 1} PDF повреждён: {exc}") from exc
+            pixels = (width * dpi / 72) * (height * dpi / 72)
+            if pixels > limits.max_image_pixels:
+                raise IntakeRejected(
+                    f"Лист {index + 1} слишком велик: {width / 72 * 25.4:.0f}×"
+                    f"{height / 72 * 25.4:.0f} мм, при распознавании это "
+                    f"{pixels / 1e6:.0f} млн точек (допустимо "
+                    f"{limits.max_image_pixels / 1e6:.0f} млн)"
+                )
     finally:
         pdf.close()
     if _has_scripts(path):
@@ -69,39 +89,49 @@ def _pdf_pages(path: Path) -> int:
 
 
 def _has_scripts(path: Path) -> bool:
-    """JavaScript or automatic actions anywhere a viewer would run them: the document's
-    open action and name tree, and each page's and annotation's actions. A scan never
-    needs them; an archive that hands files out must not pass them on.
+    """JavaScript, a launch action or automatic actions (/AA) anywhere in the file.
 
-    qpdf (which the worker reads pages with too) walks the objects in C++: a 300-page
-    export is checked in a few milliseconds, where pypdf took ~45 ms."""
+    A viewer reaches an action from many places: the open action, the name tree, a
+    page, an annotation (and the /Next chain after any action), an outline item, a
+    form field. Following each of them leaves the next place out (a probe got scripts
+    in through /Next chains, links, outlines and form fields), so every object in the
+    file is looked at instead, and every dictionary inside it: a scan never needs an
+    action, and an archive that hands files out must not pass one on.
+
+    qpdf (which the worker reads pages with too) parses the objects in C++; content
+    streams are not decoded, only their dictionaries looked at."""
     try:
         with pikepdf.open(path) as pdf:
-            root = pdf.Root
-            if "/JavaScript" in _dict(root.get("/Names")):
-                return True
-            if "/AA" in root or _is_script(root.get("/OpenAction")):
-                return True
-            for page in pdf.pages:
-                if "/AA" in page.obj:
-                    return True
-                annots = page.obj.get("/Annots")
-                for annot in annots if isinstance(annots, pikepdf.Array) else ():
-                    annotation = _dict(annot)
-                    if "/AA" in annotation or _is_script(annotation.get("/A")):
-                        return True
+            return any(_holds_script(obj, 0) for obj in pdf.objects)
     except Exception as exc:  # fail closed: a file the check cannot read is not accepted
         raise IntakeRejected(f"Файл PDF не удаётся проверить на сценарии ({exc})") from exc
-    return False
 
 
-def _dict(obj: object) -> pikepdf.Dictionary:
-    """A PDF dictionary (qpdf resolves references), or an empty one for anything else."""
-    return obj if isinstance(obj, pikepdf.Dictionary) else pikepdf.Dictionary()
+SCRIPT_KEYS = ("/JS", "/AA", "/JavaScript")
+SCRIPT_ACTIONS = (pikepdf.Name.JavaScript, pikepdf.Name.Launch)
+MAX_NESTING = 32  # direct objects nest shallowly; a deeper one is itself suspicious
 
 
-def _is_script(action: object) -> bool:
-    return _dict(action).get("/S") in (pikepdf.Name.JavaScript, pikepdf.Name.Launch)
+def _holds_script(obj: object, depth: int) -> bool:
+    """This object, or a dictionary or array written inside it (not reached through a
+    reference: every referenced object is looked at on its own), is or holds one."""
+    if depth > MAX_NESTING:
+        return True
+    if isinstance(obj, pikepdf.Stream):
+        obj = obj.stream_dict
+    if isinstance(obj, pikepdf.Dictionary):
+        if any(key in obj for key in SCRIPT_KEYS) or obj.get("/S") in SCRIPT_ACTIONS:
+            return True
+        children: object = obj.values()
+    elif isinstance(obj, pikepdf.Array):
+        children = obj
+    else:
+        return False
+    return any(
+        _holds_script(child, depth + 1)
+        for child in children  # type: ignore[attr-defined]
+        if isinstance(child, pikepdf.Object) and not child.is_indirect
+    )
 
 
 def _image_pages(path: Path, limits: Limits) -> int:

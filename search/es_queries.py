@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from search.analysis import PREFIX_MARK, TOKEN_RE, fold, query_terms
-from search.port import FACETS, MAX_PAGES_PER_HIT, Filters, PageHit
+from search.port import FACETS, MAX_PAGES_PER_HIT, MAX_RESULT_WINDOW, Filters, PageHit
 from search.query import PHRASE_RE, readings
 
 
 def search_body(query: str, filters: Filters | None, limit: int, offset: int) -> dict[str, Any]:
     """One page of collapsed document hits for the query within the filters, with the
     document total and every facet counted in documents."""
+    offset = min(offset, MAX_RESULT_WINDOW)  # ES refuses a page past its window
+    limit = min(limit, MAX_RESULT_WINDOW - offset)
     narrow = [
         {"terms": {f"facet_{name}": [value] if isinstance(value, str) else list(value)}}
         for name, value in sorted((filters or {}).items())

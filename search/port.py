@@ -85,6 +85,12 @@ class SearchResult:
         }
 
 
+# How deep a search pages: Elasticsearch answers no page past its result window
+# (index.max_result_window, 10 000 documents); a page asked for past it comes back empty,
+# with the total and the facets, on both engines.
+MAX_RESULT_WINDOW = 10_000
+
+
 class SearchIndex(Protocol):
     def index_document(self, document: IndexedDocument) -> None:
         """Replace everything indexed for this document with these pages."""

@@ -28,6 +28,7 @@ from pathlib import Path
 from search.analysis import terms
 from search.port import (
     MAX_PAGES_PER_HIT,
+    MAX_RESULT_WINDOW,
     Filters,
     IndexedDocument,
     PageHit,
@@ -264,7 +265,8 @@ class SqliteSearchIndex:
                     (match, *args),
                 ):
                     facets.setdefault(name, {})[value] = count
-            if total <= offset:
+            limit = min(limit, MAX_RESULT_WINDOW - min(offset, MAX_RESULT_WINDOW))
+            if total <= offset or limit <= 0:
                 return SearchResult(total=total, hits=[], facets=facets)
             ranked = self._best_documents(db, match, narrow, args, offset + limit)[offset:]
             hits = []

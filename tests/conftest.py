@@ -18,6 +18,7 @@ import workers.tasks  # noqa: F401  (registers the tasks that eager mode runs in
 from archive_service.archive import Archive
 from archive_service.config import Settings, load_settings
 from tests.needs import require
+from tests.roles import world  # noqa: F401  (the roles' world, for every test module)
 from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url
 from workers.celery_app import app as celery_app
 from workers.celery_app import configure_celery

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from archive_service.accounts import AccountService
 from archive_service.archive import Archive
 from archive_service.config import load_settings
+from archive_service.domain import MediaType
 from archive_service.services.pipeline.ingest import IngestService
 from intake import IntakeRejected, inspect_file, sniff_media_type
 from tests.pagegen import born_digital_pdf, png_bytes, render_page
@@ -52,12 +53,12 @@ def test_html_in_text_names_and_titles_is_shown_inert(archive: Archive, tmp_path
     )
 
 
-def _pdf_with(tmp_path: Path, extra: bytes) -> Path:
-    """A minimal valid one-page PDF whose catalog carries `extra`."""
+def _pdf_with(tmp_path: Path, extra: bytes, page: bytes = b"", box: bytes = b"0 0 595 842") -> Path:
+    """A minimal valid one-page PDF whose catalog carries `extra` and its page `page`."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [" + box + b"] " + page + b" >>",
     ]
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n")
@@ -89,6 +90,49 @@ def test_a_pdf_carrying_scripts_is_refused(tmp_path: Path, extra: bytes) -> None
     path = _pdf_with(tmp_path, extra)
     with pytest.raises(IntakeRejected, match="встроенные сценарии"):
         inspect_file(path, sniff_media_type(path.read_bytes()[:1024]), load_settings().limits)
+
+
+@pytest.mark.parametrize(
+    ("extra", "page"),
+    [
+        (  # a harmless jump whose /Next runs a script
+            b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next << /S /JavaScript /JS (1) >> >>",
+            b"",
+        ),
+        (  # a link on the page
+            b"",
+            b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+            b"/A << /S /URI /URI (http://x) /Next [<< /S /JavaScript /JS (1) >>] >> >>]",
+        ),
+        (  # an outline item
+            b"/Outlines << /Type /Outlines /First << /Title (a) "
+            b"/A << /S /JavaScript /JS (1) >> >> >>",
+            b"",
+        ),
+        (  # a form field's keystroke action
+            b"/AcroForm << /Fields [<< /FT /Tx /T (a) "
+            b"/AA << /K << /S /JavaScript /JS (1) >> >> >>] >>",
+            b"",
+        ),
+    ],
+)
+def test_a_script_reached_through_a_chain_a_link_an_outline_or_a_field_is_refused(
+    tmp_path: Path, extra: bytes, page: bytes
+) -> None:
+    path = _pdf_with(tmp_path, extra, page)
+    with pytest.raises(IntakeRejected, match="встроенные сценарии"):
+        inspect_file(path, sniff_media_type(path.read_bytes()[:1024]), load_settings().limits)
+
+
+def test_a_tiny_pdf_with_a_huge_page_is_refused_as_images_are(tmp_path: Path) -> None:
+    """2880 pt square renders at 300 dpi to 12 000 × 12 000 = 144 Mpx, past the limit
+    an image of that size would meet."""
+    path = _pdf_with(tmp_path, b"", box=b"0 0 2880 2880")
+    assert path.stat().st_size < 1024
+    with pytest.raises(IntakeRejected, match=r"Лист 1 слишком велик.*144 млн точек"):
+        inspect_file(path, MediaType.PDF, load_settings().limits, dpi=300)
+    a4 = _pdf_with(tmp_path, b"")
+    assert inspect_file(a4, MediaType.PDF, load_settings().limits, dpi=300).page_count == 1
 
 
 def test_the_same_pdf_without_scripts_goes_in(tmp_path: Path) -> None:

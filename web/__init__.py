@@ -13,11 +13,14 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from archive_service.archive import Archive
 from archive_service.config import load_settings
+from archive_service.sessions import SESSION_HOURS
 from intake.class_list import school_year_on
 from web.auth import init_auth
+from web.params import BoundedInt
 
 csrf = CSRFProtect()
 
@@ -58,10 +61,17 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         MAX_CONTENT_LENGTH=4 * archive.settings.limits.max_file_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        # The server's session (archive_service.sessions) ends SESSION_HOURS after
+        # signing in, however it is used; the cookie is not renewed with every response.
+        PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600,
+        SESSION_REFRESH_EACH_REQUEST=False,
+        SESSION_COOKIE_SECURE=archive.settings.behind_tls_proxy,
         JSON_AS_ASCII=False,
     )
     app.config.update(config)
+    if archive.settings.behind_tls_proxy:  # the address audited is the client's, not nginx's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.url_map.converters["int"] = BoundedInt  # a path number past 32 bits: 404
     app.extensions["archive"] = archive
     # forms offer the school year under way, which turns over on 1 September
     app.jinja_env.globals["school_year_now"] = lambda: school_year_on(date.today())

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
 from archive_service.services.pipeline.documents import DocumentService, NotFound
+from web.audit import audit
 from web.context import archive
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,12 +41,21 @@ def requires(permission: Permission, unscoped: bool = False) -> Callable[[F], F]
 
 
 def ensure_may_open_document(document_id: str) -> None:
+    """404 unless the person may open this document; a refusal of a document that
+    exists is itself written to the audit log (someone looked where they may not)."""
     try:
         class_label, health = DocumentService(archive()).access_of(document_id)
     except NotFound:
         abort(404)
     if not policy().may_open(class_label, health):
-        abort(404)
+        refuse(f"document:{document_id}")
+
+
+def refuse(target: str) -> NoReturn:
+    """Answer 404 for a record that exists but is not this person's to see, and record
+    the attempt: a class teacher trying another class's records is worth knowing."""
+    audit("view", target, outcome="denied")
+    abort(404)
 
 
 def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:

@@ -25,7 +25,8 @@ from web.access import (
 from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
-from web.files import send_object
+from web.files import send_object, send_page_image
+from web.params import LARGEST_OFFSET, clamped
 from web.retries import retry_failed_documents
 from web.stacks import submit_stacks
 
@@ -54,8 +55,8 @@ def openapi() -> Any:
 @api.route("/documents", methods=["GET"])
 @requires(Permission.READ_RECORDS)
 def list_documents() -> Any:
-    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    limit = clamped(request.args, "limit", 50, 1, 500)
+    offset = clamped(request.args, "offset", 0, 0, LARGEST_OFFSET)
     ids = request.args.get("ids")
     status = request.args.get("status") or None
     known = [s.value for s in DocumentStatus]
@@ -188,20 +189,15 @@ def _download(document_id: str, kind: str) -> Any:
 @requires(Permission.READ_RECORDS)
 def page_preview(document_id: str, number: int) -> Any:
     ensure_may_open_document(document_id)
-    audit("download", f"document:{document_id}", detail=f"лист {number}")
-    try:
-        key = DocumentService(archive()).page_preview_key(document_id, number)
-    except NotFound:
-        abort(404, description="Страница не найдена")
-    return send_object(key, "image/jpeg", inline=True)
+    return send_page_image(document_id, number)
 
 
 @api.route("/search")
 @requires(Permission.READ_RECORDS)
 def search() -> Any:
     query = request.args.get("q", "").strip()
-    limit = min(max(request.args.get("limit", 20, type=int), 1), 100)
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    limit = clamped(request.args, "limit", 20, 1, 100)
+    offset = clamped(request.args, "offset", 0, 0, LARGEST_OFFSET)
     asked = {name: request.args[name] for name in FACETS if request.args.get(name)}
     result = archive().index.search(
         query, limit=limit, offset=offset, filters=scoped_filters(asked)

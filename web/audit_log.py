@@ -30,10 +30,9 @@ def page() -> Any:
         writer = csv.writer(out)
         writer.writerow(["когда", "кто", "роль", "откуда", "действие", "что", "итог", "подробно"])
         for e in rows:
-            writer.writerow(
-                [e.at.isoformat(), e.actor, e.role, e.address, e.action, e.target, e.outcome,
-                 e.detail]
-            )  # fmt: skip
+            cells = [e.at.isoformat(), e.actor, e.role, e.address, e.action, e.target,
+                     e.outcome, e.detail]  # fmt: skip
+            writer.writerow([inert(cell) for cell in cells])
         audit("export", f"audit:{target or user}")
         return Response(
             out.getvalue().encode("utf-8-sig"),
@@ -43,3 +42,11 @@ def page() -> Any:
     return render_template(
         "audit.html", rows=rows, target=target or "", user=user or "", check=service.verify()
     )
+
+
+def inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text: Excel and LibreOffice run a cell that begins
+    with «=», «+», «-», «@» (or a tab or carriage return before one) as a formula, and
+    a file named «=HYPERLINK(…)» would then act when the export is opened. A leading
+    apostrophe keeps it text (OWASP's advice for CSV injection)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

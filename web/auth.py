@@ -6,12 +6,14 @@ this module only carries them over HTTP and audits the sign-in form.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -37,7 +39,10 @@ from archive_service.accounts import (
     AccountService,
 )
 from archive_service.services.admin.audit import Actor, AuditService
+from archive_service.sessions import SessionService
 from web.context import archive
+
+SESSION_KEY = "sid"  # the server-side session's token in Flask's signed cookie
 
 auth = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -53,7 +58,15 @@ class SessionUser(UserMixin):  # type: ignore[misc]
 
 @login_manager.user_loader
 def _load(user_id: str) -> SessionUser | None:
-    account = AccountService(archive()).get(int(user_id))
+    """The cookie's user, only while its server-side session lives. An API request that
+    brings its own credentials is judged by them alone (`_basic`), not by a cookie the
+    browser happens to send with it."""
+    if request.path.startswith("/api/") and request.authorization is not None:
+        return None
+    owner = SessionService(archive()).user_of(session.get(SESSION_KEY))
+    if owner is None or str(owner) != user_id:
+        return None
+    account = AccountService(archive()).get(owner)
     return SessionUser(account) if account else None
 
 
@@ -65,12 +78,20 @@ def _basic(req: Any) -> SessionUser | None:
         return None
     if creds.type == "bearer" and creds.token:
         by_token = AccountService(archive()).by_token(creds.token)
-        return SessionUser(by_token) if by_token else None
+        if by_token is None:
+            return None
+        g.signed_in_by_header = True
+        return SessionUser(by_token)
     if creds.type != "basic":
         return None
-    account = AccountService(archive()).authenticate(creds.username or "", creds.password or "")
+    username = (creds.username or "")[:64]
+    account = AccountService(archive()).authenticate(username, creds.password or "")
+    actor = Actor(username, account.role if account else "", req.remote_addr or "")
+    outcome = "ok" if account is not None else "denied"
+    AuditService(archive()).record(actor, "login", f"user:{username}", outcome, detail="HTTP Basic")
     if account is None:
         return None
+    g.signed_in_by_header = True
     return SessionUser(account)
 
 
@@ -84,12 +105,15 @@ def _unauthorized() -> Any:
 def require_api_csrf() -> None:
     """A cookie-authenticated API write must carry the CSRF token (X-CSRFToken).
 
-    A request with HTTP Basic credentials is exempt: a cross-site form or a fetch
-    without CORS (which the API never grants) cannot attach an Authorization header.
+    A request signed in by its own Authorization header (HTTP Basic or a token) is
+    exempt: a cross-site form or a fetch without CORS (which the API never grants)
+    cannot attach one. A header that did not sign the request in (a wrong password, any
+    junk) exempts nothing: the cookie is what speaks for it then.
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if request.authorization is not None and request.authorization.type in ("basic", "bearer"):
+    _ = current_user.is_authenticated  # loads the user, and so runs the header's sign-in
+    if g.get("signed_in_by_header"):
         return
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
@@ -106,17 +130,16 @@ def login() -> Any:
         account = service.authenticate(username, request.form.get("password", ""))
         actor = Actor(username[:64], account.role if account else "", request.remote_addr or "")
         if account is not None:
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
-            login_user(SessionUser(account))
+            _start_session(account)
             AuditService(archive()).record(actor, "login", f"user:{username}")
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("ui.index")
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next", "")))
         AuditService(archive()).record(actor, "login", f"user:{username}", outcome="denied")
-        error = "Неверное имя пользователя или пароль"
-        if service.is_locked(username):
-            error += f"; после {LOCK_AFTER} ошибок подряд вход закрыт на {LOCK_MINUTES} минут"
+        # The same words for a wrong name, a wrong password and a locked account: what
+        # the page says must not tell which names exist.
+        error = (
+            "Неверное имя пользователя или пароль. После "
+            f"{LOCK_AFTER} ошибок подряд вход закрывается на {LOCK_MINUTES} минут"
+        )
     return render_template("login.html", error=error), 401 if error else 200
 
 
@@ -135,16 +158,41 @@ def change_password() -> Any:
                 )
             except AccountError as exc:
                 error = str(exc)
-            else:
-                flash("Пароль изменён", "info")
+            else:  # every session of the account ended; this browser gets a new one
+                _start_session(current_user.account)
+                flash("Пароль изменён; на других устройствах нужно войти заново", "info")
                 return redirect(url_for("ui.index"))
     return render_template("password.html", error=error), 400 if error else 200
 
 
 @auth.route("/logout", methods=["POST"])
 def logout() -> Any:
+    SessionService(archive()).close(session.get(SESSION_KEY))
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
+
+
+def _start_session(account: Account) -> None:
+    """A new server-side session for this browser, replacing whatever it held."""
+    session.clear()
+    session.permanent = True  # the cookie lasts as long as the server's session
+    session[SESSION_KEY] = SessionService(archive()).open(account.id)
+    login_user(SessionUser(account))
+
+
+def safe_next(target: str) -> str:
+    r"""Where to go after signing in: a path of this archive, or its start page.
+
+    Browsers drop tabs and newlines inside a URL and read «\» as «/», so «/\t/evil»
+    and «/\evil» lead off-site as «//evil» does: any such character, a scheme or a
+    host refuses the target."""
+    if any(ord(c) < 0x20 or c in "\\\x7f" for c in target):
+        return url_for("ui.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("ui.index")
+    return target
 
 
 def init_auth(app: Flask) -> None:

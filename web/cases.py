@@ -49,12 +49,13 @@ def case(case_id: int) -> Any:
                 flash("Открыт следующий том", "info")
                 return redirect(url_for("cases.case", case_id=new))
             return redirect(url_for("cases.case", case_id=case_id))
-        info, entries = service.get(case_id)
+        info, entries = service.get(case_id, policy())
     except (CaseError, FilingError) as exc:
         if request.method == "GET":
             abort(404)
         flash(str(exc), "error")
         return redirect(url_for("cases.case", case_id=case_id))
+    audit("view", f"case:{case_id}")  # a case lists pupils' records: seeing it is audited
     return render_template("case.html", case=info, entries=entries)
 
 
@@ -62,7 +63,7 @@ def case(case_id: int) -> Any:
 @requires(Permission.READ_RECORDS, unscoped=True)
 def inventory(case_id: int) -> Any:
     try:
-        pdf = CaseService(archive()).inventory_pdf(case_id)
+        pdf = CaseService(archive()).inventory_pdf(case_id, policy())
     except CaseError:
         abort(404)
     audit("export", f"case:{case_id}", detail="внутренняя опись")

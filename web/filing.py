@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from archive_service.access import Permission
 from archive_service.services.batch.cover_sheets import CoverSheetService
-from archive_service.services.pipeline.documents import DocumentService, NotFound
+from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.records.filing import (
     Filing,
     FilingError,
@@ -19,9 +19,10 @@ from archive_service.services.records.filing import (
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import ProposalService
 from archive_service.services.records.pupils import PupilQueries
-from web.access import requires
+from web.access import ensure_may_open_document, requires
 from web.audit import audit
 from web.context import archive
+from web.params import LARGEST_ID, clamped
 
 blueprint = Blueprint("filing", __name__)
 
@@ -29,6 +30,9 @@ blueprint = Blueprint("filing", __name__)
 @blueprint.route("/documents/<document_id>/file", methods=["POST"])
 @requires(Permission.WRITE_RECORDS)
 def file_document(document_id: str) -> Any:
+    """Filing from the document's page; only a document this person may open (filing
+    could otherwise clear the health flag that hides it from them)."""
+    ensure_may_open_document(document_id)
     form = request.form
     try:
         filing = Filing(
@@ -45,10 +49,6 @@ def file_document(document_id: str) -> Any:
         audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")
     except FilingError as exc:
         flash(f"Документ не подшит: {exc}", "error")
-        try:
-            DocumentService(archive()).get(document_id)
-        except NotFound:
-            abort(404)
         return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
     flash("Документ подшит в дело", "info")
     return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
@@ -69,6 +69,8 @@ def cover_sheets() -> Any:
     try:
         if case and not case.isdigit():
             raise FilingError(f"Номер дела «{case}» — не число")
+        if case and int(case) > LARGEST_ID:
+            raise FilingError(f"Дела № {case} в архиве нет")
         pdf = CoverSheetService(archive()).render(
             kind=form.get("item_index", ""),
             pupil_ids=[p for p in form.getlist("pupil_ids") if p],
@@ -76,7 +78,7 @@ def cover_sheets() -> Any:
             school_year=form.get("school_year") or None,
             class_label=form.get("class_label") or None,
             title=form.get("title") or None,
-            copies=max(1, min(form.get("copies", 1, type=int) or 1, 500)),
+            copies=clamped(form, "copies", 1, 1, 500),
         )
     except FilingError as exc:
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=str(exc)), 400
@@ -102,6 +104,7 @@ def inbox() -> Any:
 def file_as_proposed(document_id: str) -> Any:
     """«Подшить как предложено»: the archivist confirms, from the queue, the proposals the
     row shows, as the document's own form would send them untouched."""
+    ensure_may_open_document(document_id)
     try:
         filing = ProposalService(archive()).filing(document_id)
         FilingService(archive()).file(document_id, filing)

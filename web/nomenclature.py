@@ -25,9 +25,11 @@ from retention.nomenclature import (
 from web.access import policy, requires
 from web.audit import audit
 from web.context import archive
+from web.params import within
 
 blueprint = Blueprint("nomenclature", __name__)
 
+YEARS = (1900, 2200)  # a nomenclature's year outside these is no year
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -42,7 +44,7 @@ def _school(service: NomenclatureService) -> str | None:
 def _year(service: NomenclatureService, school: str | None, field: str = "year") -> int:
     """The year a nomenclature page or form is about (?year=): the one in force unless
     given."""
-    return request.values.get(field, type=int) or service.year_in_force(school)
+    return within(request.values, field, *YEARS) or service.year_in_force(school)
 
 
 @blueprint.route("/nomenclature", methods=["GET", "POST"])
@@ -50,7 +52,7 @@ def _year(service: NomenclatureService, school: str | None, field: str = "year")
 def page() -> Any:
     service = NomenclatureService(archive())
     school = _school(service)
-    year = request.args.get("year", type=int)
+    year = within(request.args, "year", *YEARS)
     problems: list[str] = []
     status = 200
     if request.method == "POST":
@@ -118,7 +120,7 @@ def item(index: str | None) -> Any:
             if kind == "permanent"
             else {"dmn": True, "review": form.get("review") or None}
             if kind == "dmn"
-            else {"years": form.get("years", type=int)}
+            else {"years": within(form, "years", 1, 1000)}
         )
         raw = {
             "index": form.get("index", ""),
@@ -158,7 +160,7 @@ def year() -> Any:
         abort(404)
     try:
         year, version = service.import_spec(
-            for_year(source, request.form.get("year", 0, type=int)),
+            for_year(source, within(request.form, "year", *YEARS) or 0),
             school,
             source="перенесена на новый год",
         )

@@ -18,7 +18,7 @@ from archive_service.services.records.pupils import (
     record_event,
 )
 from intake.class_list import ClassListError, read_class_list
-from web.access import policy, requires
+from web.access import policy, refuse, requires
 from web.audit import audit
 from web.context import archive
 
@@ -72,7 +72,7 @@ def pupil(pupil_id: str) -> Any:
     summary, documents = found
     rules = policy()
     if rules.scoped and not (summary.classes and rules.may_open(summary.classes[0][1])):
-        abort(404)
+        refuse(f"pupil:{pupil_id}")
     documents = [d for d in documents if rules.may_open(d.class_label, d.health_data)]
     audit("view", f"pupil:{pupil_id}")
     return render_template(

@@ -26,7 +26,8 @@ from web.access import (
 )
 from web.audit import audit
 from web.context import archive
-from web.files import send_object
+from web.files import send_object, send_page_image
+from web.params import LARGEST_OFFSET, clamped
 from web.retries import retry_failed_documents
 from web.stacks import submit_stacks
 
@@ -59,7 +60,7 @@ def index() -> Any:
 @requires(Permission.READ_RECORDS)
 def documents() -> Any:
     """Newest first, 50 a page; ?status= keeps one state (the tabs, with their counts)."""
-    page = max(1, request.args.get("page", 1, type=int))
+    page = clamped(request.args, "page", 1, 1, LARGEST_OFFSET // 100)
     status = _status_arg()
     service = DocumentService(archive())
     classes, health = policy().classes, policy().sees_health
@@ -210,11 +211,7 @@ def retry(document_id: str) -> Any:
 @requires(Permission.READ_RECORDS)
 def page_preview(document_id: str, number: int) -> Any:
     ensure_may_open_document(document_id)
-    try:
-        key = DocumentService(archive()).page_preview_key(document_id, number)
-    except NotFound:
-        abort(404)
-    return send_object(key, "image/jpeg", inline=True)
+    return send_page_image(document_id, number)
 
 
 @ui.route("/documents/<document_id>/download/<kind>")
@@ -233,7 +230,7 @@ def download(document_id: str, kind: str) -> Any:
 @requires(Permission.READ_RECORDS)
 def search() -> Any:
     query = request.args.get("q", "").strip()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = clamped(request.args, "page", 1, 1, LARGEST_OFFSET // 100)
     filters = {name: request.args[name] for name in FACETS if request.args.get(name)}
     result = (
         archive().index.search(

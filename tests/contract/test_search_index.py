@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from search import IndexedDocument, IndexedPage, SearchIndex, open_index
+from search.port import MAX_RESULT_WINDOW
 from tests.services import elasticsearch_index
 
 ADAPTERS = ["sqlite", "elasticsearch"]
@@ -209,6 +210,16 @@ def test_paging_by_documents(index: SearchIndex) -> None:
     second = index.search("учета", limit=1, offset=1)
     assert first.total == second.total == 2
     assert {first.hits[0].id, second.hits[0].id} == {"journal", "medals"}
+
+
+def test_a_page_past_the_result_window_is_empty_with_the_total(index: SearchIndex) -> None:
+    """Elasticsearch answers nothing past its window; both engines give an empty page
+    with the total and the facets instead of an error."""
+    whole = index.search("учета")
+    for offset in (MAX_RESULT_WINDOW - 1, MAX_RESULT_WINDOW, 10**30):
+        past = index.search("учета", limit=20, offset=offset)
+        assert past.hits == [] and past.total == whole.total, offset
+        assert past.facets == whole.facets
 
 
 def test_empty_or_punctuation_query_finds_nothing(index: SearchIndex) -> None:

@@ -85,7 +85,8 @@ class StackService:
         try:
             with path.open("rb") as fh:
                 media_type = sniff_media_type(fh.read(1024))
-            inspected = inspect_file(path, media_type, self.archive.settings.limits)
+            settings = self.archive.settings
+            inspected = inspect_file(path, media_type, settings.limits, settings.ocr_dpi)
         except OSError as exc:
             raise IntakeRejected(f"Файл не читается: {exc.strerror or exc}") from exc
         if media_type not in (MediaType.PDF, MediaType.TIFF):

@@ -86,7 +86,7 @@ class IngestService:
                 return IngestOutcome(label, DUPLICATE, id=existing, error=None)
             try:
                 media_type = sniff_media_type(upload.head)
-                inspected = inspect_file(upload.path, media_type, settings.limits)
+                inspected = inspect_file(upload.path, media_type, settings.limits, settings.ocr_dpi)
             except IntakeRejected as exc:
                 return IngestOutcome(label, REJECTED, error=exc.reason)
             document_id = new_id()

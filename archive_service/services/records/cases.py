@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from archive_service.access import Policy
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, NomenclatureItem
 from archive_service.catalog.models import utcnow
@@ -32,6 +33,10 @@ INVENTORY_COLUMNS = (
 
 class CaseError(ValueError):
     pass
+
+
+# What a reader without the right to open a document (health data) sees in its place.
+RESTRICTED_TITLE = "Документ ограниченного доступа"
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,12 @@ class CaseService:
                 for case, index in rows
             ]
 
-    def get(self, case_id: int) -> tuple[dict[str, Any], list[CaseEntry]]:
+    def get(
+        self, case_id: int, policy: Policy | None = None
+    ) -> tuple[dict[str, Any], list[CaseEntry]]:
+        """The case and its documents in filing order with their sheets. A document the
+        reader's policy may not open (health data) keeps its number and sheets, so the
+        numbering stays whole, but neither its title nor its id is given."""
         with self.archive.catalog.session() as s:
             case = s.get(Case, case_id)
             if case is None:
@@ -81,13 +91,14 @@ class CaseService:
             entries, sheet = [], 1
             for n, doc in enumerate(docs, start=1):
                 last = sheet + doc.page_count - 1
+                shown = policy is None or policy.may_open(doc.class_label, doc.health_data)
                 entries.append(
                     CaseEntry(
                         number=n,
-                        document_id=doc.id,
+                        document_id=doc.id if shown else "",
                         registration_index=f"{item.index}/{n}",
                         date=doc.document_date.strftime("%d.%m.%Y") if doc.document_date else "",
-                        title=doc.title,
+                        title=doc.title if shown else RESTRICTED_TITLE,
                         sheets=f"{sheet}–{last}" if last > sheet else str(sheet),
                         note="",
                     )
@@ -158,11 +169,12 @@ class CaseService:
                 following = volumes.add_volume(s, item, case.title, case.period, case.pupil_id)
             return following.id
 
-    def inventory_pdf(self, case_id: int) -> bytes:
-        """Внутренняя опись документов дела, as a printable A4 PDF."""
+    def inventory_pdf(self, case_id: int, policy: Policy | None = None) -> bytes:
+        """Внутренняя опись документов дела, as a printable A4 PDF, as `get` shows it to
+        this reader."""
         from fpdf import FPDF  # a slow import only this needs; CLI commands start quicker
 
-        info, entries = self.get(case_id)
+        info, entries = self.get(case_id, policy)
         pdf = FPDF(format="A4")
         pdf.add_font("DejaVu", "", font_path(FONT_PATHS))
         pdf.add_font("DejaVu", "B", font_path(FONT_BOLD_PATHS))
