@@ -1,7 +1,10 @@
 """Who may see what: the one permission policy (152-ФЗ: only those whose work needs it).
 
 Roles grant permissions; a staff member (a class teacher) is further limited to the
-classes they teach. The web layer asks this policy for every route and every record, and
+classes they teach, and every school role to its own school: in a district archive the
+teacher of «9Б» in one school sees no «9Б» of another. District roles (the district
+archivist, the district auditor, the administrator) see every school. The web layer
+asks this policy for every route and every record, and
 search asks it for a filter, so no one sees a hit, a snippet or a facet count from a
 record they may not open. Anything not allowed answers 404, as if it did not exist.
 """
@@ -19,6 +22,12 @@ class Role(StrEnum):
     RETENTION_OFFICER = "retention_officer"
     DIRECTOR = "director"
     AUDITOR = "auditor"  # reads the audit log only
+    # District roles: every school of a district archive.
+    DISTRICT_ARCHIVIST = "district_archivist"
+    DISTRICT_AUDITOR = "district_auditor"
+
+
+DISTRICT_ROLES = frozenset({Role.ADMINISTRATOR, Role.DISTRICT_ARCHIVIST, Role.DISTRICT_AUDITOR})
 
 
 ROLE_LABELS_RU = {
@@ -28,6 +37,8 @@ ROLE_LABELS_RU = {
     Role.RETENTION_OFFICER: "ответственный за хранение",
     Role.DIRECTOR: "директор",
     Role.AUDITOR: "аудитор",
+    Role.DISTRICT_ARCHIVIST: "архивист района",
+    Role.DISTRICT_AUDITOR: "аудитор района",
 }
 
 
@@ -59,7 +70,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.READ_RECORDS, Permission.READ_NOMENCLATURE, Permission.READ_HEALTH}
     ),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
+    Role.DISTRICT_AUDITOR: frozenset({Permission.READ_AUDIT}),
 }
+ROLE_PERMISSIONS[Role.DISTRICT_ARCHIVIST] = ROLE_PERMISSIONS[Role.ARCHIVIST]
 
 
 @dataclass(frozen=True)
@@ -67,9 +80,11 @@ class Policy:
     role: Role
     # The classes a staff member may see («9Б»); None means the role is not limited.
     classes: frozenset[str] | None = field(default=None)
+    # The schools whose records this person may see; None: every school (district).
+    schools: frozenset[int] | None = field(default=None)
 
     @classmethod
-    def for_account(cls, role: str, classes: str | None) -> Policy:
+    def for_account(cls, role: str, classes: str | None, school_id: int | None = None) -> Policy:
         try:
             parsed = Role(role)
         except ValueError:
@@ -77,7 +92,10 @@ class Policy:
         scope = None
         if parsed is Role.STAFF:
             scope = frozenset(c.strip() for c in (classes or "").split(",") if c.strip())
-        return cls(parsed, scope)
+        schools: frozenset[int] | None = None
+        if parsed not in DISTRICT_ROLES:  # a school role without a school sees nothing
+            schools = frozenset() if school_id is None else frozenset({school_id})
+        return cls(parsed, scope, schools)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
@@ -86,13 +104,21 @@ class Policy:
     def scoped(self) -> bool:
         return self.classes is not None
 
-    def may_open(self, class_label: str | None, health: bool = False) -> bool:
-        """A record of this class (None: not filed under a class), maybe health data."""
+    def may_open(
+        self, class_label: str | None, health: bool = False, school_id: int | None = None
+    ) -> bool:
+        """A record of this class (None: not filed under a class), maybe health data, of
+        this school (None: of no school, which only district roles see)."""
         if not self.can(Permission.READ_RECORDS):
+            return False
+        if not self.sees_school(school_id):
             return False
         if health and not self.can(Permission.READ_HEALTH):
             return False
         return self.classes is None or (class_label is not None and class_label in self.classes)
+
+    def sees_school(self, school_id: int | None) -> bool:
+        return self.schools is None or (school_id is not None and school_id in self.schools)
 
     @property
     def sees_health(self) -> bool:

@@ -19,11 +19,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from archive_service.access import Policy, Role
+from archive_service.access import DISTRICT_ROLES, Policy, Role
 from archive_service.archive import Archive
 from archive_service.catalog import User
 from archive_service.catalog.models import ApiToken, utcnow
+from archive_service.schools import own_school_id, school_named
 from archive_service.sessions import SessionService
 from intake.class_list import normalize_class
 
@@ -52,14 +54,15 @@ class Account:
     username: str
     role: str
     classes: str = ""
+    school_id: int | None = None  # None: a district role, every school
 
     @property
     def policy(self) -> Policy:
-        return Policy.for_account(self.role, self.classes)
+        return Policy.for_account(self.role, self.classes, self.school_id)
 
 
 def _account(user: User) -> Account:
-    return Account(user.id, user.username, user.role, user.classes or "")
+    return Account(user.id, user.username, user.role, user.classes or "", user.school_id)
 
 
 def _classes(classes: list[str] | None) -> str:
@@ -70,6 +73,15 @@ def _classes(classes: list[str] | None) -> str:
             raise AccountError(f"Класс «{raw}» не похож на «9Б»")
         labels.append(label)
     return ",".join(sorted(set(labels)))
+
+
+def _school_id(s: Session, school: str | None) -> int:
+    if school is None:
+        return own_school_id(s)
+    found = school_named(s, school)
+    if found is None:
+        raise AccountError(f"Организации «{school}» нет: добавьте её (archive schools add)")
+    return found.id
 
 
 def _check_password(password: str) -> None:
@@ -91,10 +103,17 @@ class AccountService:
             return password
 
     def create(
-        self, username: str, password: str, role: str, classes: list[str] | None = None
+        self,
+        username: str,
+        password: str,
+        role: str,
+        classes: list[str] | None = None,
+        school: str | None = None,
     ) -> Account:
+        """A new account. A school role works in `school` (None: the archive's own); a
+        district role sees every school and takes none."""
         try:
-            Role(role)
+            parsed = Role(role)
         except ValueError as exc:
             known = ", ".join(r.value for r in Role)
             raise AccountError(f"Неизвестная роль «{role}»; есть: {known}") from exc
@@ -107,11 +126,18 @@ class AccountService:
             with self.archive.catalog.session() as s:
                 if s.scalar(select(User).where(User.username == username)) is not None:
                     raise taken
+                if parsed in DISTRICT_ROLES:
+                    if school is not None:
+                        raise AccountError(f"Роль {role} — районная: она видит все организации")
+                    school_id = None
+                else:
+                    school_id = _school_id(s, school)
                 user = User(
                     username=username,
                     password_hash=password_hash,
                     role=role,
                     classes=_classes(classes),
+                    school_id=school_id,
                 )
                 s.add(user)
                 s.flush()

@@ -17,7 +17,8 @@ from typing import Any
 from search.analysis import INNER_BREAKS, SOFT_HYPHEN, STEM_OVERRIDES, unbroken
 from search.port import FACETS, IndexedDocument
 
-MAPPING_VERSION = 5  # 5: heading; 4: first names pinned, words cut as search.analysis cuts
+# 6: the school facet; 5: heading; 4: first names pinned, words cut as search.analysis cuts
+MAPPING_VERSION = 6
 
 # ё folded; the characters ES would keep inside a word and TOKEN_RE cuts at, spaces; the
 # soft hyphen TOKEN_RE drops, dropped (search.analysis.INNER_BREAKS says why).

@@ -18,7 +18,7 @@ class IndexedPage:
 
 
 # What a search can be narrowed by and counted on: the filing of a document.
-FACETS = ("kind", "case", "year", "class", "pupil", "access")
+FACETS = ("kind", "case", "year", "class", "pupil", "school", "access")
 # Facets that filter but are never shown: "access" is "health" for health data (a
 # permission of its own) and "general" otherwise.
 HIDDEN_FACETS = ("access",)

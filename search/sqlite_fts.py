@@ -40,7 +40,8 @@ from search.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5  # 5: the heading column; 4: first names pinned (search.first_names)
+# 6: the school facet; 5: the heading column; 4: first names pinned (search.first_names)
+SCHEMA_VERSION = 6
 PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
 REBUILD_BATCH = 200  # documents per transaction while rebuilding
 

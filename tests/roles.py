@@ -18,13 +18,29 @@ from archive_service.services.records.filing import Filing, FilingService
 from tests.pagegen import born_digital_pdf
 from web import create_app
 
-ROLES = ["administrator", "archivist", "staff", "retention_officer", "director", "auditor"]
+ROLES = [
+    "administrator",
+    "archivist",
+    "staff",
+    "retention_officer",
+    "director",
+    "auditor",
+    "district_archivist",
+    "district_auditor",
+]
 PASSWORD = "пароль-для-матрицы"
-READERS = {"administrator", "archivist", "staff", "retention_officer", "director"}
+READERS = {
+    "administrator",
+    "archivist",
+    "staff",
+    "retention_officer",
+    "director",
+    "district_archivist",
+}
 UNSCOPED_READERS = READERS - {"staff"}
-WRITERS = {"administrator", "archivist"}
-NOMENCLATURE_EDITORS = {"administrator", "archivist", "retention_officer"}
-AUDITORS = {"administrator", "auditor"}
+WRITERS = {"administrator", "archivist", "district_archivist"}
+NOMENCLATURE_EDITORS = {"administrator", "archivist", "retention_officer", "district_archivist"}
+AUDITORS = {"administrator", "auditor", "district_auditor"}
 
 
 @dataclass

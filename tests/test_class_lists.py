@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive_service import schools as school_lookups
 from archive_service.archive import Archive
 from archive_service.catalog import Pupil, PupilClass, School
-from archive_service.services.records import nomenclature
 from archive_service.services.records.pupils import PupilService
 from intake.class_list import (
     ClassListError,
@@ -107,12 +107,12 @@ def test_a_school_created_by_another_import_meanwhile_is_joined_not_refused(
     rows, _ = read_class_list(EXCEL_CSV, "2024/2025")
     PupilService(archive).import_rows(rows[:1], school="МБОУ СОШ № 20")
     looked_before = iter([None])  # this import looked before the other one committed
-    real_lookup = nomenclature.school_named
+    real_lookup = school_lookups.school_named
 
     def stale_lookup(s: Session, name: str) -> School | None:
         return next(looked_before, real_lookup(s, name))
 
-    monkeypatch.setattr(nomenclature, "school_named", stale_lookup)
+    monkeypatch.setattr(school_lookups, "school_named", stale_lookup)
     report = PupilService(archive).import_rows(rows[1:], school="МБОУ СОШ № 20")
     assert (report.added, report.classes_set) == (1, 1)
     with archive.catalog.session() as s:

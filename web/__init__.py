@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from archive_service.archive import Archive
 from archive_service.config import load_settings
+from archive_service.schools import SchoolService
 from archive_service.sessions import SESSION_HOURS
 from intake.class_list import school_year_on
 from web.auth import init_auth
@@ -77,6 +78,18 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     app.jinja_env.globals["school_year_now"] = lambda: school_year_on(date.today())
     app.jinja_env.filters["dict_without"] = lambda d, key: {k: v for k, v in d.items() if k != key}
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    def school_of_account() -> str:
+        """The header's school: whose records this person works with."""
+        from flask_login import current_user
+
+        school_id = current_user.account.school_id
+        if school_id is None:
+            return "все организации"
+        found = {x.id: x.name for x in SchoolService(archive).all()}
+        return found.get(school_id, "")
+
+    app.jinja_env.globals["school_of_account"] = school_of_account
     csrf.init_app(app)
     init_auth(app)
 

@@ -11,6 +11,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
+from archive_service.schools import SchoolService
 from archive_service.services.pipeline.documents import DocumentService, NotFound
 from web.audit import audit
 from web.context import archive
@@ -44,10 +45,10 @@ def ensure_may_open_document(document_id: str) -> None:
     """404 unless the person may open this document; a refusal of a document that
     exists is itself written to the audit log (someone looked where they may not)."""
     try:
-        class_label, health = DocumentService(archive()).access_of(document_id)
+        class_label, health, school_id = DocumentService(archive()).access_of(document_id)
     except NotFound:
         abort(404)
-    if not policy().may_open(class_label, health):
+    if not policy().may_open(class_label, health, school_id):
         refuse(f"document:{document_id}")
 
 
@@ -63,6 +64,16 @@ def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
     asking for another class gets nothing rather than their own classes."""
     rules = policy()
     narrowed: dict[str, str | list[str]] = {k: v for k, v in asked.items() if k != "access"}
+    if rules.schools is not None and SchoolService(archive()).count() > 1:
+        # A school's people search their own school's records only. With one school the
+        # filter would change nothing, and an index written before schools were
+        # indexed (an update; `archive reindex` fills them in) still answers.
+        own = sorted(str(school) for school in rules.schools)
+        wanted_school = asked.get("school")
+        if wanted_school is None:
+            narrowed["school"] = own or ["—"]
+        else:  # another school asked for gets nothing, not one's own school
+            narrowed["school"] = [wanted_school] if wanted_school in own else ["—"]
     if not rules.sees_health:
         narrowed["access"] = "general"
     if rules.classes is not None:

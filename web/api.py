@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from archive_service.access import Permission
@@ -63,16 +64,14 @@ def list_documents() -> Any:
     if status is not None and status not in known:
         abort(400, description=f"Неизвестное состояние «{status}»; есть: {', '.join(known)}")
     service = DocumentService(archive())
-    classes, health = policy().classes, policy().sees_health
     total, docs = service.summaries(
         limit=limit,
         offset=offset,
         ids=ids.split(",") if ids else None,
-        classes=classes,
-        health=health,
+        policy=policy(),
         status=DocumentStatus(status) if status else None,
     )
-    counts = {str(k): n for k, n in service.status_counts(classes, health).items()}
+    counts = {str(k): n for k, n in service.status_counts(policy()).items()}
     return jsonify({"total": total, "counts": counts, "documents": [d.as_dict() for d in docs]})
 
 
@@ -88,7 +87,7 @@ def upload() -> Any:
     uploads = request.files.getlist("files")
     if not uploads:
         abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")
-    service = IngestService(archive())
+    service = IngestService(archive(), current_user.account.school_id)
     results = [
         service.ingest_stream(f.stream, f.filename or "", f.filename or "").as_dict()
         for f in uploads

@@ -20,7 +20,7 @@ blueprint = Blueprint("cases", __name__)
 @blueprint.route("/cases")
 @requires(Permission.READ_RECORDS, unscoped=True)
 def index() -> Any:
-    return render_template("cases.html", cases=CaseService(archive()).all())
+    return render_template("cases.html", cases=CaseService(archive()).all(policy()))
 
 
 @blueprint.route("/cases/<int:case_id>", methods=["GET", "POST"])

@@ -19,7 +19,7 @@ from archive_service.services.records.filing import (
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import ProposalService
 from archive_service.services.records.pupils import PupilQueries
-from web.access import ensure_may_open_document, requires
+from web.access import ensure_may_open_document, policy, requires
 from web.audit import audit
 from web.context import archive
 from web.params import LARGEST_ID, clamped
@@ -61,7 +61,7 @@ def file_document(document_id: str) -> Any:
 @requires(Permission.WRITE_RECORDS)
 def cover_sheets() -> Any:
     items = NomenclatureService(archive()).for_filing().items
-    pupils = PupilQueries(archive()).all()
+    pupils = PupilQueries(archive()).all(schools=policy().schools)
     if request.method == "GET":
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=None)
     form = request.form

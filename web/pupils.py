@@ -57,7 +57,10 @@ def index() -> Any:
             problems = [str(p) for p in bad]
     name = request.args.get("q", "").strip()
     class_label = request.args.get("class", "").strip()
-    found = PupilQueries(archive()).find(policy().classes, name=name, class_label=class_label)
+    rules = policy()
+    found = PupilQueries(archive()).find(
+        rules.classes, name=name, class_label=class_label, schools=rules.schools
+    )
     if name or class_label:  # a look for someone in personal data, as a text search is
         audit("search", "pupils", detail=f"«{name}» {class_label}: найдено {len(found.pupils)}")
     return render_template("pupils.html", found=found, problems=problems), status
@@ -71,9 +74,12 @@ def pupil(pupil_id: str) -> Any:
         abort(404)
     summary, documents = found
     rules = policy()
-    if rules.scoped and not (summary.classes and rules.may_open(summary.classes[0][1])):
+    latest_class = summary.classes[0][1] if summary.classes else None
+    if not rules.sees_school(summary.school_id) or (
+        rules.scoped and not rules.may_open(latest_class, school_id=summary.school_id)
+    ):
         refuse(f"pupil:{pupil_id}")
-    documents = [d for d in documents if rules.may_open(d.class_label, d.health_data)]
+    documents = [d for d in documents if rules.may_open(d.class_label, d.health_data, d.school_id)]
     audit("view", f"pupil:{pupil_id}")
     return render_template(
         "pupil.html",

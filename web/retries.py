@@ -11,9 +11,7 @@ from web.context import archive
 
 def retry_failed_documents() -> list[str]:
     """Queue again every failed document the caller may see; returns their ids."""
-    retried = DocumentService(archive()).retry_failed(
-        classes=policy().classes, health=policy().sees_health
-    )
+    retried = DocumentService(archive()).retry_failed(policy())
     for document_id in retried:
         audit("change", f"document:{document_id}", detail="повтор обработки")
     return retried

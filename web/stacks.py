@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from archive_service.services.batch.stack_jobs import StackJobs, Submission
@@ -27,7 +28,9 @@ def submit_stacks(files: list[FileStorage]) -> list[Submission]:
             except IntakeRejected as exc:
                 submissions.append(Submission(name, error=exc.reason))
                 continue
-            submission = jobs.submit(upload.path, name, current_actor())
+            submission = jobs.submit(
+                upload.path, name, current_actor(), current_user.account.school_id
+            )
             upload.discard()
             if submission.id:
                 audit("create", f"stack:{submission.id}", detail=submission.file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
@@ -63,12 +63,10 @@ def documents() -> Any:
     page = clamped(request.args, "page", 1, 1, LARGEST_OFFSET // 100)
     status = _status_arg()
     service = DocumentService(archive())
-    classes, health = policy().classes, policy().sees_health
     total, docs = service.summaries(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
-        classes=classes,
-        health=health,
+        policy=policy(),
         status=status,
     )
     return render_template(
@@ -78,7 +76,7 @@ def documents() -> Any:
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         status=status,
-        counts=service.status_counts(classes, health),
+        counts=service.status_counts(policy()),
         tab_labels=STATUS_TABS_RU,
     )
 
@@ -117,7 +115,7 @@ def upload() -> Any:
         if len(submissions) == 1 and submissions[0].id:
             return redirect(url_for("ui.stack", stack_id=submissions[0].id))
         return render_template("upload.html", outcomes=None, stacks=submissions)
-    service = IngestService(archive())
+    service = IngestService(archive(), current_user.account.school_id)
     outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
     for o in outcomes:
         if o.id and o.status != "duplicate":
@@ -174,7 +172,9 @@ def document(document_id: str) -> Any:
     proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
     filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
     pupils = [
-        p for p in PupilQueries(archive()).all(policy().classes) if p.id not in proposed | filed
+        p
+        for p in PupilQueries(archive()).all(policy().classes, policy().schools)
+        if p.id not in proposed | filed
     ]
     query = (request.args.get("q") or "").strip()
     matched = _highlight(doc["pages"], query) if query else []

@@ -65,6 +65,11 @@ class Document(Base):
     # Health data (a ПМПК conclusion, disability): a special category of personal data
     # behind a permission of its own (archive_service.access.Permission.READ_HEALTH).
     health_data: Mapped[bool] = mapped_column(default=False)
+    # The school whose record this is: the boundary of who may see it in a district
+    # archive (archive_service.access.Policy.schools). Set at intake.
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", name="fk_documents_school_id"), nullable=True, index=True
+    )
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -138,6 +143,10 @@ class Stack(Base):
     uploader_address: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The school the stack's parts are taken in for.
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", name="fk_stacks_school_id"), nullable=True
+    )
 
 
 class OutboxEntry(Base):
@@ -168,6 +177,10 @@ class User(Base):
     # Failed sign-ins in a row, and until when the account refuses to sign in.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The school a school role works in; None for a district role (all schools).
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", name="fk_users_school_id"), nullable=True
+    )
 
 
 # -- the school's archive: nomenclature, cases, pupils (domain.md glossary) -------------

@@ -16,10 +16,15 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--role", required=True, help="administrator, archivist, staff, "
-              "retention_officer, director или auditor.")  # fmt: skip
+              "retention_officer, director, auditor; районные: district_archivist, "
+              "district_auditor.")  # fmt: skip
 @click.option("--classes", default="", help="Для staff: свои классы через запятую («5А,9Б»).")
+@click.option("--school", default=None, help="Организация школьной роли (по умолчанию — "
+              "собственная архива); районным ролям не указывается.")  # fmt: skip
 @click.pass_context
-def users_add(ctx: click.Context, username: str, role: str, classes: str) -> None:
+def users_add(
+    ctx: click.Context, username: str, role: str, classes: str, school: str | None
+) -> None:
     """Создать пользователя; пароль печатается один раз."""
     import secrets
 
@@ -29,7 +34,7 @@ def users_add(ctx: click.Context, username: str, role: str, classes: str) -> Non
     archive = open_archive(ctx, dispatch=False)
     try:
         AccountService(archive).create(
-            username, password, role, [c for c in classes.split(",") if c.strip()]
+            username, password, role, [c for c in classes.split(",") if c.strip()], school
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc

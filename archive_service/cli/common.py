@@ -88,3 +88,17 @@ def print_outcome(outcome: dict[str, Any], as_json: bool) -> None:
     if outcome.get("error"):
         line += f" — {outcome['error']}"
     click.echo(line)
+
+
+SCHOOL_OPTION_HELP = "Организация, чьи это документы (по умолчанию — собственная архива)."
+
+
+def school_id_of(archive: Archive, school: str | None) -> int:
+    """The school named on the command line (None: the archive's own), or a clear
+    refusal naming the schools there are."""
+    from archive_service.schools import SchoolError, SchoolService
+
+    try:
+        return SchoolService(archive).id_of(school)
+    except SchoolError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -12,11 +12,13 @@ import click
 
 from archive_service.cli.common import (
     FAILED_STATUSES,
+    SCHOOL_OPTION_HELP,
     audit_as_cli,
     bold,
     emit,
     open_archive,
     print_outcome,
+    school_id_of,
     wait_for,
 )
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus
@@ -35,6 +37,7 @@ from archive_service.services.pipeline.ingest import IngestService
     is_flag=True,
     help="Каждый файл — пачка с титульными листами: разделить и подшить части.",
 )
+@click.option("--school", default=None, help=SCHOOL_OPTION_HELP)
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -43,6 +46,7 @@ def ingest(
     as_json: bool,
     timeout: float | None,
     stack: bool,
+    school: str | None,
 ) -> None:
     """Принять файлы в архив (PDF, TIFF, JPEG, PNG).
 
@@ -50,13 +54,14 @@ def ingest(
     файл отклонён или не обработан. С --stack каждая часть пачки — отдельная строка.
     """
     archive = open_archive(ctx)
-    service = IngestService(archive)
+    school_id = school_id_of(archive, school) if school else None
+    service = IngestService(archive, school_id)
     outcomes = []
     for given in paths:
         if stack:
             from archive_service.services.batch.stacks import StackService
 
-            report = StackService(archive).ingest_stack(Path(given), given_as=given)
+            report = StackService(archive, school_id).ingest_stack(Path(given), given_as=given)
             for problem in report.problems:
                 click.echo(f"{given}: {problem}", err=True)
             found = [part.outcome.as_dict() for part in report.parts]
@@ -247,14 +252,18 @@ def retry(
     help="Опись CSV (по умолчанию опись.csv или manifest.csv внутри).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Одна строка JSON на файл.")
+@click.option("--school", default=None, help=SCHOOL_OPTION_HELP)
 @click.pass_context
-def import_folder(ctx: click.Context, path: Path, manifest: Path | None, as_json: bool) -> None:
+def import_folder(
+    ctx: click.Context, path: Path, manifest: Path | None, as_json: bool, school: str | None
+) -> None:
     """Принять папку или ZIP со сканами и описью. Код выхода 2 при любой ошибке."""
     from archive_service.services.batch.bulk_import import BulkImportError, BulkImportService
 
     archive = open_archive(ctx)
     try:
-        report = BulkImportService(archive).run(path, manifest)
+        school_id = school_id_of(archive, school) if school else None
+        report = BulkImportService(archive, school_id).run(path, manifest)
     except BulkImportError as exc:
         raise click.ClickException(str(exc)) from exc
     for outcome in report.outcomes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from archive_service.archive import Archive
-from archive_service.catalog import Case, NomenclatureItem, Pupil
+from archive_service.catalog import Case, NomenclatureItem, Pupil, School
 from archive_service.catalog.models import Nomenclature
 from search.port import HIDDEN_FACETS
 
@@ -18,12 +18,18 @@ FACET_NAMES_RU = {
     "year": "Учебный год",
     "class": "Класс",
     "pupil": "Обучающийся",
+    "school": "Организация",
 }
 
 
 def shown_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Facet counts as a person sees them: internal facets left out."""
-    return {name: counts for name, counts in facets.items() if name not in HIDDEN_FACETS}
+    """Facet counts as a person sees them: internal facets left out, and the school
+    facet only where hits come from more than one school (a district archive)."""
+    return {
+        name: counts
+        for name, counts in facets.items()
+        if name not in HIDDEN_FACETS and not (name == "school" and len(counts) < 2)
+    }
 
 
 def facet_labels(archive: Archive, facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
@@ -44,6 +50,10 @@ def facet_labels(archive: Archive, facets: dict[str, dict[str, int]]) -> dict[st
             ids = [int(v) for v in facets["case"] if v.isdigit()]
             for case in s.scalars(select(Case).where(Case.id.in_(ids))):
                 labels["case"][str(case.id)] = case.title
+        if facets.get("school"):
+            ids = [int(v) for v in facets["school"] if v.isdigit()]
+            for school in s.scalars(select(School).where(School.id.in_(ids))):
+                labels["school"][str(school.id)] = school.name
         if facets.get("pupil"):
             for p in s.scalars(select(Pupil).where(Pupil.id.in_(list(facets["pupil"])))):
                 labels["pupil"][p.id] = " ".join(x for x in (p.surname, p.name, p.patronymic) if x)

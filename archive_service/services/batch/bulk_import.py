@@ -137,8 +137,10 @@ class _Source:
 
 
 class BulkImportService:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, school_id: int | None = None) -> None:
+        """`school_id`: whose records the files are (None: the archive's own school)."""
         self.archive = archive
+        self.school_id = school_id
 
     def run(self, path: Path, manifest: Path | None = None) -> BulkReport:
         source = _Source(path, self.archive.settings.limits.max_file_bytes)
@@ -174,7 +176,7 @@ class BulkImportService:
             if problem:
                 report.problems.append(f"строка {line} ({cells['file']}): {problem}")
             described[listed] = payload
-        service = IngestService(self.archive)
+        service = IngestService(self.archive, self.school_id)
         for name in source.names:
             if name == manifest_name:
                 continue

@@ -70,8 +70,11 @@ class StackJobs:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def submit(self, path: Path, filename: str, uploader: Actor) -> Submission:
-        """Check the stack now (a refused file is said at once), store it, queue it."""
+    def submit(
+        self, path: Path, filename: str, uploader: Actor, school_id: int | None = None
+    ) -> Submission:
+        """Check the stack now (a refused file is said at once), store it, queue it; its
+        parts will be the records of `school_id` (None: the archive's own school)."""
         try:
             name = clean_filename(filename, self.archive.settings.limits.max_filename_length)
             media_type, page_count = StackService(self.archive).check(path)
@@ -95,6 +98,7 @@ class StackJobs:
                         uploaded_by=uploader.username,
                         uploader_role=uploader.role,
                         uploader_address=uploader.address[:64],
+                        school_id=school_id,
                     )
                 )
         except Exception:
@@ -113,9 +117,10 @@ class StackJobs:
             label, media_type = stack.filename, MediaType(stack.media_type)
             key, page_count = stack.storage_key, stack.page_count
             uploader = Actor(stack.uploaded_by, stack.uploader_role, stack.uploader_address)
+            school_id = stack.school_id
         try:
             with self.archive.store.local_path(key) as path:
-                report = StackService(self.archive).split(
+                report = StackService(self.archive, school_id).split(
                     path, media_type, page_count, label, self._progress(stack_id)
                 )
         except StorageError as exc:

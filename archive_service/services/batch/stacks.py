@@ -68,8 +68,10 @@ def _write_part(source: Path, media_type: MediaType, pages: list[int], target: P
 
 
 class StackService:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, school_id: int | None = None) -> None:
+        """`school_id`: whose records the parts are (None: the archive's own school)."""
         self.archive = archive
+        self.school_id = school_id
 
     def ingest_stack(self, path: Path, given_as: str | None = None) -> StackReport:
         """Check, split and take in a stack here and now (the command line's way)."""
@@ -130,7 +132,7 @@ class StackService:
                 part = Path(tmp) / f"part-{i:03d}.{media_type.extension}"
                 _write_part(path, media_type, pages, part)
                 name = f"{Path(label).stem} — {where}.{media_type.extension}"
-                outcome = IngestService(self.archive).ingest_path(
+                outcome = IngestService(self.archive, self.school_id).ingest_path(
                     part,
                     given_as=f"{label}: {where}",
                     filename=name,

@@ -9,6 +9,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from archive_service.access import Policy
 from archive_service.archive import Archive
 from archive_service.catalog import (
     Case,
@@ -81,20 +82,23 @@ class DocumentSummary:
 
 @dataclass(frozen=True)
 class _Scope:
-    """Which documents a list is about: the ids asked for, the classes and health data
-    the caller may see, one state; the same conditions for the rows and their counts."""
+    """Which documents a list is about: the ids asked for, what the caller's policy lets
+    them see (schools, classes, health data; None: everything), one state; the same
+    conditions for the rows and their counts."""
 
     ids: list[str] | None = None
-    classes: frozenset[str] | None = None
-    health: bool = True
+    policy: Policy | None = None
     status: DocumentStatus | None = None
 
     def of(self, query: Select[*_Columns]) -> Select[*_Columns]:
         if self.ids is not None:
             query = query.where(Document.id.in_(self.ids))
-        if self.classes is not None:
-            query = query.where(Document.class_label.in_(sorted(self.classes)))
-        if not self.health:
+        rules = self.policy
+        if rules is not None and rules.schools is not None:
+            query = query.where(Document.school_id.in_(sorted(rules.schools)))
+        if rules is not None and rules.classes is not None:
+            query = query.where(Document.class_label.in_(sorted(rules.classes)))
+        if rules is not None and not rules.sees_health:
             query = query.where(Document.health_data.is_(False))
         if self.status is not None:
             query = query.where(Document.status == self.status)
@@ -253,14 +257,13 @@ class DocumentService:
         limit: int = 100,
         offset: int = 0,
         ids: list[str] | None = None,
-        classes: frozenset[str] | None = None,
-        health: bool = True,
+        policy: Policy | None = None,
         status: DocumentStatus | None = None,
     ) -> tuple[int, list[DocumentSummary]]:
         """Newest first; `classes` limits to documents filed under those classes (the
         access policy's scope of a class teacher), `status` to one state (the list's
         «С ошибкой» tab)."""
-        scope = _Scope(ids, classes, health, status)
+        scope = _Scope(ids, policy, status)
         with self.archive.catalog.session() as s:
             done = (
                 select(Page.document_id, func.count().label("n"))
@@ -291,37 +294,35 @@ class DocumentService:
                 for d, n in rows
             ]
 
-    def status_counts(
-        self, classes: frozenset[str] | None = None, health: bool = True
-    ) -> dict[DocumentStatus, int]:
+    def status_counts(self, policy: Policy | None = None) -> dict[DocumentStatus, int]:
         """How many documents the caller may see are in each state, every state named:
         the list's tabs show where a batch stands, and whether any failed."""
         query = select(Document.status, func.count()).group_by(Document.status)
         with self.archive.catalog.session() as s:
-            found: dict[str, int] = dict(s.execute(_Scope(None, classes, health).of(query)).all())
+            found: dict[str, int] = dict(s.execute(_Scope(None, policy).of(query)).all())
         return {status: found.get(status.value, 0) for status in DocumentStatus}
 
-    def retry_failed(self, classes: frozenset[str] | None = None, health: bool = True) -> list[str]:
+    def retry_failed(self, policy: Policy | None = None) -> list[str]:
         """Queue again every failed document the caller may see (after Tesseract was
         missing or the disk was full, a whole batch fails for one cause); returns those
         queued. Each goes through `retry`, under its own row lock."""
         from archive_service.services.pipeline.processing import ProcessingService  # see `retry`
 
         query = select(Document.id).order_by(Document.created_at)
-        scope = _Scope(None, classes, health, DocumentStatus.FAILED)
+        scope = _Scope(None, policy, DocumentStatus.FAILED)
         with self.archive.catalog.session() as s:
             failed = list(s.scalars(scope.of(query)))
         processing = ProcessingService(self.archive)
         return [doc_id for doc_id in failed if processing.retry(doc_id)]
 
-    def access_of(self, document_id: str) -> tuple[str | None, bool]:
-        """What the access policy needs: the class it is filed under, and whether it is
-        health data. NotFound if there is no such document."""
+    def access_of(self, document_id: str) -> tuple[str | None, bool, int | None]:
+        """What the access policy needs: the class it is filed under, whether it is
+        health data, its school. NotFound if there is no such document."""
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
-            return doc.class_label, doc.health_data
+            return doc.class_label, doc.health_data, doc.school_id
 
     def statuses(self, ids: list[str]) -> dict[str, str]:
         with self.archive.catalog.session() as s:

@@ -166,6 +166,8 @@ class IndexingService:
     def _facets(s: Session, doc: Document) -> dict[str, list[str]]:
         """The document's filing as search facets (search.port.FACETS)."""
         facets: dict[str, list[str]] = {"access": ["health" if doc.health_data else "general"]}
+        if doc.school_id is not None:
+            facets["school"] = [str(doc.school_id)]
         if doc.nomenclature_item_id is not None:
             item = s.get(NomenclatureItem, doc.nomenclature_item_id)
             if item is not None:

@@ -21,6 +21,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Document, DocumentEvent
 from archive_service.catalog.models import new_id, utcnow
 from archive_service.domain import DocumentStatus
+from archive_service.schools import own_school_id
 from archive_service.storage import StorageError, keys
 from intake import IntakeRejected, inspect_file, sniff_media_type, spool
 from intake.filenames import clean_filename
@@ -45,8 +46,11 @@ class IngestOutcome:
 
 
 class IngestService:
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, school_id: int | None = None) -> None:
+        """`school_id`: the school whose records these are (the uploader's, or the one a
+        district archivist chose); None: the archive's own school."""
         self.archive = archive
+        self.school_id = school_id
 
     def ingest_path(
         self,
@@ -114,6 +118,7 @@ class IngestService:
                             page_count=inspected.page_count,
                             status=DocumentStatus.QUEUED,
                             cover_payload=cover_payload,
+                            school_id=self.school_id or own_school_id(s),
                         )
                     )
                     s.add(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from archive_service.access import Policy
 from archive_service.archive import Archive
-from archive_service.catalog import Case, Document, NomenclatureItem
+from archive_service.catalog import Case, Document, Nomenclature, NomenclatureItem
 from archive_service.catalog.models import utcnow
 from archive_service.services.records import volumes
 from archive_service.services.records.nomenclature import item_in_force
@@ -54,13 +54,18 @@ class CaseService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self, policy: Policy | None = None) -> list[dict[str, Any]]:
+        """Every case of the schools the reader's policy sees (None: every school)."""
+        query = (
+            select(Case, NomenclatureItem.index)
+            .join(NomenclatureItem, NomenclatureItem.id == Case.item_id)
+            .order_by(NomenclatureItem.index, Case.period, Case.title)
+        )
+        if policy is not None and policy.schools is not None:
+            query = query.join(Nomenclature, Nomenclature.id == NomenclatureItem.nomenclature_id)
+            query = query.where(Nomenclature.school_id.in_(sorted(policy.schools)))
         with self.archive.catalog.session() as s:
-            rows = s.execute(
-                select(Case, NomenclatureItem.index)
-                .join(NomenclatureItem, NomenclatureItem.id == Case.item_id)
-                .order_by(NomenclatureItem.index, Case.period, Case.title)
-            )
+            rows = s.execute(query)
             return [
                 {
                     "id": case.id,
@@ -80,7 +85,9 @@ class CaseService:
         numbering stays whole, but neither its title nor its id is given."""
         with self.archive.catalog.session() as s:
             case = s.get(Case, case_id)
-            if case is None:
+            if case is None or (
+                policy is not None and not policy.sees_school(case.item.nomenclature.school_id)
+            ):  # another school's case is no case to this reader
                 raise CaseError(f"Дела № {case_id} нет")
             item = case.item
             docs = s.scalars(
@@ -91,7 +98,9 @@ class CaseService:
             entries, sheet = [], 1
             for n, doc in enumerate(docs, start=1):
                 last = sheet + doc.page_count - 1
-                shown = policy is None or policy.may_open(doc.class_label, doc.health_data)
+                shown = policy is None or policy.may_open(
+                    doc.class_label, doc.health_data, doc.school_id
+                )
                 entries.append(
                     CaseEntry(
                         number=n,

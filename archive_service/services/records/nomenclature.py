@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import Nomenclature, NomenclatureItem, School
+from archive_service.schools import school_row
 from retention.nomenclature import (
     ItemSpec,
     NomenclatureError,
@@ -26,36 +27,8 @@ from retention.nomenclature import (
 )
 from retention.rules import Closing, RetentionKind, RetentionRule
 
-DEFAULT_SCHOOL = "Образовательная организация"
 DEFAULT_ATTEMPTS = 3  # a lost race costs one more read; three losses in a row is a fault
 log = logging.getLogger(__name__)
-
-
-def school_row(s: Session, name: str | None) -> School:
-    """The school by name, the only one when name is None; created on first use.
-
-    Two sessions may create the same school at once (two class lists of a school new to
-    a PostgreSQL catalog, imported together): the one that loses on the unique name
-    undoes only its insert, to a savepoint, and takes the winner's row, so its own
-    import goes on instead of failing whole.
-    """
-    if name is None:
-        school = s.scalars(select(School).order_by(School.id)).first()
-        name = DEFAULT_SCHOOL if school is None else school.name
-    school = school_named(s, name)
-    if school is not None:
-        return school
-    try:
-        with s.begin_nested():
-            school = School(name=name)
-            s.add(school)
-    except IntegrityError:
-        log.info("school %r was created by another session meanwhile", name)
-        winner = school_named(s, name)
-        if winner is None:
-            raise
-        return winner
-    return school
 
 
 def _of_school(name: str | None) -> ColumnElement[bool]:
@@ -68,11 +41,6 @@ def _of_school(name: str | None) -> ColumnElement[bool]:
 
 def _first_school() -> ColumnElement[bool]:
     return School.id == select(func.min(School.id)).scalar_subquery()
-
-
-def school_named(s: Session, name: str) -> School | None:
-    """The school of that name, if the catalog has it (tests make it miss on purpose)."""
-    return s.scalars(select(School).where(School.name == name)).first()
 
 
 def _add_version(

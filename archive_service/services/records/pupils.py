@@ -24,7 +24,7 @@ from archive_service.catalog import (
     PupilEvent,
     School,
 )
-from archive_service.services.records.nomenclature import school_row
+from archive_service.schools import school_row
 from intake.class_list import ClassListRow
 from search.query import words_match
 
@@ -117,6 +117,7 @@ class PupilSummary:
     full_name: str
     birth_date: str | None
     classes: list[tuple[str, str]]  # (school year, class), newest first
+    school_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class PupilDocument:
     item_index: str | None
     class_label: str | None
     health_data: bool
+    school_id: int | None = None
 
 
 def _summary(s: Session, pupil: Pupil) -> PupilSummary:
@@ -144,7 +146,7 @@ def _summary(s: Session, pupil: Pupil) -> PupilSummary:
 def _summary_of(pupil: Pupil, classes: list[tuple[str, str]]) -> PupilSummary:
     name = " ".join(p for p in (pupil.surname, pupil.name, pupil.patronymic) if p)
     born = pupil.birth_date.strftime("%d.%m.%Y") if pupil.birth_date else None
-    return PupilSummary(pupil.id, name, born, classes)
+    return PupilSummary(pupil.id, name, born, classes, pupil.school_id)
 
 
 def class_order(label: str) -> tuple[int, str]:
@@ -166,23 +168,34 @@ class PupilQueries:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def all(self, classes: frozenset[str] | None = None) -> list[PupilSummary]:
-        """Every pupil; with `classes`, only those whose latest class is one of them."""
-        return self.find(classes).pupils
+    def all(
+        self, classes: frozenset[str] | None = None, schools: frozenset[int] | None = None
+    ) -> list[PupilSummary]:
+        """Every pupil; with `classes`, only those whose latest class is one of them;
+        with `schools`, only those of these schools."""
+        return self.find(classes, schools=schools).pupils
 
     def find(
-        self, classes: frozenset[str] | None = None, name: str = "", class_label: str = ""
+        self,
+        classes: frozenset[str] | None = None,
+        name: str = "",
+        class_label: str = "",
+        schools: frozenset[int] | None = None,
     ) -> PupilList:
         """The pupils whose name has every word of `name` in any case form or begun
         («Смирновой Анне», «Смир» find «Смирнова Анна Сергеевна»), and whose latest
         class is `class_label`: a school keeps a thousand pupils and more, and the
         secretary looks for one. With `classes`, only those whose latest class is one
-        of them are there at all (a class teacher's)."""
+        of them are there at all (a class teacher's); with `schools`, only pupils of
+        those schools (a school's people in a district archive)."""
         with self.archive.catalog.session() as s:
             history: dict[str, list[tuple[str, str]]] = {}
             for c in s.scalars(select(PupilClass).order_by(PupilClass.school_year.desc())):
                 history.setdefault(c.pupil_id, []).append((c.school_year, c.class_label))
-            pupils = s.scalars(select(Pupil).order_by(Pupil.surname, Pupil.name, Pupil.patronymic))
+            query = select(Pupil).order_by(Pupil.surname, Pupil.name, Pupil.patronymic)
+            if schools is not None:
+                query = query.where(Pupil.school_id.in_(sorted(schools)))
+            pupils = s.scalars(query)
             everyone = [_summary_of(p, history.get(p.id, [])) for p in pupils]
         if classes is not None:
             everyone = [p for p in everyone if p.classes and p.classes[0][1] in classes]
@@ -209,7 +222,13 @@ class PupilQueries:
             )
             documents = [
                 PupilDocument(
-                    doc.id, doc.title, doc.school_year, index, doc.class_label, doc.health_data
+                    doc.id,
+                    doc.title,
+                    doc.school_year,
+                    index,
+                    doc.class_label,
+                    doc.health_data,
+                    doc.school_id,
                 )
                 for doc, index in rows
             ]

@@ -1,0 +1,110 @@
+"""The schools of an archive: one for a school's own archive, thirty for a district's.
+
+The archive's own school is the first registered; it is created, under a default name,
+the first time anything needs a school and none exists, so a newcomer's archive needs
+no setup. A district adds its schools by name (`archive schools add`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from archive_service.archive import Archive
+from archive_service.catalog import School
+
+DEFAULT_SCHOOL = "Образовательная организация"
+log = logging.getLogger(__name__)
+
+
+class SchoolError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    id: int
+    name: str
+
+
+def school_row(s: Session, name: str | None) -> School:
+    """The school by name, the only one when name is None; created on first use.
+
+    Two sessions may create the same school at once (two class lists of a school new to
+    a PostgreSQL catalog, imported together): the one that loses on the unique name
+    undoes only its insert, to a savepoint, and takes the winner's row, so its own
+    import goes on instead of failing whole.
+    """
+    if name is None:
+        school = s.scalars(select(School).order_by(School.id)).first()
+        name = DEFAULT_SCHOOL if school is None else school.name
+    school = school_named(s, name)
+    if school is not None:
+        return school
+    try:
+        with s.begin_nested():
+            school = School(name=name)
+            s.add(school)
+    except IntegrityError:
+        log.info("school %r was created by another session meanwhile", name)
+        winner = school_named(s, name)
+        if winner is None:
+            raise
+        return winner
+    return school
+
+
+def school_named(s: Session, name: str) -> School | None:
+    """The school of that name, if the catalog has it (tests make it miss on purpose)."""
+    return s.scalars(select(School).where(School.name == name)).first()
+
+
+def own_school_id(s: Session) -> int:
+    """The archive's own school (the first registered), created if there is none."""
+    return school_row(s, None).id
+
+
+class SchoolService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def add(self, name: str) -> int:
+        """A new school of the archive; a name already held is refused, not joined."""
+        name = " ".join(name.split())
+        if not name:
+            raise SchoolError("Укажите название организации")
+        if len(name) > 500:
+            raise SchoolError("Название организации длиннее 500 знаков")
+        with self.archive.catalog.session() as s:
+            if school_named(s, name) is not None:
+                raise SchoolError(f"Организация «{name}» уже есть")
+            try:
+                with s.begin_nested():
+                    school = School(name=name)
+                    s.add(school)
+            except IntegrityError as exc:
+                raise SchoolError(f"Организация «{name}» уже есть") from exc
+            return school.id
+
+    def all(self) -> list[SchoolInfo]:
+        with self.archive.catalog.session() as s:
+            return [SchoolInfo(x.id, x.name) for x in s.scalars(select(School).order_by(School.id))]
+
+    def id_of(self, name: str | None) -> int:
+        """The school named (None: the archive's own); an unknown name is refused."""
+        with self.archive.catalog.session() as s:
+            if name is None:
+                return own_school_id(s)
+            school = school_named(s, name)
+            if school is None:
+                known = ", ".join(f"«{x.name}»" for x in s.scalars(select(School)))
+                raise SchoolError(f"Организации «{name}» нет; есть: {known or 'никакой'}")
+            return school.id
+
+    def count(self) -> int:
+        with self.archive.catalog.session() as s:
+            return len(s.scalars(select(School.id)).all())

@@ -1,0 +1,172 @@
+"""A district archive: two schools on one deployment with the same class labels and
+namesake pupils; a school's people see their own school only, on both engines, in the
+pages, the API and the lists, and a district role sees both."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from archive_service.accounts import AccountService
+from archive_service.archive import Archive
+from archive_service.schools import SchoolService
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.pipeline.ingest import IngestService
+from archive_service.services.records.filing import Filing, FilingService
+from archive_service.services.records.pupils import PupilQueries, PupilService
+from intake.class_list import read_class_list
+from tests.pagegen import born_digital_pdf
+from web import create_app
+
+PASSWORD = "пароль-для-района"
+CLASS_LIST = "Фамилия;Имя;Класс\nКузнецов;Иван;9Б\n".encode()
+
+
+@dataclass
+class District:
+    school_a: int
+    school_b: int
+    doc_a: str
+    doc_b: str
+    pupil_a: str
+    pupil_b: str
+
+
+@pytest.fixture
+def district(archive: Archive, tmp_path: Path) -> District:
+    schools = SchoolService(archive)
+    school_a, school_b = schools.add("СОШ № 1"), schools.add("Лицей № 2")
+    docs = []
+    for n, (school_id, name) in enumerate(((school_a, "СОШ № 1"), (school_b, "Лицей № 2"))):
+        rows, _ = read_class_list(CLASS_LIST, "2024/2025")
+        PupilService(archive).import_rows(rows, name)
+        pdf = born_digital_pdf(
+            tmp_path / f"journal-{n}.pdf", [["Классный журнал 9Б", f"{name}, Кузнецов Иван"]]
+        )
+        outcome = IngestService(archive, school_id).ingest_path(pdf)
+        assert outcome.id is not None
+        FilingService(archive).file(
+            outcome.id, Filing("02-01", school_year="2024/2025", class_label="9Б")
+        )
+        docs.append(outcome.id)
+    pupils = {p.school_id: p.id for p in PupilQueries(archive).all()}
+    accounts = AccountService(archive)
+    accounts.create("teacher-a", PASSWORD, "staff", ["9Б"], school="СОШ № 1")
+    accounts.create("archivist-a", PASSWORD, "archivist", school="СОШ № 1")
+    accounts.create("district", PASSWORD, "district_archivist")
+    return District(school_a, school_b, docs[0], docs[1], pupils[school_a], pupils[school_b])
+
+
+def _basic(name: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()}
+
+
+def _signed_in(archive: Archive, name: str) -> FlaskClient:
+    client = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    assert client.post("/login", data={"username": name, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_documents_belong_to_the_school_they_were_taken_in_for(
+    archive: Archive, district: District
+) -> None:
+    assert DocumentService(archive).access_of(district.doc_a)[2] == district.school_a
+    assert DocumentService(archive).access_of(district.doc_b)[2] == district.school_b
+
+
+def test_a_teacher_of_9b_never_finds_the_other_schools_9b_through_the_api(
+    archive: Archive, district: District
+) -> None:
+    client = create_app(archive, TESTING=True).test_client()
+    for query in ("журнал", "Кузнецов", "журнал&class=9Б", f"журнал&school={district.school_b}"):
+        body = client.get(f"/api/v1/search?q={query}", headers=_basic("teacher-a")).get_json()
+        assert district.doc_b not in {h["id"] for h in body["hits"]}, query
+        assert str(district.school_b) not in body["facets"].get("school", {}), query
+    own = client.get("/api/v1/search?q=журнал", headers=_basic("teacher-a")).get_json()
+    assert [h["id"] for h in own["hits"]] == [district.doc_a] and own["total"] == 1
+    listed = client.get("/api/v1/documents", headers=_basic("teacher-a")).get_json()
+    assert [d["id"] for d in listed["documents"]] == [district.doc_a]
+    other = client.get(f"/api/v1/documents/{district.doc_b}", headers=_basic("teacher-a"))
+    assert other.status_code == 404
+
+
+def test_another_schools_records_answer_404_in_the_pages(
+    archive: Archive, district: District
+) -> None:
+    for name in ("teacher-a", "archivist-a"):
+        client = _signed_in(archive, name)
+        assert client.get(f"/documents/{district.doc_b}").status_code == 404, name
+        assert client.get(f"/documents/{district.doc_b}/pages/1.jpg").status_code == 404, name
+        assert client.get(f"/pupils/{district.pupil_b}").status_code == 404, name
+        assert client.get(f"/pupils/{district.pupil_a}").status_code == 200, name
+        pupils = client.get("/pupils").get_data(as_text=True)
+        assert district.pupil_b not in pupils and district.pupil_a in pupils, name
+    archivist = _signed_in(archive, "archivist-a")
+    listing = archivist.get("/documents").get_data(as_text=True)
+    assert district.doc_b not in listing
+    assert '<span class="school" title="Организация">СОШ № 1</span>' in listing
+
+
+def test_a_district_archivist_sees_both_schools_with_a_facet_per_school(
+    archive: Archive, district: District
+) -> None:
+    client = create_app(archive, TESTING=True).test_client()
+    body = client.get("/api/v1/search?q=журнал", headers=_basic("district")).get_json()
+    assert {h["id"] for h in body["hits"]} == {district.doc_a, district.doc_b}
+    assert body["facets"]["school"] == {str(district.school_a): 1, str(district.school_b): 1}
+    page = _signed_in(archive, "district").get("/search?q=журнал").get_data(as_text=True)
+    assert "Организация" in page and "Лицей № 2" in page and "СОШ № 1" in page
+
+
+def test_a_school_role_for_an_unknown_school_and_a_district_role_with_one_are_refused(
+    archive: Archive, district: District
+) -> None:
+    from archive_service.accounts import AccountError
+
+    with pytest.raises(AccountError, match="Организации «Гимназия» нет"):
+        AccountService(archive).create("x1", PASSWORD, "staff", ["5А"], school="Гимназия")
+    with pytest.raises(AccountError, match="районная"):
+        AccountService(archive).create("x2", PASSWORD, "district_archivist", school="СОШ № 1")
+
+
+def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_cli_adds_and_lists_schools_and_takes_files_in_for_one(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    added = _cli(data, "schools", "add", "Лицей № 2", "--json")
+    assert added.returncode == 0, added.stderr
+    school_id = json.loads(added.stdout)["school_id"]
+    again = _cli(data, "schools", "add", "Лицей № 2")
+    assert again.returncode != 0 and "уже есть" in again.stderr
+    listed = json.loads(_cli(data, "schools", "list", "--json").stdout)
+    assert listed == {"schools": [{"school_id": school_id, "name": "Лицей № 2"}]}
+    user = _cli(data, "users", "add", "petrova", "--role", "staff", "--classes", "9Б",
+                "--school", "Лицей № 2")  # fmt: skip
+    assert user.returncode == 0, user.stderr
+    pdf = born_digital_pdf(tmp_path / "j.pdf", [["Классный журнал 9Б"]])
+    unknown = _cli(data, "ingest", str(pdf), "--school", "Гимназия")
+    assert unknown.returncode != 0 and "Организации «Гимназия» нет" in unknown.stderr
+    taken = _cli(data, "ingest", str(pdf), "--school", "Лицей № 2", "--json")
+    assert taken.returncode == 0, taken.stderr
+    from archive_service.config import load_settings
+
+    archive = Archive.open(load_settings(data))
+    try:
+        document_id = json.loads(taken.stdout)["id"]
+        assert DocumentService(archive).access_of(document_id)[2] == school_id
+    finally:
+        archive.close()
