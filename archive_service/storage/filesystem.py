@@ -3,6 +3,11 @@
 Writes go to a temporary file in the same directory, are fsynced, read back and hashed,
 then renamed into place, so a crash or a full disk never leaves a half-written object
 under its real key.
+
+An original (written with `retain_until`, as the object lock of S3 keeps it) is written
+once: it is linked into place only if nothing is there (the store refuses to write over
+it, where S3 would keep both versions) and left read-only on disk, so neither the
+archive nor a slip of someone's hand on the server changes it in place.
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ class FileSystemStore:
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key))
 
-    def _write_atomic(self, key: str, fill: Callable[[BinaryIO], object]) -> str:
+    def _write_atomic(
+        self, key: str, fill: Callable[[BinaryIO], object], once: bool = False
+    ) -> str:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -54,7 +61,12 @@ class FileSystemStore:
                 out.flush()
                 os.fsync(out.fileno())
             digest = sha256_of(tmp)
-            os.replace(tmp, target)
+            if once:
+                tmp.chmod(0o444)
+                os.link(tmp, target)  # fails if something is already there: no overwrite
+                tmp.unlink()
+            else:
+                os.replace(tmp, target)
             return digest
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -67,13 +79,16 @@ class FileSystemStore:
         sha256: str | None = None,
         retain_until: datetime | None = None,
     ) -> str:
-        # A directory has no object lock; retain_until is enforced by the services alone.
+        # A directory has no object lock: an original is written once and read-only; how
+        # long it is kept is the services' rule.
         def fill(out: BinaryIO) -> None:
             with source.open("rb") as src:
                 shutil.copyfileobj(src, out, CHUNK)
 
         try:
-            digest = self._write_atomic(key, fill)
+            digest = self._write_atomic(key, fill, once=retain_until is not None)
+        except FileExistsError as exc:
+            raise StorageError(f"{key} уже записан: оригинал не перезаписывается") from exc
         except OSError as exc:
             raise StorageError(f"Не удалось записать {key}: {exc.strerror or exc}") from exc
         if sha256 is not None and digest != sha256:
