@@ -170,3 +170,28 @@ def test_the_cli_adds_and_lists_schools_and_takes_files_in_for_one(tmp_path: Pat
         assert DocumentService(archive).access_of(document_id)[2] == school_id
     finally:
         archive.close()
+
+
+def test_each_school_files_into_its_own_cases(archive: Archive, district: District) -> None:
+    from archive_service.catalog import Case, Document, Nomenclature, NomenclatureItem
+    from archive_service.services.records.filing import FilingError
+
+    with archive.catalog.session() as s:
+        owners = {}
+        for doc_id in (district.doc_a, district.doc_b):
+            doc = s.get(Document, doc_id)
+            assert doc is not None and doc.case_id is not None
+            case = s.get(Case, doc.case_id)
+            assert case is not None
+            item = s.get(NomenclatureItem, case.item_id)
+            assert item is not None
+            owners[doc_id] = (doc.case_id, s.get(Nomenclature, item.nomenclature_id).school_id)  # type: ignore[union-attr]
+    (case_a, school_of_a), (case_b, school_of_b) = owners[district.doc_a], owners[district.doc_b]
+    assert (school_of_a, school_of_b) == (district.school_a, district.school_b)
+    assert case_a != case_b  # the same item and year: one case per school
+    filing = FilingService(archive)
+    with pytest.raises(FilingError, match=f"Дела № {case_a} нет"):
+        filing.file(district.doc_b, Filing("02-01", case_id=case_a))
+    cases = _signed_in(archive, "archivist-a").get("/cases").get_data(as_text=True)
+    assert f"/cases/{case_a}" in cases and f"/cases/{case_b}" not in cases
+    assert _signed_in(archive, "archivist-a").get(f"/cases/{case_b}").status_code == 404

@@ -27,6 +27,7 @@ from archive_service.catalog import (
     NomenclatureItem,
     OutboxEntry,
     Pupil,
+    School,
 )
 from archive_service.catalog.models import utcnow
 from archive_service.services.records import volumes
@@ -65,6 +66,12 @@ def _reads_like_cover_sheet(text: str) -> bool:
     """
     folded = re.sub(r"[^А-ЯЁ]", "", text.upper()).replace("Ё", "Е")
     return fuzz.partial_ratio(HEADING_KEY, folded, score_cutoff=HEADING_SIMILARITY) > 0
+
+
+def _same_school(owner: int | None, school_id: int | None) -> bool:
+    """Whether a case's school is the document's (None: a document of no school, filed
+    as the archive's own)."""
+    return school_id is None or owner == school_id
 
 
 def parse_iso_date(text: str | None) -> date | None:
@@ -142,7 +149,10 @@ class FilingService:
             class_label = normalize_class(filing.class_label)
             if class_label is None:
                 raise FilingError(f"Класс «{filing.class_label}» не похож на «9Б»")
-        NomenclatureService(self.archive).current()  # the default exists before filing
+        school = self._school_of(document_id)
+        # the school's nomenclature (the default, until it loads its own) exists first
+        NomenclatureService(self.archive).current(school.name if school else None)
+        school_id = school.id if school else None
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None:
@@ -152,7 +162,9 @@ class FilingService:
                 raise FilingError("Среди обучающихся есть неизвестный")
             if filing.case_id is not None:
                 named = s.get(Case, filing.case_id)
-                if named is None:
+                if named is None or not _same_school(
+                    named.item.nomenclature.school_id, school_id
+                ):  # another school's case is no case for this document
                     raise FilingError(f"Дела № {filing.case_id} нет")
                 volumes.take_turn(s, named.item)  # not into a volume closing meanwhile
                 s.refresh(named)
@@ -160,7 +172,7 @@ class FilingService:
                     raise FilingError(f"Дело № {filing.case_id} закрыто")
                 case, item = named, named.item
             else:
-                current = self._current_item(s, filing.item_index)
+                current = self._current_item(s, filing.item_index, school_id)
                 case = self._case_for(s, current, filing, school_year, [p for p in pupils if p])
                 item = case.item  # an open volume keeps the version it was opened under
             doc.nomenclature_item_id = item.id
@@ -189,9 +201,23 @@ class FilingService:
         self.archive.dispatcher.relay_index()
         return case_id
 
+    def _school_of(self, document_id: str) -> School | None:
+        """The document's school: its own nomenclature, cases and pupils are the ones it
+        is filed among (None: a document of no school, filed as the archive's own)."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                raise FilingError("Документ не найден")
+            if doc.school_id is None:
+                return None
+            school = s.get(School, doc.school_id)
+            if school is not None:
+                s.expunge(school)
+            return school
+
     @staticmethod
-    def _current_item(s: Session, index: str) -> NomenclatureItem:
-        row = item_in_force(s, index)
+    def _current_item(s: Session, index: str, school_id: int | None = None) -> NomenclatureItem:
+        row = item_in_force(s, index, school_id)
         if row is None:
             raise FilingError(f"В номенклатуре нет статьи «{index}»")
         return row
