@@ -169,11 +169,6 @@ class AccountService:
             user.locked_until = None
             return _account(user)
 
-    def is_locked(self, username: str) -> bool:
-        with self.archive.catalog.session() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            return bool(user and user.locked_until and user.locked_until > utcnow())
-
     def change_password(self, account_id: int, old: str, new: str) -> None:
         _check_password(new)
         with self.archive.catalog.session() as s:
