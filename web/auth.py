@@ -108,7 +108,7 @@ def require_api_csrf() -> None:
     A request signed in by its own Authorization header (HTTP Basic or a token) is
     exempt: a cross-site form or a fetch without CORS (which the API never grants)
     cannot attach one. A header that did not sign the request in (a wrong password, any
-    junk) exempts nothing: the cookie is what speaks for it then.
+    junk) exempts nothing, and the cookie does not speak for it either (`_load`).
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
