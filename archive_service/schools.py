@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,4 +107,9 @@ class SchoolService:
 
     def count(self) -> int:
         with self.archive.catalog.session() as s:
-            return len(s.scalars(select(School.id)).all())
+            return int(s.scalar(select(func.count()).select_from(School)) or 0)
+
+    def name_of(self, school_id: int) -> str:
+        with self.archive.catalog.session() as s:
+            school = s.get(School, school_id)
+            return school.name if school is not None else ""

@@ -86,8 +86,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         school_id = current_user.account.school_id
         if school_id is None:
             return "все организации"
-        found = {x.id: x.name for x in SchoolService(archive).all()}
-        return found.get(school_id, "")
+        return SchoolService(archive).name_of(school_id)
 
     app.jinja_env.globals["school_of_account"] = school_of_account
     csrf.init_app(app)
