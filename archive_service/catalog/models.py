@@ -374,3 +374,27 @@ class WebSession(Base):
     # Absolute: fixed when the session opens, never moved by use.
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Hold(Base):
+    """A hold (приостановка уничтожения) on a case, a pupil or a nomenclature item.
+
+    A hold on a pupil covers every case of theirs and every case holding a document
+    about them, including those filed after the hold was set; a hold on an item covers
+    the item's cases under every version of the school's nomenclature. Several holds may
+    stand on one record; a lifted hold stays, with who lifted it, when and why.
+    """
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    pupil_id: Mapped[str | None] = mapped_column(ForeignKey("pupils.id"), nullable=True, index=True)
+    item_index: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lifted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    lift_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -18,6 +18,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Case, Document, Nomenclature, NomenclatureItem
 from archive_service.catalog.models import utcnow
 from archive_service.services.records import volumes
+from archive_service.services.records.clock import case_retention
 from archive_service.services.records.nomenclature import item_in_force
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
@@ -117,7 +118,7 @@ class CaseService:
                 "id": case.id,
                 "index": item.index,
                 "item_title": item.title,
-                "retention": item.retention_kind,
+                "retention": case_retention(s, case).as_dict(),
                 "title": case.title,
                 "volume": case.volume,
                 "opened_on": case.opened_on.isoformat(),
