@@ -50,6 +50,8 @@ class Permission(StrEnum):
     READ_AUDIT = "audit.read"
     MANAGE_USERS = "users.manage"
     READ_HEALTH = "health.read"  # ПМПК conclusions and other health data
+    READ_RETENTION = "retention.read"  # what is due, what is held back, holds
+    MANAGE_HOLDS = "retention.holds"  # set and lift holds (приостановка уничтожения)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -64,10 +66,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.STAFF: frozenset({Permission.READ_RECORDS, Permission.READ_NOMENCLATURE}),
     Role.RETENTION_OFFICER: frozenset(
-        {Permission.READ_RECORDS, Permission.READ_NOMENCLATURE, Permission.WRITE_NOMENCLATURE}
+        {
+            Permission.READ_RECORDS,
+            Permission.READ_NOMENCLATURE,
+            Permission.WRITE_NOMENCLATURE,
+            Permission.READ_RETENTION,
+            Permission.MANAGE_HOLDS,
+        }
     ),
     Role.DIRECTOR: frozenset(
-        {Permission.READ_RECORDS, Permission.READ_NOMENCLATURE, Permission.READ_HEALTH}
+        {
+            Permission.READ_RECORDS,
+            Permission.READ_NOMENCLATURE,
+            Permission.READ_HEALTH,
+            Permission.READ_RETENTION,
+        }
     ),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
     Role.DISTRICT_AUDITOR: frozenset({Permission.READ_AUDIT}),

@@ -238,3 +238,9 @@ class AccountService:
         with self.archive.catalog.session() as s:
             user = s.get(User, account_id)
             return _account(user) if user else None
+
+    def named(self, username: str) -> Account | None:
+        """The account of that name: a command run `--as` a person acts with their role."""
+        with self.archive.catalog.session() as s:
+            user = s.scalars(select(User).where(User.username == username)).first()
+            return _account(user) if user else None

@@ -41,6 +41,8 @@ UNSCOPED_READERS = READERS - {"staff"}
 WRITERS = {"administrator", "archivist", "district_archivist"}
 NOMENCLATURE_EDITORS = {"administrator", "archivist", "retention_officer", "district_archivist"}
 AUDITORS = {"administrator", "auditor", "district_auditor"}
+RETENTION_READERS = {"administrator", "retention_officer", "director"}
+HOLD_SETTERS = {"administrator", "retention_officer"}
 
 
 @dataclass

@@ -40,7 +40,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+    """`archive serve` on a fresh data directory: its address, the first administrator's
+    password, and the data directory (for the CLI to add people beside it)."""
     data = tmp_path_factory.mktemp("served") / "data"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
@@ -79,7 +81,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         except OSError:
             time.sleep(0.1)
     try:
-        yield f"http://127.0.0.1:{port}", password
+        yield f"http://127.0.0.1:{port}", password, data
     finally:
         proc.terminate()
         proc.wait(60)
@@ -106,12 +108,12 @@ def sign_in(page: Any, url: str, password: str) -> None:
 
 
 def test_upload_watch_progress_search_and_open(
-    server: tuple[str, str], browser: object, tmp_path: Path
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
 ) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    url, password = server
+    url, password, _ = server
     scan = save_tiff(
         [scanned(render_page(page_lines(i)), seed=i, rotate=90 * (i % 2)) for i in range(3)],
         tmp_path / "журнал 5А.tiff",
@@ -167,14 +169,14 @@ def test_upload_watch_progress_search_and_open(
 
 
 def test_class_list_filing_from_proposals_and_facets(
-    server: tuple[str, str], browser: object, tmp_path: Path
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
 ) -> None:
     """The archivist loads a class list, checks what the worker proposed for a protocol
     (seeing the words each proposal came from), files it, and finds it by pupil."""
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    url, password = server
+    url, password, _ = server
     class_list = tmp_path / "9Б.csv"
     class_list.write_bytes(
         "Фамилия;Имя;Отчество;Класс\nФёдорова;Ольга;Игоревна;9Б\n".encode("cp1251")
@@ -228,7 +230,7 @@ def test_class_list_filing_from_proposals_and_facets(
 
 
 def test_a_stack_is_split_by_the_worker_while_its_page_shows_the_progress(
-    server: tuple[str, str], browser: object, tmp_path: Path
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
 ) -> None:
     """The archivist uploads a scanned stack; the answer comes at once with the stack's
     page, which follows the worker until the stack is split and lists its parts."""
@@ -239,7 +241,7 @@ def test_a_stack_is_split_by_the_worker_while_its_page_shows_the_progress(
     from tests.pagegen import save_pdf
 
     assert isinstance(browser, Browser)
-    url, password = server
+    url, password, _ = server
     sheet_pdf = tmp_path / "лист.pdf"
     sheet_pdf.write_bytes(
         render_cover_sheets([CoverSheet(CoverPayload("02-08"), ["Журнал регистрации"])])
@@ -277,4 +279,86 @@ def test_a_stack_is_split_by_the_worker_while_its_page_shows_the_progress(
     page.go_back()
     parts.nth(1).locator("a").first.click()
     expect(page.locator("dl.meta")).to_contain_text("пачка регистрации — листы 3–4.pdf")
+    assert errors == []
+
+
+def add_person(data: Path, name: str, role: str) -> str:
+    """An account made with the CLI beside the running server; returns its password."""
+    made = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data),
+         "users", "add", name, "--role", role],
+        capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")},
+    )  # fmt: skip
+    match = re.search(r"показывается один раз\): (\S+)", made.stdout)
+    assert match, made.stdout
+    return match.group(1)
+
+
+def test_the_retention_officer_holds_a_due_case_and_lifts_the_hold(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """A 2019/2020 journal is filed; the retention officer finds it due this year, holds
+    it from its case page, sees it held back with the reason, and lifts the hold; the
+    director reads the same list without the means to hold anything."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    journal = born_digital_pdf(tmp_path / "журнал-2019.pdf", [["Классный журнал 7В, 2019/2020"]])
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, url, password)
+    page.click("nav >> text=Загрузить")
+    page.set_input_files("input[type=file]", str(journal))
+    page.click("form.upload button[type=submit]")
+    page.locator("table.outcomes a").click()
+    expect(page.locator(".badge.archived")).to_be_visible(timeout=120_000)
+    page.reload()
+    page.select_option("select[name=item_index]", "02-01")
+    page.fill("input[name=school_year]", "2019/2020")
+    page.click("text=Подшить в дело")
+    expect(page.locator("p.filed")).to_contain_text("Классные журналы")
+    page.close()
+
+    officer = browser.new_page(locale="ru-RU")
+    officer.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    officer.goto(url + "/login")
+    officer.fill("input[name=username]", "officer")
+    officer.fill("input[name=password]", add_person(data, "officer", "retention_officer"))
+    officer.click("button[type=submit]")
+    officer.click("nav >> text=Сроки хранения")
+    due = officer.locator("table.due tbody tr")
+    expect(due).to_have_count(1)
+    expect(due).to_contain_text("Классные журналы, 2019/2020 учебный год")
+    expect(due).to_contain_text("хранить до 31.12.2025")
+    due.locator("a").click()
+    expect(officer.locator("dl.retention")).to_contain_text("2025-12-31")
+    officer.fill("#hold-case input[name=reason]", "запрос прокуратуры № 12")
+    officer.click("#hold-case button")
+    expect(officer.locator("p.flash.info")).to_contain_text("Уничтожение приостановлено")
+    expect(officer.locator("dl.retention")).to_contain_text("запрос прокуратуры № 12")
+    officer.click("nav >> text=Сроки хранения")
+    expect(officer.locator("table.due")).to_have_count(0)
+    held = officer.locator('table.held-back tr[data-reason="hold"]')
+    expect(held).to_contain_text("запрос прокуратуры № 12")
+    officer.click("text=Приостановки уничтожения")
+    officer.fill("table.holds input[name=reason]", "запрос исполнен")
+    officer.click("table.holds button")
+    expect(officer.locator("table.holds")).to_contain_text("запрос исполнен")
+    officer.click("nav >> text=Сроки хранения")
+    expect(officer.locator("table.due tbody tr")).to_have_count(1)
+    officer.screenshot(path=str(tmp_path / "retention.png"), full_page=True)
+
+    director = browser.new_page(locale="ru-RU")
+    director.goto(url + "/login")
+    director.fill("input[name=username]", "director")
+    director.fill("input[name=password]", add_person(data, "director", "director"))
+    director.click("button[type=submit]")
+    director.click("nav >> text=Сроки хранения")
+    expect(director.locator("table.due tbody tr")).to_have_count(1)
+    director.click("text=Приостановки уничтожения")
+    expect(director.locator("#new-hold")).to_have_count(0)
+    expect(director.locator("table.holds")).to_contain_text("запрос исполнен")
     assert errors == []

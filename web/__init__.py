@@ -92,7 +92,15 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     csrf.init_app(app)
     init_auth(app)
 
-    from web import audit_log, cases, filing, nomenclature, pupils
+    from web import (
+        api_retention,  # noqa: F401  (its routes join the `api` blueprint)
+        audit_log,
+        cases,
+        filing,
+        nomenclature,
+        pupils,
+        retention,
+    )
     from web.api import api
     from web.health import health
     from web.ui import ui
@@ -100,7 +108,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
     app.register_blueprint(health)
-    for concern in (nomenclature, pupils, filing, cases, audit_log):
+    for concern in (nomenclature, pupils, filing, cases, retention, audit_log):
         app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")
 

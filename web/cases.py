@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from archive_service.access import Permission
+from archive_service.services.disposal.holds import HoldService
 from archive_service.services.records.cases import CaseError, CaseService
 from archive_service.services.records.filing import FilingError, parse_iso_date
 from web.access import policy, requires
@@ -31,6 +32,7 @@ def case(case_id: int) -> Any:
         abort(404)
     try:
         if request.method == "POST":
+            service.get(case_id, policy())  # another school's case is no case to write to
             action = request.form.get("action")
             if action == "location":
                 service.set_location(
@@ -50,13 +52,19 @@ def case(case_id: int) -> Any:
                 return redirect(url_for("cases.case", case_id=new))
             return redirect(url_for("cases.case", case_id=case_id))
         info, entries = service.get(case_id, policy())
-    except (CaseError, FilingError) as exc:
-        if request.method == "GET":
+    except CaseError as exc:
+        if request.method == "GET" or str(exc) == f"Дела № {case_id} нет":
             abort(404)
         flash(str(exc), "error")
         return redirect(url_for("cases.case", case_id=case_id))
+    except FilingError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("cases.case", case_id=case_id))
     audit("view", f"case:{case_id}")  # a case lists pupils' records: seeing it is audited
-    return render_template("case.html", case=info, entries=entries)
+    holds = (
+        HoldService(archive()).on_case(case_id) if policy().can(Permission.READ_RETENTION) else []
+    )
+    return render_template("case.html", case=info, entries=entries, holds=holds)
 
 
 @blueprint.route("/cases/<int:case_id>/inventory.pdf")

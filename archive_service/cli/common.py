@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from archive_service.access import ROLE_LABELS_RU, Permission, Policy
 from archive_service.archive import Archive
+from archive_service.services.admin.audit import Actor
 from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
 from workers.runner import ensure_worker
 
@@ -29,6 +31,27 @@ def audit_as_cli(archive: Archive, action: str, target: str, detail: str = "") -
     from archive_service.services.admin.audit import CLI_ACTOR, AuditService
 
     AuditService(archive).record(CLI_ACTOR, action, target, detail=detail)
+
+
+def acting_as(
+    archive: Archive, username: str | None, permission: Permission, step: str
+) -> tuple[Actor, Policy | None]:
+    """Who a command acts as: the named account, refused unless its role may take this
+    step; without `--as`, the local administrator (no policy: every school)."""
+    from archive_service.accounts import AccountService
+    from archive_service.services.admin.audit import CLI_ACTOR
+
+    if username is None:
+        return CLI_ACTOR, None
+    account = AccountService(archive).named(username)
+    if account is None:
+        raise click.ClickException(f"Пользователя «{username}» нет")
+    if not account.policy.can(permission):
+        raise click.ClickException(
+            f"Пользователь «{username}» ({ROLE_LABELS_RU.get(account.role, account.role)}) "  # type: ignore[call-overload]
+            f"не может {step}"
+        )
+    return Actor(account.username, account.role, "cli"), account.policy
 
 
 def open_archive(ctx: click.Context, dispatch: bool = True) -> Archive:

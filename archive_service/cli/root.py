@@ -8,7 +8,15 @@ import os
 
 import click
 
-from archive_service.cli import accounts, documents, pupils, records, schools, servers
+from archive_service.cli import (
+    accounts,
+    documents,
+    pupils,
+    records,
+    retention,
+    schools,
+    servers,
+)
 from archive_service.config import load_settings
 from workers.celery_app import configure_celery
 
@@ -30,6 +38,6 @@ def archive(ctx: click.Context, data_dir: str | None) -> None:
     ctx.obj = settings
 
 
-for module in (documents, records, pupils, schools, accounts, servers):
+for module in (documents, records, pupils, retention, schools, accounts, servers):
     for command in module.COMMANDS:
         archive.add_command(command)

@@ -39,6 +39,10 @@ class HoldError(ValueError):
     """A hold that cannot be set or lifted; the message says why, in Russian."""
 
 
+class HoldNotFound(HoldError):
+    """No such record, or not one this person sees (the same to them)."""
+
+
 @dataclass(frozen=True)
 class HoldInfo:
     id: int
@@ -173,17 +177,17 @@ class HoldService:
             if case_id is not None:
                 case = s.get(Case, case_id)
                 if case is None or (policy and not policy.sees_school(case_school(case))):
-                    raise HoldError(f"Дела № {case_id} нет")
+                    raise HoldNotFound(f"Дела № {case_id} нет")
                 school = case_school(case)
             elif pupil_id is not None:
                 pupil = s.get(Pupil, pupil_id)
                 if pupil is None or (policy and not policy.sees_school(pupil.school_id)):
-                    raise HoldError("Обучающийся не найден")
+                    raise HoldNotFound("Обучающийся не найден")
                 school = pupil.school_id
             else:
                 school = school_id if school_id is not None else own_school_id(s)
                 if policy and not policy.sees_school(school):
-                    raise HoldError("Организация не найдена")
+                    raise HoldNotFound("Организация не найдена")
                 index = (item_index or "").strip()
                 known = s.scalar(
                     select(NomenclatureItem.id)
@@ -214,7 +218,7 @@ class HoldService:
             with self.archive.catalog.session() as s:
                 school = s.get(School, school_id)
                 if school is None:
-                    raise HoldError("Организация не найдена")
+                    raise HoldNotFound("Организация не найдена")
                 name = school.name
         NomenclatureService(self.archive).current(name)
 
@@ -223,7 +227,7 @@ class HoldService:
         with self.archive.catalog.session() as s:
             hold = s.get(Hold, hold_id, with_for_update=True)
             if hold is None or (policy and not policy.sees_school(hold.school_id)):
-                raise HoldError(f"Приостановки № {hold_id} нет")
+                raise HoldNotFound(f"Приостановки № {hold_id} нет")
             if hold.lifted_at is not None:
                 raise HoldError(
                     f"Приостановка № {hold_id} уже снята {hold.lifted_at:%d.%m.%Y} "
@@ -239,7 +243,7 @@ class HoldService:
         with self.archive.catalog.session() as s:
             hold = s.get(Hold, hold_id)
             if hold is None or (policy and not policy.sees_school(hold.school_id)):
-                raise HoldError(f"Приостановки № {hold_id} нет")
+                raise HoldNotFound(f"Приостановки № {hold_id} нет")
             return _info(s, hold)
 
     def all(self, policy: Policy | None = None, active_only: bool = False) -> list[HoldInfo]:

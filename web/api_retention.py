@@ -1,0 +1,86 @@
+"""/api/v1 for cases and retention: a case with its retention, the year's disposal
+list, and holds. The routes sit on the API blueprint (web.api); the work is done by
+the same functions the UI calls (web.retention), under the same permission."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort, jsonify, request
+
+from archive_service.access import Permission
+from archive_service.services.disposal.due import FIRST_YEAR, LAST_YEAR, DueError, DueService
+from archive_service.services.disposal.holds import HoldError, HoldNotFound, HoldService
+from archive_service.services.records.cases import CaseError, CaseService
+from web.access import policy, requires
+from web.api import api
+from web.audit import audit
+from web.context import archive
+from web.params import within
+from web.retention import chosen_school, lift_hold, set_hold
+
+
+def _body() -> dict[str, Any]:
+    """The request's fields, as JSON or as a form."""
+    data = request.get_json(silent=True)
+    if isinstance(data, dict):
+        return {k: ("" if v is None else str(v)) for k, v in data.items()}
+    return dict(request.form)
+
+
+@api.route("/cases/<int:case_id>")
+@requires(Permission.READ_RECORDS, unscoped=True)
+def get_case(case_id: int) -> Any:
+    try:
+        info, entries = CaseService(archive()).get(case_id, policy())
+    except CaseError:
+        abort(404, description="Дело не найдено")
+    audit("view", f"case:{case_id}")
+    info["documents"] = [e.__dict__ for e in entries]
+    if policy().can(Permission.READ_RETENTION):
+        info["holds"] = [h.as_dict() for h in HoldService(archive()).on_case(case_id)]
+    return jsonify(info)
+
+
+@api.route("/retention/due")
+@requires(Permission.READ_RETENTION)
+def retention_due() -> Any:
+    if request.args.get("year") is None:
+        year = date.today().year
+    else:
+        year = within(request.args, "year", FIRST_YEAR, LAST_YEAR) or 0
+    try:
+        listing = DueService(archive()).due(year, chosen_school(request.args), policy())
+    except DueError as exc:
+        abort(400 if year == 0 else 404, description=str(exc))
+    audit("view", f"retention:due:{year}", detail=f"к уничтожению: {len(listing.due)}")
+    return jsonify(listing.as_dict())
+
+
+@api.route("/holds", methods=["GET"])
+@requires(Permission.READ_RETENTION)
+def list_holds() -> Any:
+    active = request.args.get("active") in ("1", "true")
+    holds = HoldService(archive()).all(policy(), active_only=active)
+    return jsonify({"holds": [h.as_dict() for h in holds]})
+
+
+@api.route("/holds", methods=["POST"])
+@requires(Permission.MANAGE_HOLDS)
+def add_hold() -> Any:
+    try:
+        hold_id = set_hold(_body())
+    except HoldError as exc:
+        abort(404 if isinstance(exc, HoldNotFound) else 400, description=str(exc))
+    return jsonify({"hold_id": hold_id}), 201
+
+
+@api.route("/holds/<int:hold_id>/lift", methods=["POST"])
+@requires(Permission.MANAGE_HOLDS)
+def lift(hold_id: int) -> Any:
+    try:
+        lift_hold(hold_id, _body().get("reason", ""))
+    except HoldError as exc:
+        abort(404 if isinstance(exc, HoldNotFound) else 400, description=str(exc))
+    return jsonify(HoldService(archive()).get(hold_id, policy()).as_dict())
