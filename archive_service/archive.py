@@ -24,6 +24,8 @@ class Dispatcher(Protocol):
 
     def split_stack(self, stack_id: str) -> None: ...
 
+    def protect_originals(self, case_ids: list[int]) -> None: ...
+
 
 class NoDispatch:
     """For tools that must not start work (migrations, read-only commands)."""
@@ -35,6 +37,9 @@ class NoDispatch:
         pass
 
     def split_stack(self, stack_id: str) -> None:
+        pass
+
+    def protect_originals(self, case_ids: list[int]) -> None:
         pass
 
 

@@ -112,8 +112,19 @@ def destroy_bucket(store: S3Store) -> None:
             return
     except S3Error:
         return
-    versions = store.client.list_objects(store.bucket, recursive=True, include_version=True)
-    victims = [DeleteObject(o.object_name, o.version_id) for o in versions if o.object_name]
+    versions = [
+        o
+        for o in store.client.list_objects(store.bucket, recursive=True, include_version=True)
+        if o.object_name
+    ]
+    for o in versions:  # a test's hold left standing: the legal hold first, or nothing goes
+        if not o.is_delete_marker and store.client.is_object_legal_hold_enabled(
+            store.bucket, o.object_name, version_id=o.version_id
+        ):
+            store.client.disable_object_legal_hold(
+                store.bucket, o.object_name, version_id=o.version_id
+            )
+    victims = [DeleteObject(o.object_name, o.version_id) for o in versions]
     for start in range(0, len(victims), 1000):
         batch = victims[start : start + 1000]
         errors = list(store.client.remove_objects(store.bucket, batch, bypass_governance_mode=True))

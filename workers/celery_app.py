@@ -47,6 +47,9 @@ PROCESS_PAGES = "archive.process_pages"
 FINALIZE_DOCUMENT = "archive.finalize_document"
 RELAY_INDEX = "archive.relay_index"
 SPLIT_STACK = "archive.split_stack"
+PROTECT_ORIGINALS = "archive.protect_originals"
+RENEW_LOCKS = "archive.renew_locks"
+RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
 
 app = Celery("archive", include=["workers.tasks", "workers.memory", "workers.warmup"])
 
@@ -79,14 +82,20 @@ def configure_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],
-        # Scaled mode: beat retries index writes an outage held back in the outbox.
-        # (Embedded mode relays on every archived document and needs no beat.)
+        # Scaled mode: beat retries index writes an outage held back in the outbox, and
+        # renews the object locks of originals daily. (Embedded mode relays on every
+        # archived document and has no object lock: it needs no beat.)
         beat_schedule={
             "relay-index-outbox": {
                 "task": RELAY_INDEX,
                 "schedule": RELAY_EVERY_SECONDS,
                 "options": {"queue": DEFAULT_QUEUE, "expires": RELAY_EVERY_SECONDS},
-            }
+            },
+            "renew-original-locks": {
+                "task": RENEW_LOCKS,
+                "schedule": RENEW_LOCKS_EVERY_SECONDS,
+                "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
+            },
         },
         beat_schedule_filename=str(settings.run_dir / "beat-schedule"),
     )

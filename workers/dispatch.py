@@ -9,7 +9,7 @@ circle, since the tasks open their archive with this dispatcher.
 
 from __future__ import annotations
 
-from workers.celery_app import PROCESS_DOCUMENT, RELAY_INDEX, SPLIT_STACK, app
+from workers.celery_app import PROCESS_DOCUMENT, PROTECT_ORIGINALS, RELAY_INDEX, SPLIT_STACK, app
 
 
 class CeleryDispatcher:
@@ -21,3 +21,6 @@ class CeleryDispatcher:
 
     def split_stack(self, stack_id: str) -> None:
         app.signature(SPLIT_STACK, args=(stack_id,)).apply_async()
+
+    def protect_originals(self, case_ids: list[int]) -> None:
+        app.signature(PROTECT_ORIGINALS, args=(sorted(set(case_ids)),)).apply_async()

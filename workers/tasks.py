@@ -19,7 +19,9 @@ from workers.celery_app import (
     OCR_QUEUE,
     PROCESS_DOCUMENT,
     PROCESS_PAGES,
+    PROTECT_ORIGINALS,
     RELAY_INDEX,
+    RENEW_LOCKS,
     SPLIT_STACK,
     app,
 )
@@ -94,6 +96,20 @@ def relay_index() -> None:
     from archive_service.services.pipeline.indexing import IndexingService
 
     IndexingService(current_archive()).relay()
+
+
+@app.task(name=PROTECT_ORIGINALS, **RETRY)
+def protect_originals(case_ids: list[int]) -> None:
+    from archive_service.services.disposal.protection import ProtectionService
+
+    ProtectionService(current_archive()).protect_cases(case_ids)
+
+
+@app.task(name=RENEW_LOCKS, **RETRY)
+def renew_locks() -> None:
+    from archive_service.services.disposal.protection import ProtectionService
+
+    ProtectionService(current_archive()).renew()
 
 
 @app.task(name=SPLIT_STACK, **RETRY)

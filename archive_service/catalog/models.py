@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from archive_service.domain import DocumentStatus, PageState, StackStatus
@@ -70,6 +70,11 @@ class Document(Base):
     school_id: Mapped[int | None] = mapped_column(
         ForeignKey("schools.id", name="fk_documents_school_id"), nullable=True, index=True
     )
+    # How the original is protected in the store, as last set (services/disposal/
+    # protection.py): the retention date its case's keeping asks for, and whether a hold
+    # covers it. Kept here so that renewing every lock asks the store only for changes.
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"

@@ -147,3 +147,12 @@ class FileSystemStore:
         count = sum(1 for p in base.rglob("*") if p.is_file())
         shutil.rmtree(base)
         return count
+
+    # No lock service of its own: see ObjectStore.locks.
+    locks = False
+
+    def protect(self, key: str, retain_until: datetime, legal_hold: bool) -> None:
+        """Nothing to set: a file on disk has no retention date or legal hold."""
+
+    def protection(self, key: str) -> tuple[datetime | None, bool]:
+        return None, False

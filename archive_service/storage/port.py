@@ -72,3 +72,17 @@ class ObjectStore(Protocol):
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object under prefix; return how many went."""
         ...
+
+    # Whether the store itself refuses early deletion (S3 object lock). The embedded
+    # store has no such lock: its originals are read-only files, and the catalog's holds
+    # and the disposal path's own checks are what keep them.
+    locks: bool
+
+    def protect(self, key: str, retain_until: datetime, legal_hold: bool) -> None:
+        """Keep the object's current version until at least retain_until (never
+        shortened) and set or clear its legal hold, which no bypass lifts."""
+        ...
+
+    def protection(self, key: str) -> tuple[datetime | None, bool]:
+        """The object's retention date and legal hold, as the store itself reports."""
+        ...

@@ -302,6 +302,47 @@ class S3Store:
             raise _explain(exc, f"Не удалось перечислить {prefix}") from exc
         yield from sorted(names)
 
+    # -- object lock ------------------------------------------------------------------
+
+    locks = True
+
+    def protect(self, key: str, retain_until: datetime, legal_hold: bool) -> None:
+        """Extend the GOVERNANCE retention of the current version to retain_until (an
+        earlier date is left as it is: shortening would need the bypass permission,
+        which only destruction has) and set or clear its legal hold."""
+        check_key(key)
+        until = retain_until if retain_until.tzinfo else retain_until.replace(tzinfo=UTC)
+        try:
+            current = self.client.get_object_retention(self.bucket, key)
+            held_until = current.retain_until_date if current is not None else None
+            if held_until is None or held_until < until:
+                self.client.set_object_retention(self.bucket, key, Retention(GOVERNANCE, until))
+            if legal_hold:
+                self.client.enable_object_legal_hold(self.bucket, key)
+            else:
+                self.client.disable_object_legal_hold(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in _NOT_FOUND or exc.code == "NoSuchObject":
+                raise ObjectNotFound(key) from exc
+            raise _explain(exc, f"Не удалось защитить {key}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _explain(exc, f"Не удалось защитить {key}") from exc
+
+    def protection(self, key: str) -> tuple[datetime | None, bool]:
+        check_key(key)
+        try:
+            current = self.client.get_object_retention(self.bucket, key)
+            held = self.client.is_object_legal_hold_enabled(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in _NOT_FOUND or exc.code == "NoSuchObject":
+                raise ObjectNotFound(key) from exc
+            if exc.code == "NoSuchObjectLockConfiguration":
+                return None, False
+            raise _explain(exc, f"Не удалось прочитать {key}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _explain(exc, f"Не удалось прочитать {key}") from exc
+        return (current.retain_until_date if current is not None else None), bool(held)
+
     # -- deleting ---------------------------------------------------------------------
 
     def delete_prefix(self, prefix: str) -> int:

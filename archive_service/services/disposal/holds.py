@@ -122,6 +122,11 @@ def covered_cases(s: Session, school_id: int) -> dict[int, list[Hold]]:
     return {case_id: held for case_id, held in by_case.items() if held}
 
 
+def _covered_by(s: Session, hold: Hold) -> list[int]:
+    """The cases this one hold covers now."""
+    return sorted(c for c, held in covered_cases(s, hold.school_id).items() if hold in held)
+
+
 def describe(s: Session, hold: Hold) -> str:
     if hold.case_id is not None:
         case = s.get(Case, hold.case_id)
@@ -208,7 +213,15 @@ class HoldService:
             )
             s.add(hold)
             s.flush()
-            return hold.id
+            hold_id, covered = hold.id, _covered_by(s, hold)
+        self._protect(covered)
+        return hold_id
+
+    def _protect(self, case_ids: list[int]) -> None:
+        """The store's legal hold follows: set on what a new hold covers, cleared where
+        a lifted one was the last (scaled mode; see services/disposal/protection.py)."""
+        if case_ids and self.archive.store.locks:
+            self.archive.dispatcher.protect_originals(case_ids)
 
     def _ensure_nomenclature(self, school_id: int | None) -> None:
         """A school that has not loaded its nomenclature works under the default, which
@@ -233,11 +246,14 @@ class HoldService:
                     f"Приостановка № {hold_id} уже снята {hold.lifted_at:%d.%m.%Y} "
                     f"({hold.lifted_by})"
                 )
+            covered = _covered_by(s, hold)
             hold.lifted_at = utcnow()
             hold.lifted_by = by
             hold.lift_reason = text
             s.flush()
-            return _info(s, hold)
+            info = _info(s, hold)
+        self._protect(covered)
+        return info
 
     def get(self, hold_id: int, policy: Policy | None = None) -> HoldInfo:
         with self.archive.catalog.session() as s:

@@ -199,6 +199,8 @@ class FilingService:
             s.add(OutboxEntry(document_id=document_id, operation="index"))
             case_id = case.id
         self.archive.dispatcher.relay_index()
+        if self.archive.store.locks:  # the original's lock follows its case's keeping
+            self.archive.dispatcher.protect_originals([case_id])
         return case_id
 
     def _school_of(self, document_id: str) -> School | None:

@@ -1,4 +1,5 @@
-"""holds: приостановка уничтожения on a case, a pupil or a nomenclature item
+"""holds: приостановка уничтожения on a case, a pupil or a nomenclature item; and how
+each original is protected in the store (its retention date and legal hold as last set)
 
 Revision ID: 0013
 Revises: 0012
@@ -35,9 +36,17 @@ def upgrade() -> None:
     op.create_index("ix_holds_school_id", "holds", ["school_id"])
     op.create_index("ix_holds_case_id", "holds", ["case_id"])
     op.create_index("ix_holds_pupil_id", "holds", ["pupil_id"])
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("locked_until", sa.DateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_column("legal_hold")
+        batch_op.drop_column("locked_until")
     op.drop_index("ix_holds_pupil_id", table_name="holds")
     op.drop_index("ix_holds_case_id", table_name="holds")
     op.drop_index("ix_holds_school_id", table_name="holds")
