@@ -52,6 +52,11 @@ class Permission(StrEnum):
     READ_HEALTH = "health.read"  # ПМПК conclusions and other health data
     READ_RETENTION = "retention.read"  # what is due, what is held back, holds
     MANAGE_HOLDS = "retention.holds"  # set and lift holds (приостановка уничтожения)
+    DRAFT_DISPOSAL = "disposal.draft"  # draft an act, record the ЭК decision
+    APPROVE_DISPOSAL = "disposal.approve"  # the director's «УТВЕРЖДАЮ»
+    # Destroy every copy of an approved act's records, bypassing the store's governance
+    # retention: the one path that may.
+    DESTROY_RECORDS = "disposal.destroy"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -72,6 +77,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_NOMENCLATURE,
             Permission.READ_RETENTION,
             Permission.MANAGE_HOLDS,
+            Permission.DRAFT_DISPOSAL,
+            Permission.DESTROY_RECORDS,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -80,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_NOMENCLATURE,
             Permission.READ_HEALTH,
             Permission.READ_RETENTION,
+            Permission.APPROVE_DISPOSAL,
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),

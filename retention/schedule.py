@@ -33,6 +33,7 @@ class Standing(StrEnum):
     DMN = "dmn"  # до минования надобности: never by itself
     PERMANENT = "permanent"  # постоянно: never
     NOT_YET = "not_yet"  # open, or its period runs on
+    IN_ACT = "in_act"  # already in a disposal act (drafted, approved or executed)
 
 
 STANDING_LABELS = {
@@ -42,6 +43,7 @@ STANDING_LABELS = {
     Standing.DMN: "ДМН: до минования надобности",
     Standing.PERMANENT: "хранится постоянно",
     Standing.NOT_YET: "срок хранения не истёк",
+    Standing.IN_ACT: "включено в акт",
 }
 
 

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 import workers.tasks  # noqa: F401  (registers the tasks that eager mode runs in-process)
 from archive_service.archive import Archive
 from archive_service.config import Settings, load_settings
+from tests.disposal_world import cases  # noqa: F401  (past years' cases, for disposal tests)
 from tests.needs import require
 from tests.roles import world  # noqa: F401  (the roles' world, for every test module)
 from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url

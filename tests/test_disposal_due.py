@@ -4,61 +4,16 @@ item, and lifting them."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from archive_service.archive import Archive
-from archive_service.catalog import Pupil, School
 from archive_service.services.disposal.due import DueError, DueService
 from archive_service.services.disposal.holds import HoldError, HoldService
-from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.cases import CaseService
-from archive_service.services.records.filing import Filing, FilingService
-from archive_service.services.records.pupils import record_event
-from tests.pagegen import born_digital_pdf
-
-
-def _pupil(archive: Archive, surname: str) -> str:
-    with archive.catalog.session() as s:
-        school = s.query(School).order_by(School.id).first()
-        if school is None:
-            school = School(name="СОШ № 1")
-            s.add(school)
-            s.flush()
-        pupil = Pupil(school_id=school.id, surname=surname, name="Иван")
-        s.add(pupil)
-        s.flush()
-        return pupil.id
-
-
-def _file(archive: Archive, tmp_path: Path, name: str, filing: Filing) -> int:
-    pdf = born_digital_pdf(tmp_path / f"{name}.pdf", [[f"{name}: лист"]])
-    outcome = IngestService(archive).ingest_path(pdf)
-    assert outcome.id
-    return FilingService(archive).file(outcome.id, filing)
-
-
-@pytest.fixture
-def cases(archive: Archive, tmp_path: Path) -> dict[str, int]:
-    leaver = _pupil(archive, "Выбывший")
-    held_pupil = _pupil(archive, "Задержанный")
-    out = {
-        "old_journal": _file(archive, tmp_path, "ж2019", Filing("02-01", school_year="2019/2020")),
-        "new_journal": _file(archive, tmp_path, "ж2024", Filing("02-01", school_year="2024/2025")),
-        "protocol": _file(
-            archive, tmp_path, "пр2018", Filing("03-01", document_date=date(2018, 6, 20))
-        ),
-        "personal": _file(archive, tmp_path, "лд", Filing("04-01", pupil_ids=[leaver])),
-        "book": _file(archive, tmp_path, "книга", Filing("04-02")),
-        "portfolio": _file(archive, tmp_path, "порт", Filing("05-01", pupil_ids=[leaver])),
-    }
-    # the leaving order is dated 30.06.2021, typed in years later
-    record_event(archive, leaver, "graduated", date(2021, 6, 30), "приказ № 44 от 30.06.2021")
-    out["leaver"] = leaver  # type: ignore[assignment]
-    out["held_pupil"] = held_pupil  # type: ignore[assignment]
-    return out
+from archive_service.services.records.filing import Filing
+from tests.disposal_world import file_document
 
 
 def test_the_list_names_what_is_due_and_why_the_rest_is_held_back(
@@ -134,7 +89,7 @@ def test_a_hold_on_a_pupil_covers_records_filed_about_them_later(
 ) -> None:
     pupil = str(cases["held_pupil"])
     hold = HoldService(archive).add(pupil_id=pupil, reason="опека запросила", by="офицер")
-    later = _file(
+    later = file_document(
         archive, tmp_path, "кружок", Filing("02-07", school_year="2020/2021", pupil_ids=[pupil])
     )
     listing = DueService(archive).due(2026)

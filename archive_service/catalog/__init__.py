@@ -3,6 +3,8 @@
 from archive_service.catalog.db import TRANSIENT_ERRORS, Catalog, CatalogBusy
 from archive_service.catalog.models import (
     Case,
+    DisposalAct,
+    DisposalActCase,
     Document,
     DocumentEvent,
     DocumentPupil,
@@ -25,6 +27,8 @@ __all__ = [
     "Case",
     "Catalog",
     "CatalogBusy",
+    "DisposalAct",
+    "DisposalActCase",
     "Document",
     "DocumentEvent",
     "DocumentPupil",

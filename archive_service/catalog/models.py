@@ -75,6 +75,12 @@ class Document(Base):
     # covers it. Kept here so that renewing every lock asks the store only for changes.
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Destroyed under an approved act (services/disposal/destruction.py): what stays is
+    # this row as a stub (title, case, dates), with when and under which act.
+    destroyed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    act_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disposal_acts.id", name="fk_documents_act_id"), nullable=True
+    )
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -403,3 +409,61 @@ class Hold(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lifted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     lift_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DisposalAct(Base):
+    """«Акт о выделении к уничтожению документов, не подлежащих хранению» of a school.
+
+    Drafted by the retention officer from the year's list, reviewed by the expert
+    commission (its protocol), approved by the director («УТВЕРЖДАЮ»), then executed by
+    a worker. From approval on it is frozen: its rows are a snapshot of the cases as the
+    act states them, and its PDF is archived and filed into the act case.
+    """
+
+    __tablename__ = "disposal_acts"
+    __table_args__ = (UniqueConstraint("school_id", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    drafted_by: Mapped[str] = mapped_column(String(64))
+    drafted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    protocol_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    protocol_date: Mapped[date | None] = mapped_column(nullable=True)
+    commission: Mapped[str] = mapped_column(Text, default="")  # ЭК members, one per line
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    executed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The approved act's PDF, archived as a document of the act case (01-01).
+    pdf_document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    cases: Mapped[list[DisposalActCase]] = relationship(
+        back_populates="act", order_by="DisposalActCase.position", cascade="all, delete-orphan"
+    )
+
+
+class DisposalActCase(Base):
+    """One row of an act: a case as the act lists it (the eight columns), kept as it was
+    stated so the signed act never changes under it."""
+
+    __tablename__ = "disposal_act_cases"
+    __table_args__ = (UniqueConstraint("act_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("disposal_acts.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(600))
+    dates: Mapped[str] = mapped_column(String(32))
+    inventory: Mapped[str] = mapped_column(String(100))  # номенклатура за год
+    index: Mapped[str] = mapped_column(String(16))
+    case_count: Mapped[int] = mapped_column(Integer, default=1)
+    period: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    act: Mapped[DisposalAct] = relationship(back_populates="cases")

@@ -8,11 +8,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from archive_service.access import Policy
 from archive_service.archive import Archive
-from archive_service.catalog import Case, Nomenclature, NomenclatureItem
+from archive_service.catalog import (
+    Case,
+    DisposalAct,
+    DisposalActCase,
+    Document,
+    Nomenclature,
+    NomenclatureItem,
+)
 from archive_service.schools import own_school_id
 from archive_service.services.disposal.holds import covered_cases
 from archive_service.services.records.clock import leaving_dates, retention_of
@@ -25,15 +33,35 @@ class DueError(ValueError):
     """A list that cannot be made; the message says why, in Russian."""
 
 
-def case_dates(case: Case, closed_on: date | None) -> str:
-    """Крайние даты дела as an act prints them: the years the case spans."""
+def case_dates(
+    case: Case, closed_on: date | None, documents: tuple[date, date] | None = None
+) -> str:
+    """Крайние даты дела as an act prints them: the years the case spans. A case of a
+    period spans it; otherwise its documents' dates say it, or the year it closed (the
+    day the archive opened the case is when it was scanned, not when it was written)."""
     if "/" in case.period:
         return case.period.replace("/", "–")
     if case.period:
         return case.period
-    last = (closed_on or case.opened_on).year
-    first = case.opened_on.year
+    if documents is not None:
+        first, last = documents[0].year, documents[1].year
+    elif closed_on is not None:
+        first = last = closed_on.year
+    else:
+        first = last = case.opened_on.year
     return str(first) if first >= last else f"{first}–{last}"
+
+
+def document_dates(s: Session, case_ids: list[int]) -> dict[int, tuple[date, date]]:
+    """The earliest and latest document date of each case that has dated documents."""
+    if not case_ids:
+        return {}
+    rows = s.execute(
+        select(Document.case_id, func.min(Document.document_date), func.max(Document.document_date))
+        .where(Document.case_id.in_(case_ids), Document.document_date.is_not(None))
+        .group_by(Document.case_id)
+    )
+    return {case_id: (first, last) for case_id, first, last in rows if case_id is not None}
 
 
 @dataclass(frozen=True)
@@ -96,6 +124,17 @@ class DueList:
         }
 
 
+def acted_cases(s: Session, school_id: int) -> dict[int, str]:
+    """Cases of the school already in an act, whatever its state, with the act's words:
+    a case goes into one act only."""
+    rows = s.execute(
+        select(DisposalActCase.case_id, DisposalAct.number, DisposalAct.year)
+        .join(DisposalAct, DisposalAct.id == DisposalActCase.act_id)
+        .where(DisposalAct.school_id == school_id)
+    )
+    return {case_id: f"включено в акт № {number} ({year} год)" for case_id, number, year in rows}
+
+
 class DueService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -125,6 +164,8 @@ class DueService:
             )
             left = leaving_dates(s, (case.pupil_id for case, _ in rows if case.pupil_id))
             held = covered_cases(s, school)
+            in_acts = acted_cases(s, school)
+            dated = document_dates(s, [case.id for case, _ in rows if not case.period])
             due: list[DueCase] = []
             held_back: list[DueCase] = []
             for case, item in rows:
@@ -134,13 +175,15 @@ class DueService:
                 why = retention.why(year, held=bool(holds))
                 if holds:
                     why = "; ".join(f"приостановка № {h.id}: {h.reason}" for h in holds)
+                if case.id in in_acts and standing is not Standing.PERMANENT:
+                    standing, why = Standing.IN_ACT, in_acts[case.id]
                 title = case.title if case.volume == 1 else f"{case.title}, том {case.volume}"
                 entry = DueCase(
                     case_id=case.id,
                     index=item.index,
                     item_title=item.title,
                     title=title,
-                    dates=case_dates(case, retention.closed_on),
+                    dates=case_dates(case, retention.closed_on, dated.get(case.id)),
                     period=retention.rule.label,
                     basis=retention.rule.basis,
                     keep_until=retention.keep_until.isoformat() if retention.keep_until else None,
