@@ -52,7 +52,10 @@ def test_an_act_is_drafted_reviewed_and_approved_by_two_people(
     reviewed = acts.review(
         draft.id, "3", date(2026, 11, 20), by="officer", members=["Иванова И. И.", "Петров П. П."]
     )
-    assert reviewed.status == "reviewed" and reviewed.commission == ["Иванова И. И.", "Петров П. П."]
+    assert reviewed.status == "reviewed" and reviewed.commission == [
+        "Иванова И. И.",
+        "Петров П. П.",
+    ]
     with pytest.raises(ActError, match="составил"):
         acts.approve(draft.id, by="officer")  # the two-person rule
     approved = acts.approve(draft.id, by="director")

@@ -84,6 +84,13 @@ class Catalog:
         cfg.set_main_option("sqlalchemy.url", self.url)
         with self.engine.connect() as conn:
             postgres = conn.dialect.name == "postgresql"
+            if not postgres:
+                # SQLite alters a table by copying it and dropping the old one (alembic's
+                # batch mode), and a DROP with foreign keys on deletes first, cascading:
+                # adding a column to `documents` would empty `pages` and every table that
+                # cascades from it. Off for the migration (outside any transaction, where
+                # the pragma takes effect), checked and back on after.
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             if postgres:
                 # Several workers may start at once on a new database: one migrates,
                 # the others wait for it and then find nothing left to do.
@@ -92,7 +99,14 @@ class Catalog:
             try:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+                if not postgres:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    conn.commit()
+                    if broken:
+                        raise RuntimeError(f"Каталог после обновления нарушает связи: {broken[:5]}")
             finally:
+                if not postgres:
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
                 if postgres:
                     conn.rollback()
                     conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})

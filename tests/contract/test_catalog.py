@@ -211,3 +211,58 @@ def test_a_lock_holder_that_was_killed_leaves_the_lock_free(catalog: Catalog) ->
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_upgrading_an_older_catalog_keeps_every_page_and_event(
+    database: str, tmp_path: Path
+) -> None:
+    """A catalog of an earlier release, with a document read and its history, is
+    upgraded to the newest schema with nothing lost. On SQLite, altering `documents`
+    copies the table and drops the old one, and with foreign keys on that drop used to
+    cascade into `pages` and `document_events` and empty them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    with ExitStack() as stack:
+        if database == "sqlite":
+            url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+        else:
+            url = stack.enter_context(postgres_database())
+        old = Catalog(url)
+        stack.callback(old.dispose)
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with old.engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0011")
+            conn.commit()
+        with old.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, filename, title, media_type, size, sha256,"
+                    " storage_key, page_count, status, created_at, updated_at, health_data)"
+                    " VALUES ('d1', 'a.pdf', 'A', 'application/pdf', 1, 'x', 'k', 2,"
+                    " 'archived', '2025-01-01', '2025-01-01', false)"
+                )
+            )
+            for number in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO pages (document_id, number, state, text, rotation)"
+                        " VALUES ('d1', :n, 'done', 'журнал', 0)"
+                    ),
+                    {"n": number},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO document_events (document_id, at, kind, detail)"
+                    " VALUES ('d1', '2025-01-01', 'archived', '')"
+                )
+            )
+        old.migrate()
+        assert old.schema_revisions() == [SCHEMA_HEAD]
+        with old.session() as s:
+            assert s.scalar(select(func.count()).select_from(Page)) == 2
+            assert s.scalar(select(func.count()).select_from(DocumentEvent)) == 1
+            assert s.get(Document, "d1") is not None

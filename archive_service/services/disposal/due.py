@@ -61,7 +61,11 @@ def document_dates(s: Session, case_ids: list[int]) -> dict[int, tuple[date, dat
         .where(Document.case_id.in_(case_ids), Document.document_date.is_not(None))
         .group_by(Document.case_id)
     )
-    return {case_id: (first, last) for case_id, first, last in rows if case_id is not None}
+    return {
+        case_id: (first, last)
+        for case_id, first, last in rows
+        if case_id is not None and first is not None and last is not None
+    }
 
 
 @dataclass(frozen=True)
