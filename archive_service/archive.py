@@ -26,6 +26,8 @@ class Dispatcher(Protocol):
 
     def protect_originals(self, case_ids: list[int]) -> None: ...
 
+    def destroy_act(self, act_id: int) -> None: ...
+
 
 class NoDispatch:
     """For tools that must not start work (migrations, read-only commands)."""
@@ -40,6 +42,9 @@ class NoDispatch:
         pass
 
     def protect_originals(self, case_ids: list[int]) -> None:
+        pass
+
+    def destroy_act(self, act_id: int) -> None:
         pass
 
 

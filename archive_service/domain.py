@@ -10,10 +10,13 @@ class DocumentStatus(StrEnum):
     PROCESSING = "processing"
     ARCHIVED = "archived"
     FAILED = "failed"
+    # Destroyed under an approved act: from the first step of destruction on, so that
+    # nothing half-destroyed ever looks intact; `destroyed_at` is set when it is done.
+    DESTROYED = "destroyed"
 
     @property
     def is_final(self) -> bool:
-        return self in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED)
+        return self in (DocumentStatus.ARCHIVED, DocumentStatus.FAILED, DocumentStatus.DESTROYED)
 
 
 class StackStatus(StrEnum):
@@ -61,6 +64,7 @@ STATUS_LABELS_RU = {
     DocumentStatus.PROCESSING: "обрабатывается",
     DocumentStatus.ARCHIVED: "в архиве",
     DocumentStatus.FAILED: "ошибка",
+    DocumentStatus.DESTROYED: "уничтожен",
 }
 
 STACK_STATUS_LABELS_RU = {

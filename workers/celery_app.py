@@ -48,6 +48,7 @@ FINALIZE_DOCUMENT = "archive.finalize_document"
 RELAY_INDEX = "archive.relay_index"
 SPLIT_STACK = "archive.split_stack"
 PROTECT_ORIGINALS = "archive.protect_originals"
+DESTROY_ACT = "archive.destroy_act"
 RENEW_LOCKS = "archive.renew_locks"
 RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
 

@@ -9,7 +9,14 @@ circle, since the tasks open their archive with this dispatcher.
 
 from __future__ import annotations
 
-from workers.celery_app import PROCESS_DOCUMENT, PROTECT_ORIGINALS, RELAY_INDEX, SPLIT_STACK, app
+from workers.celery_app import (
+    DESTROY_ACT,
+    PROCESS_DOCUMENT,
+    PROTECT_ORIGINALS,
+    RELAY_INDEX,
+    SPLIT_STACK,
+    app,
+)
 
 
 class CeleryDispatcher:
@@ -24,3 +31,6 @@ class CeleryDispatcher:
 
     def protect_originals(self, case_ids: list[int]) -> None:
         app.signature(PROTECT_ORIGINALS, args=(sorted(set(case_ids)),)).apply_async()
+
+    def destroy_act(self, act_id: int) -> None:
+        app.signature(DESTROY_ACT, args=(act_id,)).apply_async()

@@ -13,8 +13,11 @@ from __future__ import annotations
 import logging
 
 from archive_service.catalog import TRANSIENT_ERRORS
+from archive_service.storage.port import StorageError
+from search.port import SearchError
 from workers.celery_app import (
     DEFAULT_QUEUE,
+    DESTROY_ACT,
     FINALIZE_DOCUMENT,
     OCR_QUEUE,
     PROCESS_DOCUMENT,
@@ -103,6 +106,23 @@ def protect_originals(case_ids: list[int]) -> None:
     from archive_service.services.disposal.protection import ProtectionService
 
     ProtectionService(current_archive()).protect_cases(case_ids)
+
+
+# Destruction waits out a store or a search engine that is down: the act stays «в
+# работе» and the task comes back (up to a day), then `archive disposal execute` again.
+DESTROY_RETRY = {
+    **RETRY,
+    "autoretry_for": (*TRANSIENT, StorageError, SearchError),
+    "retry_backoff_max": 600,
+    "max_retries": 200,
+}
+
+
+@app.task(name=DESTROY_ACT, **DESTROY_RETRY)
+def destroy_act(act_id: int) -> None:
+    from archive_service.services.disposal.destruction import DestructionService
+
+    DestructionService(current_archive()).run(act_id)
 
 
 @app.task(name=RENEW_LOCKS, **RETRY)

@@ -251,9 +251,8 @@ class S3Store:
     @contextmanager
     def local_path(self, key: str) -> Iterator[Path]:
         stat = self._stat(key)
-        name = hashlib.sha256(f"{self.bucket}/{key}@{stat.etag}".encode()).hexdigest()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        cached = self.cache_dir / name
+        cached = self._cached(key, stat.etag)
         if not cached.exists():
             fd, tmp_name = tempfile.mkstemp(dir=self.cache_dir, prefix=".tmp-")
             os.close(fd)
@@ -266,6 +265,12 @@ class S3Store:
             self._trim_cache(keep=cached)
         os.utime(cached)  # most recently used survives trimming
         yield cached
+
+    def _cached(self, key: str, etag: str) -> Path:
+        """Where this machine keeps its copy of the object's version with that ETag."""
+        etag = etag.strip('"')
+        name = hashlib.sha256(f"{self.bucket}/{key}@{etag}".encode()).hexdigest()
+        return self.cache_dir / name
 
     def _trim_cache(self, keep: Path) -> None:
         """Forget the least recently used downloads beyond the cache's size limit."""
@@ -346,11 +351,14 @@ class S3Store:
     # -- deleting ---------------------------------------------------------------------
 
     def delete_prefix(self, prefix: str) -> int:
+        """Every version under prefix, and this machine's cached copies of them."""
         check_key(prefix.rstrip("/"))
         try:
-            current = sum(
-                1 for _ in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
-            )
+            objects = list(self.client.list_objects(self.bucket, prefix=prefix, recursive=True))
+            current = len(objects)
+            for o in objects:
+                if o.object_name is not None and o.etag is not None:
+                    self._cached(o.object_name, o.etag).unlink(missing_ok=True)
             self._remove_versions(prefix)
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise _explain(exc, f"Не удалось удалить {prefix}") from exc

@@ -167,21 +167,21 @@ def _info(s: Session, act: DisposalAct) -> ActInfo:
     )
 
 
+def load_act(s: Session, act_id: int, policy: Policy | None, lock: bool = False) -> DisposalAct:
+    """The act, if this person sees its school; else no act at all."""
+    act = s.get(DisposalAct, act_id, with_for_update=lock)
+    if act is None or (policy is not None and not policy.sees_school(act.school_id)):
+        raise ActNotFound(f"Акта № {act_id} нет")
+    return act
+
+
 class ActService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def _act(
-        self, s: Session, act_id: int, policy: Policy | None, lock: bool = False
-    ) -> DisposalAct:
-        act = s.get(DisposalAct, act_id, with_for_update=lock)
-        if act is None or (policy is not None and not policy.sees_school(act.school_id)):
-            raise ActNotFound(f"Акта № {act_id} нет")
-        return act
-
     def get(self, act_id: int, policy: Policy | None = None) -> ActInfo:
         with self.archive.catalog.session() as s:
-            return _info(s, self._act(s, act_id, policy))
+            return _info(s, load_act(s, act_id, policy))
 
     def all(self, policy: Policy | None = None) -> list[ActInfo]:
         query = select(DisposalAct).order_by(DisposalAct.id.desc())
@@ -251,7 +251,7 @@ class ActService:
     def take_out(self, act_id: int, case_id: int, policy: Policy | None = None) -> ActInfo:
         """Take a case out of a draft; what remains is numbered again."""
         with self.archive.catalog.session() as s:
-            act = self._act(s, act_id, policy, lock=True)
+            act = load_act(s, act_id, policy, lock=True)
             if act.status != "draft":
                 raise ActError(f"Акт № {act.number} уже {STATUS_LABELS[act.status]}: его не меняют")
             row = next((r for r in act.cases if r.case_id == case_id), None)
@@ -281,7 +281,7 @@ class ActService:
         if protocol_date > date.today():
             raise ActError("Протокол ЭК не может быть датирован будущим днём")
         with self.archive.catalog.session() as s:
-            act = self._act(s, act_id, policy, lock=True)
+            act = load_act(s, act_id, policy, lock=True)
             if act.status != "draft":
                 raise ActError(
                     f"Акт № {act.number} уже {STATUS_LABELS[act.status]}: решение ЭК записано"
@@ -302,7 +302,7 @@ class ActService:
         from archive_service.services.pipeline.ingest import IngestService
 
         with self.archive.catalog.session() as s:
-            act = self._act(s, act_id, policy)
+            act = load_act(s, act_id, policy)
             if act.status == "draft":
                 raise ActError(f"Акт № {act.number} ещё не рассмотрен экспертной комиссией")
             if act.status != "reviewed":
@@ -335,7 +335,7 @@ class ActService:
             outcome.id, Filing(ACT_ITEM, title=title, document_date=approved_at.date())
         )
         with self.archive.catalog.session() as s:
-            act = self._act(s, act_id, policy, lock=True)
+            act = load_act(s, act_id, policy, lock=True)
             if act.status != "reviewed":  # approved meanwhile by another request
                 raise ActError(f"Акт № {act.number} уже утверждён")
             act.status = "approved"

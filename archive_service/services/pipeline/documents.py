@@ -135,6 +135,8 @@ class DocumentService:
                 "created_at": doc.created_at.isoformat(),
                 "archived_at": doc.archived_at.isoformat() if doc.archived_at else None,
                 "has_searchable_pdf": doc.searchable_pdf_key is not None,
+                "act_id": doc.act_id,
+                "destroyed_at": doc.destroyed_at.isoformat() if doc.destroyed_at else None,
                 "pages": [
                     {
                         "number": p.number,
@@ -344,6 +346,8 @@ class DocumentService:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
+            if doc.status == DocumentStatus.DESTROYED:  # nothing of it is left to send
+                raise NotFound(document_id)
             if kind == "original":
                 return doc.storage_key, doc.filename, doc.media_type
             if kind == "searchable" and doc.searchable_pdf_key:
@@ -354,8 +358,12 @@ class DocumentService:
     def page_preview_key(self, document_id: str, number: int) -> str:
         with self.archive.catalog.session() as s:
             key = s.scalar(
-                select(Page.preview_key).where(
-                    Page.document_id == document_id, Page.number == number
+                select(Page.preview_key)
+                .join(Document, Document.id == Page.document_id)
+                .where(
+                    Page.document_id == document_id,
+                    Page.number == number,
+                    Document.status != DocumentStatus.DESTROYED,
                 )
             )
             if key is None:

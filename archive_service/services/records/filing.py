@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
 from archive_service.catalog import (
     Case,
+    DisposalAct,
+    DisposalActCase,
     Document,
     DocumentEvent,
     DocumentPupil,
@@ -175,6 +177,16 @@ class FilingService:
                 current = self._current_item(s, filing.item_index, school_id)
                 case = self._case_for(s, current, filing, school_year, [p for p in pupils if p])
                 item = case.item  # an open volume keeps the version it was opened under
+            in_act = s.scalar(
+                select(DisposalAct.number)
+                .join(DisposalActCase, DisposalActCase.act_id == DisposalAct.id)
+                .where(DisposalActCase.case_id == case.id)
+                .limit(1)
+            )
+            if in_act is not None:  # its contents are what the act states
+                raise FilingError(
+                    f"Дело № {case.id} включено в акт № {in_act}: в него не подшивают"
+                )
             doc.nomenclature_item_id = item.id
             doc.case_id = case.id
             if filing.title:

@@ -1,0 +1,131 @@
+"""Destruction of every copy of an approved act's records, run by a worker.
+
+Each document of the act's cases goes the same way, each step safe to repeat, so a
+worker killed halfway, or MinIO or Elasticsearch down, leaves the act «в работе» and
+the next run finishes it:
+
+1. the catalog marks it destroyed under the act: from here on nothing shows it as
+   intact (its page is a stub, it sends no file or sheet, it is no search hit);
+2. its search entry goes, on whichever engine this archive runs;
+3. every object under `documents/<id>/` goes from the store: original, page images,
+   text with word boxes, page PDFs, searchable PDF, manifest, and in S3 every version
+   (bypassing GOVERNANCE retention: the one path that may), with a worker's cached copy;
+   a legal hold refuses it, whatever the checks above said;
+4. its pages, proposals, pupils' links and events go from the catalog, one event saying
+   when and under which act is added, and `destroyed_at` is set.
+
+What stays is the stub: the document row (title, file name, case, dates, SHA-256) and
+its case. The audit log is not touched. A case under a hold set after approval is not
+destroyed: the act waits, saying which case holds it back, until the hold is lifted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from archive_service.access import Policy
+from archive_service.archive import Archive
+from archive_service.catalog import (
+    Case,
+    DisposalAct,
+    Document,
+    DocumentEvent,
+    DocumentPupil,
+    MetadataProposal,
+    OutboxEntry,
+    Page,
+)
+from archive_service.catalog.models import utcnow
+from archive_service.domain import DocumentStatus
+from archive_service.services.disposal.acts import ActError, ActInfo, ActService, load_act
+from archive_service.services.disposal.holds import case_school, covered_cases
+
+
+class DestructionService:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    def start(self, act_id: int, policy: Policy | None = None) -> ActInfo:
+        """Put an approved act to work; a worker destroys its records."""
+        acts = ActService(self.archive)
+        with self.archive.catalog.session() as s:
+            act = load_act(s, act_id, policy, lock=True)
+            if act.status in ("draft", "reviewed"):
+                raise ActError(f"Акт № {act.number} не утверждён: уничтожать по нему нельзя")
+            if act.status == "executed":
+                raise ActError(f"Акт № {act.number} уже исполнен")
+            act.status = "executing"
+        self.archive.dispatcher.destroy_act(act_id)
+        return acts.get(act_id, policy)
+
+    def run(self, act_id: int) -> ActInfo:
+        """Destroy what is left of the act's records; the act is executed once nothing
+        is left. Safe to run again at any point."""
+        with self.archive.catalog.session() as s:
+            act = s.get(DisposalAct, act_id)
+            if act is None or act.status not in ("executing", "executed"):
+                raise ActError(f"Акт № {act_id} не в работе")
+            case_ids = [row.case_id for row in act.cases]
+            school = act.school_id
+            held = covered_cases(s, school)
+            waiting = sorted(c for c in case_ids if c in held)
+            docs = list(
+                s.scalars(
+                    select(Document.id).where(
+                        Document.case_id.in_([c for c in case_ids if c not in held]),
+                        Document.destroyed_at.is_(None),
+                    )
+                )
+            )
+        for document_id in docs:
+            self.destroy_document(document_id, act_id)
+        with self.archive.catalog.session() as s:
+            act = s.get(DisposalAct, act_id)
+            assert act is not None
+            if waiting:
+                act.error = (
+                    f"Под приостановкой уничтожения: дело № {', '.join(map(str, waiting))}; "
+                    "акт будет исполнен, когда приостановку снимут"
+                )
+            else:
+                act.error = None
+                act.status = "executed"
+                act.executed_at = act.executed_at or utcnow()
+        return ActService(self.archive).get(act_id)
+
+    def destroy_document(self, document_id: str, act_id: int) -> None:
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id, with_for_update=True)
+            if doc is None or doc.destroyed_at is not None:
+                return
+            if doc.case_id is not None:
+                case = s.get(Case, doc.case_id)
+                if case is not None and doc.case_id in covered_cases(s, case_school(case)):
+                    return  # a hold came meanwhile: the act waits for it
+            if doc.status != DocumentStatus.DESTROYED:
+                doc.status = DocumentStatus.DESTROYED
+                doc.act_id = act_id
+                s.add(OutboxEntry(document_id=document_id, operation="delete"))
+        self.archive.index.delete_document(document_id)
+        self.archive.store.delete_prefix(f"documents/{document_id}/")
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id, with_for_update=True)
+            if doc is None or doc.destroyed_at is not None:
+                return
+            s.execute(delete(Page).where(Page.document_id == document_id))
+            s.execute(delete(MetadataProposal).where(MetadataProposal.document_id == document_id))
+            s.execute(delete(DocumentPupil).where(DocumentPupil.document_id == document_id))
+            s.execute(delete(DocumentEvent).where(DocumentEvent.document_id == document_id))
+            s.execute(delete(OutboxEntry).where(OutboxEntry.document_id == document_id))
+            act = s.get(DisposalAct, act_id)
+            number = act.number if act else act_id
+            doc.searchable_pdf_key = None
+            doc.cover_payload = None
+            doc.destroyed_at = utcnow()
+            s.add(
+                DocumentEvent(
+                    document_id=document_id,
+                    kind="destroyed",
+                    detail=f"уничтожен по акту № {number}",
+                )
+            )

@@ -1,0 +1,174 @@
+"""Destruction of every copy, end to end in each mode: documents of past years filed,
+the act drafted, reviewed, approved and executed; then no object, version, index entry
+or cached copy of them remains (looked up in the store and the index themselves), the
+stubs and the act do, and the audit log is whole. A hold set after approval makes the
+act wait; a run killed halfway is finished by the next."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from archive_service.archive import Archive
+from archive_service.catalog import Document, DocumentEvent, Page
+from archive_service.services.admin.audit import AuditService
+from archive_service.services.disposal.acts import ActError, ActService
+from archive_service.services.disposal.destruction import DestructionService
+from archive_service.services.disposal.holds import HoldService
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.records.cases import CaseService
+from archive_service.services.records.filing import Filing, FilingError, FilingService
+from archive_service.storage.s3 import S3Store
+
+
+def _approved(archive: Archive) -> int:
+    acts = ActService(archive)
+    act = acts.draft(2026, by="officer")
+    acts.review(act.id, "4", date(2026, 11, 20), by="officer")
+    return acts.approve(act.id, by="director").id
+
+
+def _documents_of(archive: Archive, case_ids: list[int]) -> list[str]:
+    with archive.catalog.session() as s:
+        return list(
+            s.scalars(select_ids().where(Document.case_id.in_(case_ids)).order_by(Document.id))
+        )
+
+
+def select_ids():  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    return select(Document.id)
+
+
+def _versions_left(archive: Archive, document_id: str) -> list[str]:
+    store = archive.store
+    if isinstance(store, S3Store):  # every version and delete marker, not only the newest
+        return [
+            str(o.object_name)
+            for o in store.client.list_objects(
+                store.bucket, prefix=f"documents/{document_id}/", recursive=True,
+                include_version=True,
+            )
+        ]  # fmt: skip
+    return list(store.list(f"documents/{document_id}/"))
+
+
+def test_an_executed_act_leaves_stubs_and_no_copy_of_anything(
+    archive: Archive, cases: dict[str, int]
+) -> None:
+    due_cases = [cases["old_journal"], cases["protocol"], cases["personal"]]
+    doomed = _documents_of(archive, due_cases)
+    kept = _documents_of(archive, [cases["new_journal"], cases["book"]])
+    assert len(doomed) == 3 and all(_versions_left(archive, d) for d in doomed)
+    assert set(doomed) <= archive.index.document_ids()
+    cached = []
+    if isinstance(archive.store, S3Store):  # a worker's cached copies of the originals
+        for document_id in doomed:
+            with archive.store.local_path(f"documents/{document_id}/original.pdf") as copy:
+                cached.append(copy)
+        assert all(copy.exists() for copy in cached)
+    audit_before = AuditService(archive).verify()
+
+    act_id = _approved(archive)
+    with pytest.raises(ActError, match="не утверждён"):
+        DestructionService(archive).start(
+            ActService(archive)
+            .draft(2026, by="x", with_commission=frozenset({cases["portfolio"]}))
+            .id
+        )
+    finished = DestructionService(archive).start(act_id)  # the worker runs it (eager here)
+    assert ActService(archive).get(act_id).status == "executed", finished
+
+    for document_id in doomed:
+        assert _versions_left(archive, document_id) == []
+        shown = DocumentService(archive).get(document_id)
+        assert shown["status"] == "destroyed" and shown["act_id"] == act_id
+        assert shown["pages"] == [] and shown["destroyed_at"]
+        assert [e["kind"] for e in shown["events"]] == ["destroyed"]
+    assert not set(doomed) & archive.index.document_ids()
+    assert archive.index.search("журнал ж2019").total == 0
+    assert archive.index.search("пр2018").total == 0
+    assert [copy for copy in cached if copy.exists()] == []
+    with archive.catalog.session() as s:
+        from sqlalchemy import func, select
+
+        pages = s.scalar(select(func.count()).select_from(Page).where(Page.document_id.in_(doomed)))
+        assert pages == 0
+    # the records kept are whole, the act and its PDF are there, the case shows the stub
+    for document_id in kept:
+        assert _versions_left(archive, document_id)
+        assert DocumentService(archive).get(document_id)["status"] == "archived"
+    act = ActService(archive).get(act_id)
+    assert act.pdf_document_id and _versions_left(archive, act.pdf_document_id)
+    info, entries = CaseService(archive).get(cases["old_journal"])
+    assert entries and entries[0].title  # the stub keeps its title in the case
+    audit = AuditService(archive).verify()
+    assert audit.broken_at is None and audit.rows >= audit_before.rows
+    with pytest.raises(FilingError, match="включено в акт"):
+        FilingService(archive).file(kept[0], Filing("02-01", school_year="2019/2020"))
+
+
+def test_a_hold_set_after_approval_makes_the_act_wait(
+    archive: Archive, cases: dict[str, int]
+) -> None:
+    act_id = _approved(archive)
+    hold = HoldService(archive).add(case_id=cases["protocol"], reason="запрос суда", by="o")
+    DestructionService(archive).start(act_id)
+    act = ActService(archive).get(act_id)
+    assert act.status == "executing" and "приостановкой" in (act.error or "")
+    protocol_doc = _documents_of(archive, [cases["protocol"]])[0]
+    assert DocumentService(archive).get(protocol_doc)["status"] == "archived"
+    assert _versions_left(archive, protocol_doc)
+    HoldService(archive).lift(hold, "решено", by="o")
+    DestructionService(archive).start(act_id)
+    assert ActService(archive).get(act_id).status == "executed"
+    assert _versions_left(archive, protocol_doc) == []
+
+
+def test_a_run_killed_halfway_is_finished_by_the_next(
+    archive: Archive, cases: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store fails in the middle of a document (as a killed worker or MinIO going
+    away would leave it): the document already shows as destroyed, nothing looks intact,
+    and the act completes when the work is run again."""
+    act_id = _approved(archive)
+    real = archive.store.delete_prefix
+    calls = {"n": 0}
+
+    def dies_on_the_second(prefix: str) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise archive_storage_error()
+        return real(prefix)
+
+    monkeypatch.setattr(archive.store, "delete_prefix", dies_on_the_second)
+    from celery.exceptions import Retry
+
+    with pytest.raises(Retry):  # the task will come back; run here eagerly, it says so
+        DestructionService(archive).start(act_id)
+    act = ActService(archive).get(act_id)
+    assert act.status == "executing"
+    with archive.catalog.session() as s:
+        from sqlalchemy import select
+
+        half = s.scalars(
+            select(Document).where(Document.status == "destroyed", Document.destroyed_at.is_(None))
+        ).all()
+        assert len(half) == 1  # shows as destroyed, not as intact
+        assert half[0].id not in archive.index.document_ids()
+    monkeypatch.setattr(archive.store, "delete_prefix", real)
+    DestructionService(archive).start(act_id)
+    assert ActService(archive).get(act_id).status == "executed"
+    with archive.catalog.session() as s:
+        from sqlalchemy import select
+
+        left = s.scalars(select(DocumentEvent.kind).where(DocumentEvent.document_id == half[0].id))
+        assert list(left) == ["destroyed"]
+
+
+def archive_storage_error() -> Exception:
+    from archive_service.storage.port import StorageError
+
+    return StorageError("Хранилище недоступно")
