@@ -438,6 +438,7 @@ class DisposalAct(Base):
     approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
     executed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    executed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The approved act's PDF, archived as a document of the act case (01-01).
     pdf_document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -467,3 +468,21 @@ class DisposalActCase(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     act: Mapped[DisposalAct] = relationship(back_populates="cases")
+
+
+class DisposalActSubject(Base):
+    """A person whose personal data the act destroys (Приказ Роскомнадзора № 179): taken
+    when the act is approved, before destruction removes the links that name them."""
+
+    __tablename__ = "disposal_act_subjects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(
+        ForeignKey("disposal_acts.id", ondelete="CASCADE"), index=True
+    )
+    pupil_id: Mapped[str] = mapped_column(String(32))
+    full_name: Mapped[str] = mapped_column(String(300))
+    categories: Mapped[str] = mapped_column(Text)
+    sheets: Mapped[int] = mapped_column(Integer, default=0)
+    cases: Mapped[str] = mapped_column(Text, default="")  # «02-01 …; 04-01 …»
+    document_ids: Mapped[str] = mapped_column(Text, default="")  # comma-separated

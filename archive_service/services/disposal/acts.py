@@ -13,106 +13,29 @@ comes after.
 from __future__ import annotations
 
 import io
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive_service.access import Policy
 from archive_service.archive import Archive
-from archive_service.catalog import Case, DisposalAct, DisposalActCase, School
+from archive_service.catalog import Case, DisposalAct, DisposalActCase
 from archive_service.catalog.models import utcnow
+from archive_service.services.disposal.act_model import (
+    STATUS_LABELS,
+    ActError,
+    ActInfo,
+    act_info,
+    load_act,
+)
 from archive_service.services.disposal.due import DueCase, DueService
 from archive_service.services.records.filing import Filing, FilingService
 from archive_service.services.records.nomenclature import item_in_force
 from retention.schedule import Standing
 
 ACT_ITEM = "01-01"  # «Акты о выделении к уничтожению документов…», постоянно
-
-STATUS_LABELS = {
-    "draft": "проект",
-    "reviewed": "согласован ЭК",
-    "approved": "утверждён",
-    "executing": "в работе",
-    "executed": "исполнен",
-}
-
-
-class ActError(ValueError):
-    """A step that cannot be taken; the message says why, in Russian."""
-
-
-class ActNotFound(ActError):
-    """No such act, or not one this person sees."""
-
-
-@dataclass(frozen=True)
-class ActRow:
-    """One row of the act: its eight columns (№ п/п is `position`)."""
-
-    position: int
-    case_id: int
-    title: str
-    dates: str
-    inventory: str
-    index: str
-    case_count: int
-    period: str
-    note: str
-
-
-@dataclass(frozen=True)
-class ActInfo:
-    id: int
-    school_id: int
-    school: str
-    year: int
-    number: int
-    status: str
-    drafted_by: str
-    drafted_at: str
-    protocol_number: str | None
-    protocol_date: date | None
-    commission: list[str]
-    reviewed_by: str | None
-    approved_by: str | None
-    approved_at: str | None
-    executed_at: str | None
-    pdf_document_id: str | None
-    error: str | None
-    rows: list[ActRow] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
-    @property
-    def approved_on(self) -> date | None:
-        return date.fromisoformat(self.approved_at[:10]) if self.approved_at else None
-
-    @property
-    def case_total(self) -> int:
-        return sum(r.case_count for r in self.rows)
-
-    @property
-    def years(self) -> str:
-        """The years the act's cases span («2018–2020»), as its footer says them."""
-        found = sorted(
-            {int(y) for r in self.rows for y in r.dates.replace("–", " ").split() if y.isdigit()}
-        )
-        if not found:
-            return ""
-        return str(found[0]) if found[0] == found[-1] else f"{found[0]}–{found[-1]}"
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["act_id"] = out.pop("id")
-        out["status_label"] = self.status_label
-        out["protocol_date"] = self.protocol_date.isoformat() if self.protocol_date else None
-        out["cases"] = out.pop("rows")
-        return out
 
 
 def _row_from_due(position: int, due: DueCase, inventory: str, note: str) -> DisposalActCase:
@@ -130,65 +53,20 @@ def _row_from_due(position: int, due: DueCase, inventory: str, note: str) -> Dis
     )
 
 
-def _info(s: Session, act: DisposalAct) -> ActInfo:
-    school = s.get(School, act.school_id)
-    return ActInfo(
-        id=act.id,
-        school_id=act.school_id,
-        school=school.name if school else "",
-        year=act.year,
-        number=act.number,
-        status=act.status,
-        drafted_by=act.drafted_by,
-        drafted_at=act.drafted_at.isoformat(timespec="seconds"),
-        protocol_number=act.protocol_number,
-        protocol_date=act.protocol_date,
-        commission=[m for m in act.commission.split("\n") if m],
-        reviewed_by=act.reviewed_by,
-        approved_by=act.approved_by,
-        approved_at=act.approved_at.isoformat(timespec="seconds") if act.approved_at else None,
-        executed_at=act.executed_at.isoformat(timespec="seconds") if act.executed_at else None,
-        pdf_document_id=act.pdf_document_id,
-        error=act.error,
-        rows=[
-            ActRow(
-                r.position,
-                r.case_id,
-                r.title,
-                r.dates,
-                r.inventory,
-                r.index,
-                r.case_count,
-                r.period,
-                r.note,
-            )
-            for r in act.cases
-        ],
-    )
-
-
-def load_act(s: Session, act_id: int, policy: Policy | None, lock: bool = False) -> DisposalAct:
-    """The act, if this person sees its school; else no act at all."""
-    act = s.get(DisposalAct, act_id, with_for_update=lock)
-    if act is None or (policy is not None and not policy.sees_school(act.school_id)):
-        raise ActNotFound(f"Акта № {act_id} нет")
-    return act
-
-
 class ActService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
     def get(self, act_id: int, policy: Policy | None = None) -> ActInfo:
         with self.archive.catalog.session() as s:
-            return _info(s, load_act(s, act_id, policy))
+            return act_info(s, load_act(s, act_id, policy))
 
     def all(self, policy: Policy | None = None) -> list[ActInfo]:
         query = select(DisposalAct).order_by(DisposalAct.id.desc())
         if policy is not None and policy.schools is not None:
             query = query.where(DisposalAct.school_id.in_(sorted(policy.schools)))
         with self.archive.catalog.session() as s:
-            return [_info(s, act) for act in s.scalars(query)]
+            return [act_info(s, act) for act in s.scalars(query)]
 
     def draft(
         self,
@@ -236,7 +114,7 @@ class ActService:
                 )
             s.add(act)
             s.flush()
-            return _info(s, act)
+            return act_info(s, act)
 
     @staticmethod
     def _inventories(s: Session, case_ids: list[int]) -> dict[int, str]:
@@ -263,7 +141,7 @@ class ActService:
             for position, left in enumerate(act.cases, start=1):
                 left.position = position
             s.flush()
-            return _info(s, act)
+            return act_info(s, act)
 
     def review(
         self,
@@ -293,12 +171,13 @@ class ActService:
             act.reviewed_at = utcnow()
             act.status = "reviewed"
             s.flush()
-            return _info(s, act)
+            return act_info(s, act)
 
     def approve(self, act_id: int, by: str, policy: Policy | None = None) -> ActInfo:
         """The director's «УТВЕРЖДАЮ»: refused to the one who drafted the act; the act is
         frozen, and its PDF archived and filed into the act case."""
         from archive_service.services.disposal.forms import act_pdf
+        from archive_service.services.disposal.personal_data import take_subjects
         from archive_service.services.pipeline.ingest import IngestService
 
         with self.archive.catalog.session() as s:
@@ -318,7 +197,7 @@ class ActService:
                 )
             school_id = act.school_id
             approved_at = utcnow().replace(microsecond=0)
-            info = _info(s, act)
+            info = act_info(s, act)
         paper = act_pdf(
             _replace_approval(info, by, approved_at.isoformat(timespec="seconds")), approved_at
         )
@@ -342,8 +221,9 @@ class ActService:
             act.approved_by = by
             act.approved_at = approved_at
             act.pdf_document_id = outcome.id
+            take_subjects(s, act)  # the people, while the links that name them stand
             s.flush()
-            return _info(s, act)
+            return act_info(s, act)
 
 
 def _replace_approval(info: ActInfo, by: str, at: str) -> ActInfo:

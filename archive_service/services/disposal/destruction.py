@@ -37,7 +37,8 @@ from archive_service.catalog import (
 )
 from archive_service.catalog.models import utcnow
 from archive_service.domain import DocumentStatus
-from archive_service.services.disposal.acts import ActError, ActInfo, ActService, load_act
+from archive_service.services.disposal.act_model import ActError, ActInfo, load_act
+from archive_service.services.disposal.acts import ActService
 from archive_service.services.disposal.holds import case_school, covered_cases
 
 
@@ -45,8 +46,9 @@ class DestructionService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def start(self, act_id: int, policy: Policy | None = None) -> ActInfo:
-        """Put an approved act to work; a worker destroys its records."""
+    def start(self, act_id: int, by: str, policy: Policy | None = None) -> ActInfo:
+        """Put an approved act to work (or back to work); a worker destroys its records.
+        `by` is who destroyed, as the personal-data act names them."""
         acts = ActService(self.archive)
         with self.archive.catalog.session() as s:
             act = load_act(s, act_id, policy, lock=True)
@@ -55,6 +57,7 @@ class DestructionService:
             if act.status == "executed":
                 raise ActError(f"Акт № {act.number} уже исполнен")
             act.status = "executing"
+            act.executed_by = act.executed_by or by
         self.archive.dispatcher.destroy_act(act_id)
         return acts.get(act_id, policy)
 

@@ -12,7 +12,14 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from archive_service.services.disposal.acts import ActInfo
+from archive_service.services.disposal.act_model import ActInfo
+from archive_service.services.disposal.inventory import InventoryRow
+from archive_service.services.disposal.personal_data import (
+    METHOD,
+    SYSTEM_NAME,
+    LoggedEvent,
+    Subject,
+)
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 ACT_TITLE = "о выделении к уничтожению документов, не подлежащих хранению"
@@ -191,6 +198,188 @@ def act_xlsx(info: ActInfo, executed: str | None = None) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for column, (_, width) in zip("ABCDEFGH", ACT_COLUMNS, strict=True):
         sheet.column_dimensions[column].width = max(8, width * 0.6)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# -- опись дел постоянного хранения -------------------------------------------------------
+
+INVENTORY_COLUMNS = (
+    ("№ п/п", 14),
+    ("Индекс дела", 26),
+    ("Заголовок дела", 90),
+    ("Крайние даты", 30),
+    ("Количество листов", 22),
+    ("Примечание", 30),
+)
+
+
+def inventory_lines(info: ActInfo) -> tuple[list[str], list[str]]:
+    years = info.years or "____"
+    head = [
+        info.school,
+        "УТВЕРЖДАЮ",
+        f"Директор {info.school}",
+        f"____________ {info.approved_by or BLANK}",
+        long_date(_approved(info)),
+        f"ОПИСЬ № {info.number}",
+        f"дел постоянного хранения за {years} годы",
+    ]
+    return head, [f"Протокол ЭК от {_protocol(info)}"]
+
+
+def _protocol(info: ActInfo) -> str:
+    on = info.protocol_date.strftime("%d.%m.%Y") if info.protocol_date else BLANK
+    return f"{on} № {info.protocol_number or BLANK}"
+
+
+def inventory_rows(rows: Sequence[InventoryRow]) -> list[list[str]]:
+    return [[str(r.position), r.index, r.title, r.dates, str(r.sheets), r.note] for r in rows]
+
+
+def inventory_pdf(info: ActInfo, rows: Sequence[InventoryRow]) -> bytes:
+    pdf = _pdf(landscape=False)
+    head, foot = inventory_lines(info)
+    _lines(pdf, head[:1], 11, bold=True)
+    _lines(pdf, head[1:2], 11, bold=True, align="R")
+    _lines(pdf, head[2:5], 10, align="R")
+    pdf.ln(3)  # type: ignore[attr-defined]
+    _lines(pdf, head[5:], 12, bold=True, align="C")
+    pdf.ln(2)  # type: ignore[attr-defined]
+    _table(pdf, INVENTORY_COLUMNS[:], inventory_rows(rows))
+    pdf.ln(3)  # type: ignore[attr-defined]
+    _lines(pdf, [f"В данную опись внесено {len(rows)} дел", *foot], 10)
+    return bytes(pdf.output())  # type: ignore[attr-defined]
+
+
+def inventory_xlsx(info: ActInfo, rows: Sequence[InventoryRow]) -> bytes:
+    head, foot = inventory_lines(info)
+    body = [[int(r[0]), r[1], r[2], r[3], int(r[4]), r[5]] for r in inventory_rows(rows)]
+    return _sheet(
+        "Опись", head, INVENTORY_COLUMNS, body, [f"В данную опись внесено {len(rows)} дел", *foot]
+    )
+
+
+# -- акт об уничтожении персональных данных -------------------------------------------------
+
+PD_COLUMNS = (
+    ("№ п/п", 12),
+    ("Фамилия, имя, отчество субъекта персональных данных", 60),
+    ("Категории персональных данных", 95),
+    ("Носитель и количество листов", 45),
+    ("Дела", 65),
+)
+
+
+def pd_lines(info: ActInfo, executed: str | None) -> tuple[list[str], list[str]]:
+    approved = _approved(info)
+    act_ref = f"акт о выделении к уничтожению № {info.number}"
+    if approved:
+        act_ref += f" от {approved:%d.%m.%Y}"
+    head = [
+        "АКТ",
+        "об уничтожении персональных данных",
+        f"Оператор: {info.school}; адрес: ______________________________",
+        "Лицо, обрабатывающее персональные данные по поручению оператора: нет",
+    ]
+    foot = [
+        f"Информационная система: «{SYSTEM_NAME}»",
+        f"Способ уничтожения: {METHOD}",
+        f"Причина уничтожения: истечение сроков хранения; {act_ref}",
+        f"Дата уничтожения: {executed or BLANK}",
+        f"Уничтожение провёл(а): {info.executed_by or BLANK}, должность __________, "
+        "подпись __________",
+        "Приложение: выгрузка из журнала событий информационной системы по субъектам",
+    ]
+    return head, foot
+
+
+def pd_rows(subjects: Sequence[Subject]) -> list[list[str]]:
+    return [
+        [str(n), p.full_name, p.categories, f"бумажный и электронный; листов: {p.sheets}", p.cases]
+        for n, p in enumerate(subjects, start=1)
+    ]
+
+
+LOG_COLUMNS = (
+    ("Когда", 34),
+    ("Кто", 30),
+    ("Роль", 30),
+    ("Действие", 22),
+    ("Объект", 70),
+    ("Итог", 18),
+    ("Подробности", 73),
+)
+
+
+def _log_rows(events: Sequence[LoggedEvent]) -> list[list[str]]:
+    return [[e.at, e.actor, e.role, e.action, e.target, e.outcome, e.detail] for e in events]
+
+
+def pd_act_pdf(
+    info: ActInfo, subjects: Sequence[Subject], events: Sequence[LoggedEvent],
+    executed: str | None = None,
+) -> bytes:  # fmt: skip
+    pdf = _pdf()
+    head, foot = pd_lines(info, executed)
+    _lines(pdf, head[:2], 12, bold=True, align="C")
+    pdf.ln(2)  # type: ignore[attr-defined]
+    _lines(pdf, head[2:], 10)
+    pdf.ln(2)  # type: ignore[attr-defined]
+    _table(pdf, PD_COLUMNS, pd_rows(subjects))
+    pdf.ln(3)  # type: ignore[attr-defined]
+    _lines(pdf, foot, 10)
+    pdf.add_page()  # type: ignore[attr-defined]
+    _lines(pdf, ["Выгрузка из журнала событий по субъектам персональных данных"], 11, bold=True)
+    _table(pdf, LOG_COLUMNS, _log_rows(events))
+    return bytes(pdf.output())  # type: ignore[attr-defined]
+
+
+def pd_act_xlsx(
+    info: ActInfo, subjects: Sequence[Subject], events: Sequence[LoggedEvent],
+    executed: str | None = None,
+) -> bytes:  # fmt: skip
+    head, foot = pd_lines(info, executed)
+    body: list[list[object]] = [[int(r[0]), *r[1:]] for r in pd_rows(subjects)]
+    return _sheet(
+        "Акт ПДн", head, PD_COLUMNS, body, foot,
+        extra=("Журнал событий", LOG_COLUMNS, _log_rows(events)),
+    )  # fmt: skip
+
+
+def _sheet(
+    title: str,
+    head: list[str],
+    columns: Sequence[tuple[str, int]],
+    body: Sequence[Sequence[object]],
+    foot: list[str],
+    extra: tuple[str, Sequence[tuple[str, int]], Sequence[Sequence[object]]] | None = None,
+) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    for line in head:
+        sheet.append([line])
+    sheet.append([name for name, _ in columns])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for values in body:
+        sheet.append(list(values))
+    sheet.append([])
+    for line in foot:
+        sheet.append([line])
+    if extra is not None:
+        name, extra_columns, rows = extra
+        more = book.create_sheet(name)
+        more.append([n for n, _ in extra_columns])
+        for values in rows:
+            more.append(list(values))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("approved_by", sa.String(length=64), nullable=True),
         sa.Column("approved_at", sa.DateTime(), nullable=True),
         sa.Column("executed_at", sa.DateTime(), nullable=True),
+        sa.Column("executed_by", sa.String(length=64), nullable=True),
         sa.Column("pdf_document_id", sa.String(length=32), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["school_id"], ["schools.id"]),
@@ -57,6 +58,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("act_id", "case_id"),
     )
     op.create_index("ix_disposal_act_cases_case_id", "disposal_act_cases", ["case_id"])
+    op.create_table(
+        "disposal_act_subjects",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("act_id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.String(length=32), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=False),
+        sa.Column("categories", sa.Text(), nullable=False),
+        sa.Column("sheets", sa.Integer(), nullable=False),
+        sa.Column("cases", sa.Text(), nullable=False),
+        sa.Column("document_ids", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["act_id"], ["disposal_acts.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_disposal_act_subjects_act_id", "disposal_act_subjects", ["act_id"])
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("destroyed_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("act_id", sa.Integer(), nullable=True))
@@ -68,6 +83,8 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_documents_act_id", type_="foreignkey")
         batch_op.drop_column("act_id")
         batch_op.drop_column("destroyed_at")
+    op.drop_index("ix_disposal_act_subjects_act_id", table_name="disposal_act_subjects")
+    op.drop_table("disposal_act_subjects")
     op.drop_index("ix_disposal_act_cases_case_id", table_name="disposal_act_cases")
     op.drop_table("disposal_act_cases")
     op.drop_index("ix_disposal_acts_school_id", table_name="disposal_acts")
