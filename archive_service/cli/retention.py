@@ -3,11 +3,18 @@ and holds (приостановка уничтожения)."""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+from pathlib import Path
+
 import click
 
-from archive_service.access import Permission
+from archive_service.access import Permission, Policy
 from archive_service.archive import Archive
 from archive_service.cli.common import acting_as, emit, open_archive
+from archive_service.services.admin.audit import CLI_ACTOR, AuditService
+from archive_service.services.disposal.act_model import ActError, ActInfo
+from workers.runner import ensure_worker
 
 
 def _school(archive: Archive, name: str | None) -> int:
@@ -194,3 +201,226 @@ def holds_list(ctx: click.Context, active: bool, as_json: bool) -> None:
 
 
 COMMANDS = [cases, retention, holds]
+
+
+# -- disposal acts ------------------------------------------------------------------------
+
+
+def _act_school(archive: Archive, name: str | None, policy: Policy | None) -> int | None:
+    """The school an act is of: named, else the acting person's own, else the archive's."""
+    if name is not None:
+        return _school(archive, name)
+    if policy is not None and policy.schools:
+        return min(policy.schools)
+    return None
+
+
+def _ids(text: str | None) -> frozenset[int]:
+    try:
+        return frozenset(int(x) for x in (text or "").replace(" ", "").split(",") if x)
+    except ValueError as exc:
+        raise click.ClickException(f"Номера дел через запятую, а не «{text}»") from exc
+
+
+def _print_act(info: ActInfo, as_json: bool) -> None:
+    if as_json:
+        emit(info.as_dict())
+        return
+    click.echo(
+        f"Акт № {info.number} ({info.year} год, {info.school}): {info.status_label}; "
+        f"дел: {info.case_total}"
+    )
+    for row in info.rows:
+        click.echo(f"  {row.position}. дело № {row.case_id} {row.index} {row.title} [{row.dates}]")
+    if info.error:
+        click.echo(f"Внимание: {info.error}")
+
+
+@click.group()
+def disposal() -> None:
+    """Акты о выделении к уничтожению и уничтожение."""
+
+
+@disposal.command("draft")
+@click.option("--year", type=int, required=True, help="Год акта.")
+@click.option("--as", "username", required=True, help="Кто составляет (ответственный за хранение).")
+@click.option("--without", default=None, help="Не включать дела (номера через запятую).")
+@click.option("--commission", default=None, help="Дела ЭПК/ДМН на решение ЭК (номера).")
+@click.option("--school", default=None, help="Организация (по умолчанию — своя).")
+@click.option("--json", "as_json", is_flag=True, help='Ответ в JSON: {"act_id", "cases", …}.')
+@click.pass_context
+def disposal_draft(
+    ctx: click.Context,
+    year: int,
+    username: str,
+    without: str | None,
+    commission: str | None,
+    school: str | None,
+    as_json: bool,
+) -> None:
+    """Составить акт из списка дел, подлежащих уничтожению в году."""
+    from archive_service.services.disposal.acts import ActService
+    from archive_service.services.disposal.due import DueError
+
+    archive = open_archive(ctx, dispatch=False)
+    actor, policy = acting_as(archive, username, Permission.DRAFT_DISPOSAL, "составлять акты")
+    try:
+        info = ActService(archive).draft(
+            year,
+            by=actor.username,
+            school_id=_act_school(archive, school, policy),
+            policy=policy,
+            without=_ids(without),
+            with_commission=_ids(commission),
+        )
+    except (ActError, DueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(actor, "create", f"act:{info.id}", detail=f"проект, {year} год")
+    _print_act(info, as_json)
+
+
+@disposal.command("review")
+@click.argument("act_id", type=int)
+@click.option("--protocol", required=True, help="Номер протокола ЭК.")
+@click.option("--date", "on", required=True, help="Дата протокола, ДД.ММ.ГГГГ.")
+@click.option("--member", "members", multiple=True, help="Член ЭК (повторяется).")
+@click.option("--as", "username", required=True, help="Кто записывает решение ЭК.")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def disposal_review(
+    ctx: click.Context,
+    act_id: int,
+    protocol: str,
+    on: str,
+    members: tuple[str, ...],
+    username: str,
+    as_json: bool,
+) -> None:
+    """Записать решение экспертной комиссии: протокол № и дату."""
+    from archive_service.services.disposal.acts import ActService
+
+    try:
+        protocol_date = datetime.strptime(on.strip(), "%d.%m.%Y").date()
+    except ValueError as exc:
+        raise click.ClickException(f"Дата «{on}» не похожа на ДД.ММ.ГГГГ") from exc
+    archive = open_archive(ctx, dispatch=False)
+    actor, policy = acting_as(archive, username, Permission.DRAFT_DISPOSAL, "записывать решение ЭК")
+    try:
+        info = ActService(archive).review(
+            act_id, protocol, protocol_date, actor.username, list(members), policy
+        )
+    except ActError as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(
+        actor, "change", f"act:{act_id}", detail=f"решение ЭК: протокол № {protocol} от {on}"
+    )
+    _print_act(info, as_json)
+
+
+@disposal.command("approve")
+@click.argument("act_id", type=int)
+@click.option("--as", "username", required=True, help="Кто утверждает (директор).")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def disposal_approve(ctx: click.Context, act_id: int, username: str, as_json: bool) -> None:
+    """Утвердить акт («УТВЕРЖДАЮ»); составивший акт утвердить его не может."""
+    from archive_service.services.disposal.acts import ActService
+
+    archive = open_archive(ctx)
+    actor, policy = acting_as(archive, username, Permission.APPROVE_DISPOSAL, "утверждать акты")
+    try:
+        info = ActService(archive).approve(act_id, actor.username, policy)
+    except ActError as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(actor, "change", f"act:{act_id}", detail="утверждён")
+    _print_act(info, as_json)
+
+
+@disposal.command("execute")
+@click.argument("act_id", type=int)
+@click.option("--as", "username", default=None, help="Кто проводит уничтожение.")
+@click.option("--wait", is_flag=True, help="Дождаться конца уничтожения.")
+@click.option("--timeout", type=float, default=3600.0, help="Сколько ждать, секунд.")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def disposal_execute(
+    ctx: click.Context,
+    act_id: int,
+    username: str | None,
+    wait: bool,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Уничтожить все копии документов утверждённого акта (делает обработчик)."""
+    from archive_service.services.disposal.acts import ActService
+    from archive_service.services.disposal.destruction import DestructionService
+
+    archive = open_archive(ctx)
+    actor, policy = acting_as(archive, username, Permission.DESTROY_RECORDS, "уничтожать документы")
+    try:
+        info = DestructionService(archive).start(act_id, actor.username, policy)
+    except ActError as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(actor, "change", f"act:{act_id}", detail="уничтожение начато")
+    if wait:
+        worker = ensure_worker(archive.settings)
+        deadline = time.monotonic() + timeout
+        try:
+            while info.status != "executed" and not info.error:
+                if time.monotonic() > deadline:
+                    raise click.ClickException("Ожидание прервано: акт ещё в работе")
+                time.sleep(0.2)
+                info = ActService(archive).get(act_id)
+        finally:
+            if worker is not None:
+                worker.stop()
+    _print_act(info, as_json)
+    if wait and info.status != "executed":
+        ctx.exit(1)
+
+
+@disposal.command("act")
+@click.argument("act_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--personal-data", is_flag=True, help="Акт об уничтожении персональных данных.")
+@click.option("--inventory", is_flag=True, help="Опись дел постоянного хранения за те же годы.")
+@click.pass_context
+def disposal_act(
+    ctx: click.Context,
+    act_id: int,
+    fmt: str,
+    output: Path,
+    personal_data: bool,
+    inventory: bool,
+) -> None:
+    """Выгрузить акт (или акт о персональных данных, или опись) в PDF или XLSX."""
+    from archive_service.services.disposal.papers import PaperService
+
+    archive = open_archive(ctx, dispatch=False)
+    kind = "personal_data" if personal_data else "inventory" if inventory else "act"
+    try:
+        data, _ = PaperService(archive).paper(act_id, kind, fmt)
+    except ActError as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_bytes(data)
+    AuditService(archive).record(CLI_ACTOR, "export", f"act:{act_id}", detail=f"{kind} {fmt}")
+    click.echo(f"Записан {output}")
+
+
+@disposal.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def disposal_list(ctx: click.Context, as_json: bool) -> None:
+    """Акты, новые первыми."""
+    from archive_service.services.disposal.acts import ActService
+
+    found = ActService(open_archive(ctx, dispatch=False)).all()
+    if as_json:
+        emit({"acts": [a.as_dict() for a in found]})
+        return
+    for a in found:
+        click.echo(f"№ {a.number} ({a.year}) id {a.id}: {a.status_label}, дел {a.case_total}")
+
+
+COMMANDS.append(disposal)
