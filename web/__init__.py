@@ -93,6 +93,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     init_auth(app)
 
     from web import (
+        acts,
         api_retention,  # noqa: F401  (its routes join the `api` blueprint)
         audit_log,
         cases,
@@ -108,7 +109,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
     app.register_blueprint(health)
-    for concern in (nomenclature, pupils, filing, cases, retention, audit_log):
+    for concern in (nomenclature, pupils, filing, cases, retention, acts, audit_log):
         app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")
 

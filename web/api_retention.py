@@ -1,6 +1,7 @@
 """/api/v1 for cases and retention: a case with its retention, the year's disposal
-list, and holds. The routes sit on the API blueprint (web.api); the work is done by
-the same functions the UI calls (web.retention), under the same permission."""
+list, holds, and acts of disposal with their papers. The routes sit on the API
+blueprint (web.api); the work is done by the same functions the UI calls
+(web.retention, web.acts), under the same permissions."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 from flask import abort, jsonify, request
 
 from archive_service.access import Permission
+from archive_service.services.disposal.act_model import ActError, ActInfo, ActNotFound
+from archive_service.services.disposal.acts import ActService
 from archive_service.services.disposal.due import FIRST_YEAR, LAST_YEAR, DueError, DueService
 from archive_service.services.disposal.holds import HoldError, HoldNotFound, HoldService
 from archive_service.services.records.cases import CaseError, CaseService
 from web.access import policy, requires
+from web.acts import approve_act, draft_act, execute_act, review_act, send_paper, take_out
 from web.api import api
 from web.audit import audit
 from web.context import archive
@@ -22,10 +26,12 @@ from web.retention import chosen_school, lift_hold, set_hold
 
 
 def _body() -> dict[str, Any]:
-    """The request's fields, as JSON or as a form."""
+    """The request's fields, as JSON or as a form; lists stay lists."""
     data = request.get_json(silent=True)
     if isinstance(data, dict):
-        return {k: ("" if v is None else str(v)) for k, v in data.items()}
+        return {
+            k: ("" if v is None else v if isinstance(v, list) else str(v)) for k, v in data.items()
+        }
     return dict(request.form)
 
 
@@ -84,3 +90,64 @@ def lift(hold_id: int) -> Any:
     except HoldError as exc:
         abort(404 if isinstance(exc, HoldNotFound) else 400, description=str(exc))
     return jsonify(HoldService(archive()).get(hold_id, policy()).as_dict())
+
+
+def _act_step(step: Any, *args: Any) -> Any:
+    """Run one step of an act; its refusal as 404 (no such act) or 400 (why not)."""
+    try:
+        info: ActInfo = step(*args)
+    except ActNotFound as exc:
+        abort(404, description=str(exc))
+    except ActError as exc:
+        abort(400, description=str(exc))
+    return info.as_dict()
+
+
+@api.route("/acts", methods=["GET"])
+@requires(Permission.READ_RETENTION)
+def list_acts() -> Any:
+    return jsonify({"acts": [a.as_dict() for a in ActService(archive()).all(policy())]})
+
+
+@api.route("/acts", methods=["POST"])
+@requires(Permission.DRAFT_DISPOSAL)
+def create_act() -> Any:
+    return jsonify(_act_step(draft_act, _body())), 201
+
+
+@api.route("/acts/<int:act_id>")
+@requires(Permission.READ_RETENTION)
+def get_act(act_id: int) -> Any:
+    body = _act_step(ActService(archive()).get, act_id, policy())
+    audit("view", f"act:{act_id}")
+    return jsonify(body)
+
+
+@api.route("/acts/<int:act_id>/cases/<int:case_id>/remove", methods=["POST"])
+@requires(Permission.DRAFT_DISPOSAL)
+def remove_case(act_id: int, case_id: int) -> Any:
+    return jsonify(_act_step(take_out, act_id, case_id))
+
+
+@api.route("/acts/<int:act_id>/review", methods=["POST"])
+@requires(Permission.DRAFT_DISPOSAL)
+def review(act_id: int) -> Any:
+    return jsonify(_act_step(review_act, act_id, _body()))
+
+
+@api.route("/acts/<int:act_id>/approve", methods=["POST"])
+@requires(Permission.APPROVE_DISPOSAL)
+def approve(act_id: int) -> Any:
+    return jsonify(_act_step(approve_act, act_id))
+
+
+@api.route("/acts/<int:act_id>/execute", methods=["POST"])
+@requires(Permission.DESTROY_RECORDS)
+def execute(act_id: int) -> Any:
+    return jsonify(_act_step(execute_act, act_id)), 202
+
+
+@api.route("/acts/<int:act_id>/paper")
+@requires(Permission.READ_RETENTION)
+def act_paper(act_id: int) -> Any:
+    return send_paper(act_id, request.args.get("kind", "act"), request.args.get("format", "pdf"))
