@@ -57,6 +57,8 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", "/retention/holds", RETENTION_READERS),
         ("GET", "/api/v1/retention/due?year=2031", RETENTION_READERS),
         ("GET", "/api/v1/holds", RETENTION_READERS),
+        ("GET", "/acts", RETENTION_READERS),
+        ("GET", "/api/v1/acts", RETENTION_READERS),
         ("GET", f"/api/v1/cases/{w.case}", UNSCOPED_READERS),
         ("GET", "/api/v1/documents", READERS),
         ("GET", f"/api/v1/documents/{w.mine}", READERS),

@@ -362,3 +362,80 @@ def test_the_retention_officer_holds_a_due_case_and_lifts_the_hold(
     expect(director.locator("#new-hold")).to_have_count(0)
     expect(director.locator("table.holds")).to_contain_text("запрос исполнен")
     assert errors == []
+
+
+def test_the_officer_drafts_the_director_approves_and_every_copy_is_destroyed(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """An old exam protocol is due: the retention officer drafts the act and records the
+    commission's decision, the director approves it («УТВЕРЖДАЮ»), the officer has the
+    worker destroy every copy; the document is a stub and no search finds it."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    protocol = born_digital_pdf(tmp_path / "протокол-2018.pdf", [["Протокол Ветхийпротокол 2018"]])
+    errors: list[str] = []
+
+    def person(name: str, secret: str) -> Any:
+        page = browser.new_page(locale="ru-RU")
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(url + "/login")
+        page.fill("input[name=username]", name)
+        page.fill("input[name=password]", secret)
+        page.click("button[type=submit]")
+        return page
+
+    admin = browser.new_page(locale="ru-RU")
+    sign_in(admin, url, password)
+    admin.click("nav >> text=Загрузить")
+    admin.set_input_files("input[type=file]", str(protocol))
+    admin.click("form.upload button[type=submit]")
+    admin.locator("table.outcomes a").click()
+    expect(admin.locator(".badge.archived")).to_be_visible(timeout=120_000)
+    document_url = admin.url
+    admin.reload()
+    admin.select_option("select[name=item_index]", "03-01")
+    admin.fill("input[name=document_date]", "2018-06-20")
+    admin.click("text=Подшить в дело")
+    expect(admin.locator("p.filed")).to_contain_text("Протоколы итоговой аттестации")
+    admin.close()
+
+    officer = person("officer2", add_person(data, "officer2", "retention_officer"))
+    officer.click("nav >> text=Сроки хранения")
+    expect(officer.locator("table.due").last).to_contain_text("2018 год")
+    officer.click("#draft-act button")
+    expect(officer.locator("dd.status")).to_have_text("проект")
+    expect(officer.locator("table.act-rows")).to_contain_text("Протоколы итоговой аттестации")
+    officer.fill("#review input[name=protocol]", "12")
+    officer.fill("#review input[name=date]", time.strftime("%Y-%m-%d"))
+    officer.fill("#review textarea[name=members]", "Иванова И. И.\nПетров П. П.")
+    officer.click("#review button")
+    expect(officer.locator("dd.status")).to_have_text("согласован ЭК")
+    expect(officer.locator("dl.act")).to_contain_text("Иванова И. И.; Петров П. П.")
+    expect(officer.locator("#approve")).to_have_count(0)  # the drafter does not approve
+    act_url = officer.url
+
+    director = person("director2", add_person(data, "director2", "director"))
+    director.goto(act_url)
+    director.click("#approve button")
+    expect(director.locator("dd.status")).to_have_text("утверждён")
+    expect(director.locator("p.papers")).to_contain_text("Акт об уничтожении персональных данных")
+    expect(director.locator("#execute")).to_have_count(0)
+
+    officer.reload()
+    officer.click("#execute button")
+    for _ in range(120):  # the worker destroys; the page says so once it is done
+        if officer.locator("dd.status").inner_text() == "исполнен":
+            break
+        time.sleep(0.5)
+        officer.reload()
+    expect(officer.locator("dd.status")).to_have_text("исполнен")
+    officer.screenshot(path=str(tmp_path / "act.png"), full_page=True)
+    officer.goto(document_url)
+    expect(officer.locator("p.destroyed")).to_contain_text("Документ уничтожен")
+    expect(officer.locator("text=Скачать оригинал")).to_have_count(0)
+    officer.fill("header input[name=q]", "Ветхийпротокол")
+    officer.press("header input[name=q]", "Enter")
+    expect(officer.locator(".total")).to_have_text("Найдено документов: 0")
+    assert errors == []

@@ -159,3 +159,59 @@ def test_the_cli_lists_due_sets_and_lifts_holds_as_the_named_person(
         (r.action, r.target, r.actor) for r in AuditService(archive).find()
     ]
     assert AccountService(archive).named("retention_officer") is not None
+
+
+def test_an_act_goes_through_the_api_step_by_step_with_each_role(
+    archive: Archive, world: World, tmp_path: Path
+) -> None:
+    """The 2019/2020 journal of the world's school is due in 2026: drafted by the
+    retention officer, reviewed, refused to the drafter and approved by the director,
+    executed; each step by the role it needs, the rest 404; the papers come out."""
+    pdf = born_digital_pdf(tmp_path / "старый.pdf", [["Журнал Старинныйжурнал 2019/2020"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    old_case = FilingService(archive).file(outcome.id, Filing("02-01", school_year="2019/2020"))
+    api = create_api_client(archive)
+    officer, director = _basic("retention_officer"), _basic("director")
+
+    assert api.post("/api/v1/acts", json={"year": 2026}, headers=director).status_code == 404
+    nothing = api.post("/api/v1/acts", json={"year": 2020}, headers=officer)
+    assert nothing.status_code == 400 and "нечего" in nothing.get_json()["error"]
+    made = api.post("/api/v1/acts", json={"year": 2026}, headers=officer)
+    assert made.status_code == 201
+    act = made.get_json()
+    assert [c["case_id"] for c in act["cases"]] == [old_case] and act["status"] == "draft"
+    act_id = act["act_id"]
+    path = f"/api/v1/acts/{act_id}"
+    review = {"protocol": "8", "date": "2026-11-30", "members": ["Иванова И. И."]}
+    assert api.post(f"{path}/approve", headers=director).status_code == 400  # not reviewed
+    assert api.post(f"{path}/review", json=review, headers=director).status_code == 404
+    reviewed = api.post(f"{path}/review", json=review, headers=officer).get_json()
+    assert reviewed["status"] == "reviewed" and reviewed["commission"] == ["Иванова И. И."]
+    assert api.post(f"{path}/approve", headers=officer).status_code == 404  # not a director
+    approved = api.post(f"{path}/approve", headers=director)
+    assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
+    again = api.post(f"{path}/approve", headers=director)
+    assert again.status_code == 400 and "уже утверждён" in again.get_json()["error"]
+    assert api.post(f"{path}/execute", headers=director).status_code == 404
+    executed = api.post(f"{path}/execute", headers=officer)
+    assert executed.status_code == 202
+    assert api.get(path, headers=officer).get_json()["status"] == "executed"
+    doc = api.get(f"/api/v1/documents/{outcome.id}", headers=officer).get_json()
+    assert doc["status"] == "destroyed" and doc["act_id"] == act_id and doc["pages"] == []
+    assert api.get(f"/api/v1/documents/{outcome.id}/original", headers=officer).status_code == 404
+    assert api.get("/api/v1/search?q=Старинныйжурнал", headers=officer).get_json()["total"] == 0
+    pdf_paper = api.get(f"{path}/paper?kind=act&format=pdf", headers=director)
+    assert pdf_paper.status_code == 200 and pdf_paper.data.startswith(b"%PDF")
+    xlsx = api.get(f"{path}/paper?kind=personal_data&format=xlsx", headers=officer)
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert api.get(f"{path}/paper?kind=nonsense", headers=officer).status_code == 400
+    assert api.get(path, headers=_basic("staff")).status_code == 404
+    page = client_as(archive, "retention_officer").get(f"/documents/{outcome.id}")
+    assert "Документ уничтожен" in page.get_data(as_text=True)
+    steps = [
+        r.detail for r in AuditService(archive).find(target=f"act:{act_id}") if r.action == "change"
+    ]
+    assert (
+        steps[0].startswith("решение ЭК") and "утверждён" in steps and "уничтожение начато" in steps
+    )

@@ -68,8 +68,9 @@ def review_act(act_id: int, values: Any) -> ActInfo:
         raise ActError("Дата протокола ЭК — ГГГГ-ММ-ДД") from exc
     raw = values.getlist("members") if hasattr(values, "getlist") else values.get("members")
     if isinstance(raw, str):
-        raw = raw.split("\n")
-    members = [str(m) for m in raw or [] if str(m).strip()]
+        raw = [raw]
+    # one per line of the form's text area, or one per item of the API's list
+    members = [line for m in raw or [] for line in str(m).splitlines() if line.strip()]
     protocol = str(values.get("protocol", ""))
     info = ActService(archive()).review(
         act_id, protocol, on, current_user.account.username, members, policy()
