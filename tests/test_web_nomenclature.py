@@ -127,3 +127,16 @@ def test_each_school_and_year_has_its_own_nomenclature(
     assert "Журналы классов" in edited
     assert service.current("Лицей № 1").items[0].title == "Классные журналы"
     assert client.get("/nomenclature?school=Нет такой").status_code == 404
+
+
+def test_the_nomenclature_prints_as_the_form_a_school_approves(client: FlaskClient) -> None:
+    from archive_service.services.records.nomenclature_form import FORM_COLUMNS
+    from tests.test_disposal_acts import pdf_text
+
+    response = client.get("/nomenclature/export.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(pdf_text(response.data).split())
+    for heading, _ in FORM_COLUMNS:
+        assert " ".join(heading.split()) in text, heading
+    for words in ("УТВЕРЖДАЮ", "НОМЕНКЛАТУРА ДЕЛ", "02-01", "Классные журналы", "Итоговая запись"):
+        assert words in text, words

@@ -8,12 +8,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from archive_service.access import Permission
+from archive_service.schools import SchoolService
 from archive_service.services.records.nomenclature import (
     NomenclatureService,
     for_year,
     standing,
     with_item,
 )
+from archive_service.services.records.nomenclature_form import nomenclature_pdf
 from retention.nomenclature import (
     NomenclatureError,
     dump_xlsx,
@@ -186,6 +188,11 @@ def export(fmt: str) -> Any:
         body, mimetype = dump_xlsx(spec), XLSX
     elif fmt == "yaml":
         body, mimetype = dump_yaml(spec).encode("utf-8"), "application/yaml"
+    elif fmt == "pdf":
+        school_name = school or SchoolService(archive()).name_of(
+            SchoolService(archive()).id_of(None)
+        )
+        body, mimetype = nomenclature_pdf(spec, school_name), "application/pdf"
     else:
         abort(404)
     return Response(

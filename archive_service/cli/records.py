@@ -96,6 +96,15 @@ def _nomenclature_of(
         raise click.ClickException(f"{exc}; есть на годы: {held}") from exc
 
 
+def _school_name(service: NomenclatureService, school: str | None) -> str:
+    """The organisation the form names: the one asked for, or the archive's own."""
+    from archive_service.schools import SchoolService
+
+    return school or SchoolService(service.archive).name_of(
+        SchoolService(service.archive).id_of(None)
+    )
+
+
 @nomenclature.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
@@ -130,7 +139,7 @@ def nomenclature_export(
     ctx: click.Context, path: Path, year: int | None, school: str | None
 ) -> None:
     """Выгрузить действующую номенклатуру или номенклатуру на год --year (формат по
-    расширению: .yaml или .xlsx)."""
+    расширению: .yaml, .xlsx или .pdf — форма на утверждение с «УТВЕРЖДАЮ»)."""
     from archive_service.services.records.nomenclature import NomenclatureService
     from retention.nomenclature import dump_xlsx, dump_yaml
 
@@ -138,6 +147,10 @@ def nomenclature_export(
     spec = _nomenclature_of(service, school, year or service.year_in_force(school))
     if path.suffix.lower() == ".xlsx":
         path.write_bytes(dump_xlsx(spec))
+    elif path.suffix.lower() == ".pdf":
+        from archive_service.services.records.nomenclature_form import nomenclature_pdf
+
+        path.write_bytes(nomenclature_pdf(spec, _school_name(service, school)))
     else:
         path.write_text(dump_yaml(spec), encoding="utf-8")
     click.echo(f"Выгружено статей: {len(spec.items)} (номенклатура на {spec.year} год) → {path}")

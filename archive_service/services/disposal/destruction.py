@@ -37,6 +37,7 @@ from archive_service.catalog import (
 )
 from archive_service.catalog.models import utcnow
 from archive_service.domain import DocumentStatus
+from archive_service.services.admin.audit import Actor, AuditService
 from archive_service.services.disposal.act_model import ActError, ActInfo, load_act
 from archive_service.services.disposal.acts import ActService
 from archive_service.services.disposal.holds import case_school, covered_cases
@@ -82,9 +83,11 @@ class DestructionService:
             )
         for document_id in docs:
             self.destroy_document(document_id, act_id)
+        finished = False
         with self.archive.catalog.session() as s:
             act = s.get(DisposalAct, act_id)
             assert act is not None
+            actor = Actor(act.executed_by or "worker", "worker", "worker")
             if waiting:
                 act.error = (
                     f"Под приостановкой уничтожения: дело № {', '.join(map(str, waiting))}; "
@@ -92,8 +95,11 @@ class DestructionService:
                 )
             else:
                 act.error = None
+                finished = act.status != "executed"
                 act.status = "executed"
                 act.executed_at = act.executed_at or utcnow()
+        if finished:  # the last step of the act, in the log as every other
+            AuditService(self.archive).record(actor, "change", f"act:{act_id}", detail="исполнен")
         return ActService(self.archive).get(act_id)
 
     def destroy_document(self, document_id: str, act_id: int) -> None:
@@ -125,10 +131,15 @@ class DestructionService:
             doc.searchable_pdf_key = None
             doc.cover_payload = None
             doc.destroyed_at = utcnow()
+            actor = Actor(act.executed_by or "worker", "worker", "worker") if act else None
             s.add(
                 DocumentEvent(
                     document_id=document_id,
                     kind="destroyed",
                     detail=f"уничтожен по акту № {number}",
                 )
+            )
+        if actor is not None:
+            AuditService(self.archive).record(
+                actor, "destroy", f"document:{document_id}", detail=f"акт № {number}"
             )
