@@ -120,3 +120,39 @@ def test_bad_steps_are_refused_with_nothing_changed(
     assert acts.get(act.id).status == "draft"
     with pytest.raises(ActError, match="Акта № 999 нет"):
         acts.approve(999, by="director")
+
+
+def test_a_nomenclature_edit_never_changes_a_case_already_in_an_approved_act(
+    archive: Archive, cases: dict[str, int]
+) -> None:
+    """The school shortens its journals to one year after the act was approved: a new
+    version of the nomenclature; the act's case keeps the rule it was kept under, and
+    the approved act reads as it was approved."""
+    from dataclasses import replace
+
+    from archive_service.services.records.cases import CaseService
+    from archive_service.services.records.nomenclature import NomenclatureService
+    from retention.rules import RetentionKind, RetentionRule
+
+    acts = ActService(archive)
+    act = acts.draft(2026, by="officer")
+    acts.review(act.id, "2", date(2026, 11, 20), by="officer")
+    before = acts.approve(act.id, by="director")
+    service = NomenclatureService(archive)
+    spec = service.current()
+    shorter = replace(
+        spec,
+        items=[
+            replace(i, retention=RetentionRule(RetentionKind.YEARS, years=1))
+            if i.index == "02-01"
+            else i
+            for i in spec.items
+        ],
+    )
+    service.import_spec(shorter)
+    assert (
+        service.current().items[[i.index for i in spec.items].index("02-01")].retention.years == 1
+    )
+    info, _ = CaseService(archive).get(cases["old_journal"])
+    assert info["retention"]["period"] == "5 лет"
+    assert acts.get(act.id).rows == before.rows

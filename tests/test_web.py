@@ -149,7 +149,7 @@ def test_a_batch_failed_for_one_cause_is_found_in_its_tab_and_retried_at_once(
     assert "установите пакет tesseract-ocr-xyz" in failed
     api = client.get("/api/v1/documents?status=failed").get_json()
     assert api["total"] == 2 and api["counts"] == {
-        "queued": 0, "processing": 0, "archived": 1, "failed": 2
+        "queued": 0, "processing": 0, "archived": 1, "failed": 2, "destroyed": 0
     }  # fmt: skip
     assert client.get("/documents?status=lost").status_code == 404
     assert client.get("/api/v1/documents?status=lost").status_code == 400
