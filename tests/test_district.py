@@ -195,3 +195,32 @@ def test_each_school_files_into_its_own_cases(archive: Archive, district: Distri
     cases = _signed_in(archive, "archivist-a").get("/cases").get_data(as_text=True)
     assert f"/cases/{case_a}" in cases and f"/cases/{case_b}" not in cases
     assert _signed_in(archive, "archivist-a").get(f"/cases/{case_b}").status_code == 404
+
+
+def test_a_schools_auditor_reads_its_own_schools_rows_and_the_chain_stays_whole(
+    archive: Archive, district: District
+) -> None:
+    """Both schools' records are viewed by the district archivist; the auditor of school
+    A finds who saw A's journal but nothing of B's, the district auditor finds both, and
+    the hash chain, old rows and new, verifies."""
+    from archive_service.services.admin.audit import AuditService
+
+    accounts = AccountService(archive)
+    accounts.create("auditor-a", PASSWORD, "auditor", school="СОШ № 1")
+    accounts.create("auditor-d", PASSWORD, "district_auditor")
+    district_archivist = _signed_in(archive, "district")
+    for doc in (district.doc_a, district.doc_b):
+        assert district_archivist.get(f"/documents/{doc}").status_code == 200
+    rows = {r.target: r.school_id for r in AuditService(archive).find(actor="district")}
+    assert rows[f"document:{district.doc_a}"] == district.school_a
+    assert rows[f"document:{district.doc_b}"] == district.school_b
+    school_auditor = _signed_in(archive, "auditor-a")
+    own = school_auditor.get(f"/audit?target=document:{district.doc_a}").get_data(as_text=True)
+    other = school_auditor.get(f"/audit?target=document:{district.doc_b}").get_data(as_text=True)
+    assert "district" in own and f"document:{district.doc_a}" in own
+    assert "<td>district</td>" not in other and "Записей нет" in other
+    by_user = school_auditor.get("/audit?user=district").get_data(as_text=True)
+    assert district.doc_a in by_user and district.doc_b not in by_user
+    whole = _signed_in(archive, "auditor-d").get("/audit?user=district").get_data(as_text=True)
+    assert district.doc_a in whole and district.doc_b in whole
+    assert AuditService(archive).verify().broken_at is None

@@ -12,7 +12,7 @@ from web.context import archive
 def current_actor() -> Actor:
     """The signed-in person, from where: also handed to work done later on their behalf."""
     account = current_user.account
-    return Actor(account.username, account.role, request.remote_addr or "")
+    return Actor(account.username, account.role, request.remote_addr or "", account.school_id)
 
 
 def audit(action: str, target: str, outcome: str = "ok", detail: str = "") -> None:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, render_template, request
 
 from archive_service.access import Permission
 from archive_service.services.admin.audit import AuditService
-from web.access import requires
+from web.access import policy, requires
 from web.audit import audit
 from web.context import archive
 
@@ -24,7 +24,8 @@ def page() -> Any:
     target = request.args.get("target", "").strip() or None
     user = request.args.get("user", "").strip() or None
     service = AuditService(archive())
-    rows = service.find(target=target, actor=user) if (target or user) else []
+    schools = policy().schools  # a school's auditor: that school's rows only
+    rows = service.find(target=target, actor=user, schools=schools) if (target or user) else []
     if request.args.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out)

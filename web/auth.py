@@ -86,7 +86,12 @@ def _basic(req: Any) -> SessionUser | None:
         return None
     username = (creds.username or "")[:64]
     account = AccountService(archive()).authenticate(username, creds.password or "")
-    actor = Actor(username, account.role if account else "", req.remote_addr or "")
+    actor = Actor(
+        username,
+        account.role if account else "",
+        req.remote_addr or "",
+        account.school_id if account else None,
+    )
     outcome = "ok" if account is not None else "denied"
     AuditService(archive()).record(actor, "login", f"user:{username}", outcome, detail="HTTP Basic")
     if account is None:
@@ -128,7 +133,12 @@ def login() -> Any:
         username = request.form.get("username", "")
         service = AccountService(archive())
         account = service.authenticate(username, request.form.get("password", ""))
-        actor = Actor(username[:64], account.role if account else "", request.remote_addr or "")
+        actor = Actor(
+            username[:64],
+            account.role if account else "",
+            request.remote_addr or "",
+            account.school_id if account else None,
+        )
         if account is not None:
             _start_session(account)
             AuditService(archive()).record(actor, "login", f"user:{username}")

@@ -354,6 +354,9 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The school whose record (or person) the row is about: a school's auditor reads
+    # its own school's rows. None: the district's own doings, or rows from before.
+    school_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -51,7 +51,7 @@ def acting_as(
             f"Пользователь «{username}» ({ROLE_LABELS_RU.get(account.role, account.role)}) "  # type: ignore[call-overload]
             f"не может {step}"
         )
-    return Actor(account.username, account.role, "cli"), account.policy
+    return Actor(account.username, account.role, "cli", account.school_id), account.policy
 
 
 def open_archive(ctx: click.Context, dispatch: bool = True) -> Archive:

@@ -17,9 +17,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog.models import AuditEntry, utcnow
+from archive_service.catalog.models import (
+    AuditEntry,
+    Case,
+    DisposalAct,
+    Document,
+    Hold,
+    Nomenclature,
+    NomenclatureItem,
+    Pupil,
+    utcnow,
+)
 
 GENESIS = "0" * 64
 AUDIT_LOCK = 7_305_512_002
@@ -32,6 +43,7 @@ class Actor:
     username: str
     role: str
     address: str = ""  # IP of a web request; "cli" for the command line
+    school_id: int | None = None  # a school role's school; None: the district's
 
 
 CLI_ACTOR = Actor("cli-admin", "administrator", "cli")
@@ -48,7 +60,7 @@ def _digest(prev: str, at: datetime, fields: dict[str, Any]) -> str:
 
 
 def _fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "actor": entry.actor,
         "role": entry.role,
         "address": entry.address,
@@ -57,6 +69,35 @@ def _fields(entry: AuditEntry) -> dict[str, Any]:
         "outcome": entry.outcome,
         "detail": entry.detail,
     }
+    if entry.school_id is not None:  # rows from before schools hash as they did
+        fields["school"] = entry.school_id
+    return fields
+
+
+def _school_of(s: Session, target: str) -> int | None:
+    """The school of the record a target names («document:…», «case:12», …), if any."""
+    kind, _, key = target.partition(":")
+    if kind == "document":
+        return s.scalar(select(Document.school_id).where(Document.id == key))
+    if kind == "pupil":
+        return s.scalar(select(Pupil.school_id).where(Pupil.id == key))
+    if not key.isdigit() or int(key) > 2**31 - 1:
+        return None
+    number = int(key)
+    if kind == "case":
+        return s.scalar(
+            select(Nomenclature.school_id)
+            .join(NomenclatureItem, NomenclatureItem.nomenclature_id == Nomenclature.id)
+            .join(Case, Case.item_id == NomenclatureItem.id)
+            .where(Case.id == number)
+        )
+    if kind == "act":
+        return s.scalar(select(DisposalAct.school_id).where(DisposalAct.id == number))
+    if kind == "hold":
+        return s.scalar(select(Hold.school_id).where(Hold.id == number))
+    if kind == "school":
+        return number
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,6 +124,9 @@ class AuditService:
             if s.get_bind().dialect.name == "postgresql":
                 s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
             prev = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+            school = _school_of(s, target)
+            if school is None:
+                school = actor.school_id
             entry = AuditEntry(
                 at=utcnow(),
                 actor=actor.username,
@@ -92,6 +136,7 @@ class AuditService:
                 target=target[:200],
                 outcome=outcome,
                 detail=detail[:2000],
+                school_id=school,
                 prev_hash=prev or GENESIS,
             )
             entry.hash = _digest(entry.prev_hash, entry.at, _fields(entry))
@@ -111,9 +156,18 @@ class AuditService:
                 prev = entry.hash
         return VerifyReport(rows, None, None)
 
-    def find(self, *, target: str | None = None, actor: str | None = None) -> list[AuditEntry]:
-        """«Who saw this record» (by target) and «what did this user see» (by actor)."""
+    def find(
+        self,
+        *,
+        target: str | None = None,
+        actor: str | None = None,
+        schools: frozenset[int] | None = None,
+    ) -> list[AuditEntry]:
+        """«Who saw this record» (by target) and «what did this user see» (by actor),
+        among the rows of `schools` (None: every row, for the district)."""
         query = select(AuditEntry).order_by(AuditEntry.id)
+        if schools is not None:
+            query = query.where(AuditEntry.school_id.in_(sorted(schools)))
         if target is not None:
             query = query.where(AuditEntry.target == target)
         if actor is not None:
