@@ -224,3 +224,42 @@ def test_a_schools_auditor_reads_its_own_schools_rows_and_the_chain_stays_whole(
     whole = _signed_in(archive, "auditor-d").get("/audit?user=district").get_data(as_text=True)
     assert district.doc_a in whole and district.doc_b in whole
     assert AuditService(archive).verify().broken_at is None
+
+
+def test_a_district_archivist_uploads_for_the_school_chosen(
+    archive: Archive, district: District, tmp_path: Path
+) -> None:
+    """The upload form offers a district archivist the schools; the file belongs to the
+    one chosen. A school's archivist is offered none and always takes in for their own,
+    whatever a crafted form says; an unknown school is refused."""
+    district_archivist = _signed_in(archive, "district")
+    form = district_archivist.get("/upload").get_data(as_text=True)
+    assert 'name="school"' in form and "Лицей № 2" in form
+    pdf = born_digital_pdf(tmp_path / "для-лицея.pdf", [["Протокол для лицея"]])
+    with pdf.open("rb") as fh:
+        done = district_archivist.post(
+            "/api/v1/documents",
+            data={"files": (fh, "для-лицея.pdf"), "school": str(district.school_b)},
+            headers=_basic("district"),
+        )
+    assert done.status_code == 201, done.get_data(as_text=True)
+    new_id = done.get_json()["results"][0]["id"]
+    assert DocumentService(archive).access_of(new_id)[2] == district.school_b
+    with pdf.open("rb") as fh:
+        unknown = district_archivist.post(
+            "/api/v1/documents",
+            data={"files": (fh, "x.pdf"), "school": "999"},
+            headers=_basic("district"),
+        )
+    assert unknown.status_code == 400 and "999" in unknown.get_json()["error"]
+    archivist_a = _signed_in(archive, "archivist-a")
+    assert 'name="school"' not in archivist_a.get("/upload").get_data(as_text=True)
+    other = born_digital_pdf(tmp_path / "подмена.pdf", [["Подмена школы"]])
+    with other.open("rb") as fh:
+        crafted = archivist_a.post(
+            "/api/v1/documents",
+            data={"files": (fh, "подмена.pdf"), "school": str(district.school_b)},
+            headers=_basic("archivist-a"),
+        )
+    crafted_id = crafted.get_json()["results"][0]["id"]
+    assert DocumentService(archive).access_of(crafted_id)[2] == district.school_a

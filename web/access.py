@@ -59,6 +59,22 @@ def refuse(target: str) -> NoReturn:
     abort(404)
 
 
+def intake_school(values: Any) -> int | None:
+    """The school files are taken in for: a school role's own; the one a district role
+    chose (`school`, an id), or the archive's own when it chose none. An unknown school
+    is refused, not quietly replaced by another."""
+    account = current_user.account
+    if account.school_id is not None or policy().schools is not None:
+        return account.school_id  # type: ignore[no-any-return]
+    raw = str(values.get("school", "") or "").strip()
+    if not raw:
+        return None
+    known = {str(s.id): s.id for s in SchoolService(archive()).all()}
+    if raw not in known:
+        abort(400, description=f"Организации № {raw} нет")
+    return known[raw]
+
+
 def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
     """The filters a person asked for, narrowed to what they may see: a class teacher
     asking for another class gets nothing rather than their own classes."""

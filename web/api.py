@@ -7,7 +7,6 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, abort, jsonify, request
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from archive_service.access import Permission
@@ -19,6 +18,7 @@ from archive_service.services.pipeline.ingest import IngestService
 from search.port import FACETS
 from web.access import (
     ensure_may_open_document,
+    intake_school,
     policy,
     requires,
     scoped_filters,
@@ -87,7 +87,7 @@ def upload() -> Any:
     uploads = request.files.getlist("files")
     if not uploads:
         abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")
-    service = IngestService(archive(), current_user.account.school_id)
+    service = IngestService(archive(), intake_school(request.form))
     results = [
         service.ingest_stream(f.stream, f.filename or "", f.filename or "").as_dict()
         for f in uploads
@@ -104,7 +104,8 @@ def upload_stacks() -> Any:
     uploads = request.files.getlist("files")
     if not uploads:
         abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")
-    return jsonify({"results": [s.as_dict() for s in submit_stacks(uploads)]}), 202
+    school = intake_school(request.form)
+    return jsonify({"results": [s.as_dict() for s in submit_stacks(uploads, school)]}), 202
 
 
 def _stack_or_404(stack_id: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from archive_service.services.batch.stack_jobs import StackJobs, Submission
@@ -14,7 +13,7 @@ from web.audit import audit, current_actor
 from web.context import archive
 
 
-def submit_stacks(files: list[FileStorage]) -> list[Submission]:
+def submit_stacks(files: list[FileStorage], school_id: int | None) -> list[Submission]:
     """Each upload is a stack, refused at once if it cannot be one; the worker splits it.
     Each stack queued is audited here; the parts are, as the worker creates them."""
     settings = archive().settings
@@ -28,9 +27,7 @@ def submit_stacks(files: list[FileStorage]) -> list[Submission]:
             except IntakeRejected as exc:
                 submissions.append(Submission(name, error=exc.reason))
                 continue
-            submission = jobs.submit(
-                upload.path, name, current_actor(), current_user.account.school_id
-            )
+            submission = jobs.submit(upload.path, name, current_actor(), school_id)
             upload.discard()
             if submission.id:
                 audit("create", f"stack:{submission.id}", detail=submission.file)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
+from archive_service.schools import SchoolInfo, SchoolService
 from archive_service.services.admin.labels import FACET_NAMES_RU, facet_labels, shown_facets
 from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
 from archive_service.services.pipeline.documents import DocumentService, NotFound
@@ -20,6 +21,7 @@ from search.query import parse_query
 from search.snippets import highlight
 from web.access import (
     ensure_may_open_document,
+    intake_school,
     policy,
     requires,
     scoped_filters,
@@ -105,22 +107,34 @@ def retry_failed() -> Any:
 @requires(Permission.WRITE_RECORDS)
 def upload() -> Any:
     if request.method == "GET":
-        return render_template("upload.html", outcomes=None)
+        return render_template("upload.html", outcomes=None, schools=_intake_schools())
     files = request.files.getlist("files")
     if not files or all(not f.filename for f in files):
         flash("Выберите хотя бы один файл", "error")
-        return render_template("upload.html", outcomes=None), 400
+        return render_template("upload.html", outcomes=None, schools=_intake_schools()), 400
+    school = intake_school(request.form)
     if request.form.get("stack"):
-        submissions = submit_stacks(files)
+        submissions = submit_stacks(files, school)
         if len(submissions) == 1 and submissions[0].id:
             return redirect(url_for("ui.stack", stack_id=submissions[0].id))
-        return render_template("upload.html", outcomes=None, stacks=submissions)
-    service = IngestService(archive(), current_user.account.school_id)
+        return render_template(
+            "upload.html", outcomes=None, stacks=submissions, schools=_intake_schools()
+        )
+    service = IngestService(archive(), school)
     outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
     for o in outcomes:
         if o.id and o.status != "duplicate":
             audit("create", f"document:{o.id}", detail=o.file)
-    return render_template("upload.html", outcomes=outcomes)
+    return render_template("upload.html", outcomes=outcomes, schools=_intake_schools())
+
+
+def _intake_schools() -> list[SchoolInfo]:
+    """The schools a district role may take files in for (none to choose for a school
+    role, or while the archive has one school)."""
+    if policy().schools is not None:
+        return []
+    schools = SchoolService(archive()).all()
+    return schools if len(schools) > 1 else []
 
 
 def _search_detail(query: str, filters: dict[str, str], total: int) -> str:
