@@ -263,3 +263,27 @@ def test_a_district_archivist_uploads_for_the_school_chosen(
         )
     crafted_id = crafted.get_json()["results"][0]["id"]
     assert DocumentService(archive).access_of(crafted_id)[2] == district.school_a
+
+
+def test_a_district_role_switches_to_one_school_and_back(
+    archive: Archive, district: District
+) -> None:
+    client = _signed_in(archive, "district")
+    page = client.get("/documents").get_data(as_text=True)
+    assert 'class="school-view"' in page and "все организации" in page
+    assert district.doc_a in page and district.doc_b in page
+    assert client.post("/school-view", data={"school": str(district.school_b)}).status_code == 302
+    page = client.get("/documents").get_data(as_text=True)
+    assert '<span class="school" title="Организация">Лицей № 2</span>' in page
+    assert district.doc_b in page and district.doc_a not in page
+    found = client.get("/api/v1/search?q=журнал").get_json()
+    assert [h["id"] for h in found["hits"]] == [district.doc_b]
+    assert client.get(f"/documents/{district.doc_a}").status_code == 404
+    assert client.post("/school-view", data={"school": "999"}).status_code == 400
+    assert client.post("/school-view", data={"school": ""}).status_code == 302
+    both = client.get("/api/v1/search?q=журнал").get_json()
+    assert {h["id"] for h in both["hits"]} == {district.doc_a, district.doc_b}
+    assert both["facets"]["school"] == {str(district.school_a): 1, str(district.school_b): 1}
+    teacher = _signed_in(archive, "teacher-a")
+    assert 'class="school-view"' not in teacher.get("/documents").get_data(as_text=True)
+    assert teacher.post("/school-view", data={"school": str(district.school_b)}).status_code == 404

@@ -80,15 +80,29 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     def school_of_account() -> str:
-        """The header's school: whose records this person works with."""
+        """The header's school: whose records this person works with (for a district
+        role, the school it switched to, or all of them)."""
         from flask_login import current_user
 
-        school_id = current_user.account.school_id
+        from web.access import viewed_school
+
+        school_id = current_user.account.school_id or viewed_school()
         if school_id is None:
             return "все организации"
         return SchoolService(archive).name_of(school_id)
 
+    def district_schools() -> list[object]:
+        """The schools a district role may switch between; none for a school role or an
+        archive of one school."""
+        from flask_login import current_user
+
+        if current_user.account.policy.schools is not None:
+            return []
+        schools = SchoolService(archive).all()
+        return list(schools) if len(schools) > 1 else []
+
     app.jinja_env.globals["school_of_account"] = school_of_account
+    app.jinja_env.globals["district_schools"] = district_schools
     csrf.init_app(app)
     init_auth(app)
 

@@ -4,10 +4,11 @@ permission it needs, every record is checked before it is shown, and refusal is 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
-from flask import abort
+from flask import abort, session
 from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
@@ -19,8 +20,24 @@ from web.context import archive
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# A district role's choice of one school to work in (the header's switcher), kept in the
+# signed session: while it stands, every list, search and record is that school's.
+SCHOOL_VIEW = "school_view"
+
+
 def policy() -> Policy:
-    return current_user.account.policy  # type: ignore[no-any-return]
+    rules: Policy = current_user.account.policy
+    view = session.get(SCHOOL_VIEW) if rules.schools is None else None
+    if isinstance(view, int):
+        return replace(rules, schools=frozenset({view}))
+    return rules
+
+
+def viewed_school() -> int | None:
+    """The school a district role switched to; None: all of them (or a school role)."""
+    view = session.get(SCHOOL_VIEW)
+    account_policy: Policy = current_user.account.policy
+    return view if isinstance(view, int) and account_policy.schools is None else None
 
 
 def requires(permission: Permission, unscoped: bool = False) -> Callable[[F], F]:
@@ -64,11 +81,11 @@ def intake_school(values: Any) -> int | None:
     chose (`school`, an id), or the archive's own when it chose none. An unknown school
     is refused, not quietly replaced by another."""
     account = current_user.account
-    if account.school_id is not None or policy().schools is not None:
+    if account.policy.schools is not None:
         return account.school_id  # type: ignore[no-any-return]
     raw = str(values.get("school", "") or "").strip()
     if not raw:
-        return None
+        return viewed_school()  # the school switched to, else the archive's own
     known = {str(s.id): s.id for s in SchoolService(archive()).all()}
     if raw not in known:
         abort(400, description=f"Организации № {raw} нет")

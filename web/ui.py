@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 
 from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
@@ -20,6 +20,7 @@ from search.port import FACETS, MAX_PAGES_PER_HIT
 from search.query import parse_query
 from search.snippets import highlight
 from web.access import (
+    SCHOOL_VIEW,
     ensure_may_open_document,
     intake_school,
     policy,
@@ -103,6 +104,23 @@ def retry_failed() -> Any:
     return redirect(url_for("ui.documents"))
 
 
+@ui.route("/school-view", methods=["POST"])
+@login_required
+def school_view() -> Any:
+    """A district role switches to one school (or back to all of them)."""
+    if current_user.account.policy.schools is not None:
+        abort(404)
+    chosen = (request.form.get("school") or "").strip()
+    known = {str(s.id): s.id for s in SchoolService(archive()).all()}
+    if not chosen:
+        session.pop(SCHOOL_VIEW, None)
+    elif chosen in known:
+        session[SCHOOL_VIEW] = known[chosen]
+    else:
+        abort(400, description=f"Организации № {chosen} нет")
+    return redirect(url_for("ui.documents"))
+
+
 @ui.route("/upload", methods=["GET", "POST"])
 @requires(Permission.WRITE_RECORDS)
 def upload() -> Any:
@@ -131,7 +149,7 @@ def upload() -> Any:
 def _intake_schools() -> list[SchoolInfo]:
     """The schools a district role may take files in for (none to choose for a school
     role, or while the archive has one school)."""
-    if policy().schools is not None:
+    if current_user.account.policy.schools is not None:
         return []
     schools = SchoolService(archive()).all()
     return schools if len(schools) > 1 else []
