@@ -218,3 +218,19 @@ def test_the_personal_data_act_names_the_people_with_their_event_log(
     paper = " ".join(pdf_text(inventory_pdf(info, rows)).split())
     assert "дел постоянного хранения за 2018–2021 годы" in paper
     assert "В данную опись внесено 1 дел" in paper
+
+
+def test_a_destroyed_file_taken_in_again_is_refused_in_words(
+    archive: Archive, cases: dict[str, int], tmp_path: Path
+) -> None:
+    from archive_service.services.pipeline.ingest import IngestService
+    from tests.pagegen import born_digital_pdf
+
+    pdf = born_digital_pdf(tmp_path / "снова.pdf", [["Протокол, который уничтожат"]])
+    first = IngestService(archive).ingest_path(pdf)
+    FilingService(archive).file(first.id or "", Filing("03-01", document_date=date(2018, 5, 5)))
+    act_id = _approved(archive)
+    DestructionService(archive).start(act_id, by="officer")
+    again = IngestService(archive).ingest_path(pdf)
+    assert again.status == "rejected" and again.id is None
+    assert again.error == "Этот файл был уничтожен по акту и повторно не принимается"

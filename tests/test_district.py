@@ -287,3 +287,17 @@ def test_a_district_role_switches_to_one_school_and_back(
     teacher = _signed_in(archive, "teacher-a")
     assert 'class="school-view"' not in teacher.get("/documents").get_data(as_text=True)
     assert teacher.post("/school-view", data={"school": str(district.school_b)}).status_code == 404
+
+
+def test_a_file_another_school_holds_is_refused_without_naming_it(
+    archive: Archive, district: District, tmp_path: Path
+) -> None:
+    """School B takes in the very file school A holds: the answer says another school
+    has it and gives no id."""
+    pdf = born_digital_pdf(tmp_path / "общий.pdf", [["Один и тот же протокол"]])
+    first = IngestService(archive, district.school_a).ingest_path(pdf)
+    again_a = IngestService(archive, district.school_a).ingest_path(pdf)
+    assert again_a.status == "duplicate" and again_a.id == first.id
+    from_b = IngestService(archive, district.school_b).ingest_path(pdf)
+    assert from_b.status == "rejected" and from_b.id is None
+    assert from_b.error == "Этот файл уже хранится в архиве другой организации"

@@ -87,7 +87,7 @@ class IngestService:
         try:
             existing = self._find_by_hash(upload.sha256)
             if existing is not None:
-                return IngestOutcome(label, DUPLICATE, id=existing, error=None)
+                return self._duplicate_of(label, existing)
             try:
                 media_type = sniff_media_type(upload.head)
                 inspected = inspect_file(upload.path, media_type, settings.limits, settings.ocr_dpi)
@@ -132,7 +132,7 @@ class IngestService:
                 self.archive.store.delete_prefix(keys.prefix(document_id))
                 existing = self._find_by_hash(upload.sha256)
                 if existing is not None:  # the same file arrived twice at once
-                    return IngestOutcome(label, DUPLICATE, id=existing)
+                    return self._duplicate_of(label, existing)
                 raise
         finally:
             upload.discard()
@@ -148,3 +148,21 @@ class IngestService:
     def _find_by_hash(self, sha256: str) -> str | None:
         with self.archive.catalog.session() as s:
             return s.scalar(select(Document.id).where(Document.sha256 == sha256))
+
+    def _duplicate_of(self, label: str, existing: str) -> IngestOutcome:
+        """The file is in the archive already. Another school's copy is not named (its id
+        would say that school holds it), and a destroyed one does not come back."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, existing)
+            ours = self.school_id or own_school_id(s)
+            if doc is not None and doc.school_id not in (None, ours):
+                return IngestOutcome(
+                    label, REJECTED, error="Этот файл уже хранится в архиве другой организации"
+                )
+            if doc is not None and doc.status == DocumentStatus.DESTROYED:
+                return IngestOutcome(
+                    label,
+                    REJECTED,
+                    error="Этот файл был уничтожен по акту и повторно не принимается",
+                )
+        return IngestOutcome(label, DUPLICATE, id=existing, error=None)
