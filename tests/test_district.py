@@ -301,3 +301,14 @@ def test_a_file_another_school_holds_is_refused_without_naming_it(
     from_b = IngestService(archive, district.school_b).ingest_path(pdf)
     assert from_b.status == "rejected" and from_b.id is None
     assert from_b.error == "Этот файл уже хранится в архиве другой организации"
+
+
+def test_proposals_take_the_documents_own_schools_pupils(
+    archive: Archive, district: District
+) -> None:
+    """Both schools have a Кузнецов Иван in 9Б: school A's journal is proposed for A's."""
+    from archive_service.services.records.proposals import ProposalService
+
+    for doc, pupil in ((district.doc_a, district.pupil_a), (district.doc_b, district.pupil_b)):
+        proposed = [p.value for p in ProposalService(archive).refresh(doc) if p.field == "pupil"]
+        assert proposed == [pupil]

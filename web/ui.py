@@ -200,7 +200,9 @@ def document(document_id: str) -> Any:
     except NotFound:
         abort(404)
     audit("view", f"document:{document_id}")
-    items = NomenclatureService(archive()).for_filing().items
+    school_id = DocumentService(archive()).access_of(document_id)[2]
+    school = SchoolService(archive()).name_of(school_id) if school_id is not None else None
+    items = NomenclatureService(archive()).for_filing(school or None).items
     proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
     filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
     pupils = [

@@ -24,12 +24,12 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from sqlalchemy import select
-
 from archive_service.archive import Archive
-from archive_service.catalog import Pupil
+from archive_service.catalog import School
+from archive_service.schools import own_school_id
 from archive_service.services.pipeline.ingest import REJECTED, IngestOutcome, IngestService
 from archive_service.services.records.nomenclature import NomenclatureService
+from archive_service.services.records.proposals import pupils_of
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import CoverPayload
 
@@ -165,7 +165,9 @@ class BulkImportService:
         for name, reason in source.refused.items():
             report.outcomes.append(IngestOutcome(name, REJECTED, error=reason))
         described: dict[str, CoverPayload | None] = {}
-        kinds = {i.index for i in NomenclatureService(self.archive).for_filing().items}
+        kinds = {
+            i.index for i in NomenclatureService(self.archive).for_filing(self._school()).items
+        }
         by_name = {n.lower(): n for n in source.names}
         for line, cells in rows:
             listed = by_name.get(cells["file"].replace("\\", "/").lower())
@@ -232,12 +234,22 @@ class BulkImportService:
             None,
         )
 
+    def _school(self) -> str | None:
+        """The name of the school the files are taken in for (None: the archive's own)."""
+        if self.school_id is None:
+            return None
+        with self.archive.catalog.session() as s:
+            school = s.get(School, self.school_id)
+            return school.name if school is not None else None
+
     def _pupil(self, full_name: str) -> tuple[str | None, str | None]:
+        """The one pupil of this school with that name (a namesake elsewhere is not)."""
         wanted = [w.lower().replace("ё", "е") for w in full_name.split()]
         with self.archive.catalog.session() as s:
+            school_id = self.school_id if self.school_id is not None else own_school_id(s)
             found = [
                 p.id
-                for p in s.scalars(select(Pupil))
+                for p in s.scalars(pupils_of(s, school_id))
                 if [
                     w.lower().replace("ё", "е")
                     for w in (p.surname, p.name, p.patronymic or "")

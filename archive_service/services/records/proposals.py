@@ -13,10 +13,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, DocumentEvent, MetadataProposal, Page, Pupil
+from archive_service.catalog import (
+    Document,
+    DocumentEvent,
+    MetadataProposal,
+    Page,
+    Pupil,
+    School,
+)
 from archive_service.metadata.proposals import KindRule, KnownPupil, Proposal, propose
 from archive_service.services.records.filing import Filing, FilingError, parse_iso_date
 from archive_service.services.records.nomenclature import NomenclatureService
@@ -33,16 +41,35 @@ class Stored:
     page: int
 
 
+def pupils_of(s: Session, school_id: int | None) -> Select[Any]:
+    """The pupils a document of this school may be about: its school's. An archive of
+    one school whose class lists went in under another name (a second school, from
+    before schools were a boundary) has no pupils in the documents' school: then every
+    pupil, as before, rather than none."""
+    if school_id is None:
+        return select(Pupil)
+    own = select(Pupil).where(Pupil.school_id == school_id)
+    return own if s.scalar(own.limit(1)) is not None else select(Pupil)
+
+
 class ProposalService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
     def refresh(self, document_id: str) -> list[Proposal]:
-        spec = NomenclatureService(self.archive).for_filing()
+        """Proposals from the document's own school: its nomenclature's kinds and its
+        pupils (in a district, a namesake in another school is not this pupil)."""
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None:
+                return []
+            school_id = doc.school_id
+            school = s.get(School, school_id) if school_id is not None else None
+            school_name = school.name if school is not None else None
+        spec = NomenclatureService(self.archive).for_filing(school_name)
         kinds = [KindRule(i.index, i.title, i.keywords) for i in spec.items]
         with self.archive.catalog.session() as s:
-            if s.get(Document, document_id) is None:
-                return []
+            of_school = pupils_of(s, school_id)
             pages = [
                 (p.number, p.text)
                 for p in s.scalars(
@@ -50,7 +77,7 @@ class ProposalService:
                 )
             ]
             pupils = [
-                KnownPupil(p.id, p.surname, p.name, p.patronymic) for p in s.scalars(select(Pupil))
+                KnownPupil(p.id, p.surname, p.name, p.patronymic) for p in s.scalars(of_school)
             ]
         proposals = propose(pages, kinds, pupils)
         with self.archive.catalog.session() as s:
