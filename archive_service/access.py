@@ -22,10 +22,16 @@ class Role(StrEnum):
     RETENTION_OFFICER = "retention_officer"
     DIRECTOR = "director"
     AUDITOR = "auditor"  # reads the audit log only
+    # The school's secretary (делопроизводитель): pupils, their transfers and personal
+    # files of the whole school, and no other records.
+    SECRETARY = "secretary"
     # District roles: every school of a district archive.
     DISTRICT_ARCHIVIST = "district_archivist"
     DISTRICT_AUDITOR = "district_auditor"
 
+
+# The item of pupils' personal files in the default nomenclature (domain.md).
+PERSONAL_FILE_ITEM = "04-01"
 
 DISTRICT_ROLES = frozenset({Role.ADMINISTRATOR, Role.DISTRICT_ARCHIVIST, Role.DISTRICT_AUDITOR})
 
@@ -37,6 +43,7 @@ ROLE_LABELS_RU = {
     Role.RETENTION_OFFICER: "ответственный за хранение",
     Role.DIRECTOR: "директор",
     Role.AUDITOR: "аудитор",
+    Role.SECRETARY: "секретарь (делопроизводитель)",
     Role.DISTRICT_ARCHIVIST: "архивист района",
     Role.DISTRICT_AUDITOR: "аудитор района",
 }
@@ -50,6 +57,7 @@ class Permission(StrEnum):
     READ_AUDIT = "audit.read"
     MANAGE_USERS = "users.manage"
     READ_HEALTH = "health.read"  # ПМПК conclusions and other health data
+    TRANSFER_PUPILS = "pupils.transfer"  # a pupil's transfer: application, order, issue
     READ_RETENTION = "retention.read"  # what is due, what is held back, holds
     MANAGE_HOLDS = "retention.holds"  # set and lift holds (приостановка уничтожения)
     DRAFT_DISPOSAL = "disposal.draft"  # draft an act, record the ЭК decision
@@ -91,6 +99,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
+    Role.SECRETARY: frozenset({Permission.READ_RECORDS, Permission.TRANSFER_PUPILS}),
     Role.DISTRICT_AUDITOR: frozenset({Permission.READ_AUDIT}),
 }
 ROLE_PERMISSIONS[Role.DISTRICT_ARCHIVIST] = ROLE_PERMISSIONS[Role.ARCHIVIST]
@@ -103,6 +112,9 @@ class Policy:
     classes: frozenset[str] | None = field(default=None)
     # The schools whose records this person may see; None: every school (district).
     schools: frozenset[int] | None = field(default=None)
+    # The nomenclature items whose records this person may see (the secretary: personal
+    # files); None: every item.
+    kinds: frozenset[str] | None = field(default=None)
 
     @classmethod
     def for_account(cls, role: str, classes: str | None, school_id: int | None = None) -> Policy:
@@ -116,25 +128,35 @@ class Policy:
         schools: frozenset[int] | None = None
         if parsed not in DISTRICT_ROLES:  # a school role without a school sees nothing
             schools = frozenset() if school_id is None else frozenset({school_id})
-        return cls(parsed, scope, schools)
+        kinds = frozenset({PERSONAL_FILE_ITEM}) if parsed is Role.SECRETARY else None
+        return cls(parsed, scope, schools, kinds)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
 
     @property
     def scoped(self) -> bool:
-        return self.classes is not None
+        """Limited to part of a school's records (some classes, some kinds): pages that
+        list the whole archive are not for this person."""
+        return self.classes is not None or self.kinds is not None
 
     def may_open(
-        self, class_label: str | None, health: bool = False, school_id: int | None = None
+        self,
+        class_label: str | None,
+        health: bool = False,
+        school_id: int | None = None,
+        kind: str | None = None,
     ) -> bool:
         """A record of this class (None: not filed under a class), maybe health data, of
-        this school (None: of no school, which only district roles see)."""
+        this school (None: of no school, which only district roles see), filed under
+        this nomenclature item (None: not filed)."""
         if not self.can(Permission.READ_RECORDS):
             return False
         if not self.sees_school(school_id):
             return False
         if health and not self.can(Permission.READ_HEALTH):
+            return False
+        if self.kinds is not None and kind not in self.kinds:
             return False
         return self.classes is None or (class_label is not None and class_label in self.classes)
 

@@ -27,6 +27,7 @@ ROLES = [
     "auditor",
     "district_archivist",
     "district_auditor",
+    "secretary",
 ]
 PASSWORD = "пароль-для-матрицы"
 READERS = {
@@ -38,6 +39,8 @@ READERS = {
     "district_archivist",
 }
 UNSCOPED_READERS = READERS - {"staff"}
+# Lists and searches: the secretary gets them too, narrowed to personal files.
+LISTERS = READERS | {"secretary"}
 WRITERS = {"administrator", "archivist", "district_archivist"}
 NOMENCLATURE_EDITORS = {"administrator", "archivist", "retention_officer", "district_archivist"}
 AUDITORS = {"administrator", "auditor", "district_auditor"}

@@ -4,6 +4,7 @@ and exactly the audit rows each allowed access writes."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from archive_service.services.admin.audit import AuditService
 from archive_service.services.records.filing import Filing, FilingService
 from tests.roles import (
     AUDITORS,
+    LISTERS,
     NOMENCLATURE_EDITORS,
     PASSWORD,
     READERS,
@@ -30,22 +32,22 @@ from web import create_app
 def routes(w: World) -> list[tuple[str, str, set[str]]]:
     """(method, path, roles that get 200); everyone else gets 404."""
     return [
-        ("GET", "/documents", READERS),
+        ("GET", "/documents", LISTERS),
         ("GET", f"/documents/{w.mine}", READERS),
         ("GET", f"/documents/{w.other}", UNSCOPED_READERS),
         ("GET", f"/documents/{w.other}/download/original", UNSCOPED_READERS),
         ("GET", f"/documents/{w.other}/pages/1.jpg", UNSCOPED_READERS),
         ("GET", f"/documents/{w.mine}/download/original", READERS),
-        ("GET", "/search?q=журнал", READERS),
+        ("GET", "/search?q=журнал", LISTERS),
         ("GET", "/upload", WRITERS),
         ("GET", "/stacks", WRITERS),
         ("GET", f"/stacks/{w.stack}", WRITERS),
         ("GET", f"/api/v1/stacks/{w.stack}", WRITERS),
         ("GET", "/inbox", WRITERS),
         ("GET", "/cover-sheets", WRITERS),
-        ("GET", "/pupils", READERS),
-        ("GET", f"/pupils/{w.pupil_mine}", READERS),
-        ("GET", f"/pupils/{w.pupil_other}", UNSCOPED_READERS),
+        ("GET", "/pupils", LISTERS),
+        ("GET", f"/pupils/{w.pupil_mine}", LISTERS),
+        ("GET", f"/pupils/{w.pupil_other}", UNSCOPED_READERS | {"secretary"}),
         ("GET", "/cases", UNSCOPED_READERS),
         ("GET", f"/cases/{w.case}", UNSCOPED_READERS),
         ("GET", f"/cases/{w.case}/inventory.pdf", UNSCOPED_READERS),
@@ -60,13 +62,13 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", "/acts", RETENTION_READERS),
         ("GET", "/api/v1/acts", RETENTION_READERS),
         ("GET", f"/api/v1/cases/{w.case}", UNSCOPED_READERS),
-        ("GET", "/api/v1/documents", READERS),
+        ("GET", "/api/v1/documents", LISTERS),
         ("GET", f"/api/v1/documents/{w.mine}", READERS),
         ("GET", f"/api/v1/documents/{w.other}", UNSCOPED_READERS),
         ("GET", f"/api/v1/documents/{w.other}/original", UNSCOPED_READERS),
         ("GET", f"/api/v1/documents/{w.other}/searchable.pdf", UNSCOPED_READERS),
         ("GET", f"/api/v1/documents/{w.other}/pages/1/preview.jpg", UNSCOPED_READERS),
-        ("GET", "/api/v1/search?q=журнал", READERS),
+        ("GET", "/api/v1/search?q=журнал", LISTERS),
         ("POST", f"/documents/{w.other}/file", set()),  # tested below: writers redirect
     ]
 
@@ -128,7 +130,8 @@ def test_exactly_the_allowed_accesses_are_audited(
             ("download", f"document:{world.other}", role, "ok", "original"),
             ("view", f"document:{world.other}", role, "ok", ""),
         ]
-    elif role in READERS:  # a class teacher trying another class: each refusal recorded
+    elif role in LISTERS:  # a class teacher trying another class, the secretary a
+        # journal: each refusal recorded
         assert seen == [("view", f"document:{world.other}", role, "denied", "")] * 3
     else:  # no records at all: refused at the door, before any record is looked up
         assert seen == []
@@ -273,3 +276,26 @@ def test_a_search_is_audited_with_what_it_showed(archive: Archive, world: World)
         "«журнал»: документов 1",
         "«журнал» {'year': '2024/2025'}: документов 1",
     ]
+
+
+def test_the_secretary_sees_personal_files_and_no_other_record(
+    archive: Archive, world: World, tmp_path: Path
+) -> None:
+    from archive_service.services.pipeline.ingest import IngestService
+    from tests.pagegen import born_digital_pdf
+
+    pdf = born_digital_pdf(tmp_path / "лд.pdf", [["Личная карта обучающегося Кузнецов журнал"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    FilingService(archive).file(outcome.id, Filing("04-01", pupil_ids=[world.pupil_other]))
+    client = client_as(archive, "secretary")
+    assert client.get(f"/documents/{outcome.id}").status_code == 200
+    assert client.get(f"/documents/{world.other}").status_code == 404
+    found = client.get("/api/v1/search?q=журнал").get_json()
+    assert [h["id"] for h in found["hits"]] == [outcome.id]
+    assert set(found["facets"].get("kind", {})) == {"04-01"}
+    listed = client.get("/api/v1/documents").get_json()
+    assert [d["id"] for d in listed["documents"]] == [outcome.id]
+    pupil_page = client.get(f"/pupils/{world.pupil_other}").get_data(as_text=True)
+    assert outcome.id in pupil_page and world.other not in pupil_page
+    assert client.get("/cases").status_code == 404

@@ -312,3 +312,17 @@ def test_proposals_take_the_documents_own_schools_pupils(
     for doc, pupil in ((district.doc_a, district.pupil_a), (district.doc_b, district.pupil_b)):
         proposed = [p.value for p in ProposalService(archive).refresh(doc) if p.field == "pupil"]
         assert proposed == [pupil]
+
+
+def test_an_event_for_another_schools_pupil_is_refused(
+    archive: Archive, district: District
+) -> None:
+    client = _signed_in(archive, "archivist-a")
+    refused = client.post(
+        f"/pupils/{district.pupil_b}/events",
+        data={"kind": "left", "on": "2026-01-10", "basis": "приказ № 1"},
+    )
+    assert refused.status_code == 404
+    from archive_service.services.records.pupils import events_of
+
+    assert events_of(archive, district.pupil_b) == []

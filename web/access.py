@@ -62,10 +62,10 @@ def ensure_may_open_document(document_id: str) -> None:
     """404 unless the person may open this document; a refusal of a document that
     exists is itself written to the audit log (someone looked where they may not)."""
     try:
-        class_label, health, school_id = DocumentService(archive()).access_of(document_id)
+        class_label, health, school_id, kind = DocumentService(archive()).access_of(document_id)
     except NotFound:
         abort(404)
-    if not policy().may_open(class_label, health, school_id):
+    if not policy().may_open(class_label, health, school_id, kind):
         refuse(f"document:{document_id}")
 
 
@@ -109,6 +109,12 @@ def scoped_filters(asked: dict[str, str]) -> dict[str, str | list[str]]:
             narrowed["school"] = [wanted_school] if wanted_school in own else ["—"]
     if not rules.sees_health:
         narrowed["access"] = "general"
+    if rules.kinds is not None:  # the secretary: personal files only
+        wanted_kind = asked.get("kind")
+        if wanted_kind is None:
+            narrowed["kind"] = sorted(rules.kinds)
+        elif wanted_kind not in rules.kinds:
+            narrowed["kind"] = ["—"]
     if rules.classes is not None:
         wanted = asked.get("class")
         if wanted is None:

@@ -76,10 +76,14 @@ def pupil(pupil_id: str) -> Any:
     rules = policy()
     latest_class = summary.classes[0][1] if summary.classes else None
     if not rules.sees_school(summary.school_id) or (
-        rules.scoped and not rules.may_open(latest_class, school_id=summary.school_id)
+        rules.classes is not None and latest_class not in rules.classes
     ):
         refuse(f"pupil:{pupil_id}")
-    documents = [d for d in documents if rules.may_open(d.class_label, d.health_data, d.school_id)]
+    documents = [
+        d
+        for d in documents
+        if rules.may_open(d.class_label, d.health_data, d.school_id, d.item_index)
+    ]
     audit("view", f"pupil:{pupil_id}")
     return render_template(
         "pupil.html",
@@ -91,8 +95,14 @@ def pupil(pupil_id: str) -> Any:
 
 
 @blueprint.route("/pupils/<pupil_id>/events", methods=["POST"])
-@requires(Permission.WRITE_RECORDS)
+@requires(Permission.READ_RECORDS)
 def event(pupil_id: str) -> Any:
+    rules = policy()
+    if not (rules.can(Permission.WRITE_RECORDS) or rules.can(Permission.TRANSFER_PUPILS)):
+        abort(404)
+    found = PupilQueries(archive()).get(pupil_id)
+    if found is None or not rules.sees_school(found[0].school_id):
+        abort(404)  # another school's pupil is no pupil to this person
     try:
         on = parse_iso_date(request.form.get("on", ""))
         if on is None:

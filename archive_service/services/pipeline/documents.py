@@ -100,6 +100,11 @@ class _Scope:
             query = query.where(Document.class_label.in_(sorted(rules.classes)))
         if rules is not None and not rules.sees_health:
             query = query.where(Document.health_data.is_(False))
+        if rules is not None and rules.kinds is not None:
+            of_kinds = select(NomenclatureItem.id).where(
+                NomenclatureItem.index.in_(sorted(rules.kinds))
+            )
+            query = query.where(Document.nomenclature_item_id.in_(of_kinds))
         if self.status is not None:
             query = query.where(Document.status == self.status)
         return query
@@ -317,14 +322,19 @@ class DocumentService:
         processing = ProcessingService(self.archive)
         return [doc_id for doc_id in failed if processing.retry(doc_id)]
 
-    def access_of(self, document_id: str) -> tuple[str | None, bool, int | None]:
+    def access_of(self, document_id: str) -> tuple[str | None, bool, int | None, str | None]:
         """What the access policy needs: the class it is filed under, whether it is
-        health data, its school. NotFound if there is no such document."""
+        health data, its school, the nomenclature item it is filed under. NotFound if
+        there is no such document."""
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
-            return doc.class_label, doc.health_data, doc.school_id
+            kind = None
+            if doc.nomenclature_item_id is not None:
+                item = s.get(NomenclatureItem, doc.nomenclature_item_id)
+                kind = item.index if item is not None else None
+            return doc.class_label, doc.health_data, doc.school_id, kind
 
     def statuses(self, ids: list[str]) -> dict[str, str]:
         with self.archive.catalog.session() as s:

@@ -100,7 +100,7 @@ class CaseService:
             for n, doc in enumerate(docs, start=1):
                 last = sheet + doc.page_count - 1
                 shown = policy is None or policy.may_open(
-                    doc.class_label, doc.health_data, doc.school_id
+                    doc.class_label, doc.health_data, doc.school_id, item.index
                 )
                 entries.append(
                     CaseEntry(
