@@ -96,6 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_HEALTH,
             Permission.READ_RETENTION,
             Permission.APPROVE_DISPOSAL,
+            Permission.TRANSFER_PUPILS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),

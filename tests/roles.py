@@ -46,6 +46,7 @@ NOMENCLATURE_EDITORS = {"administrator", "archivist", "retention_officer", "dist
 AUDITORS = {"administrator", "auditor", "district_auditor"}
 RETENTION_READERS = {"administrator", "retention_officer", "director"}
 HOLD_SETTERS = {"administrator", "retention_officer"}
+TRANSFERERS = {"administrator", "director", "secretary"}
 
 
 @dataclass

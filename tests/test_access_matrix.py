@@ -15,6 +15,7 @@ from archive_service.services.records.filing import Filing, FilingService
 from tests.roles import (
     AUDITORS,
     LISTERS,
+    TRANSFERERS,
     NOMENCLATURE_EDITORS,
     PASSWORD,
     READERS,
@@ -60,6 +61,8 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", "/api/v1/retention/due?year=2031", RETENTION_READERS),
         ("GET", "/api/v1/holds", RETENTION_READERS),
         ("GET", "/acts", RETENTION_READERS),
+        ("GET", "/transfers?year=2026", TRANSFERERS),
+        ("GET", "/api/v1/transfers?year=2026", TRANSFERERS),
         ("GET", "/api/v1/acts", RETENTION_READERS),
         ("GET", f"/api/v1/cases/{w.case}", UNSCOPED_READERS),
         ("GET", "/api/v1/documents", LISTERS),

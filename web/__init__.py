@@ -108,6 +108,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
 
     from web import (
         acts,
+        api_pupils,  # noqa: F401  (its routes join the `api` blueprint)
         api_retention,  # noqa: F401  (its routes join the `api` blueprint)
         audit_log,
         cases,

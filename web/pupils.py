@@ -3,11 +3,14 @@ events."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from archive_service.access import Permission
+from archive_service.schools import SchoolService
 from archive_service.services.records.filing import FilingError, parse_iso_date
 from archive_service.services.records.pupils import (
     EVENT_LABELS,
@@ -17,10 +20,19 @@ from archive_service.services.records.pupils import (
     events_of,
     record_event,
 )
+from archive_service.services.records.transfer_papers import register_pdf, register_xlsx
+from archive_service.services.records.transfers import (
+    Application,
+    TransferError,
+    TransferInfo,
+    TransferNotFound,
+    TransferService,
+)
 from intake.class_list import ClassListError, read_class_list
 from web.access import policy, refuse, requires
 from web.audit import audit
 from web.context import archive
+from web.params import within
 
 blueprint = Blueprint("pupils", __name__)
 
@@ -91,6 +103,7 @@ def pupil(pupil_id: str) -> Any:
         documents=documents,
         events=events_of(archive(), pupil_id),
         event_labels=EVENT_LABELS,
+        transfers=TransferService(archive()).of_pupil(pupil_id),
     )
 
 
@@ -120,3 +133,103 @@ def event(pupil_id: str) -> Any:
     else:
         flash("Событие записано" + (f"; закрыто дел: {closed}" if closed else ""), "info")
     return redirect(url_for("pupils.pupil", pupil_id=pupil_id))
+
+
+def visible_pupil(pupil_id: str) -> None:
+    """404 unless this person sees the pupil's school."""
+    found = PupilQueries(archive()).get(pupil_id)
+    if found is None or not policy().sees_school(found[0].school_id):
+        abort(404)
+
+
+def issue_personal_file(pupil_id: str, values: Any) -> TransferInfo:
+    """The transfer a form or an API request describes, as the signed-in person."""
+    try:
+        application = Application(
+            date.fromisoformat(str(values.get("application_date", "")).strip()),
+            str(values.get("applicant", "")),
+            str(values.get("applicant_document", "")),
+            str(values.get("destination", "")),
+            str(values.get("order_number", "")),
+            date.fromisoformat(str(values.get("order_date", "")).strip()),
+        )
+    except ValueError as exc:
+        raise TransferError("Даты заявления и приказа — ГГГГ-ММ-ДД") from exc
+    info = TransferService(archive()).issue(
+        pupil_id, application, current_user.account.username, policy()
+    )
+    audit("issue", f"pupil:{pupil_id}", detail=f"личное дело выдано: {info.applicant}")
+    return info
+
+
+@blueprint.route("/pupils/<pupil_id>/transfer", methods=["POST"])
+@requires(Permission.TRANSFER_PUPILS)
+def transfer(pupil_id: str) -> Any:
+    visible_pupil(pupil_id)
+    try:
+        info = issue_personal_file(pupil_id, request.form)
+    except TransferNotFound:
+        abort(404)
+    except TransferError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Личное дело выдано: запись № {info.number} журнала за {info.year} год", "info")
+        if info.warning:
+            flash(info.warning, "error")
+    return redirect(url_for("pupils.pupil", pupil_id=pupil_id))
+
+
+def send_personal_file(pupil_id: str) -> Response:
+    visible_pupil(pupil_id)
+    try:
+        pdf = TransferService(archive()).personal_file_pdf(pupil_id, policy())
+    except TransferNotFound:
+        abort(404)
+    except TransferError as exc:
+        abort(409, description=str(exc))
+    audit("download", f"pupil:{pupil_id}", detail="личное дело целиком")
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="lichnoe-delo-{pupil_id}.pdf"'},
+    )
+
+
+@blueprint.route("/pupils/<pupil_id>/personal-file.pdf")
+@requires(Permission.TRANSFER_PUPILS)
+def personal_file(pupil_id: str) -> Any:
+    return send_personal_file(pupil_id)
+
+
+def send_register(year: int, fmt: str) -> Response:
+    entries = TransferService(archive()).register(year, policy())
+    rules = policy()
+    schools = SchoolService(archive())
+    school = (
+        schools.name_of(min(rules.schools))
+        if rules.schools
+        else schools.name_of(schools.id_of(None))
+    )
+    audit("export", "transfers", detail=f"журнал выдачи личных дел {year} {fmt}")
+    if fmt == "xlsx":
+        return Response(
+            register_xlsx(entries, school, year),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="vydacha-{year}.xlsx"'},
+        )
+    return Response(
+        register_pdf(entries, school, year),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="vydacha-{year}.pdf"'},
+    )
+
+
+@blueprint.route("/transfers")
+@requires(Permission.TRANSFER_PUPILS)
+def register() -> Any:
+    year = within(request.args, "year", 1990, 2200) or date.today().year
+    fmt = request.args.get("format")
+    if fmt in ("pdf", "xlsx"):
+        return send_register(year, fmt)
+    entries = TransferService(archive()).register(year, policy())
+    return render_template("transfers.html", entries=entries, year=year)

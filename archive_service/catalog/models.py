@@ -489,3 +489,28 @@ class DisposalActSubject(Base):
     sheets: Mapped[int] = mapped_column(Integer, default=0)
     cases: Mapped[str] = mapped_column(Text, default="")  # «02-01 …; 04-01 …»
     document_ids: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+
+
+class PupilTransfer(Base):
+    """A pupil leaving by transfer (Приказ Минпросвещения № 240): the parents'
+    application, the order, and the issue of the original personal file to them, which
+    is the entry of the register of issued personal files (журнал выдачи личных дел)."""
+
+    __tablename__ = "pupil_transfers"
+    __table_args__ = (UniqueConstraint("school_id", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[str] = mapped_column(ForeignKey("pupils.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)  # the register's year
+    number: Mapped[int] = mapped_column(Integer)  # the entry's number in that year
+    application_date: Mapped[date] = mapped_column()
+    applicant: Mapped[str] = mapped_column(String(300))
+    applicant_document: Mapped[str] = mapped_column(String(300))
+    destination: Mapped[str] = mapped_column(String(500))
+    order_number: Mapped[str] = mapped_column(String(32))
+    order_date: Mapped[date] = mapped_column()
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    sheets: Mapped[int] = mapped_column(Integer, default=0)

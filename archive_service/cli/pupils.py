@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from archive_service.cli.common import audit_as_cli, open_archive
+from archive_service.cli.common import audit_as_cli, emit, open_archive
 
 
 @click.group()
@@ -89,3 +90,105 @@ def pupils_find(
 
 
 COMMANDS = [pupils]
+
+
+def _date_arg(text: str, what: str) -> date:
+    try:
+        return datetime.strptime(text.strip(), "%d.%m.%Y").date()
+    except ValueError as exc:
+        raise click.ClickException(f"{what}: «{text}» не похоже на ДД.ММ.ГГГГ") from exc
+
+
+@pupils.command("transfer")
+@click.argument("pupil_id")
+@click.option("--application-date", required=True, help="Дата заявления, ДД.ММ.ГГГГ.")
+@click.option("--applicant", required=True, help="ФИО заявителя (родителя).")
+@click.option("--applicant-document", required=True, help="Документ, подтверждающий полномочия.")
+@click.option("--to", "destination", required=True, help="Куда переводится (школа или город).")
+@click.option("--order", "order_number", required=True, help="Номер приказа об отчислении.")
+@click.option("--order-date", required=True, help="Дата приказа, ДД.ММ.ГГГГ.")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Записать личное дело одним PDF (внутренняя опись первой).")  # fmt: skip
+@click.option("--as", "username", default=None, help="От имени пользователя (его роль).")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def pupils_transfer(
+    ctx: click.Context,
+    pupil_id: str,
+    application_date: str,
+    applicant: str,
+    applicant_document: str,
+    destination: str,
+    order_number: str,
+    order_date: str,
+    pdf_path: Path | None,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """Перевод: заявление, приказ и выдача личного дела родителям (запись в журнал)."""
+    from archive_service.access import Permission
+    from archive_service.cli.common import acting_as
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.records.transfers import (
+        Application,
+        TransferError,
+        TransferService,
+    )
+
+    archive = open_archive(ctx, dispatch=False)
+    actor, policy = acting_as(archive, username, Permission.TRANSFER_PUPILS, "выдавать личные дела")
+    application = Application(
+        _date_arg(application_date, "Дата заявления"),
+        applicant,
+        applicant_document,
+        destination,
+        order_number,
+        _date_arg(order_date, "Дата приказа"),
+    )
+    service = TransferService(archive)
+    try:
+        info = service.issue(pupil_id, application, actor.username, policy)
+        if pdf_path is not None:
+            pdf_path.write_bytes(service.personal_file_pdf(pupil_id, policy))
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(
+        actor, "issue", f"pupil:{pupil_id}", detail=f"личное дело выдано: {info.applicant}"
+    )
+    if info.warning:
+        click.echo(f"Внимание: {info.warning}", err=True)
+    if as_json:
+        emit(
+            {
+                "pupil_id": pupil_id,
+                "issue_id": info.id,
+                "package": None,
+                "pdf": str(pdf_path) if pdf_path else None,
+                "documents": info.documents,
+                "warning": info.warning,
+            }
+        )
+        return
+    click.echo(
+        f"Личное дело выдано (запись № {info.number} журнала за {info.year} год), "
+        f"документов: {info.documents}, листов: {info.sheets}"
+    )
+
+
+@pupils.command("register")
+@click.option("--year", type=int, required=True, help="Год журнала.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def pupils_register(ctx: click.Context, year: int, fmt: str, output: Path) -> None:
+    """Журнал выдачи личных дел за год: PDF или XLSX."""
+    from archive_service.schools import SchoolService
+    from archive_service.services.records.transfer_papers import register_pdf, register_xlsx
+    from archive_service.services.records.transfers import TransferService
+
+    archive = open_archive(ctx, dispatch=False)
+    entries = TransferService(archive).register(year)
+    school = SchoolService(archive).name_of(SchoolService(archive).id_of(None))
+    paper = register_pdf if fmt == "pdf" else register_xlsx
+    output.write_bytes(paper(entries, school, year))
+    click.echo(f"Записан {output}: выдано личных дел {len(entries)}")
