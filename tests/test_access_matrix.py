@@ -15,12 +15,12 @@ from archive_service.services.records.filing import Filing, FilingService
 from tests.roles import (
     AUDITORS,
     LISTERS,
-    TRANSFERERS,
     NOMENCLATURE_EDITORS,
     PASSWORD,
     READERS,
     RETENTION_READERS,
     ROLES,
+    TRANSFERERS,
     UNSCOPED_READERS,
     WRITERS,
     World,
