@@ -439,3 +439,71 @@ def test_the_officer_drafts_the_director_approves_and_every_copy_is_destroyed(
     officer.press("header input[name=q]", "Enter")
     expect(officer.locator(".total")).to_have_text("Найдено документов: 0")
     assert errors == []
+
+
+def cli_beside(data: Path, *args: str) -> str:
+    """A command of the CLI run beside the running server, on its data directory."""
+    done = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data), *args],
+        capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")},
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_the_secretary_issues_a_personal_file_and_prints_the_register(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """A pupil's personal file is in the archive; the parents apply for a transfer: the
+    secretary records the application and the order on the pupil's page, the file is
+    issued (one PDF, its inventory first) and the register of issued files prints."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, _, data = server
+    roster = tmp_path / "7А.csv"
+    roster.write_text("Фамилия;Имя;Класс\nЛебедева;Анна;7А\n", encoding="utf-8")
+    cli_beside(data, "pupils", "import", str(roster), "--school-year", "2026/2027")
+    folder = tmp_path / "личное дело"
+    folder.mkdir()
+    born_digital_pdf(folder / "карта.pdf", [["Личная карта обучающегося Лебедева Анна"]])
+    (folder / "опись.csv").write_text(
+        "Файл;Вид;Обучающийся\nкарта.pdf;04-01;Лебедева Анна\n", encoding="utf-8"
+    )
+    cli_beside(data, "import", str(folder))
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "secretary")
+    page.fill("input[name=password]", add_person(data, "secretary", "secretary"))
+    page.click("button[type=submit]")
+    page.click("nav >> text=Обучающиеся")
+    page.click("table.pupils >> text=Лебедева Анна")
+    for _ in range(120):  # the worker files the personal file from the manifest
+        if page.locator("ul.pupil-documents a").count():
+            break
+        time.sleep(0.5)
+        page.reload()
+    expect(page.locator("ul.pupil-documents")).to_contain_text("карта")
+    page.fill("#transfer input[name=application_date]", "2026-11-02")
+    page.fill("#transfer input[name=applicant]", "Лебедева Ольга Ивановна")
+    page.fill("#transfer input[name=applicant_document]", "паспорт 4510 654321")
+    page.fill("#transfer input[name=destination]", "Гимназия № 3 г. Клин")
+    page.fill("#transfer input[name=order_number]", "88")
+    page.fill("#transfer input[name=order_date]", "2026-11-03")
+    page.click("#transfer button")
+    expect(page.locator("p.flash.info")).to_contain_text("Личное дело выдано")
+    expect(page.locator("ul.events")).to_contain_text("отчислен в порядке перевода")
+    with page.expect_download() as got:
+        page.click("ul.transfers >> text=личное дело (PDF)")
+    issued = got.value.path()
+    assert issued is not None and Path(issued).read_bytes().startswith(b"%PDF")
+    page.click("#transfer >> text=Журнал выдачи личных дел")
+    expect(page.locator("table.transfers")).to_contain_text("Лебедева Ольга Ивановна")
+    with page.expect_download() as got:
+        page.click("text=PDF")
+    register = got.value.path()
+    assert register is not None and Path(register).read_bytes().startswith(b"%PDF")
+    page.screenshot(path=str(tmp_path / "register.png"), full_page=True)
+    assert errors == []
