@@ -326,3 +326,27 @@ def test_an_event_for_another_schools_pupil_is_refused(
     from archive_service.services.records.pupils import events_of
 
     assert events_of(archive, district.pupil_b) == []
+
+
+def test_a_cover_sheet_names_only_the_schools_own_cases_and_pupils(
+    archive: Archive, district: District
+) -> None:
+    from archive_service.services.batch.cover_sheets import CoverSheetService
+    from archive_service.services.records.filing import FilingError
+
+    b_case = FilingService(archive).file(
+        district.doc_b, Filing("02-01", school_year="2024/2025", class_label="9Б")
+    )
+    sheets = CoverSheetService(archive)
+    assert sheets.render("04-01", [district.pupil_a], school_id=district.school_a).startswith(
+        b"%PDF"
+    )
+    with pytest.raises(FilingError, match="неизвестный"):
+        sheets.render("04-01", [district.pupil_b], school_id=district.school_a)
+    with pytest.raises(FilingError, match=f"Дела № {b_case} нет"):
+        sheets.render("02-01", case_id=b_case, school_id=district.school_a)
+    client = _signed_in(archive, "archivist-a")
+    refused = client.post(
+        "/cover-sheets", data={"item_index": "04-01", "pupil_ids": district.pupil_b}
+    )
+    assert refused.status_code == 400 and "неизвестный" in refused.get_data(as_text=True)

@@ -135,3 +135,12 @@ def test_the_cli_issues_a_personal_file_and_writes_it_as_pdf(
     answer = json.loads(done.stdout)
     assert answer["pupil_id"] == world.pupil_other and answer["documents"] == 2
     assert answer["pdf"] == str(out) and out.read_bytes().startswith(b"%PDF")
+    shown = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(archive.settings.data_dir),
+         "pupils", "show", world.pupil_other, "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    pupil = json.loads(shown.stdout)
+    assert [i["issue_id"] for i in pupil["issues"]] == [answer["issue_id"]]
+    assert pupil["events"][-1]["kind"] == "transferred_out"
+    assert {d["kind"] for d in pupil["documents"]} == {"02-01", "04-01"}

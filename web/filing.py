@@ -19,7 +19,7 @@ from archive_service.services.records.filing import (
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import ProposalService
 from archive_service.services.records.pupils import PupilQueries
-from web.access import ensure_may_open_document, policy, requires
+from web.access import ensure_may_open_document, intake_school, policy, requires
 from web.audit import audit
 from web.context import archive
 from web.params import LARGEST_ID, clamped
@@ -79,6 +79,7 @@ def cover_sheets() -> Any:
             class_label=form.get("class_label") or None,
             title=form.get("title") or None,
             copies=clamped(form, "copies", 1, 1, 500),
+            school_id=intake_school(form),
         )
     except FilingError as exc:
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=str(exc)), 400

@@ -192,3 +192,45 @@ def pupils_register(ctx: click.Context, year: int, fmt: str, output: Path) -> No
     paper = register_pdf if fmt == "pdf" else register_xlsx
     output.write_bytes(paper(entries, school, year))
     click.echo(f"Записан {output}: выдано личных дел {len(entries)}")
+
+
+@pupils.command("show")
+@click.argument("pupil_id")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def pupils_show(ctx: click.Context, pupil_id: str, as_json: bool) -> None:
+    """Обучающийся: классы, события, документы и выдачи личного дела."""
+    from archive_service.services.records.pupils import PupilQueries, events_of
+    from archive_service.services.records.transfers import TransferService
+
+    archive = open_archive(ctx, dispatch=False)
+    found = PupilQueries(archive).get(pupil_id)
+    if found is None:
+        raise click.ClickException(f"Обучающегося {pupil_id} нет")
+    summary, documents = found
+    audit_as_cli(archive, "view", f"pupil:{pupil_id}")
+    events = events_of(archive, pupil_id)
+    issues = TransferService(archive).of_pupil(pupil_id)
+    body: dict[str, object] = {
+        "pupil_id": summary.id,
+        "full_name": summary.full_name,
+        "birth_date": summary.birth_date,
+        "school_id": summary.school_id,
+        "classes": [{"school_year": y, "class": c} for y, c in summary.classes],
+        "events": events,
+        "documents": [
+            {"id": d.id, "title": d.title, "kind": d.item_index, "school_year": d.school_year}
+            for d in documents
+        ],
+        "issues": [t.as_dict() for t in issues],
+    }
+    if as_json:
+        emit(body)
+        return
+    click.echo(f"{summary.full_name} ({', '.join(f'{c} {y}' for y, c in summary.classes)})")
+    for e in events:
+        click.echo(f"  {e['on']} {e['label']} {e['basis']}")
+    for d in documents:
+        click.echo(f"  [{d.item_index or '—'}] {d.title}")
+    for t in issues:
+        click.echo(f"  выдано {t.issued_at[:10]}: {t.applicant} → {t.destination}")

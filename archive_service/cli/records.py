@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 @click.option("--class", "class_label", default=None, help="Класс.")
 @click.option("--title", default=None, help="Заголовок документа.")
 @click.option("--copies", type=click.IntRange(1, 500), default=1, help="Листов без обучающегося.")
+@click.option("--school", default=None, help="Организация (по умолчанию — собственная).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_context
 def cover_sheets(
@@ -35,17 +36,21 @@ def cover_sheets(
     class_label: str | None,
     title: str | None,
     copies: int,
+    school: str | None,
     output: Path,
 ) -> None:
     """Напечатать титульные листы для сканирования пачкой (PDF)."""
+    from archive_service.schools import SchoolError, SchoolService
     from archive_service.services.batch.cover_sheets import CoverSheetService
     from archive_service.services.records.filing import FilingError
 
+    archive = open_archive(ctx, dispatch=False)
     try:
-        pdf = CoverSheetService(open_archive(ctx, dispatch=False)).render(
-            kind, list(pupils), case_id, year, class_label, title, copies
+        school_id = SchoolService(archive).id_of(school) if school else None
+        pdf = CoverSheetService(archive).render(
+            kind, list(pupils), case_id, year, class_label, title, copies, school_id
         )
-    except FilingError as exc:
+    except (FilingError, SchoolError) as exc:
         raise click.ClickException(str(exc)) from exc
     output.write_bytes(pdf)
     click.echo(f"Титульные листы: {output}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from archive_service.archive import Archive
-from archive_service.catalog import Case, Pupil
+from archive_service.catalog import Case, Pupil, School
+from archive_service.schools import own_school_id
 from archive_service.services.records.filing import FilingError
 from archive_service.services.records.nomenclature import NomenclatureService
 from intake.class_list import normalize_class, normalize_school_year
@@ -23,13 +24,20 @@ class CoverSheetService:
         class_label: str | None = None,
         title: str | None = None,
         copies: int = 1,
+        school_id: int | None = None,
     ) -> bytes:
-        """A PDF of sheets: one per pupil given (or `copies` sheets with no pupil).
+        """A PDF of sheets: one per pupil given (or `copies` sheets with no pupil), for
+        the records of `school_id` (the archive's own by default).
 
         Everything a sheet names is checked now, so a printed sheet never carries an
-        unknown item, case or pupil.
+        unknown item, case or pupil: the school's nomenclature item, a case and pupils of
+        that school (another school's are no case and no pupil here).
         """
-        items = {i.index: i for i in NomenclatureService(self.archive).for_filing().items}
+        with self.archive.catalog.session() as s:
+            school = school_id if school_id is not None else own_school_id(s)
+            row = s.get(School, school)
+            name = row.name if row is not None else None
+        items = {i.index: i for i in NomenclatureService(self.archive).for_filing(name).items}
         if kind not in items:
             raise FilingError(f"В номенклатуре нет статьи «{kind}»")
         if school_year and normalize_school_year(school_year) is None:
@@ -41,13 +49,13 @@ class CoverSheetService:
             case_title = None
             if case_id is not None:
                 case = s.get(Case, case_id)
-                if case is None:
+                if case is None or case.item.nomenclature.school_id != school:
                     raise FilingError(f"Дела № {case_id} нет")
                 case_title = case.title
             targets: list[Pupil | None] = []
             for pid in pupil_ids or []:
                 pupil = s.get(Pupil, pid)
-                if pupil is None:
+                if pupil is None or (school_id is not None and pupil.school_id != school):
                     raise FilingError("Среди обучающихся есть неизвестный")
                 targets.append(pupil)
             if not targets:
