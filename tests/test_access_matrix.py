@@ -14,6 +14,7 @@ from archive_service.services.admin.audit import AuditService
 from archive_service.services.records.filing import Filing, FilingService
 from tests.roles import (
     AUDITORS,
+    HOLD_SETTERS,
     LISTERS,
     NOMENCLATURE_EDITORS,
     PASSWORD,
@@ -229,7 +230,18 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/nomenclature/items/02-01", {"index": "02-01"}, NOMENCLATURE_EDITORS),
         ("/nomenclature/year", {"year": "1"}, NOMENCLATURE_EDITORS),
         ("/pupils", {}, WRITERS),
-        (f"/pupils/{w.pupil_mine}/events", {"kind": "admitted", "on": "2024-09-01"}, WRITERS),
+        (
+            f"/pupils/{w.pupil_mine}/events",
+            {"kind": "admitted", "on": "2024-09-01"},
+            WRITERS | TRANSFERERS,
+        ),
+        (f"/pupils/{w.pupil_mine}/transfer", {}, TRANSFERERS),
+        (f"/api/v1/pupils/{w.pupil_mine}/transfers", {}, TRANSFERERS),
+        ("/retention/holds", {"reason": ""}, HOLD_SETTERS),
+        ("/api/v1/holds", {"reason": ""}, HOLD_SETTERS),
+        ("/acts", {"year": "1"}, HOLD_SETTERS),
+        ("/api/v1/acts", {"year": "1"}, HOLD_SETTERS),
+        ("/school-view", {}, {"administrator", "district_archivist", "district_auditor"}),
         ("/cover-sheets", {"item_index": "99-99"}, WRITERS),
         (f"/cases/{w.case}", {"action": "location", "room": "1"}, case_writers),
         ("/api/v1/documents", {}, WRITERS),
