@@ -51,6 +51,7 @@ PROTECT_ORIGINALS = "archive.protect_originals"
 DESTROY_ACT = "archive.destroy_act"
 RENEW_LOCKS = "archive.renew_locks"
 RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
+CHECK_FIXITY = "archive.check_fixity"
 
 app = Celery("archive", include=["workers.tasks", "workers.memory", "workers.warmup"])
 
@@ -94,6 +95,11 @@ def configure_celery(settings: Settings) -> Celery:
             },
             "renew-original-locks": {
                 "task": RENEW_LOCKS,
+                "schedule": RENEW_LOCKS_EVERY_SECONDS,
+                "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
+            },
+            "check-fixity": {  # one thirtieth of the archive a day: all of it monthly
+                "task": CHECK_FIXITY,
                 "schedule": RENEW_LOCKS_EVERY_SECONDS,
                 "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
             },

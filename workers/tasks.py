@@ -16,6 +16,7 @@ from archive_service.catalog import TRANSIENT_ERRORS
 from archive_service.storage.port import StorageError
 from search.port import SearchError
 from workers.celery_app import (
+    CHECK_FIXITY,
     DEFAULT_QUEUE,
     DESTROY_ACT,
     FINALIZE_DOCUMENT,
@@ -123,6 +124,26 @@ def destroy_act(act_id: int) -> None:
     from archive_service.services.disposal.destruction import DestructionService
 
     DestructionService(current_archive()).run(act_id)
+
+
+@app.task(name=CHECK_FIXITY, **RETRY)
+def check_fixity() -> None:
+    """The day's share of the archive; damage is logged and written to the audit log."""
+    from archive_service.services.admin.audit import Actor, AuditService
+    from archive_service.services.admin.fixity import FixityService
+
+    archive = current_archive()
+    report = FixityService(archive).check(everything=False)
+    for problem in report.problems:
+        log.error("fixity: %s %s: %s", problem.document_id, problem.key, problem.problem)
+    AuditService(archive).record(
+        Actor("worker", "worker", "worker"),
+        "fixity",
+        "archive",
+        outcome="ok" if report.ok else "failed",
+        detail=f"документов {report.documents}, файлов {report.files}, "
+        f"повреждено {len(report.problems)}",
+    )
 
 
 @app.task(name=RENEW_LOCKS, **RETRY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from archive_service.cli.common import audit_as_cli, open_archive
+from archive_service.cli.common import audit_as_cli, emit, open_archive
 
 
 @click.group()
@@ -126,4 +126,38 @@ def audit_show(ctx: click.Context, target: str | None, user: str | None) -> None
         )
 
 
-COMMANDS = [users, audit]
+@click.group()
+def fixity() -> None:
+    """Сохранность: каждый файл на месте и не изменён (SHA-256)."""
+
+
+@fixity.command("check")
+@click.option("--all", "everything", is_flag=True, help="Весь архив (без — доля сегодняшнего дня).")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def fixity_check(ctx: click.Context, everything: bool, as_json: bool) -> None:
+    """Проверить контрольные суммы хранимых файлов; код выхода 1, если что-то повреждено."""
+    from archive_service.services.admin.fixity import FixityService
+
+    archive = open_archive(ctx, dispatch=False)
+    report = FixityService(archive).check(everything=everything)
+    audit_as_cli(
+        archive,
+        "fixity",
+        "archive",
+        f"документов {report.documents}, файлов {report.files}, повреждено {len(report.problems)}",
+    )
+    if as_json:
+        emit(report.as_dict())
+    else:
+        click.echo(
+            f"Проверено документов: {report.documents}, файлов: {report.files}; "
+            f"повреждено: {len(report.problems)}"
+        )
+        for p in report.problems:
+            click.echo(f"  {p.document_id}: {p.key} — {p.problem}")
+    if not report.ok:
+        ctx.exit(1)
+
+
+COMMANDS = [users, audit, fixity]
