@@ -109,7 +109,8 @@ class SchoolService:
         with self.archive.catalog.session() as s:
             return int(s.scalar(select(func.count()).select_from(School)) or 0)
 
-    def name_of(self, school_id: int) -> str:
+    def name_of(self, school_id: int | None) -> str:
+        """The school's name; None: the archive's own school (the papers it prints)."""
         with self.archive.catalog.session() as s:
-            school = s.get(School, school_id)
+            school = s.get(School, school_id if school_id is not None else own_school_id(s))
             return school.name if school is not None else ""

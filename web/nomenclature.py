@@ -189,9 +189,7 @@ def export(fmt: str) -> Any:
     elif fmt == "yaml":
         body, mimetype = dump_yaml(spec).encode("utf-8"), "application/yaml"
     elif fmt == "pdf":
-        school_name = school or SchoolService(archive()).name_of(
-            SchoolService(archive()).id_of(None)
-        )
+        school_name = school or SchoolService(archive()).name_of(None)
         body, mimetype = nomenclature_pdf(spec, school_name), "application/pdf"
     else:
         abort(404)

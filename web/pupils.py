@@ -204,12 +204,7 @@ def personal_file(pupil_id: str) -> Any:
 def send_register(year: int, fmt: str) -> Response:
     entries = TransferService(archive()).register(year, policy())
     rules = policy()
-    schools = SchoolService(archive())
-    school = (
-        schools.name_of(min(rules.schools))
-        if rules.schools
-        else schools.name_of(schools.id_of(None))
-    )
+    school = SchoolService(archive()).name_of(min(rules.schools) if rules.schools else None)
     audit("export", "transfers", detail=f"журнал выдачи личных дел {year} {fmt}")
     if fmt == "xlsx":
         return Response(

@@ -280,6 +280,11 @@ class Pupil(Base):
     patronymic: Mapped[str | None] = mapped_column(String(100), nullable=True)
     birth_date: Mapped[date | None] = mapped_column(nullable=True)
 
+    @property
+    def full_name(self) -> str:
+        """ФИО as papers and pages print it: surname, name, patronymic if any."""
+        return " ".join(x for x in (self.surname, self.name, self.patronymic) if x)
+
 
 class PupilClass(Base):
     """Which class a pupil was in during a school year (from class lists)."""

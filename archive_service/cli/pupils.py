@@ -188,7 +188,7 @@ def pupils_register(ctx: click.Context, year: int, fmt: str, output: Path) -> No
 
     archive = open_archive(ctx, dispatch=False)
     entries = TransferService(archive).register(year)
-    school = SchoolService(archive).name_of(SchoolService(archive).id_of(None))
+    school = SchoolService(archive).name_of(None)
     paper = register_pdf if fmt == "pdf" else register_xlsx
     output.write_bytes(paper(entries, school, year))
     click.echo(f"Записан {output}: выдано личных дел {len(entries)}")

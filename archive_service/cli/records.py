@@ -101,15 +101,6 @@ def _nomenclature_of(
         raise click.ClickException(f"{exc}; есть на годы: {held}") from exc
 
 
-def _school_name(service: NomenclatureService, school: str | None) -> str:
-    """The organisation the form names: the one asked for, or the archive's own."""
-    from archive_service.schools import SchoolService
-
-    return school or SchoolService(service.archive).name_of(
-        SchoolService(service.archive).id_of(None)
-    )
-
-
 @nomenclature.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--school", default=None, help="Организация (по умолчанию — единственная).")
@@ -153,9 +144,11 @@ def nomenclature_export(
     if path.suffix.lower() == ".xlsx":
         path.write_bytes(dump_xlsx(spec))
     elif path.suffix.lower() == ".pdf":
+        from archive_service.schools import SchoolService
         from archive_service.services.records.nomenclature_form import nomenclature_pdf
 
-        path.write_bytes(nomenclature_pdf(spec, _school_name(service, school)))
+        own = SchoolService(service.archive).name_of(None)
+        path.write_bytes(nomenclature_pdf(spec, school or own))
     else:
         path.write_text(dump_yaml(spec), encoding="utf-8")
     click.echo(f"Выгружено статей: {len(spec.items)} (номенклатура на {spec.year} год) → {path}")

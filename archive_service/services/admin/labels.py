@@ -56,5 +56,5 @@ def facet_labels(archive: Archive, facets: dict[str, dict[str, int]]) -> dict[st
                 labels["school"][str(school.id)] = school.name
         if facets.get("pupil"):
             for p in s.scalars(select(Pupil).where(Pupil.id.in_(list(facets["pupil"])))):
-                labels["pupil"][p.id] = " ".join(x for x in (p.surname, p.name, p.patronymic) if x)
+                labels["pupil"][p.id] = p.full_name
     return labels

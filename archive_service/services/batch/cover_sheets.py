@@ -65,8 +65,7 @@ class CoverSheetService:
                 if case_title:
                     lines.append(f"Дело № {case_id}: {case_title}")
                 if pupil is not None:
-                    name = " ".join(x for x in (pupil.surname, pupil.name, pupil.patronymic) if x)
-                    lines.append(f"Обучающийся: {name}")
+                    lines.append(f"Обучающийся: {pupil.full_name}")
                 if school_year:
                     lines.append(f"Учебный год: {normalize_school_year(school_year)}")
                 if class_label:

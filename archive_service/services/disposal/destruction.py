@@ -40,7 +40,7 @@ from archive_service.domain import DocumentStatus
 from archive_service.services.admin.audit import Actor, AuditService
 from archive_service.services.disposal.act_model import ActError, ActInfo, load_act
 from archive_service.services.disposal.acts import ActService
-from archive_service.services.disposal.holds import case_school, covered_cases
+from archive_service.services.disposal.holds import holds_on_case
 
 
 class DestructionService:
@@ -70,19 +70,22 @@ class DestructionService:
             if act is None or act.status not in ("executing", "executed"):
                 raise ActError(f"Акт № {act_id} не в работе")
             case_ids = [row.case_id for row in act.cases]
-            school = act.school_id
-            held = covered_cases(s, school)
-            waiting = sorted(c for c in case_ids if c in held)
-            docs = list(
-                s.scalars(
-                    select(Document.id).where(
-                        Document.case_id.in_([c for c in case_ids if c not in held]),
-                        Document.destroyed_at.is_(None),
+        waiting = []
+        for case_id in case_ids:  # a hold may come mid-run: each case is asked as it comes
+            with self.archive.catalog.session() as s:
+                case = s.get(Case, case_id)
+                if case is not None and holds_on_case(s, case):
+                    waiting.append(case_id)
+                    continue
+                docs = list(
+                    s.scalars(
+                        select(Document.id).where(
+                            Document.case_id == case_id, Document.destroyed_at.is_(None)
+                        )
                     )
                 )
-            )
-        for document_id in docs:
-            self.destroy_document(document_id, act_id)
+            for document_id in docs:
+                self.destroy_document(document_id, act_id)
         finished = False
         with self.archive.catalog.session() as s:
             act = s.get(DisposalAct, act_id)
@@ -107,10 +110,6 @@ class DestructionService:
             doc = s.get(Document, document_id, with_for_update=True)
             if doc is None or doc.destroyed_at is not None:
                 return
-            if doc.case_id is not None:
-                case = s.get(Case, doc.case_id)
-                if case is not None and doc.case_id in covered_cases(s, case_school(case)):
-                    return  # a hold came meanwhile: the act waits for it
             if doc.status != DocumentStatus.DESTROYED:
                 doc.status = DocumentStatus.DESTROYED
                 doc.act_id = act_id

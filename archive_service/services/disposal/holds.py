@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive_service.access import Policy
@@ -120,6 +120,27 @@ def covered_cases(s: Session, school_id: int) -> dict[int, list[Hold]]:
                 if filed_in is not None and hold not in by_case[filed_in]:
                     by_case[filed_in].append(hold)
     return {case_id: held for case_id, held in by_case.items() if held}
+
+
+def holds_on_case(s: Session, case: Case) -> list[Hold]:
+    """The active holds covering one case: on it, on its item's index, on its pupil or
+    on a pupil a document in it is about (a few queries, not the whole school's)."""
+    about = (
+        select(DocumentPupil.pupil_id)
+        .join(Document, Document.id == DocumentPupil.document_id)
+        .where(Document.case_id == case.id)
+    )
+    pupils = set(s.scalars(about)) | ({case.pupil_id} if case.pupil_id else set())
+    stands_on = [Hold.case_id == case.id, Hold.item_index == case.item.index]
+    if pupils:
+        stands_on.append(Hold.pupil_id.in_(sorted(pupils)))
+    return list(
+        s.scalars(
+            select(Hold)
+            .where(Hold.school_id == case_school(case), Hold.lifted_at.is_(None), or_(*stands_on))
+            .order_by(Hold.id)
+        )
+    )
 
 
 def _covered_by(s: Session, hold: Hold) -> list[int]:
@@ -278,5 +299,4 @@ class HoldService:
             case = s.get(Case, case_id)
             if case is None:
                 return []
-            held = covered_cases(s, case_school(case)).get(case_id, [])
-            return [_info(s, hold) for hold in held]
+            return [_info(s, hold) for hold in holds_on_case(s, case)]

@@ -56,10 +56,6 @@ class LoggedEvent:
     detail: str
 
 
-def _full_name(pupil: Pupil) -> str:
-    return " ".join(x for x in (pupil.surname, pupil.name, pupil.patronymic) if x)
-
-
 def take_subjects(s: Session, act: DisposalAct) -> None:
     """Record the people whose data the act's cases hold (once: taken again, replaced)."""
     for old in s.scalars(select(DisposalActSubject).where(DisposalActSubject.act_id == act.id)):
@@ -93,7 +89,7 @@ def take_subjects(s: Session, act: DisposalAct) -> None:
             DisposalActSubject(
                 act_id=act.id,
                 pupil_id=pupil_id,
-                full_name=_full_name(pupil)[:300],
+                full_name=pupil.full_name[:300],
                 categories=(
                     "фамилия, имя, отчество; сведения, содержащиеся в документах дел: "
                     + "; ".join(sorted(set(titles)))

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from archive_service.archive import Archive
 from archive_service.catalog import Case, Document
 from archive_service.catalog.models import utcnow
-from archive_service.services.disposal.holds import case_school, covered_cases
+from archive_service.services.disposal.holds import holds_on_case
 from archive_service.services.records.clock import leaving_dates, retention_of
 from retention.rules import Closing, RetentionKind
 from retention.schedule import CaseRetention, period_end
@@ -74,7 +74,7 @@ class ProtectionService:
                 return 0
             left = leaving_dates(s, [case.pupil_id] if case.pupil_id else [])
             retention = retention_of(case, case.item, left.get(case.pupil_id or ""), today)
-            held = case_id in covered_cases(s, case_school(case))
+            held = bool(holds_on_case(s, case))
             until_day = lock_until(retention, Closing(case.item.closes), case.period, today)
             docs = s.scalars(select(Document).where(Document.case_id == case_id)).all()
             for doc in docs:

@@ -197,10 +197,7 @@ class DocumentService:
             "health_data": doc.health_data,
             "document_date": doc.document_date.isoformat() if doc.document_date else None,
             "subject": doc.subject,
-            "pupils": [
-                {"id": p.id, "name": " ".join(x for x in (p.surname, p.name, p.patronymic) if x)}
-                for p in pupils
-            ],
+            "pupils": [{"id": p.id, "name": p.full_name} for p in pupils],
         }
 
     def filings_of(self, ids: list[str]) -> dict[str, FilingLine]:

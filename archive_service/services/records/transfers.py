@@ -116,7 +116,7 @@ def _clean(text: str, what: str, limit: int) -> str:
 
 def _info(s: Session, row: PupilTransfer, warning: str | None = None) -> TransferInfo:
     pupil = s.get(Pupil, row.pupil_id)
-    name = " ".join(x for x in (pupil.surname, pupil.name, pupil.patronymic) if x) if pupil else ""
+    name = pupil.full_name if pupil else ""
     latest = s.scalars(
         select(PupilClass.class_label)
         .where(PupilClass.pupil_id == row.pupil_id)
