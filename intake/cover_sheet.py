@@ -47,6 +47,10 @@ class CoverPayload:
     title: str | None = None
     document_date: str | None = None  # ISO; from a bulk-import manifest, not a sheet
     subject: str | None = None
+    # The school whose record this is, by its id in this archive's catalog (as the case
+    # and the pupil are): short enough to keep the code easy to read at 150 dpi, where
+    # a school's full name would double its size. None: the uploader's school.
+    school_id: int | None = None
 
     def encode(self) -> str:
         fields = {
@@ -59,6 +63,7 @@ class CoverPayload:
             "title": self.title,
             "date": self.document_date,
             "subject": self.subject,
+            "school": str(self.school_id) if self.school_id is not None else None,
         }
         return f"{SCHEME}:cover?" + urlencode({k: v for k, v in fields.items() if v})
 
@@ -74,6 +79,9 @@ class CoverPayload:
         case = q.get("case")
         if case is not None and not case.isdigit():
             raise CoverSheetError(f"номер дела «{case}» на титульном листе не число")
+        school = q.get("school")
+        if school is not None and not school.isdigit():
+            raise CoverSheetError(f"номер организации «{school}» на титульном листе не число")
         return cls(
             kind=q["kind"],
             case_id=int(case) if case else None,
@@ -83,6 +91,7 @@ class CoverPayload:
             title=q.get("title"),
             document_date=q.get("date"),
             subject=q.get("subject"),
+            school_id=int(school) if school else None,
         )
 
 

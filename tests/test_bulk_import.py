@@ -94,3 +94,43 @@ def test_a_manifest_without_a_file_column_is_refused(archive: Archive, tmp_path:
         zf.writestr("опись.csv", "Вид;Класс\n02-01;5А\n")
     with pytest.raises(BulkImportError, match="нет столбца «Файл»"):
         BulkImportService(archive).run(path)
+
+
+def test_a_district_manifest_takes_each_file_in_for_the_school_its_row_names(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from archive_service.catalog import Document
+    from archive_service.schools import SchoolService
+
+    schools = SchoolService(archive)
+    own, lyceum = schools.id_of(None), schools.add("Лицей № 2")
+    with archive.catalog.session() as s:  # namesakes: each row finds its own school's pupil
+        for school in (own, lyceum):
+            s.add(Pupil(school_id=school, surname="Смирнова", name="Анна"))
+    root = tmp_path / "район"
+    root.mkdir()
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        born_digital_pdf(root / name, [[f"Личная карта {name}"]])
+    (root / "опись.csv").write_text(
+        "Файл;Вид;Обучающийся;Организация\n"
+        "a.pdf;04-01;Смирнова Анна;\n"
+        "b.pdf;04-01;Смирнова Анна;Лицей  № 2\n"
+        "c.pdf;04-01;;Гимназия № 9\n",
+        encoding="utf-8",
+    )
+
+    report = BulkImportService(archive).run(root)
+
+    assert report.problems == ["строка 4 (c.pdf): организации «Гимназия № 9» нет"]
+    by_file = {o.file: o.id or "" for o in report.outcomes}
+    filed = {f: DocumentService(archive).get(i)["filing"] for f, i in by_file.items()}
+    with archive.catalog.session() as s:
+        school_of = {f: s.get(Document, i).school_id for f, i in by_file.items()}  # type: ignore[union-attr]
+        pupil_school = {
+            f: s.get(Pupil, filing["pupils"][0]["id"]).school_id  # type: ignore[union-attr]
+            for f, filing in filed.items()
+            if filing
+        }
+    assert school_of == {"a.pdf": own, "b.pdf": lyceum, "c.pdf": own}
+    assert pupil_school == {"a.pdf": own, "b.pdf": lyceum}
+    assert {d["filename"] for d in DocumentService(archive).unfiled()} == {"c.pdf"}

@@ -54,7 +54,11 @@ def test_cover_sheets_name_what_they_file(archive: Archive, anna: str, tmp_path:
     path = tmp_path / "c.pdf"
     path.write_bytes(pdf)
     (found,) = find_cover_sheets(path, MediaType.PDF)
-    assert found.payload == CoverPayload(kind="04-01", pupil_id=anna, school_year="2024/2025")
+    with archive.catalog.session() as s:
+        school = s.get(Pupil, anna).school_id  # type: ignore[union-attr]
+    assert found.payload == CoverPayload(
+        kind="04-01", pupil_id=anna, school_year="2024/2025", school_id=school
+    )
 
 
 def test_cover_sheets_refuse_what_they_could_not_file(archive: Archive) -> None:
@@ -274,3 +278,38 @@ def test_a_stack_split_again_archives_each_record_once(
     assert [p.outcome.status for p in first.parts] == ["queued", "queued"]
     assert [p.outcome.status for p in again.parts] == ["duplicate", "duplicate"]
     assert [p.outcome.id for p in again.parts] == [p.outcome.id for p in first.parts]
+
+
+def test_a_sheet_of_another_school_files_there_for_the_district_and_waits_for_a_school(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from archive_service.catalog import Document
+    from archive_service.schools import SchoolService
+
+    schools = SchoolService(archive)
+    own, other = schools.id_of(None), schools.add("Лицей № 2")
+    sheet = sheet_images(
+        CoverSheetService(archive).render(
+            "02-01", school_year="2024/2025", class_label="5А", school_id=other
+        ),
+        tmp_path,
+    )
+    stack = [sheet[0], scanned(render_page(page_lines(1)), seed=1)]
+
+    as_school = StackService(archive, own, follow_sheets=False).ingest_stack(
+        save_pdf(stack, tmp_path / "школа.pdf")
+    )
+    stack.append(scanned(render_page(page_lines(2)), seed=2))  # another file, not a duplicate
+    as_district = StackService(archive, None, follow_sheets=True).ingest_stack(
+        save_pdf(stack, tmp_path / "район.pdf")
+    )
+
+    (kept,) = as_school.parts
+    assert any("другой организации («Лицей № 2»)" in p for p in as_school.problems)
+    (moved,) = as_district.parts
+    with archive.catalog.session() as s:
+        assert s.get(Document, kept.outcome.id).school_id == own  # type: ignore[union-attr]
+        assert s.get(Document, moved.outcome.id).school_id == other  # type: ignore[union-attr]
+    docs = DocumentService(archive)
+    assert docs.get(kept.outcome.id or "")["filing"] is None
+    assert docs.get(moved.outcome.id or "")["filing"]["class_label"] == "5А"

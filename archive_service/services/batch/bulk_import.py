@@ -2,7 +2,8 @@
 
 Manifest columns, found by heading in any order: Файл (required), Вид (nomenclature
 item, «02-01»), Учебный год, Класс, Дата, Заголовок, Предмет, Обучающийся (ФИО as in the
-class list). Encoding and separator as Excel writes them (see intake.class_list).
+class list), Организация (a district's import of several schools at once; the row's file
+is that school's record). Encoding and separator as Excel writes them (see intake.class_list).
 
 Nothing is lost: every file goes in, whatever its row says. A row naming a missing
 file, a row whose description cannot be used (unknown item, pupil not found or not
@@ -25,8 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from archive_service.archive import Archive
-from archive_service.catalog import School
-from archive_service.schools import own_school_id
+from archive_service.schools import SchoolService, own_school_id
 from archive_service.services.pipeline.ingest import REJECTED, IngestOutcome, IngestService
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import pupils_of
@@ -43,6 +43,7 @@ HEADINGS = {
     "заголовок": "title",
     "предмет": "subject",
     "обучающийся": "pupil",
+    "организация": "school",
 }
 MAX_RATIO = 200  # uncompressed / compressed: beyond this a member is a bomb, not a scan
 
@@ -141,6 +142,7 @@ class BulkImportService:
         """`school_id`: whose records the files are (None: the archive's own school)."""
         self.archive = archive
         self.school_id = school_id
+        self._kinds_of: dict[int | None, set[str]] = {}
 
     def run(self, path: Path, manifest: Path | None = None) -> BulkReport:
         source = _Source(path, self.archive.settings.limits.max_file_bytes)
@@ -165,20 +167,27 @@ class BulkImportService:
         for name, reason in source.refused.items():
             report.outcomes.append(IngestOutcome(name, REJECTED, error=reason))
         described: dict[str, CoverPayload | None] = {}
-        kinds = {
-            i.index for i in NomenclatureService(self.archive).for_filing(self._school()).items
-        }
+        school_of: dict[str, int | None] = {}
+        schools = {s.name: s.id for s in SchoolService(self.archive).all()}
         by_name = {n.lower(): n for n in source.names}
         for line, cells in rows:
             listed = by_name.get(cells["file"].replace("\\", "/").lower())
             if listed is None:
                 report.problems.append(f"строка {line}: файла «{cells['file']}» нет")
                 continue
-            payload, problem = self._payload(cells, kinds)
+            school_id, problem = self.school_id, None
+            if cells.get("school"):
+                named = " ".join(cells["school"].split())
+                if named not in schools:
+                    problem = f"организации «{named}» нет"
+                school_id = schools.get(named, self.school_id)
+            school_of[listed] = school_id
+            payload = None
+            if problem is None:
+                payload, problem = self._payload(cells, school_id)
             if problem:
                 report.problems.append(f"строка {line} ({cells['file']}): {problem}")
             described[listed] = payload
-        service = IngestService(self.archive, self.school_id)
         for name in source.names:
             if name == manifest_name:
                 continue
@@ -186,6 +195,7 @@ class BulkImportService:
                 report.problems.append(f"«{name}» нет в описи: принят без описания")
             payload = described.get(name)
             with source.open(name) as fh:
+                service = IngestService(self.archive, school_of.get(name, self.school_id))
                 report.outcomes.append(
                     service.ingest_stream(
                         fh,
@@ -197,12 +207,13 @@ class BulkImportService:
         return report
 
     def _payload(
-        self, cells: dict[str, str], kinds: set[str]
+        self, cells: dict[str, str], school_id: int | None
     ) -> tuple[CoverPayload | None, str | None]:
+        """The row's filing, checked against its school's nomenclature and pupils."""
         kind = cells.get("kind", "")
         if not kind:
             return None, None
-        if kind not in kinds:
+        if kind not in self._kinds(school_id):
             return None, f"в номенклатуре нет статьи «{kind}»"
         year = cells.get("year") or None
         if year and normalize_school_year(year) is None:
@@ -218,7 +229,7 @@ class BulkImportService:
             when = parsed.isoformat()
         pupil_id = None
         if cells.get("pupil"):
-            pupil_id, problem = self._pupil(cells["pupil"])
+            pupil_id, problem = self._pupil(cells["pupil"], school_id)
             if problem:
                 return None, problem
         return (
@@ -234,22 +245,23 @@ class BulkImportService:
             None,
         )
 
-    def _school(self) -> str | None:
-        """The name of the school the files are taken in for (None: the archive's own)."""
-        if self.school_id is None:
-            return None
-        with self.archive.catalog.session() as s:
-            school = s.get(School, self.school_id)
-            return school.name if school is not None else None
+    def _kinds(self, school_id: int | None) -> set[str]:
+        """The nomenclature items of the school's current nomenclature (remembered per
+        school: a manifest of a thousand rows reads each school's once)."""
+        if school_id not in self._kinds_of:
+            name = SchoolService(self.archive).name_of(school_id)
+            items = NomenclatureService(self.archive).for_filing(name).items
+            self._kinds_of[school_id] = {i.index for i in items}
+        return self._kinds_of[school_id]
 
-    def _pupil(self, full_name: str) -> tuple[str | None, str | None]:
+    def _pupil(self, full_name: str, school_id: int | None) -> tuple[str | None, str | None]:
         """The one pupil of this school with that name (a namesake elsewhere is not)."""
         wanted = [w.lower().replace("ё", "е") for w in full_name.split()]
         with self.archive.catalog.session() as s:
-            school_id = self.school_id if self.school_id is not None else own_school_id(s)
+            school = school_id if school_id is not None else own_school_id(s)
             found = [
                 p.id
-                for p in s.scalars(pupils_of(s, school_id))
+                for p in s.scalars(pupils_of(s, school))
                 if [
                     w.lower().replace("ё", "е")
                     for w in (p.surname, p.name, p.patronymic or "")

@@ -61,7 +61,8 @@ class CoverSheetService:
             if not targets:
                 targets = [None] * max(1, min(copies, 500))
             for pupil in targets:
-                lines = [f"Вид: {kind} {items[kind].title}"]
+                lines = [f"Организация: {name}"] if name else []
+                lines.append(f"Вид: {kind} {items[kind].title}")
                 if case_title:
                     lines.append(f"Дело № {case_id}: {case_title}")
                 if pupil is not None:
@@ -79,6 +80,7 @@ class CoverSheetService:
                     school_year=normalize_school_year(school_year) if school_year else None,
                     class_label=normalize_class(class_label) if class_label else None,
                     title=title or None,
+                    school_id=school,
                 )
                 sheets.append(CoverSheet(payload, lines))
         return render_cover_sheets(sheets)

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from archive_service.access import DISTRICT_ROLES
 from archive_service.archive import Archive
 from archive_service.catalog import Document, Stack
 from archive_service.catalog.models import new_id, utcnow
@@ -120,7 +121,8 @@ class StackJobs:
             school_id = stack.school_id
         try:
             with self.archive.store.local_path(key) as path:
-                report = StackService(self.archive, school_id).split(
+                follow = uploader.role in DISTRICT_ROLES  # a school's stack stays its own
+                report = StackService(self.archive, school_id, follow).split(
                     path, media_type, page_count, label, self._progress(stack_id)
                 )
         except StorageError as exc:

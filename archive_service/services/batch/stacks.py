@@ -19,6 +19,7 @@ from PIL import Image, ImageSequence
 
 from archive_service.archive import Archive
 from archive_service.domain import MediaType
+from archive_service.schools import SchoolService
 from archive_service.services.pipeline.ingest import IngestOutcome, IngestService
 from intake import IntakeRejected, inspect_file, sniff_media_type
 from intake.cover_sheet import CoverPayload, find_cover_sheets
@@ -68,10 +69,20 @@ def _write_part(source: Path, media_type: MediaType, pages: list[int], target: P
 
 
 class StackService:
-    def __init__(self, archive: Archive, school_id: int | None = None) -> None:
-        """`school_id`: whose records the parts are (None: the archive's own school)."""
+    def __init__(
+        self, archive: Archive, school_id: int | None = None, follow_sheets: bool = True
+    ) -> None:
+        """`school_id`: whose records the parts are (None: the archive's own school).
+
+        A sheet printed for another school (its QR code names the school) files its part
+        there when `follow_sheets` (a district account's stack, or the command line's):
+        a district archivist scans the stacks of several schools in one go. A school
+        account's stack never files into another school: such a part is taken in for the
+        stack's school unfiled, and the report says why.
+        """
         self.archive = archive
         self.school_id = school_id
+        self.follow_sheets = follow_sheets
 
     def ingest_stack(self, path: Path, given_as: str | None = None) -> StackReport:
         """Check, split and take in a stack here and now (the command line's way)."""
@@ -129,10 +140,14 @@ class StackService:
                     )
                 elif problem:
                     report.problems.append(f"Лист {start}: {problem}; {where} ждут подшивки")
+                school_id, refusal = self._school_of_part(payload)
+                if refusal:
+                    report.problems.append(f"Лист {start}: {refusal}; {where} ждут подшивки")
+                    payload = None
                 part = Path(tmp) / f"part-{i:03d}.{media_type.extension}"
                 _write_part(path, media_type, pages, part)
                 name = f"{Path(label).stem} — {where}.{media_type.extension}"
-                outcome = IngestService(self.archive, self.school_id).ingest_path(
+                outcome = IngestService(self.archive, school_id).ingest_path(
                     part,
                     given_as=f"{label}: {where}",
                     filename=name,
@@ -140,3 +155,21 @@ class StackService:
                 )
                 report.parts.append(StackPart(pages[0], pages[-1], payload, outcome))
         return report
+
+    def _school_of_part(self, payload: CoverPayload | None) -> tuple[int | None, str | None]:
+        """The school a part is taken in for, or the stack's with the reason it is not
+        the one its sheet names."""
+        if payload is None or payload.school_id is None:
+            return self.school_id, None
+        schools = SchoolService(self.archive)
+        own = self.school_id if self.school_id is not None else schools.id_of(None)
+        if payload.school_id == own:
+            return self.school_id, None
+        names = {s.id: s.name for s in schools.all()}
+        if payload.school_id not in names:
+            return self.school_id, f"титульный лист организации № {payload.school_id}, её нет"
+        if not self.follow_sheets:
+            return self.school_id, (
+                f"титульный лист другой организации («{names[payload.school_id]}»)"
+            )
+        return payload.school_id, None
