@@ -118,7 +118,16 @@ class Policy:
     kinds: frozenset[str] | None = field(default=None)
 
     @classmethod
-    def for_account(cls, role: str, classes: str | None, school_id: int | None = None) -> Policy:
+    def for_account(
+        cls,
+        role: str,
+        classes: str | None,
+        school_id: int | None = None,
+        predecessors: frozenset[int] = frozenset(),
+        granted: frozenset[int] = frozenset(),
+    ) -> Policy:
+        """A school role sees its school and the schools merged into it (their records
+        stay theirs); a district role sees every school, or only those granted to it."""
         try:
             parsed = Role(role)
         except ValueError:
@@ -126,9 +135,9 @@ class Policy:
         scope = None
         if parsed is Role.STAFF:
             scope = frozenset(c.strip() for c in (classes or "").split(",") if c.strip())
-        schools: frozenset[int] | None = None
+        schools: frozenset[int] | None = granted or None
         if parsed not in DISTRICT_ROLES:  # a school role without a school sees nothing
-            schools = frozenset() if school_id is None else frozenset({school_id})
+            schools = frozenset() if school_id is None else predecessors | {school_id}
         kinds = frozenset({PERSONAL_FILE_ITEM}) if parsed is Role.SECRETARY else None
         return cls(parsed, scope, schools, kinds)
 

@@ -19,13 +19,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from archive_service.access import DISTRICT_ROLES, Policy, Role
 from archive_service.archive import Archive
-from archive_service.catalog import User
+from archive_service.catalog import AccountSchool, User
 from archive_service.catalog.models import ApiToken, utcnow
-from archive_service.schools import own_school_id, school_named
+from archive_service.schools import own_school_id, predecessors_of, school_named
 from archive_service.sessions import SessionService
 from intake.class_list import normalize_class
 
@@ -55,14 +55,31 @@ class Account:
     role: str
     classes: str = ""
     school_id: int | None = None  # None: a district role, every school
+    predecessors: frozenset[int] = frozenset()  # schools merged into this one's school
+    granted: frozenset[int] = frozenset()  # a district role's granted schools (none: all)
 
     @property
     def policy(self) -> Policy:
-        return Policy.for_account(self.role, self.classes, self.school_id)
+        return Policy.for_account(
+            self.role, self.classes, self.school_id, self.predecessors, self.granted
+        )
 
 
 def _account(user: User) -> Account:
-    return Account(user.id, user.username, user.role, user.classes or "", user.school_id)
+    s = object_session(user)
+    assert s is not None
+    granted = frozenset(
+        s.scalars(select(AccountSchool.school_id).where(AccountSchool.user_id == user.id))
+    )
+    return Account(
+        user.id,
+        user.username,
+        user.role,
+        user.classes or "",
+        user.school_id,
+        predecessors_of(s, user.school_id),
+        granted,
+    )
 
 
 def _classes(classes: list[str] | None) -> str:
@@ -109,9 +126,10 @@ class AccountService:
         role: str,
         classes: list[str] | None = None,
         school: str | None = None,
+        grant: list[str] | None = None,
     ) -> Account:
         """A new account. A school role works in `school` (None: the archive's own); a
-        district role sees every school and takes none."""
+        district role sees every school, or only the schools named in `grant`."""
         try:
             parsed = Role(role)
         except ValueError as exc:
@@ -128,10 +146,16 @@ class AccountService:
                     raise taken
                 if parsed in DISTRICT_ROLES:
                     if school is not None:
-                        raise AccountError(f"Роль {role} — районная: она видит все организации")
+                        raise AccountError(
+                            f"Роль {role} — районная: она видит все организации "
+                            "или те, что ей даны (--grant)"
+                        )
                     school_id = None
                 else:
+                    if grant:
+                        raise AccountError(f"Роль {role} — школьная: она видит свою организацию")
                     school_id = _school_id(s, school)
+                granted = {_school_id(s, name) for name in grant or [] if name.strip()}
                 user = User(
                     username=username,
                     password_hash=password_hash,
@@ -140,6 +164,9 @@ class AccountService:
                     school_id=school_id,
                 )
                 s.add(user)
+                s.flush()
+                for granted_id in sorted(granted):
+                    s.add(AccountSchool(user_id=user.id, school_id=granted_id))
                 s.flush()
                 return _account(user)
         except IntegrityError as exc:  # the same name created by another request meanwhile

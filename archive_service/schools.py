@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import School
+from archive_service.catalog import School, User
 
 DEFAULT_SCHOOL = "Образовательная организация"
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class SchoolError(ValueError):
 class SchoolInfo:
     id: int
     name: str
+    merged_into: int | None = None  # merged into that school: it takes no new records
 
 
 def school_row(s: Session, name: str | None) -> School:
@@ -63,6 +64,17 @@ def school_named(s: Session, name: str) -> School | None:
     return s.scalars(select(School).where(School.name == name)).first()
 
 
+def predecessors_of(s: Session, school_id: int | None) -> frozenset[int]:
+    """The schools merged into this one, and those merged into them in turn."""
+    found: set[int] = set()
+    frontier = {school_id} if school_id is not None else set()
+    while frontier:
+        merged = set(s.scalars(select(School.id).where(School.merged_into_id.in_(frontier))))
+        frontier = merged - found
+        found |= merged
+    return frozenset(found)
+
+
 def own_school_id(s: Session) -> int:
     """The archive's own school (the first registered), created if there is none."""
     return school_row(s, None).id
@@ -92,7 +104,10 @@ class SchoolService:
 
     def all(self) -> list[SchoolInfo]:
         with self.archive.catalog.session() as s:
-            return [SchoolInfo(x.id, x.name) for x in s.scalars(select(School).order_by(School.id))]
+            return [
+                SchoolInfo(x.id, x.name, x.merged_into_id)
+                for x in s.scalars(select(School).order_by(School.id))
+            ]
 
     def id_of(self, name: str | None) -> int:
         """The school named (None: the archive's own); an unknown name is refused."""
@@ -104,6 +119,35 @@ class SchoolService:
                 known = ", ".join(f"«{x.name}»" for x in s.scalars(select(School)))
                 raise SchoolError(f"Организации «{name}» нет; есть: {known or 'никакой'}")
             return school.id
+
+    def merge(self, name: str, into: str) -> tuple[int, int, int]:
+        """Merge a school into another (реорганизация в форме присоединения): its cases,
+        documents and pupils stay its own, kept apart from the successor's; the
+        successor's people see them, the merged school's accounts become the
+        successor's, and nothing new is taken in for the merged school. Returns the two
+        ids and the number of accounts moved."""
+        with self.archive.catalog.session() as s:
+            merged, successor = school_named(s, name), school_named(s, into)
+            for given, row in ((name, merged), (into, successor)):
+                if row is None:
+                    raise SchoolError(f"Организации «{given}» нет")
+            assert merged is not None and successor is not None
+            if merged.id == successor.id:
+                raise SchoolError("Организация не присоединяется к самой себе")
+            if merged.merged_into_id is not None:
+                raise SchoolError(f"«{merged.name}» уже присоединена к другой организации")
+            if successor.merged_into_id is not None:
+                raise SchoolError(
+                    f"«{successor.name}» сама присоединена к другой организации: "
+                    "присоединяйте к её правопреемнику"
+                )
+            if merged.id == own_school_id(s):
+                raise SchoolError("Собственная организация архива не присоединяется к другой")
+            merged.merged_into_id = successor.id
+            accounts = list(s.scalars(select(User).where(User.school_id == merged.id)))
+            for user in accounts:
+                user.school_id = successor.id
+            return merged.id, successor.id, len(accounts)
 
     def count(self) -> int:
         with self.archive.catalog.session() as s:

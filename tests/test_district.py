@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from archive_service.accounts import AccountService
+from archive_service.accounts import AccountError, AccountService
 from archive_service.archive import Archive
 from archive_service.schools import SchoolService
 from archive_service.services.pipeline.documents import DocumentService
@@ -170,6 +170,17 @@ def test_the_cli_adds_and_lists_schools_and_takes_files_in_for_one(tmp_path: Pat
         assert DocumentService(archive).access_of(document_id)[2] == school_id
     finally:
         archive.close()
+    granted = _cli(data, "users", "add", "rono", "--role", "district_auditor",
+                   "--grant", "Лицей № 2")  # fmt: skip
+    assert granted.returncode == 0, granted.stderr
+    assert _cli(data, "schools", "add", "Гимназия № 3").returncode == 0
+    merged = _cli(data, "schools", "merge", "Гимназия № 3", "--into", "Лицей № 2", "--json")
+    assert merged.returncode == 0, merged.stderr
+    assert json.loads(merged.stdout)["merged_into"] == school_id
+    listed = json.loads(_cli(data, "schools", "list", "--json").stdout)
+    assert listed["schools"][1]["merged_into"] == school_id
+    closed = _cli(data, "ingest", str(pdf), "--school", "Гимназия № 3")
+    assert closed.returncode != 0 and "присоединена к «Лицей № 2»" in closed.stdout + closed.stderr
 
 
 def test_each_school_files_into_its_own_cases(archive: Archive, district: District) -> None:
@@ -350,3 +361,54 @@ def test_a_cover_sheet_names_only_the_schools_own_cases_and_pupils(
         "/cover-sheets", data={"item_index": "04-01", "pupil_ids": district.pupil_b}
     )
     assert refused.status_code == 400 and "неизвестный" in refused.get_data(as_text=True)
+
+
+def test_a_district_role_granted_one_school_sees_that_school_only(
+    archive: Archive, district: District
+) -> None:
+    AccountService(archive).create("inspector", PASSWORD, "district_archivist", grant=["СОШ № 1"])
+    client = create_app(archive, TESTING=True).test_client()
+    body = client.get("/api/v1/search?q=журнал", headers=_basic("inspector")).get_json()
+    assert [h["id"] for h in body["hits"]] == [district.doc_a]
+    assert str(district.school_b) not in body["facets"].get("school", {})
+    other = client.get(f"/api/v1/documents/{district.doc_b}", headers=_basic("inspector"))
+    assert other.status_code == 404
+    signed_in = _signed_in(archive, "inspector")
+    signed_in.post("/school-view", data={"school": str(district.school_b)})
+    assert signed_in.get(f"/documents/{district.doc_b}").status_code == 404
+    with pytest.raises(AccountError, match="нет"):
+        AccountService(archive).create("x", PASSWORD, "district_auditor", grant=["Гимназия"])
+    with pytest.raises(AccountError, match="школьная"):
+        AccountService(archive).create("y", PASSWORD, "archivist", grant=["СОШ № 1"])
+
+
+def test_a_merged_school_keeps_its_cases_apart_and_its_successor_sees_them(
+    archive: Archive, district: District, tmp_path: Path
+) -> None:
+    from archive_service.schools import SchoolError
+
+    AccountService(archive).create("teacher-b", PASSWORD, "staff", ["9Б"], school="Лицей № 2")
+    client = create_app(archive, TESTING=True).test_client()
+    before = client.get("/api/v1/search?q=журнал", headers=_basic("teacher-b")).get_json()
+    assert [h["id"] for h in before["hits"]] == [district.doc_b]
+
+    schools = SchoolService(archive)
+    with pytest.raises(SchoolError, match="Собственная"):
+        schools.merge("СОШ № 1", "Лицей № 2")
+    merged, successor, moved = schools.merge("Лицей № 2", "СОШ № 1")
+
+    assert (merged, successor, moved) == (district.school_b, district.school_a, 1)
+    for teacher in ("teacher-a", "teacher-b"):  # both are the successor's teachers now
+        found = client.get("/api/v1/search?q=журнал", headers=_basic(teacher)).get_json()
+        assert {h["id"] for h in found["hits"]} == {district.doc_a, district.doc_b}, teacher
+    docs = DocumentService(archive)
+    case_a = docs.get(district.doc_a)["filing"]["case_id"]
+    case_b = docs.get(district.doc_b)["filing"]["case_id"]
+    assert case_a != case_b  # the same journal of 9Б, in two cases: each school's own
+    assert docs.access_of(district.doc_b)[2] == district.school_b
+    late = IngestService(archive, district.school_b).ingest_path(
+        born_digital_pdf(tmp_path / "late.pdf", [["Поздний документ"]])
+    )
+    assert late.status == "rejected" and "присоединена к «СОШ № 1»" in (late.error or "")
+    with pytest.raises(SchoolError, match="уже присоединена"):
+        schools.merge("Лицей № 2", "СОШ № 1")

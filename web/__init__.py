@@ -94,11 +94,9 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     def district_schools() -> list[object]:
         """The schools a district role may switch between; none for a school role or an
         archive of one school."""
-        from flask_login import current_user
+        from web.access import seen_schools
 
-        if current_user.account.policy.schools is not None:
-            return []
-        schools = SchoolService(archive).all()
+        schools = seen_schools()
         return list(schools) if len(schools) > 1 else []
 
     app.jinja_env.globals["school_of_account"] = school_of_account

@@ -12,7 +12,7 @@ from flask import abort, session
 from flask_login import current_user, login_required
 
 from archive_service.access import Permission, Policy
-from archive_service.schools import SchoolService
+from archive_service.schools import SchoolInfo, SchoolService
 from archive_service.services.pipeline.documents import DocumentService, NotFound
 from web.audit import audit
 from web.context import archive
@@ -27,17 +27,30 @@ SCHOOL_VIEW = "school_view"
 
 def policy() -> Policy:
     rules: Policy = current_user.account.policy
-    view = session.get(SCHOOL_VIEW) if rules.schools is None else None
-    if isinstance(view, int):
+    view = viewed_school()
+    if view is not None:
         return replace(rules, schools=frozenset({view}))
     return rules
 
 
 def viewed_school() -> int | None:
-    """The school a district role switched to; None: all of them (or a school role)."""
+    """The school a district role switched to; None: all it sees (or a school role)."""
     view = session.get(SCHOOL_VIEW)
-    account_policy: Policy = current_user.account.policy
-    return view if isinstance(view, int) and account_policy.schools is None else None
+    account = current_user.account
+    rules: Policy = account.policy
+    if isinstance(view, int) and account.school_id is None and rules.sees_school(view):
+        return view
+    return None
+
+
+def seen_schools() -> list[SchoolInfo]:
+    """The schools a district role works across: every one, or those granted to it;
+    none for a school role (it works in its own)."""
+    account = current_user.account
+    if account.school_id is not None:
+        return []
+    rules: Policy = account.policy
+    return [s for s in SchoolService(archive()).all() if rules.sees_school(s.id)]
 
 
 def requires(permission: Permission, unscoped: bool = False) -> Callable[[F], F]:
@@ -81,12 +94,18 @@ def intake_school(values: Any) -> int | None:
     chose (`school`, an id), or the archive's own when it chose none. An unknown school
     is refused, not quietly replaced by another."""
     account = current_user.account
-    if account.policy.schools is not None:
+    if account.school_id is not None:
         return account.school_id  # type: ignore[no-any-return]
+    seen = seen_schools()
     raw = str(values.get("school", "") or "").strip()
     if not raw:
-        return viewed_school()  # the school switched to, else the archive's own
-    known = {str(s.id): s.id for s in SchoolService(archive()).all()}
+        chosen = viewed_school()  # the school switched to, else the archive's own
+        if chosen is None and account.policy.schools is not None:  # granted some only
+            if len(seen) != 1:
+                abort(400, description="Выберите организацию")
+            return seen[0].id
+        return chosen
+    known = {str(s.id): s.id for s in seen}
     if raw not in known:
         abort(400, description=f"Организации № {raw} нет")
     return known[raw]

@@ -26,6 +26,7 @@ from web.access import (
     policy,
     requires,
     scoped_filters,
+    seen_schools,
 )
 from web.audit import audit
 from web.context import archive
@@ -108,10 +109,10 @@ def retry_failed() -> Any:
 @login_required
 def school_view() -> Any:
     """A district role switches to one school (or back to all of them)."""
-    if current_user.account.policy.schools is not None:
+    if current_user.account.school_id is not None:
         abort(404)
     chosen = (request.form.get("school") or "").strip()
-    known = {str(s.id): s.id for s in SchoolService(archive()).all()}
+    known = {str(s.id): s.id for s in seen_schools()}
     if not chosen:
         session.pop(SCHOOL_VIEW, None)
     elif chosen in known:
@@ -149,9 +150,7 @@ def upload() -> Any:
 def _intake_schools() -> list[SchoolInfo]:
     """The schools a district role may take files in for (none to choose for a school
     role, or while the archive has one school)."""
-    if current_user.account.policy.schools is not None:
-        return []
-    schools = SchoolService(archive()).all()
+    schools = [s for s in seen_schools() if s.merged_into is None]  # merged: closed
     return schools if len(schools) > 1 else []
 
 

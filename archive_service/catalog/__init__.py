@@ -2,6 +2,7 @@
 
 from archive_service.catalog.db import TRANSIENT_ERRORS, Catalog, CatalogBusy
 from archive_service.catalog.models import (
+    AccountSchool,
     Case,
     DisposalAct,
     DisposalActCase,
@@ -26,6 +27,7 @@ from archive_service.catalog.models import (
 
 __all__ = [
     "TRANSIENT_ERRORS",
+    "AccountSchool",
     "Case",
     "Catalog",
     "CatalogBusy",

@@ -204,6 +204,22 @@ class School(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(500), unique=True)
+    # Merged into another school (реорганизация в форме присоединения): its records stay
+    # its own, in its own cases, and the successor's people see them.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id"), nullable=True, default=None
+    )
+
+
+class AccountSchool(Base):
+    """A school granted to a district account: with any grant, it sees those only."""
+
+    __tablename__ = "account_schools"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
 
 
 class Nomenclature(Base):

@@ -21,9 +21,16 @@ def users() -> None:
 @click.option("--classes", default="", help="Для staff: свои классы через запятую («5А,9Б»).")
 @click.option("--school", default=None, help="Организация школьной роли (по умолчанию — "
               "собственная архива); районным ролям не указывается.")  # fmt: skip
+@click.option("--grant", multiple=True, help="Районной роли: организация, которую она видит "
+              "(можно несколько раз); без --grant — все.")  # fmt: skip
 @click.pass_context
 def users_add(
-    ctx: click.Context, username: str, role: str, classes: str, school: str | None
+    ctx: click.Context,
+    username: str,
+    role: str,
+    classes: str,
+    school: str | None,
+    grant: tuple[str, ...],
 ) -> None:
     """Создать пользователя; пароль печатается один раз."""
     import secrets
@@ -34,7 +41,12 @@ def users_add(
     archive = open_archive(ctx, dispatch=False)
     try:
         AccountService(archive).create(
-            username, password, role, [c for c in classes.split(",") if c.strip()], school
+            username,
+            password,
+            role,
+            [c for c in classes.split(",") if c.strip()],
+            school,
+            list(grant),
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc

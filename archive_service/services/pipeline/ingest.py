@@ -18,7 +18,7 @@ from typing import IO
 from sqlalchemy import select
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document, DocumentEvent
+from archive_service.catalog import Document, DocumentEvent, School
 from archive_service.catalog.models import new_id, utcnow
 from archive_service.domain import DocumentStatus
 from archive_service.schools import own_school_id
@@ -58,11 +58,14 @@ class IngestService:
         given_as: str | None = None,
         filename: str | None = None,
         cover_payload: str | None = None,
+        document_id: str | None = None,
     ) -> IngestOutcome:
         label = given_as if given_as is not None else str(path)
         try:
             with path.open("rb") as fh:
-                return self.ingest_stream(fh, filename or path.name, label, cover_payload)
+                return self.ingest_stream(
+                    fh, filename or path.name, label, cover_payload, document_id
+                )
         except IsADirectoryError:
             return IngestOutcome(label, REJECTED, error="Это папка, а не файл")
         except FileNotFoundError:
@@ -76,9 +79,19 @@ class IngestService:
         filename: str,
         label: str | None = None,
         cover_payload: str | None = None,
+        document_id: str | None = None,
     ) -> IngestOutcome:
+        """Take one file in. `document_id`: the id it had in the archive it comes from
+        (a school's bag), so the papers that name it (an act, a transfer) still do."""
         label = label if label is not None else filename
         settings = self.archive.settings
+        successor = self._successor()
+        if successor is not None:
+            return IngestOutcome(
+                label,
+                REJECTED,
+                error=f"Организация присоединена к «{successor}»: принимайте документы туда",
+            )
         try:
             name = clean_filename(filename, settings.limits.max_filename_length)
             upload = spool(stream, settings.tmp_dir, settings.limits.max_file_bytes)
@@ -93,7 +106,7 @@ class IngestService:
                 inspected = inspect_file(upload.path, media_type, settings.limits, settings.ocr_dpi)
             except IntakeRejected as exc:
                 return IngestOutcome(label, REJECTED, error=exc.reason)
-            document_id = new_id()
+            document_id = document_id or new_id()
             key = keys.original(document_id, media_type.extension)
             try:
                 self.archive.store.put_file(
@@ -138,6 +151,18 @@ class IngestService:
             upload.discard()
         self._dispatch(document_id)
         return IngestOutcome(label, DocumentStatus.QUEUED, id=document_id)
+
+    def _successor(self) -> str | None:
+        """The name of the school this one was merged into, if it was: a merged school's
+        archive is closed to new records, which belong to its successor."""
+        if self.school_id is None:
+            return None
+        with self.archive.catalog.session() as s:
+            school = s.get(School, self.school_id)
+            if school is None or school.merged_into_id is None:
+                return None
+            successor = s.get(School, school.merged_into_id)
+            return successor.name if successor is not None else ""
 
     def _dispatch(self, document_id: str) -> None:
         try:
