@@ -11,14 +11,11 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from archive_service.archive import Archive
-from archive_service.config import Settings
 from archive_service.schools import SchoolError, SchoolService
 from archive_service.services.disposal.holds import HoldService
 from archive_service.services.moving.bags import BagError
@@ -29,9 +26,7 @@ from archive_service.services.records.filing import Filing, FilingService
 from archive_service.services.records.pupils import PupilQueries, PupilService
 from intake.class_list import read_class_list
 from tests.pagegen import born_digital_pdf
-from tests.services import elasticsearch_index, minio_bucket, postgres_database
 from workers.context import bind_archive
-from workers.dispatch import CeleryDispatcher
 
 LYCEUM = "Лицей № 2"
 CLASS_LIST = "Фамилия;Имя;Отчество;Класс\nКузнецов;Иван;Петрович;9Б\nОрлова;Мария;;9Б\n"
@@ -73,27 +68,6 @@ def lyceum(archive: Archive, tmp_path: Path) -> Lyceum:
     own = IngestService(archive).ingest_path(born_digital_pdf(tmp_path / "o.pdf", [["Своё"]]))
     assert own.status == "queued"
     return Lyceum(school_id, journal, personal, pupil, case)
-
-
-@pytest.fixture
-def receiving(settings: Settings, tmp_path: Path) -> Iterator[Archive]:
-    """Another deployment of the same mode: its own catalog, store and index."""
-    with ExitStack() as stack:
-        changes: dict[str, object] = {"data_dir": tmp_path / "receiving"}
-        if settings.database_url.startswith("postgresql"):
-            changes["database_url"] = stack.enter_context(postgres_database())
-            changes["storage_url"] = stack.enter_context(minio_bucket())
-            changes["search_url"] = stack.enter_context(elasticsearch_index())
-        else:
-            root = tmp_path / "receiving"
-            changes["database_url"] = f"sqlite:///{root / 'catalog.sqlite3'}"
-            changes["storage_url"] = f"file://{root / 'objects'}"
-            changes["search_url"] = f"sqlite:///{root / 'search.sqlite3'}"
-        other = Archive.open(dataclasses.replace(settings, **changes), CeleryDispatcher())
-        try:
-            yield other
-        finally:
-            other.close()
 
 
 def _import(target: Archive, source: Archive, bag: Path, **kwargs: object):  # type: ignore[no-untyped-def]

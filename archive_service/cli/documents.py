@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from archive_service.archive import Archive
 from archive_service.cli.common import (
     FAILED_STATUSES,
     SCHOOL_OPTION_HELP,
@@ -253,14 +254,25 @@ def retry(
 )
 @click.option("--json", "as_json", is_flag=True, help="Одна строка JSON на файл.")
 @click.option("--school", default=None, help=SCHOOL_OPTION_HELP)
+@click.option("--wait", is_flag=True, help="Дождаться окончания обработки (и подшивки).")
 @click.pass_context
 def import_folder(
-    ctx: click.Context, path: Path, manifest: Path | None, as_json: bool, school: str | None
+    ctx: click.Context,
+    path: Path,
+    manifest: Path | None,
+    as_json: bool,
+    school: str | None,
+    wait: bool,
 ) -> None:
-    """Принять папку или ZIP со сканами и описью. Код выхода 2 при любой ошибке."""
+    """Принять папку или ZIP со сканами и описью, или пакет личного дела из другой школы
+    (узнаётся по содержимому). Код выхода 2 при любой ошибке."""
     from archive_service.services.batch.bulk_import import BulkImportError, BulkImportService
+    from archive_service.services.moving.transfer_package import TransferPackages
 
     archive = open_archive(ctx)
+    if path.is_file() and TransferPackages.is_package(path):
+        _import_package(ctx, archive, path, school, as_json, wait)
+        return
     try:
         school_id = school_id_of(archive, school) if school else None
         report = BulkImportService(archive, school_id).run(path, manifest)
@@ -271,9 +283,53 @@ def import_folder(
             audit_as_cli(archive, "create", f"document:{outcome.id}", outcome.file)
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
+    if wait:
+        _wait(archive, [o.id for o in report.outcomes if o.id and o.status == "queued"], as_json)
     for outcome in report.outcomes:
         print_outcome(outcome.as_dict(), as_json)
     if report.problems or any(o.status in FAILED_STATUSES for o in report.outcomes):
+        ctx.exit(2)
+
+
+def _wait(archive: Archive, ids: list[str], as_json: bool) -> None:
+    if ids:
+        for doc_id, reason in wait_for(archive, ids, None, progress=not as_json).items():
+            click.echo(f"{doc_id}: поиск его пока не находит — {reason}", err=True)
+
+
+def _import_package(
+    ctx: click.Context,
+    archive: Archive,
+    path: Path,
+    school: str | None,
+    as_json: bool,
+    wait: bool,
+) -> None:
+    """A transfer package: checked whole, its pupil found or registered, every document
+    taken in and filed into the pupil's personal file."""
+    from archive_service.services.moving.bags import BagError
+    from archive_service.services.moving.transfer_package import TransferPackages
+    from archive_service.services.records.transfers import TransferError
+
+    try:
+        school_id = school_id_of(archive, school) if school else None
+        report = TransferPackages(archive).read(path, school_id)
+    except (BagError, TransferError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "import", f"pupil:{report.pupil_id}", f"пакет личного дела {path.name}")
+    queued = [str(o["id"]) for o in report.documents if o["id"] and o["status"] == "queued"]
+    for doc_id in queued:
+        audit_as_cli(archive, "create", f"document:{doc_id}", path.name)
+    if wait:
+        _wait(archive, queued, as_json)
+    if as_json:
+        emit(report.as_dict())
+    else:
+        how = "внесён в список" if report.created else "найден в списке"
+        click.echo(f"Обучающийся {report.pupil} {how}; документы личного дела:")
+        for outcome in report.documents:
+            print_outcome(outcome, False)
+    if any(o["status"] in FAILED_STATUSES for o in report.documents):
         ctx.exit(2)
 
 

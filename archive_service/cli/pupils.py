@@ -109,6 +109,8 @@ def _date_arg(text: str, what: str) -> date:
 @click.option("--order-date", required=True, help="Дата приказа, ДД.ММ.ГГГГ.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Записать личное дело одним PDF (внутренняя опись первой).")  # fmt: skip
+@click.option("--package", "package_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Записать пакет для принимающей школы (ZIP, BagIt).")  # fmt: skip
 @click.option("--as", "username", default=None, help="От имени пользователя (его роль).")
 @click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
 @click.pass_context
@@ -122,6 +124,7 @@ def pupils_transfer(
     order_number: str,
     order_date: str,
     pdf_path: Path | None,
+    package_path: Path | None,
     username: str | None,
     as_json: bool,
 ) -> None:
@@ -150,6 +153,10 @@ def pupils_transfer(
         info = service.issue(pupil_id, application, actor.username, policy)
         if pdf_path is not None:
             pdf_path.write_bytes(service.personal_file_pdf(pupil_id, policy))
+        if package_path is not None:
+            from archive_service.services.moving.transfer_package import TransferPackages
+
+            TransferPackages(archive).write(pupil_id, package_path, policy)
     except TransferError as exc:
         raise click.ClickException(str(exc)) from exc
     AuditService(archive).record(
@@ -162,7 +169,7 @@ def pupils_transfer(
             {
                 "pupil_id": pupil_id,
                 "issue_id": info.id,
-                "package": None,
+                "package": str(package_path) if package_path else None,
                 "pdf": str(pdf_path) if pdf_path else None,
                 "documents": info.documents,
                 "warning": info.warning,
@@ -173,6 +180,29 @@ def pupils_transfer(
         f"Личное дело выдано (запись № {info.number} журнала за {info.year} год), "
         f"документов: {info.documents}, листов: {info.sheets}"
     )
+
+
+@pupils.command("package")
+@click.argument("pupil_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--as", "username", default=None, help="От имени пользователя (его роль).")
+@click.pass_context
+def pupils_package(ctx: click.Context, pupil_id: str, output: Path, username: str | None) -> None:
+    """Пакет личного дела для принимающей школы (ZIP, BagIt) — ещё раз, после выдачи."""
+    from archive_service.access import Permission
+    from archive_service.cli.common import acting_as
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.moving.transfer_package import TransferPackages
+    from archive_service.services.records.transfers import TransferError
+
+    archive = open_archive(ctx, dispatch=False)
+    actor, policy = acting_as(archive, username, Permission.TRANSFER_PUPILS, "выдавать личные дела")
+    try:
+        count = TransferPackages(archive).write(pupil_id, output, policy)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(actor, "export", f"pupil:{pupil_id}", detail=str(output))
+    click.echo(f"Пакет личного дела записан: {output} (документов: {count})")
 
 
 @pupils.command("register")

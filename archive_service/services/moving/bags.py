@@ -43,11 +43,32 @@ def open_bag(folder: Path) -> bagit.Bag:
         bag = bagit.Bag(str(folder))
         bag.validate(processes=1)
     except bagit.BagValidationError as exc:
-        details = "; ".join(str(d) for d in (exc.details or [])[:5])
-        raise BagError(f"Пакет повреждён: {details or exc.message}") from exc
+        named = _files_that_differ(bag) or [str(d) for d in exc.details or []] or [exc.message]
+        raise BagError(f"Пакет повреждён: {'; '.join(named[:5])}") from exc
     except bagit.BagError as exc:
         raise BagError(f"«{folder}» — не пакет BagIt: {exc}") from exc
     return bag
+
+
+def _files_that_differ(bag: bagit.Bag) -> list[str]:
+    """The payload files gone or changed against the manifest, by name: bagit's first
+    complaint may be the total size (Payload-Oxum), which names no file."""
+    import hashlib
+
+    root = Path(bag.path)
+    named = []
+    for name, digests in bag.payload_entries().items():
+        path = root / name
+        if not path.is_file():
+            named.append(f"файла {name} нет")
+            continue
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1024 * 1024):
+                digest.update(chunk)
+        if digests.get("sha256") not in (None, digest.hexdigest()):
+            named.append(f"файл {name} изменён")
+    return named
 
 
 def fresh_folder(target: Path) -> None:
