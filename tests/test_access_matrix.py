@@ -237,6 +237,8 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ),
         (f"/pupils/{w.pupil_mine}/transfer", {}, TRANSFERERS),
         (f"/api/v1/pupils/{w.pupil_mine}/transfers", {}, TRANSFERERS),
+        ("/pupils/receive", {}, TRANSFERERS),
+        ("/api/v1/transfer-packages", {}, TRANSFERERS),
         ("/retention/holds", {"reason": ""}, HOLD_SETTERS),
         ("/api/v1/holds", {"reason": ""}, HOLD_SETTERS),
         ("/acts", {"year": "1"}, HOLD_SETTERS),

@@ -412,3 +412,21 @@ def test_a_merged_school_keeps_its_cases_apart_and_its_successor_sees_them(
     assert late.status == "rejected" and "присоединена к «СОШ № 1»" in (late.error or "")
     with pytest.raises(SchoolError, match="уже присоединена"):
         schools.merge("Лицей № 2", "СОШ № 1")
+
+
+def test_a_class_list_uploaded_by_a_schools_archivist_joins_that_schools_pupils(
+    archive: Archive, district: District
+) -> None:
+    import io
+
+    AccountService(archive).create("archivist-b", PASSWORD, "archivist", school="Лицей № 2")
+    client = _signed_in(archive, "archivist-b")
+    listed = "Фамилия;Имя;Класс\nОрлова;Вера;5А\n".encode()
+    sent = client.post(
+        "/pupils",
+        data={"file": (io.BytesIO(listed), "5a.csv"), "school_year": "2024/2025"},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 200
+    (orlova,) = [p for p in PupilQueries(archive).all() if p.full_name.startswith("Орлова")]
+    assert orlova.school_id == district.school_b

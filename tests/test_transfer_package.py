@@ -6,6 +6,8 @@ refused whole, naming what is wrong."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import shutil
@@ -170,3 +172,51 @@ def test_the_cli_writes_the_package_on_transfer_and_imports_it(
     again = cli(other, "import", str(out), "--json", env=own)
     assert [d["status"] for d in json.loads(again.stdout)["documents"]] == ["duplicate"] * 2
     shutil.rmtree(other)
+
+
+def test_the_secretary_downloads_a_package_and_another_school_receives_it_in_the_ui(
+    archive: Archive, receiving: Archive, world: World, package: Path
+) -> None:
+    from archive_service.accounts import AccountService
+    from tests.roles import PASSWORD, client_as
+    from web import create_app
+
+    secretary = client_as(archive, "secretary")
+    got = secretary.get(f"/pupils/{world.pupil_other}/transfer-package.zip")
+    assert got.status_code == 200 and got.mimetype == "application/zip"
+    assert got.data.startswith(b"PK")
+    assert (
+        client_as(archive, "staff")
+        .get(f"/pupils/{world.pupil_other}/transfer-package.zip")
+        .status_code
+        == 404
+    )
+
+    AccountService(receiving).create("secretary-b", PASSWORD, "secretary")
+    other = create_app(receiving, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    other.post("/login", data={"username": "secretary-b", "password": PASSWORD})
+    bind_archive(receiving)
+    try:
+        sent = other.post(
+            "/pupils/receive",
+            data={"package": (io.BytesIO(got.data), "дело.zip")},
+            content_type="multipart/form-data",
+        )
+        basic = base64.b64encode(f"secretary-b:{PASSWORD}".encode()).decode()
+        refused = (
+            create_app(receiving, TESTING=True)
+            .test_client()
+            .post(
+                "/api/v1/transfer-packages",
+                data={"package": (io.BytesIO(b"not a zip"), "x.zip")},
+                content_type="multipart/form-data",
+                headers={"Authorization": f"Basic {basic}"},
+            )
+        )
+    finally:
+        bind_archive(archive)
+    (pupil,) = PupilQueries(receiving).all()
+    assert sent.status_code == 302 and sent.location.endswith(f"/pupils/{pupil.id}")
+    assert refused.status_code == 400 and "не пакет" in refused.get_json()["error"]
+    counts = DocumentService(receiving).status_counts()
+    assert sum(counts.values()) == 2 and DocumentService(receiving).unfiled() == []

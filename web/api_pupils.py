@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort, jsonify, request
 
 from archive_service.access import Permission
+from archive_service.services.moving.bags import BagError
 from archive_service.services.records.transfers import (
     TransferError,
     TransferNotFound,
@@ -19,7 +20,14 @@ from web.access import policy, requires
 from web.api import api
 from web.context import archive
 from web.params import within
-from web.pupils import issue_personal_file, send_personal_file, send_register, visible_pupil
+from web.pupils import (
+    issue_personal_file,
+    receive_package,
+    send_personal_file,
+    send_register,
+    send_transfer_package,
+    visible_pupil,
+)
 
 
 @api.route("/pupils/<pupil_id>/transfers", methods=["POST"])
@@ -41,6 +49,22 @@ def issue(pupil_id: str) -> Any:
 @requires(Permission.TRANSFER_PUPILS)
 def personal_file(pupil_id: str) -> Any:
     return send_personal_file(pupil_id)
+
+
+@api.route("/pupils/<pupil_id>/transfer-package.zip")
+@requires(Permission.TRANSFER_PUPILS)
+def transfer_package(pupil_id: str) -> Any:
+    return send_transfer_package(pupil_id)
+
+
+@api.route("/transfer-packages", methods=["POST"])
+@requires(Permission.TRANSFER_PUPILS)
+def receive() -> Any:
+    try:
+        report = receive_package(request.files.get("package"), request.form)
+    except (BagError, TransferError) as exc:
+        abort(400, description=str(exc))
+    return jsonify(report.as_dict()), 201
 
 
 @api.route("/transfers")

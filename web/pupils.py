@@ -3,14 +3,29 @@ events."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from archive_service.access import Permission
 from archive_service.schools import SchoolService
+from archive_service.services.moving.bags import BagError
+from archive_service.services.moving.transfer_package import PackageImport, TransferPackages
 from archive_service.services.records.filing import FilingError, parse_iso_date
 from archive_service.services.records.pupils import (
     EVENT_LABELS,
@@ -29,7 +44,7 @@ from archive_service.services.records.transfers import (
     TransferService,
 )
 from intake.class_list import ClassListError, read_class_list
-from web.access import policy, refuse, requires
+from web.access import intake_school, policy, refuse, requires
 from web.audit import audit
 from web.context import archive
 from web.params import within
@@ -55,7 +70,8 @@ def index() -> Any:
         except ClassListError as exc:
             problems, status = [str(exc)], 400
         else:
-            report = PupilService(archive()).import_rows(rows)
+            school = SchoolService(archive()).name_of(intake_school(request.form))
+            report = PupilService(archive()).import_rows(rows, school)
             audit(
                 "create",
                 "pupils",
@@ -199,6 +215,86 @@ def send_personal_file(pupil_id: str) -> Response:
 @requires(Permission.TRANSFER_PUPILS)
 def personal_file(pupil_id: str) -> Any:
     return send_personal_file(pupil_id)
+
+
+def send_transfer_package(pupil_id: str) -> Response:
+    """The pupil's transfer package (ZIP, BagIt) for the receiving school."""
+    visible_pupil(pupil_id)
+    settings = archive().settings
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(suffix=".zip", dir=settings.tmp_dir)
+    os.close(handle)
+    path = Path(name)
+    try:
+        TransferPackages(archive()).write(pupil_id, path, policy())
+    except TransferNotFound:
+        path.unlink(missing_ok=True)
+        abort(404)
+    except TransferError as exc:
+        path.unlink(missing_ok=True)
+        abort(409, description=str(exc))
+    audit("export", f"pupil:{pupil_id}", detail="пакет личного дела для принимающей школы")
+    response = send_file(
+        path, mimetype="application/zip", as_attachment=True,
+        download_name=f"lichnoe-delo-{pupil_id}.zip",
+    )  # fmt: skip
+    response.call_on_close(lambda: path.unlink(missing_ok=True))
+    return response
+
+
+@blueprint.route("/pupils/<pupil_id>/transfer-package.zip")
+@requires(Permission.TRANSFER_PUPILS)
+def transfer_package(pupil_id: str) -> Any:
+    return send_transfer_package(pupil_id)
+
+
+def receive_package(upload: Any, values: Any) -> PackageImport:
+    """A transfer package from another school, taken in for the intake school: spooled
+    to the temp folder under the archive's size limit, then checked whole."""
+    if upload is None or not upload.filename:
+        raise BagError("Выберите пакет личного дела (ZIP)")
+    school_id = intake_school(values)
+    settings = archive().settings
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
+        path = Path(tmp) / "package.zip"
+        with path.open("wb") as out:
+            copied = 0
+            while chunk := upload.stream.read(1024 * 1024):
+                copied += len(chunk)
+                if copied > settings.limits.max_file_bytes:
+                    raise BagError("Пакет больше допустимого размера")
+                out.write(chunk)
+        if not TransferPackages.is_package(path):
+            raise BagError("Это не пакет личного дела (ZIP с bagit.txt и data/pupil.json)")
+        report = TransferPackages(archive()).read(path, school_id)
+    audit("import", f"pupil:{report.pupil_id}", detail=f"пакет личного дела {upload.filename}")
+    for outcome in report.documents:
+        if outcome["id"] and outcome["status"] == "queued":
+            audit("create", f"document:{outcome['id']}", detail=str(upload.filename))
+    return report
+
+
+@blueprint.route("/pupils/receive", methods=["POST"])
+@requires(Permission.TRANSFER_PUPILS)
+def receive() -> Any:
+    try:
+        report = receive_package(request.files.get("package"), request.form)
+    except (BagError, TransferError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("pupils.index"))
+    taken = sum(1 for d in report.documents if d["status"] == "queued")
+    again = sum(1 for d in report.documents if d["status"] == "duplicate")
+    refused = [f"{d['file']}: {d['error']}" for d in report.documents if d["error"]]
+    how = "внесён в список" if report.created else "найден в списке"
+    flash(
+        f"Личное дело принято: {report.pupil} {how}; документов принято {taken}"
+        + (f", уже были в архиве {again}" if again else ""),
+        "info",
+    )
+    for problem in refused:
+        flash(f"Не принят: {problem}", "error")
+    return redirect(url_for("pupils.pupil", pupil_id=report.pupil_id))
 
 
 def send_register(year: int, fmt: str) -> Response:
