@@ -48,6 +48,10 @@ class MediaType(StrEnum):
     TIFF = "image/tiff"
     JPEG = "image/jpeg"
     PNG = "image/png"
+    # The electronic journal's yearly export: kept as it came, read through the PDF the
+    # archive prints from it (intake/ejournal.py).
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    CSV = "text/csv"
 
     @property
     def extension(self) -> str:
@@ -56,7 +60,14 @@ class MediaType(StrEnum):
             "image/tiff": "tiff",
             "image/jpeg": "jpg",
             "image/png": "png",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+            "text/csv": "csv",
         }[self.value]
+
+    @property
+    def is_spreadsheet(self) -> bool:
+        """An e-journal export: no pages of its own, only those of its printed PDF."""
+        return self in (MediaType.XLSX, MediaType.CSV)
 
 
 STATUS_LABELS_RU = {

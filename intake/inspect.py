@@ -26,6 +26,10 @@ PDF_TAIL_BYTES = 2048
 class InspectedFile:
     media_type: MediaType
     page_count: int
+    # An e-journal export: the PDF printed from it (its pages are the document's) and
+    # the title it gives itself («Электронный журнал 9Б, Алгебра, 2024/2025»).
+    rendered: bytes | None = None
+    title: str | None = None
 
 
 def inspect_file(
@@ -33,6 +37,8 @@ def inspect_file(
 ) -> InspectedFile:
     """`dpi`: the resolution a PDF page without text is rendered at for OCR, so that a
     page is refused when its picture would pass the pixel limit images are held to."""
+    if media_type.is_spreadsheet:
+        return _journal(path, media_type)
     if media_type is MediaType.PDF:
         pages = _pdf_pages(path, limits, dpi)
     else:
@@ -42,6 +48,22 @@ def inspect_file(
     if pages > limits.max_pages:
         raise IntakeRejected(f"Слишком много страниц: {pages} (допустимо {limits.max_pages})")
     return InspectedFile(media_type=media_type, page_count=pages)
+
+
+def _journal(path: Path, media_type: MediaType) -> InspectedFile:
+    """An e-journal export read whole (a spreadsheet that is not one is refused here)
+    and printed: the printed PDF is checked as any PDF would be."""
+    from intake.ejournal import read_journal
+    from intake.ejournal_pdf import render_journal
+
+    journal = read_journal(path.read_bytes())
+    rendered = render_journal(journal)
+    document = pdfium.PdfDocument(rendered)
+    try:
+        pages = len(document)
+    finally:
+        document.close()
+    return InspectedFile(media_type, pages, rendered, journal.title)
 
 
 def _pdf_pages(path: Path, limits: Limits, dpi: int) -> int:

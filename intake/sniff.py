@@ -25,7 +25,30 @@ def sniff_media_type(head: bytes) -> MediaType:
         return _ACCEPTED[kind.mime]
     if b"%PDF-" in head[:1024]:
         return MediaType.PDF
+    if kind is None and _looks_like_csv(head):
+        return MediaType.CSV  # the e-journal reader decides whether it is a journal
     found = f" (распознан как {kind.mime})" if kind is not None else ""
     raise IntakeRejected(
-        "Неподдерживаемый тип файла" + found + ": принимаются PDF, TIFF, JPEG и PNG"
+        "Неподдерживаемый тип файла" + found + ": принимаются PDF, TIFF, JPEG, PNG "
+        "и выгрузки электронного журнала (CSV, XLSX)"
+    )
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    """Text (UTF-8 or Windows-1251, no NUL) of several lines sharing a separator."""
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "cp1251"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            if exc.start > len(head) - 4:  # a character cut by the head's end
+                text = head[: exc.start].decode(encoding)
+                break
+    else:
+        return False
+    lines = [line for line in text.splitlines() if line.strip()][:10]
+    return len(lines) >= 2 and any(
+        sum(sep in line for line in lines) >= 2 for sep in (";", ",", "\t")
     )

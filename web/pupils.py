@@ -26,6 +26,7 @@ from archive_service.access import Permission
 from archive_service.schools import SchoolService
 from archive_service.services.moving.bags import BagError
 from archive_service.services.moving.transfer_package import PackageImport, TransferPackages
+from archive_service.services.records.ejournal import JournalService
 from archive_service.services.records.filing import FilingError, parse_iso_date
 from archive_service.services.records.pupils import (
     EVENT_LABELS,
@@ -120,6 +121,7 @@ def pupil(pupil_id: str) -> Any:
         events=events_of(archive(), pupil_id),
         event_labels=EVENT_LABELS,
         transfers=TransferService(archive()).of_pupil(pupil_id),
+        marks=JournalService(archive()).marks_of(pupil_id, rules.classes),
     )
 
 

@@ -31,7 +31,7 @@ class Document(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     filename: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500))
-    media_type: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(128))  # XLSX's is 65 characters
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     storage_key: Mapped[str] = mapped_column(String(500))
@@ -535,3 +535,29 @@ class PupilTransfer(Base):
     issued_by: Mapped[str] = mapped_column(String(64))
     documents: Mapped[int] = mapped_column(Integer, default=0)
     sheets: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class JournalMark(Base):
+    """One mark of an archived e-journal export: a lesson's, a period's, or the final
+    one a summary or a grid's last period gives («final»). Kept as written («5/4»,
+    «н»); a pupil the registry did not know yet keeps their name and is linked when a
+    class list brings them (pupil_id None until then)."""
+
+    __tablename__ = "journal_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    pupil_id: Mapped[str | None] = mapped_column(
+        ForeignKey("pupils.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    pupil_name: Mapped[str] = mapped_column(String(300))
+    school_year: Mapped[str] = mapped_column(String(9))
+    class_label: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))  # lesson · period · final
+    label: Mapped[str] = mapped_column(String(100))  # «02.09», «I четверть», «Алгебра»
+    on: Mapped[date | None] = mapped_column(nullable=True)
+    mark: Mapped[str] = mapped_column(String(16))

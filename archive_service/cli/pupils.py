@@ -230,6 +230,7 @@ def pupils_register(ctx: click.Context, year: int, fmt: str, output: Path) -> No
 @click.pass_context
 def pupils_show(ctx: click.Context, pupil_id: str, as_json: bool) -> None:
     """Обучающийся: классы, события, документы и выдачи личного дела."""
+    from archive_service.services.records.ejournal import JournalService
     from archive_service.services.records.pupils import PupilQueries, events_of
     from archive_service.services.records.transfers import TransferService
 
@@ -253,6 +254,7 @@ def pupils_show(ctx: click.Context, pupil_id: str, as_json: bool) -> None:
             for d in documents
         ],
         "issues": [t.as_dict() for t in issues],
+        "marks": [m.as_dict() for m in JournalService(archive).marks_of(pupil_id)],
     }
     if as_json:
         emit(body)
@@ -264,3 +266,5 @@ def pupils_show(ctx: click.Context, pupil_id: str, as_json: bool) -> None:
         click.echo(f"  [{d.item_index or '—'}] {d.title}")
     for t in issues:
         click.echo(f"  выдано {t.issued_at[:10]}: {t.applicant} → {t.destination}")
+    for m in body["marks"]:  # type: ignore[attr-defined]
+        click.echo(f"  {m['school_year']} {m['subject']}: {m['final'] or '—'}")

@@ -31,3 +31,8 @@ def searchable_pdf(document_id: str) -> str:
 
 def manifest(document_id: str) -> str:
     return f"documents/{document_id}/manifest.json"
+
+
+def rendered_pdf(document_id: str) -> str:
+    """The PDF printed from an e-journal export: what the pipeline reads and shows."""
+    return f"{prefix(document_id)}rendered.pdf"

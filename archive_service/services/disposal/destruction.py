@@ -31,6 +31,7 @@ from archive_service.catalog import (
     Document,
     DocumentEvent,
     DocumentPupil,
+    JournalMark,
     MetadataProposal,
     OutboxEntry,
     Page,
@@ -123,6 +124,7 @@ class DestructionService:
             s.execute(delete(Page).where(Page.document_id == document_id))
             s.execute(delete(MetadataProposal).where(MetadataProposal.document_id == document_id))
             s.execute(delete(DocumentPupil).where(DocumentPupil.document_id == document_id))
+            s.execute(delete(JournalMark).where(JournalMark.document_id == document_id))
             s.execute(delete(DocumentEvent).where(DocumentEvent.document_id == document_id))
             s.execute(delete(OutboxEntry).where(OutboxEntry.document_id == document_id))
             act = s.get(DisposalAct, act_id)

@@ -115,7 +115,10 @@ class IngestService:
                     sha256=upload.sha256,
                     retain_until=utcnow() + timedelta(days=settings.original_retention_days),
                 )
+                if inspected.rendered is not None:  # an e-journal export's printed PDF
+                    self.archive.store.put_bytes(keys.rendered_pdf(document_id), inspected.rendered)
             except StorageError as exc:
+                self.archive.store.delete_prefix(keys.prefix(document_id))
                 return IngestOutcome(label, "failed", error=f"Ошибка хранилища: {exc}")
             try:
                 with self.archive.catalog.session() as s:
@@ -123,7 +126,7 @@ class IngestService:
                         Document(
                             id=document_id,
                             filename=name,
-                            title=Path(name).stem,
+                            title=inspected.title or Path(name).stem,
                             media_type=media_type.value,
                             size=upload.size,
                             sha256=upload.sha256,

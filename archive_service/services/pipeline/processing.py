@@ -28,6 +28,7 @@ from archive_service.reading.planning import pages_with_text_layer
 from archive_service.reading.searchable_pdf import assemble
 from archive_service.reading.text_layer import read_text_layer
 from archive_service.services.pipeline.manifest import write_manifest
+from archive_service.services.records.ejournal import JournalService
 from archive_service.services.records.filing import FilingService
 from archive_service.services.records.proposals import ProposalService
 from archive_service.storage import keys
@@ -73,6 +74,15 @@ def text_layer_units(pages: list[int]) -> list[WorkUnit]:
     ]
 
 
+def readable(doc: Document) -> tuple[MediaType, str]:
+    """What the pipeline reads: the original, or the PDF printed from an e-journal
+    export (the export itself has no pages; its printed PDF's text is its own text)."""
+    media_type = MediaType(doc.media_type)
+    if media_type.is_spreadsheet:
+        return MediaType.PDF, keys.rendered_pdf(doc.id)
+    return media_type, doc.storage_key
+
+
 class ProcessingService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -99,7 +109,7 @@ class ProcessingService:
             if doc.status == DocumentStatus.QUEUED:
                 doc.status = DocumentStatus.PROCESSING
                 s.add(DocumentEvent(document_id=doc.id, kind="processing_started"))
-            media_type, key = MediaType(doc.media_type), doc.storage_key
+            media_type, key = readable(doc)
             todo = [n for n in range(1, doc.page_count + 1) if states.get(n) != PageState.DONE]
         if not todo:
             return []
@@ -124,7 +134,7 @@ class ProcessingService:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise DocumentGone(document_id)
-            media_type, key = MediaType(doc.media_type), doc.storage_key
+            media_type, key = readable(doc)
         settings = self.archive.settings
         number = unit.pages[0]
         stored: list[tuple[PageReading, Future[Digests]]] = []
@@ -232,7 +242,7 @@ class ProcessingService:
                 raise DocumentGone(document_id)
             status = doc.status
             pages = [(p.number, p.source) for p in doc.pages]
-            original = doc.storage_key
+            original = readable(doc)[1]
         if status == DocumentStatus.PROCESSING:
             if not self._archive(document_id, original, pages):
                 return
@@ -284,8 +294,16 @@ class ProcessingService:
 
         A catalog that went away is raised, so the task retries these steps; any other
         fault in the proposals is only logged, since they help the archivist and must
-        never keep a document out of the index.
+        never keep a document out of the index. An e-journal export files itself from
+        its own headings instead (services/records/ejournal.py).
         """
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            journal = doc is not None and MediaType(doc.media_type).is_spreadsheet
+        if journal:
+            JournalService(self.archive).take_in(document_id)
+            self.archive.dispatcher.relay_index()
+            return
         try:
             ProposalService(self.archive).refresh(document_id)
         except TRANSIENT_ERRORS:

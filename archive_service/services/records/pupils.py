@@ -92,6 +92,11 @@ class PupilService:
                 elif entry.class_label != row.class_label:
                     entry.class_label = row.class_label
                     classes += 1
+            owner_id = owner.id
+        if added:  # journals archived before these pupils were known now concern them
+            from archive_service.services.records.ejournal import JournalService
+
+            JournalService(self.archive).relink(owner_id)
         return ClassListReport(added, known, classes)
 
     @staticmethod
