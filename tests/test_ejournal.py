@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from openpyxl import Workbook
 
@@ -24,6 +25,7 @@ from archive_service.services.records.pupils import PupilQueries, PupilService
 from intake import IntakeRejected, sniff_media_type
 from intake.class_list import read_class_list
 from intake.ejournal import MAX_BYTES, read_journal
+from tests.roles import World, client_as
 
 GRID = (
     "Электронный журнал;;;;\n"
@@ -193,3 +195,32 @@ def test_the_cli_takes_a_summary_in_and_shows_a_pupils_marks(tmp_path: Path) -> 
     refused = cli("ingest", str(class_list), "--json")
     assert refused.returncode == 2
     assert "нет столбца «ФИО»" in json.loads(refused.stdout)["error"]
+
+
+def test_the_marks_extract_for_a_transfer_is_made_from_the_archived_journal(
+    archive: Archive, world: World, tmp_path: Path
+) -> None:
+    _registry(archive)
+    path = tmp_path / "9Б-алгебра.csv"
+    path.write_bytes(GRID.encode("cp1251"))
+    assert IngestService(archive).ingest_path(path).status == "queued"
+    kuznetsov = next(p for p in PupilQueries(archive).all() if p.full_name.startswith("Кузн"))
+
+    secretary = client_as(archive, "secretary")
+    got = secretary.get(f"/pupils/{kuznetsov.id}/marks-extract.pdf")
+
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    document = pdfium.PdfDocument(got.data)
+    try:
+        text = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    for expected in ("ВЫПИСКА", "Кузнецов Иван Петрович", "9Б", "2024/2025", "Алгебра",
+                     "02.09 — 5", "I четверть: 5"):  # fmt: skip
+        assert expected in text, expected
+    none = secretary.get(f"/pupils/{world.pupil_mine}/marks-extract.pdf")
+    assert none.status_code == 409
+    assert (
+        client_as(archive, "staff").get(f"/pupils/{kuznetsov.id}/marks-extract.pdf").status_code
+        == 404
+    )

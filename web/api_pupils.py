@@ -23,6 +23,7 @@ from web.params import within
 from web.pupils import (
     issue_personal_file,
     receive_package,
+    send_marks_extract,
     send_personal_file,
     send_register,
     send_transfer_package,
@@ -49,6 +50,12 @@ def issue(pupil_id: str) -> Any:
 @requires(Permission.TRANSFER_PUPILS)
 def personal_file(pupil_id: str) -> Any:
     return send_personal_file(pupil_id)
+
+
+@api.route("/pupils/<pupil_id>/marks-extract.pdf")
+@requires(Permission.TRANSFER_PUPILS)
+def marks_extract(pupil_id: str) -> Any:
+    return send_marks_extract(pupil_id)
 
 
 @api.route("/pupils/<pupil_id>/transfer-package.zip")

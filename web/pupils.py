@@ -28,6 +28,7 @@ from archive_service.services.moving.bags import BagError
 from archive_service.services.moving.transfer_package import PackageImport, TransferPackages
 from archive_service.services.records.ejournal import JournalService
 from archive_service.services.records.filing import FilingError, parse_iso_date
+from archive_service.services.records.marks_extract import NoMarks, marks_extract_pdf
 from archive_service.services.records.pupils import (
     EVENT_LABELS,
     PupilEventError,
@@ -211,6 +212,31 @@ def send_personal_file(pupil_id: str) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="lichnoe-delo-{pupil_id}.pdf"'},
     )
+
+
+def send_marks_extract(pupil_id: str) -> Response:
+    """The extract of the pupil's current marks, from the archived e-journal exports."""
+    visible_pupil(pupil_id)
+    found = PupilQueries(archive()).get(pupil_id)
+    assert found is not None
+    summary = found[0]
+    school = SchoolService(archive()).name_of(summary.school_id)
+    try:
+        pdf = marks_extract_pdf(archive(), pupil_id, summary.full_name, school)
+    except NoMarks as exc:
+        abort(409, description=str(exc))
+    audit("download", f"pupil:{pupil_id}", detail="выписка с текущими отметками")
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="vypiska-{pupil_id}.pdf"'},
+    )
+
+
+@blueprint.route("/pupils/<pupil_id>/marks-extract.pdf")
+@requires(Permission.TRANSFER_PUPILS)
+def marks_extract(pupil_id: str) -> Any:
+    return send_marks_extract(pupil_id)
 
 
 @blueprint.route("/pupils/<pupil_id>/personal-file.pdf")

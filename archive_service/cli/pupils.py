@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from archive_service.archive import Archive
+from archive_service.catalog import Pupil
 from archive_service.cli.common import audit_as_cli, emit, open_archive
 
 
@@ -109,6 +111,8 @@ def _date_arg(text: str, what: str) -> date:
 @click.option("--order-date", required=True, help="Дата приказа, ДД.ММ.ГГГГ.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Записать личное дело одним PDF (внутренняя опись первой).")  # fmt: skip
+@click.option("--extract", "extract_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Записать выписку с текущими отметками (PDF).")  # fmt: skip
 @click.option("--package", "package_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Записать пакет для принимающей школы (ZIP, BagIt).")  # fmt: skip
 @click.option("--as", "username", default=None, help="От имени пользователя (его роль).")
@@ -124,6 +128,7 @@ def pupils_transfer(
     order_number: str,
     order_date: str,
     pdf_path: Path | None,
+    extract_path: Path | None,
     package_path: Path | None,
     username: str | None,
     as_json: bool,
@@ -159,6 +164,8 @@ def pupils_transfer(
             TransferPackages(archive).write(pupil_id, package_path, policy)
     except TransferError as exc:
         raise click.ClickException(str(exc)) from exc
+    if extract_path is not None and not _write_extract(archive, pupil_id, info.pupil, extract_path):
+        extract_path = None
     AuditService(archive).record(
         actor, "issue", f"pupil:{pupil_id}", detail=f"личное дело выдано: {info.applicant}"
     )
@@ -170,6 +177,7 @@ def pupils_transfer(
                 "pupil_id": pupil_id,
                 "issue_id": info.id,
                 "package": str(package_path) if package_path else None,
+                "extract": str(extract_path) if extract_path else None,
                 "pdf": str(pdf_path) if pdf_path else None,
                 "documents": info.documents,
                 "warning": info.warning,
@@ -180,6 +188,23 @@ def pupils_transfer(
         f"Личное дело выдано (запись № {info.number} журнала за {info.year} год), "
         f"документов: {info.documents}, листов: {info.sheets}"
     )
+
+
+def _write_extract(archive: Archive, pupil_id: str, pupil: str, path: Path) -> bool:
+    """The marks extract, when an e-journal export with the pupil's marks is archived;
+    said on stderr when there is none (the personal file goes without it)."""
+    from archive_service.schools import SchoolService
+    from archive_service.services.records.marks_extract import NoMarks, marks_extract_pdf
+
+    with archive.catalog.session() as s:
+        school_id = s.get(Pupil, pupil_id).school_id  # type: ignore[union-attr]
+    try:
+        school = SchoolService(archive).name_of(school_id)
+        path.write_bytes(marks_extract_pdf(archive, pupil_id, pupil, school))
+    except NoMarks as exc:
+        click.echo(f"Выписка не сделана: {exc}", err=True)
+        return False
+    return True
 
 
 @pupils.command("package")
