@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from archive_service.archive import Archive
 from archive_service.catalog import DocumentEvent
+from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.cases import CaseService
 from archive_service.services.records.filing import Filing, FilingService
@@ -144,3 +145,47 @@ def test_the_cli_issues_a_personal_file_and_writes_it_as_pdf(
     assert [i["issue_id"] for i in pupil["issues"]] == [answer["issue_id"]]
     assert pupil["events"][-1]["kind"] == "transferred_out"
     assert {d["kind"] for d in pupil["documents"]} == {"02-01", "04-01"}
+
+
+def test_the_signed_application_and_the_receiving_schools_notice_are_kept(
+    archive: Archive, world: World, personal_file: int, tmp_path: Path
+) -> None:
+    from tests.roles import client_as
+
+    secretary = client_as(archive, "secretary")
+    scan = born_digital_pdf(
+        tmp_path / "заявление.pdf", [["Заявление об отчислении в порядке перевода"]]
+    )
+    form = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in APPLIED.__dict__.items()}
+    issued = secretary.post(
+        f"/pupils/{world.pupil_other}/transfer",
+        data={**form, "application_scan": (scan.open("rb"), "заявление.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert issued.status_code == 302
+    (info,) = TransferService(archive).of_pupil(world.pupil_other)
+    assert info.application_document_id is not None
+    application = DocumentService(archive).get(info.application_document_id)
+    assert application["filing"]["item_index"] == "04-06"
+    assert [p["id"] for p in application["filing"]["pupils"]] == [world.pupil_other]
+
+    early = secretary.post(
+        f"/transfers/{info.id}/notice", data={"notice_on": "2026-11-01", "notice": "СОШ № 7"}
+    )
+    assert early.status_code == 302
+    assert TransferService(archive).get(info.id).notice is None  # before the order: refused
+    api = create_app(archive, TESTING=True).test_client()
+    noted = api.post(
+        f"/api/v1/transfers/{info.id}/notice",
+        json={"notice_on": "2026-11-10", "notice": "СОШ № 7 г. Тверь, приказ № 55 от 09.11.2026"},
+        headers=_basic("secretary"),
+    )
+    assert noted.status_code == 200 and noted.get_json()["notice_on"] == "2026-11-10"
+    page = secretary.get(f"/pupils/{world.pupil_other}").get_data(as_text=True)
+    assert "уведомление о зачислении от 10.11.2026" in page and "скан заявления" in page
+    refused = api.post(
+        f"/api/v1/transfers/{info.id}/notice",
+        json={"notice_on": "2026-11-10", "notice": "x"},
+        headers=_basic("staff"),
+    )
+    assert refused.status_code == 404

@@ -23,6 +23,7 @@ from web.params import within
 from web.pupils import (
     issue_personal_file,
     receive_package,
+    record_notice,
     send_marks_extract,
     send_personal_file,
     send_register,
@@ -72,6 +73,20 @@ def receive() -> Any:
     except (BagError, TransferError) as exc:
         abort(400, description=str(exc))
     return jsonify(report.as_dict()), 201
+
+
+@api.route("/transfers/<int:transfer_id>/notice", methods=["POST"])
+@requires(Permission.TRANSFER_PUPILS)
+def notice(transfer_id: int) -> Any:
+    data = request.get_json(silent=True)
+    values = data if isinstance(data, dict) else dict(request.form)
+    try:
+        info = record_notice(transfer_id, values, request.files.get("scan"))
+    except TransferNotFound:
+        abort(404, description=f"Выдачи № {transfer_id} нет")
+    except TransferError as exc:
+        abort(400, description=str(exc))
+    return jsonify(info.as_dict())
 
 
 @api.route("/transfers")

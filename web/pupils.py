@@ -24,6 +24,7 @@ from flask_login import current_user
 
 from archive_service.access import Permission
 from archive_service.schools import SchoolService
+from archive_service.services.batch.transfer_scans import TITLES, Paper, attach_scan
 from archive_service.services.moving.bags import BagError
 from archive_service.services.moving.transfer_package import PackageImport, TransferPackages
 from archive_service.services.records.ejournal import JournalService
@@ -178,7 +179,52 @@ def issue_personal_file(pupil_id: str, values: Any) -> TransferInfo:
         pupil_id, application, current_user.account.username, policy()
     )
     audit("issue", f"pupil:{pupil_id}", detail=f"личное дело выдано: {info.applicant}")
+    attach_uploaded(info.id, request.files.get("application_scan"), "application")
     return info
+
+
+def attach_uploaded(transfer_id: int, upload: Any, what: Paper) -> str | None:
+    """A paper of the transfer uploaded with a form: taken in and noted (None: none)."""
+    if upload is None or not upload.filename:
+        return None
+    settings = archive().settings
+    settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
+        path = Path(tmp) / "scan"
+        upload.save(path)
+        document_id = attach_scan(archive(), transfer_id, path, upload.filename, what, policy())
+    audit("create", f"document:{document_id}", detail=TITLES[what])
+    return document_id
+
+
+def record_notice(transfer_id: int, values: Any, scan: Any) -> TransferInfo:
+    """The receiving school's notice a form or an API request describes."""
+    try:
+        on = date.fromisoformat(str(values.get("notice_on", "")).strip())
+    except ValueError as exc:
+        raise TransferError("Дата уведомления — ГГГГ-ММ-ДД") from exc
+    info = TransferService(archive()).record_notice(
+        transfer_id, on, str(values.get("notice", "")), policy()
+    )
+    audit("change", f"pupil:{info.pupil_id}", detail="уведомление о зачислении")
+    if attach_uploaded(transfer_id, scan, "notice"):
+        info = TransferService(archive()).get(transfer_id, policy())
+    return info
+
+
+@blueprint.route("/transfers/<int:transfer_id>/notice", methods=["POST"])
+@requires(Permission.TRANSFER_PUPILS)
+def notice(transfer_id: int) -> Any:
+    try:
+        info = record_notice(transfer_id, request.form, request.files.get("scan"))
+    except TransferNotFound:
+        abort(404)
+    except TransferError as exc:
+        flash(str(exc), "error")
+        pupil_id = TransferService(archive()).get(transfer_id, policy()).pupil_id
+        return redirect(url_for("pupils.pupil", pupil_id=pupil_id))
+    flash("Уведомление о зачислении записано", "info")
+    return redirect(url_for("pupils.pupil", pupil_id=info.pupil_id))
 
 
 @blueprint.route("/pupils/<pupil_id>/transfer", methods=["POST"])

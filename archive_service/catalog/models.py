@@ -535,6 +535,13 @@ class PupilTransfer(Base):
     issued_by: Mapped[str] = mapped_column(String(64))
     documents: Mapped[int] = mapped_column(Integer, default=0)
     sheets: Mapped[int] = mapped_column(Integer, default=0)
+    # The signed application's scan, archived under the register's item (04-06).
+    application_document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The receiving school's notice of enrolment (уведомление о зачислении), recorded
+    # when it comes: its date, what it says, and its scan if one was taken in.
+    notice_on: Mapped[date | None] = mapped_column(nullable=True)
+    notice: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notice_document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class JournalMark(Base):

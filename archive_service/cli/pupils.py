@@ -111,6 +111,8 @@ def _date_arg(text: str, what: str) -> date:
 @click.option("--order-date", required=True, help="Дата приказа, ДД.ММ.ГГГГ.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Записать личное дело одним PDF (внутренняя опись первой).")  # fmt: skip
+@click.option("--application-scan", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Скан подписанного заявления (в статью 04-06).")  # fmt: skip
 @click.option("--extract", "extract_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Записать выписку с текущими отметками (PDF).")  # fmt: skip
 @click.option("--package", "package_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -128,6 +130,7 @@ def pupils_transfer(
     order_number: str,
     order_date: str,
     pdf_path: Path | None,
+    application_scan: Path | None,
     extract_path: Path | None,
     package_path: Path | None,
     username: str | None,
@@ -143,7 +146,7 @@ def pupils_transfer(
         TransferService,
     )
 
-    archive = open_archive(ctx, dispatch=False)
+    archive = open_archive(ctx, dispatch=application_scan is not None)
     actor, policy = acting_as(archive, username, Permission.TRANSFER_PUPILS, "выдавать личные дела")
     application = Application(
         _date_arg(application_date, "Дата заявления"),
@@ -156,6 +159,12 @@ def pupils_transfer(
     service = TransferService(archive)
     try:
         info = service.issue(pupil_id, application, actor.username, policy)
+        if application_scan is not None:
+            from archive_service.services.batch.transfer_scans import attach_scan
+
+            attach_scan(
+                archive, info.id, application_scan, application_scan.name, "application", policy
+            )
         if pdf_path is not None:
             pdf_path.write_bytes(service.personal_file_pdf(pupil_id, policy))
         if package_path is not None:
@@ -205,6 +214,49 @@ def _write_extract(archive: Archive, pupil_id: str, pupil: str, path: Path) -> b
         click.echo(f"Выписка не сделана: {exc}", err=True)
         return False
     return True
+
+
+@pupils.command("notice")
+@click.argument("issue_id", type=int)
+@click.option("--date", "notice_date", required=True, help="Дата уведомления, ДД.ММ.ГГГГ.")
+@click.option("--text", "text", required=True, help="Что сказано: школа, приказ о зачислении.")
+@click.option("--scan", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--as", "username", default=None, help="От имени пользователя (его роль).")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
+@click.pass_context
+def pupils_notice(
+    ctx: click.Context,
+    issue_id: int,
+    notice_date: str,
+    text: str,
+    scan: Path | None,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """Записать уведомление принимающей школы о зачислении (к выдаче личного дела)."""
+    from archive_service.access import Permission
+    from archive_service.cli.common import acting_as
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.batch.transfer_scans import attach_scan
+    from archive_service.services.records.transfers import TransferError, TransferService
+
+    archive = open_archive(ctx)
+    actor, policy = acting_as(archive, username, Permission.TRANSFER_PUPILS, "выдавать личные дела")
+    service = TransferService(archive)
+    try:
+        info = service.record_notice(issue_id, _date_arg(notice_date, "Дата"), text, policy)
+        if scan is not None:
+            attach_scan(archive, issue_id, scan, scan.name, "notice", policy)
+            info = service.get(issue_id, policy)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from exc
+    AuditService(archive).record(
+        actor, "change", f"pupil:{info.pupil_id}", detail="уведомление о зачислении"
+    )
+    if as_json:
+        emit(info.as_dict())
+        return
+    click.echo(f"Уведомление о зачислении записано к выдаче № {info.number} за {info.year} год")
 
 
 @pupils.command("package")

@@ -36,6 +36,7 @@ from archive_service.services.records.cases import CaseService
 from archive_service.services.records.pupils import PupilEventError, record_event
 
 ORDER_WITHIN_WORKING_DAYS = 3
+REGISTER_ITEM = "04-06"  # Журнал выдачи личных дел: the transfer's papers are kept here
 
 
 class TransferError(ValueError):
@@ -75,12 +76,17 @@ class TransferInfo:
     documents: int
     sheets: int
     warning: str | None = None
+    application_document_id: str | None = None
+    notice_on: date | None = None
+    notice: str | None = None
+    notice_document_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out["issue_id"] = out.pop("id")
         out["application_date"] = self.application_date.isoformat()
         out["order_date"] = self.order_date.isoformat()
+        out["notice_on"] = self.notice_on.isoformat() if self.notice_on else None
         return out
 
 
@@ -140,6 +146,10 @@ def _info(s: Session, row: PupilTransfer, warning: str | None = None) -> Transfe
         documents=row.documents,
         sheets=row.sheets,
         warning=warning,
+        application_document_id=row.application_document_id,
+        notice_on=row.notice_on,
+        notice=row.notice,
+        notice_document_id=row.notice_document_id,
     )
 
 
@@ -224,6 +234,39 @@ class TransferService:
                     )
                 )
             return _info(s, row, warning)
+
+    def note_scan(self, transfer_id: int, what: str, document_id: str) -> None:
+        """Note the document that is the transfer's application or notice scan."""
+        with self.archive.catalog.session() as s:
+            row = s.get(PupilTransfer, transfer_id)
+            if row is None:
+                raise TransferNotFound(f"Выдачи № {transfer_id} нет")
+            if what == "application":
+                row.application_document_id = document_id
+            else:
+                row.notice_document_id = document_id
+
+    def school_of(self, transfer_id: int) -> int:
+        with self.archive.catalog.session() as s:
+            row = s.get(PupilTransfer, transfer_id)
+            if row is None:
+                raise TransferNotFound(f"Выдачи № {transfer_id} нет")
+            return row.school_id
+
+    def record_notice(
+        self, transfer_id: int, on: date, text: str, policy: Policy | None = None
+    ) -> TransferInfo:
+        """The receiving school's notice of enrolment, as it came (date and words)."""
+        notice = _clean(text, "что сказано в уведомлении (школа, приказ о зачислении)", 2000)
+        with self.archive.catalog.session() as s:
+            row = s.get(PupilTransfer, transfer_id)
+            if row is None or (policy is not None and not policy.sees_school(row.school_id)):
+                raise TransferNotFound(f"Выдачи № {transfer_id} нет")
+            if on < row.order_date:
+                raise TransferError("Уведомление не может быть раньше приказа об отчислении")
+            row.notice_on, row.notice = on, notice
+            s.flush()
+            return _info(s, row)
 
     def get(self, transfer_id: int, policy: Policy | None = None) -> TransferInfo:
         with self.archive.catalog.session() as s:
