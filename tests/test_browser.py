@@ -499,6 +499,14 @@ def test_the_secretary_issues_a_personal_file_and_prints_the_register(
         page.click("ul.transfers >> text=личное дело (PDF)")
     issued = got.value.path()
     assert issued is not None and Path(issued).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as got:
+        page.click("ul.transfers >> text=пакет для принимающей школы (ZIP)")
+    package = got.value.path()
+    assert package is not None and Path(package).read_bytes().startswith(b"PK")
+    page.fill("form.notice input[name=notice_on]", "2026-11-10")
+    page.fill("form.notice input[name=notice]", "Гимназия № 3, приказ № 41 от 09.11.2026")
+    page.click("form.notice button")
+    expect(page.locator("ul.transfers")).to_contain_text("уведомление о зачислении от 10.11.2026")
     page.click("#transfer >> text=Журнал выдачи личных дел")
     expect(page.locator("table.transfers")).to_contain_text("Лебедева Ольга Ивановна")
     with page.expect_download() as got:
