@@ -1,7 +1,7 @@
 """Fixity in each mode: an intact archive checks clean; a changed derivative and a
 missing original are each named with their document, by the service and by `archive
-fixity check --all --json` (exit code 1); the daily share covers the archive in a
-month."""
+fixity check --all --json` (exit code 2); a damaged file is marked on its document
+and never served as good; the daily share covers the archive in a month."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+
+from flask.testing import FlaskClient
 
 from archive_service.archive import Archive
 from archive_service.catalog import Document
@@ -41,6 +43,18 @@ def _remove(archive: Archive, key: str) -> None:
         (store.root / key).unlink()
 
 
+def _put_back(archive: Archive, key: str, data: bytes) -> None:
+    """Put a file back as a restore from a backup does."""
+    store = archive.store
+    if isinstance(store, S3Store):
+        import io
+
+        store.client.put_object(store.bucket, key, io.BytesIO(data), len(data))
+    else:
+        assert isinstance(store, FileSystemStore)
+        (store.root / key).write_bytes(data)
+
+
 def test_damage_is_found_and_named(archive: Archive, tmp_path: Path) -> None:
     first, original = _archived(archive, tmp_path, "протокол")
     second, _ = _archived(archive, tmp_path, "журнал")
@@ -58,9 +72,39 @@ def test_damage_is_found_and_named(archive: Archive, tmp_path: Path) -> None:
          str(archive.settings.data_dir), "fixity", "check", "--all", "--json"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 2, done.stderr
     body = json.loads(done.stdout)
-    assert body["ok"] is False and len(body["problems"]) == 2
+    assert body["checked"] >= 6
+    (changed,) = body["damaged"]
+    assert changed["document_id"] == second and changed["object"] == keys.page_text(second, 1)
+    assert changed["expected"] != changed["actual"] and len(changed["actual"]) == 64
+    assert [(m["document_id"], m["object"]) for m in body["missing"]] == [(first, original)]
+
+
+def test_a_damaged_original_is_marked_and_never_served_as_good(
+    archive: Archive, client: FlaskClient, tmp_path: Path
+) -> None:
+    doc_id, original = _archived(archive, tmp_path, "протокол")
+    kept = archive.store.get_bytes(original)
+    _remove(archive, original)
+    FixityService(archive).check()
+
+    shown = client.get(f"/api/v1/documents/{doc_id}").get_json()
+    assert shown["damage"] == f"{original.rsplit('/', 1)[-1]}: нет файла"
+    refused = client.get(f"/api/v1/documents/{doc_id}/original")
+    assert refused.status_code == 409 and "повреждён" in refused.get_json()["error"]
+    assert "Файлы повреждены" in client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "повреждённые или пропавшие файлы у документов: 1" in client.get("/documents").get_data(
+        as_text=True
+    )
+    events = [e["kind"] for e in shown["events"]]
+    assert events.count("fixity_failed") == 1
+
+    _put_back(archive, original, kept)  # restored from a backup
+    FixityService(archive).check()
+
+    assert client.get(f"/api/v1/documents/{doc_id}").get_json()["damage"] is None
+    assert client.get(f"/api/v1/documents/{doc_id}/original").data == kept
 
 
 def test_the_daily_share_reads_every_document_once_a_month(

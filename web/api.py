@@ -13,7 +13,7 @@ from archive_service.access import Permission
 from archive_service.domain import DocumentStatus
 from archive_service.services.admin.labels import shown_facets
 from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
-from archive_service.services.pipeline.documents import DocumentService, NotFound
+from archive_service.services.pipeline.documents import Damaged, DocumentService, NotFound
 from archive_service.services.pipeline.ingest import IngestService
 from search.port import FACETS
 from web.access import (
@@ -179,6 +179,9 @@ def searchable(document_id: str) -> Any:
 def _download(document_id: str, kind: str) -> Any:
     try:
         key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
+    except Damaged as exc:
+        audit("download", f"document:{document_id}", outcome="failed", detail=str(exc))
+        abort(409, description=str(exc))
     except NotFound:
         abort(404, description="Файл не найден")
     audit("download", f"document:{document_id}", detail=kind)

@@ -12,7 +12,7 @@ from archive_service.domain import DocumentStatus
 from archive_service.schools import SchoolInfo, SchoolService
 from archive_service.services.admin.labels import FACET_NAMES_RU, facet_labels, shown_facets
 from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
-from archive_service.services.pipeline.documents import DocumentService, NotFound
+from archive_service.services.pipeline.documents import Damaged, DocumentService, NotFound
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.pupils import PupilQueries
@@ -82,6 +82,8 @@ def documents() -> Any:
         status=status,
         counts=service.status_counts(policy()),
         tab_labels=STATUS_TABS_RU,
+        # the administrator's warning: files the fixity check found changed or gone
+        damaged=service.damaged_count() if policy().can(Permission.MANAGE_USERS) else 0,
     )
 
 
@@ -253,6 +255,9 @@ def download(document_id: str, kind: str) -> Any:
     ensure_may_open_document(document_id)
     try:
         key, name, media_type = DocumentService(archive()).file_for_download(document_id, kind)
+    except Damaged as exc:
+        audit("download", f"document:{document_id}", outcome="failed", detail=str(exc))
+        abort(409, description=str(exc))
     except NotFound:
         abort(404)
     audit("download", f"document:{document_id}", detail=kind)

@@ -78,6 +78,9 @@ class Document(Base):
     # Destroyed under an approved act (services/disposal/destruction.py): what stays is
     # this row as a stub (title, case, dates), with when and under which act.
     destroyed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # What the last fixity check found wrong («original.pdf: файл изменён»); None: whole.
+    # A damaged file is never served as if it were good.
+    damage: Mapped[str | None] = mapped_column(Text, nullable=True)
     act_id: Mapped[int | None] = mapped_column(
         ForeignKey("disposal_acts.id", name="fk_documents_act_id"), nullable=True
     )

@@ -148,7 +148,8 @@ def fixity() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Ответ в JSON.")
 @click.pass_context
 def fixity_check(ctx: click.Context, everything: bool, as_json: bool) -> None:
-    """Проверить контрольные суммы хранимых файлов; код выхода 1, если что-то повреждено."""
+    """Проверить контрольные суммы хранимых файлов; код выхода 2, если что-то повреждено
+    или пропало."""
     from archive_service.services.admin.fixity import FixityService
 
     archive = open_archive(ctx, dispatch=False)
@@ -169,7 +170,7 @@ def fixity_check(ctx: click.Context, everything: bool, as_json: bool) -> None:
         for p in report.problems:
             click.echo(f"  {p.document_id}: {p.key} — {p.problem}")
     if not report.ok:
-        ctx.exit(1)
+        ctx.exit(2)
 
 
 COMMANDS = [users, audit, fixity]

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive_service.archive import Archive
-from archive_service.catalog import Document
+from archive_service.catalog import Document, DocumentEvent
 from archive_service.domain import DocumentStatus
 from archive_service.services.pipeline.manifest import recorded_digests
 from archive_service.storage import keys
@@ -31,11 +31,22 @@ SHARES = 30  # the daily check reads one share: every document once a month
 CHUNK = 1024 * 1024
 
 
+MISSING = "нет файла"
+CHANGED = "файл изменён"
+UNREADABLE = "опись не читается"
+
+
 @dataclass(frozen=True)
 class FixityProblem:
     document_id: str
     key: str
-    problem: str  # «нет файла», «файл изменён», «опись не читается»
+    problem: str  # MISSING, CHANGED, UNREADABLE
+    expected: str | None = None  # the SHA-256 recorded
+    actual: str | None = None  # the SHA-256 read now
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"document_id": self.document_id, "object": self.key, "expected": self.expected}
+        return out | ({"actual": self.actual} if self.problem != MISSING else {})
 
 
 @dataclass
@@ -48,12 +59,21 @@ class FixityReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def missing(self) -> list[FixityProblem]:
+        return [p for p in self.problems if p.problem == MISSING]
+
+    @property
+    def damaged(self) -> list[FixityProblem]:
+        return [p for p in self.problems if p.problem != MISSING]
+
     def as_dict(self) -> dict[str, Any]:
+        """The contract of `archive fixity check --json` (issue 25)."""
         return {
+            "checked": self.files,
             "documents": self.documents,
-            "files": self.files,
-            "ok": self.ok,
-            "problems": [p.__dict__ for p in self.problems],
+            "damaged": [p.as_dict() for p in self.damaged],
+            "missing": [p.as_dict() for p in self.missing],
         }
 
 
@@ -101,15 +121,16 @@ class FixityService:
                 return
             expected = recorded_digests(doc)
         report.documents += 1
+        found: list[FixityProblem] = []
         manifest_key = keys.manifest(document_id)
         try:
             manifest = json.loads(self.archive.store.get_bytes(manifest_key))
             listed = manifest.get("files", {})
         except ObjectNotFound:
-            report.problems.append(FixityProblem(document_id, manifest_key, "нет файла"))
+            found.append(FixityProblem(document_id, manifest_key, MISSING))
             listed = {}
         except ValueError:
-            report.problems.append(FixityProblem(document_id, manifest_key, "опись не читается"))
+            found.append(FixityProblem(document_id, manifest_key, UNREADABLE))
             listed = {}
         for key, digest in listed.items():  # the catalog's digest wins where it has one
             expected.setdefault(key, digest)
@@ -117,6 +138,27 @@ class FixityService:
             report.files += 1
             actual = self._digest(key)
             if actual is None:
-                report.problems.append(FixityProblem(document_id, key, "нет файла"))
+                found.append(FixityProblem(document_id, key, MISSING, digest))
             elif actual != digest:
-                report.problems.append(FixityProblem(document_id, key, "файл изменён"))
+                found.append(FixityProblem(document_id, key, CHANGED, digest, actual))
+        report.problems.extend(found)
+        self._note(document_id, found)
+
+    def _note(self, document_id: str, found: list[FixityProblem]) -> None:
+        """Write what was found on the document (or clear it once whole again), with an
+        event when that changes: its page, the API and downloads go by this."""
+        damage = (
+            "; ".join(f"{p.key.rsplit('/', 1)[-1]}: {p.problem}" for p in found) if found else None
+        )
+        with self.archive.catalog.session() as s:
+            doc = s.get(Document, document_id)
+            if doc is None or doc.damage == damage:
+                return
+            doc.damage = damage
+            s.add(
+                DocumentEvent(
+                    document_id=document_id,
+                    kind="fixity_failed" if damage else "fixity_restored",
+                    detail=damage or "все файлы снова целы",
+                )
+            )

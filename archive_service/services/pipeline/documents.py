@@ -47,6 +47,10 @@ class FilingLine:
         return " · ".join(part for part in parts if part)
 
 
+class Damaged(Exception):
+    """A stored file fixity found changed or gone: refused, never sent as good."""
+
+
 class NotFound(Exception):
     """No such document, or none this caller may see (both look the same)."""
 
@@ -132,6 +136,7 @@ class DocumentService:
                 "status": doc.status,
                 "status_label": STATUS_LABELS_RU[DocumentStatus(doc.status)],
                 "error": doc.error,
+                "damage": doc.damage,
                 "media_type": doc.media_type,
                 "size": doc.size,
                 "sha256": doc.sha256,
@@ -356,11 +361,26 @@ class DocumentService:
             if doc.status == DocumentStatus.DESTROYED:  # nothing of it is left to send
                 raise NotFound(document_id)
             if kind == "original":
-                return doc.storage_key, doc.filename, doc.media_type
-            if kind == "searchable" and doc.searchable_pdf_key:
+                found = doc.storage_key, doc.filename, doc.media_type
+            elif kind == "searchable" and doc.searchable_pdf_key:
                 stem = doc.filename.rsplit(".", 1)[0]
-                return doc.searchable_pdf_key, f"{stem}.searchable.pdf", "application/pdf"
-            raise NotFound(document_id)
+                found = doc.searchable_pdf_key, f"{stem}.searchable.pdf", "application/pdf"
+            else:
+                raise NotFound(document_id)
+            name = found[0].rsplit("/", 1)[-1]
+            if doc.damage and f"{name}:" in doc.damage:
+                raise Damaged(
+                    f"Файл повреждён ({doc.damage}): он не выдаётся как целый; "
+                    "восстановите его из резервной копии (archive restore)"
+                )
+            return found
+
+    def damaged_count(self) -> int:
+        """Documents the last fixity check found damaged: the start page says so."""
+        with self.archive.catalog.session() as s:
+            return int(
+                s.scalar(select(func.count()).where(Document.damage.is_not(None))) or 0
+            )
 
     def page_preview_key(self, document_id: str, number: int) -> str:
         with self.archive.catalog.session() as s:
