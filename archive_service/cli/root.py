@@ -10,6 +10,7 @@ import click
 
 from archive_service.cli import (
     accounts,
+    backups,
     documents,
     pupils,
     records,
@@ -38,6 +39,6 @@ def archive(ctx: click.Context, data_dir: str | None) -> None:
     ctx.obj = settings
 
 
-for module in (documents, records, pupils, retention, schools, accounts, servers):
+for module in (documents, records, pupils, retention, schools, accounts, backups, servers):
     for command in module.COMMANDS:
         archive.add_command(command)

@@ -378,9 +378,7 @@ class DocumentService:
     def damaged_count(self) -> int:
         """Documents the last fixity check found damaged: the start page says so."""
         with self.archive.catalog.session() as s:
-            return int(
-                s.scalar(select(func.count()).where(Document.damage.is_not(None))) or 0
-            )
+            return int(s.scalar(select(func.count()).where(Document.damage.is_not(None))) or 0)
 
     def page_preview_key(self, document_id: str, number: int) -> str:
         with self.archive.catalog.session() as s:
