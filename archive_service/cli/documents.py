@@ -334,3 +334,61 @@ def _import_package(
 
 
 COMMANDS = [ingest, show, search, list_documents, retry, import_folder]
+
+
+@click.command("watch")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--school", default=None, help=SCHOOL_OPTION_HELP)
+@click.option("--once", is_flag=True, help="Принять то, что уже лежит, и выйти.")
+@click.option(
+    "--interval", type=float, default=2.0, show_default=True, help="Секунд между осмотрами."
+)
+@click.option(
+    "--settle",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Сколько секунд файл не меняется, чтобы считаться записанным.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Одна строка JSON на файл.")
+@click.pass_context
+def watch(
+    ctx: click.Context,
+    folder: Path,
+    school: str | None,
+    once: bool,
+    interval: float,
+    settle: float,
+    as_json: bool,
+) -> None:
+    """Горячая папка: принимать всё, что сканер кладёт в папку (пачки с титульными листами
+    делятся). Принятое переносится в done/, отклонённое — в rejected/ с причиной рядом."""
+    from archive_service.services.batch.hot_folder import HotFolder, HotFolderResult
+
+    archive = open_archive(ctx)
+    school_id = school_id_of(archive, school) if school else None
+    hot = HotFolder(archive, folder, school_id, settle=settle)
+
+    def say(result: HotFolderResult) -> None:
+        for doc_id in result.document_ids:
+            if result.status == "queued":
+                audit_as_cli(archive, "create", f"document:{doc_id}", result.file)
+        if as_json:
+            emit(result.__dict__)
+        else:
+            click.echo(
+                f"{result.file}: {result.status}" + (f" — {result.reason}" if result.reason else "")
+            )
+
+    if once:
+        for result in hot.scan_once():
+            say(result)
+        return
+    click.echo(f"Слежу за папкой {folder} (Ctrl+C — остановить)", err=True)
+    try:
+        hot.run(interval, on_result=say)
+    except KeyboardInterrupt:
+        click.echo("Остановлено", err=True)
+
+
+COMMANDS.append(watch)

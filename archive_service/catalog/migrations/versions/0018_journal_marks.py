@@ -15,9 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":  # SQLite does not enforce the length
-        op.alter_column(
-            "documents", "media_type", type_=sa.String(length=128), existing_nullable=False
+    with op.batch_alter_table("documents") as batch_op:
+        batch_op.alter_column(
+            "media_type",
+            type_=sa.String(length=128),
+            existing_type=sa.String(length=64),
+            existing_nullable=False,
         )
     op.create_table(
         "journal_marks",
@@ -45,3 +48,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("journal_marks")
+    with op.batch_alter_table("documents") as batch_op:
+        batch_op.alter_column(
+            "media_type", type_=sa.String(length=64), existing_type=sa.String(length=128)
+        )
