@@ -73,6 +73,8 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", f"/api/v1/documents/{w.other}/searchable.pdf", UNSCOPED_READERS),
         ("GET", f"/api/v1/documents/{w.other}/pages/1/preview.jpg", UNSCOPED_READERS),
         ("GET", "/api/v1/search?q=журнал", LISTERS),
+        ("GET", "/schools", {"administrator"}),
+        ("GET", "/api/v1/schools", {"administrator"}),
         ("POST", f"/documents/{w.other}/file", set()),  # tested below: writers redirect
     ]
 
@@ -238,6 +240,10 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         (f"/pupils/{w.pupil_mine}/transfer", {}, TRANSFERERS),
         (f"/api/v1/pupils/{w.pupil_mine}/transfers", {}, TRANSFERERS),
         ("/pupils/receive", {}, TRANSFERERS),
+        ("/schools", {"name": ""}, {"administrator"}),
+        ("/api/v1/schools", {"name": ""}, {"administrator"}),
+        ("/schools/1/merge", {}, {"administrator"}),
+        ("/api/v1/schools/1/merge", {}, {"administrator"}),
         ("/api/v1/transfer-packages", {}, TRANSFERERS),
         ("/retention/holds", {"reason": ""}, HOLD_SETTERS),
         ("/api/v1/holds", {"reason": ""}, HOLD_SETTERS),

@@ -430,3 +430,30 @@ def test_a_class_list_uploaded_by_a_schools_archivist_joins_that_schools_pupils(
     assert sent.status_code == 200
     (orlova,) = [p for p in PupilQueries(archive).all() if p.full_name.startswith("Орлова")]
     assert orlova.school_id == district.school_b
+
+
+def test_the_administrator_adds_and_merges_schools_in_the_pages_and_the_api(
+    archive: Archive, district: District
+) -> None:
+    AccountService(archive).create("admin", PASSWORD, "administrator")
+    pages = _signed_in(archive, "admin")
+    assert pages.post("/schools", data={"name": "Гимназия № 3"}).status_code == 302
+    listing = pages.get("/schools").get_data(as_text=True)
+    assert "Гимназия № 3" in listing and "Присоединить" in listing
+    api = create_app(archive, TESTING=True).test_client()
+    listed = api.get("/api/v1/schools", headers=_basic("admin")).get_json()["schools"]
+    gymnasium = next(s["school_id"] for s in listed if s["name"] == "Гимназия № 3")
+    refused = api.post(
+        f"/api/v1/schools/{district.school_a}/merge", json={"into": gymnasium},
+        headers=_basic("admin"),
+    )  # fmt: skip
+    assert refused.status_code == 400 and "Собственная" in refused.get_json()["error"]
+    merged = api.post(
+        f"/api/v1/schools/{gymnasium}/merge", json={"into": district.school_b},
+        headers=_basic("admin"),
+    )  # fmt: skip
+    assert merged.get_json() == {
+        "school_id": gymnasium, "merged_into": district.school_b, "accounts_moved": 0,
+    }  # fmt: skip
+    assert "присоединена к «Лицей № 2»" in pages.get("/schools").get_data(as_text=True)
+    assert api.get("/api/v1/schools", headers=_basic("district")).status_code == 404

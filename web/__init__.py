@@ -114,6 +114,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         nomenclature,
         pupils,
         retention,
+        schools,
     )
     from web.api import api
     from web.health import health
@@ -122,7 +123,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
     app.register_blueprint(health)
-    for concern in (nomenclature, pupils, filing, cases, retention, acts, audit_log):
+    for concern in (nomenclature, pupils, filing, cases, retention, acts, audit_log, schools):
         app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")
 
