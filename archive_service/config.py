@@ -45,6 +45,10 @@ class Settings:
     # cookies are marked Secure, and the client's address and scheme are read from the
     # proxy's X-Forwarded-For / X-Forwarded-Proto (one proxy hop trusted).
     behind_tls_proxy: bool = False
+    # A hot folder `archive serve` watches (a network scanner's share), and the school
+    # whose records its files are (None: the archive's own).
+    hot_folder: Path | None = None
+    hot_folder_school: str | None = None
 
     @property
     def broker_dir(self) -> Path:
@@ -89,4 +93,6 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         original_retention_days=int(env.get("ARCHIVE_ORIGINAL_RETENTION_DAYS", "365")),
         secret_key=env.get("ARCHIVE_SECRET_KEY") or None,
         behind_tls_proxy=env.get("ARCHIVE_BEHIND_TLS_PROXY", "").lower() in ("1", "true", "yes"),
+        hot_folder=Path(env["ARCHIVE_HOT_FOLDER"]) if env.get("ARCHIVE_HOT_FOLDER") else None,
+        hot_folder_school=env.get("ARCHIVE_HOT_FOLDER_SCHOOL") or None,
     )

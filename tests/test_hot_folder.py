@@ -110,3 +110,31 @@ def test_the_cli_watches_a_folder_once(tmp_path: Path) -> None:
     (line,) = done.stdout.splitlines()
     assert json.loads(line)["status"] == "queued"
     assert (folder / "done" / "приказ.pdf").exists()
+
+
+def test_archive_serve_watches_the_hot_folder_of_its_settings(tmp_path: Path) -> None:
+    import signal
+
+    from tests.test_cli import free_port
+
+    folder = tmp_path / "сканер"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env["ARCHIVE_HOT_FOLDER"] = str(folder)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "data"),
+         "serve", "--port", str(free_port())],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not folder.is_dir() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        pdf = born_digital_pdf(tmp_path / "приказ.pdf", [["Приказ о зачислении"]])
+        os.replace(pdf, folder / "приказ.pdf")  # the scanner's file appears whole
+        _aged(folder / "приказ.pdf")
+        while not (folder / "done" / "приказ.pdf").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert (folder / "done" / "приказ.pdf").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

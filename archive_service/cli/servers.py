@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import threading
 
 import click
 
@@ -121,6 +122,7 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
         click.echo("=" * 60)
     _rebuild_an_emptied_index(archive)
     worker_proc = None if no_worker else ensure_worker(archive.settings)
+    stop_watching = _watch_hot_folder(archive)
     click.echo(f"Архив открыт: http://{host}:{port}/  (данные: {archive.settings.data_dir})")
 
     def stop_serving(signum: int, _frame: object) -> None:
@@ -131,8 +133,35 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
         server.run()
     finally:
         server.close()
+        if stop_watching is not None:
+            stop_watching.set()
         if worker_proc is not None:
             worker_proc.stop()
+
+
+def _watch_hot_folder(archive: Archive) -> threading.Event | None:
+    """The hot folder of the settings (ARCHIVE_HOT_FOLDER), watched beside the web
+    server in a thread of its own; the event stops it."""
+    from archive_service.schools import SchoolError, SchoolService
+    from archive_service.services.batch.hot_folder import HotFolder
+
+    folder = archive.settings.hot_folder
+    if folder is None:
+        return None
+    try:
+        school_id = (
+            SchoolService(archive).id_of(archive.settings.hot_folder_school)
+            if archive.settings.hot_folder_school
+            else None
+        )
+    except SchoolError as exc:
+        raise click.ClickException(f"ARCHIVE_HOT_FOLDER_SCHOOL: {exc}") from exc
+    folder.mkdir(parents=True, exist_ok=True)
+    stop = threading.Event()
+    hot = HotFolder(archive, folder, school_id)
+    threading.Thread(target=hot.run, kwargs={"stop": stop}, daemon=True, name="hot-folder").start()
+    click.echo(f"Горячая папка: {folder}")
+    return stop
 
 
 def _rebuild_an_emptied_index(archive: Archive) -> None:
