@@ -77,6 +77,28 @@ def test_the_yearly_summary_is_read_from_xlsx_and_a_formula_is_never_run() -> No
     assert journal.finals(orlova) == {"Русский язык": "4", "Физика": "3"}  # no saved value
 
 
+def test_a_workbook_with_macros_is_read_by_its_values_and_nothing_runs() -> None:
+    """A macro-enabled workbook (vbaProject.bin, the macro content type): the values are
+    read as any workbook's; the macro is never loaded, let alone run."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(summary_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
+            target.writestr(info, data)
+        target.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 Sub AutoOpen(): Shell ...")
+    assert sniff_media_type(out.getvalue()[:8192]) is MediaType.XLSX
+    journal = read_journal(out.getvalue())
+    assert journal.finals(journal.rows[0]) == {"Русский язык": "5", "Алгебра": "4", "Физика": "зач"}
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
