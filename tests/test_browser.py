@@ -515,3 +515,46 @@ def test_the_secretary_issues_a_personal_file_and_prints_the_register(
     assert register is not None and Path(register).read_bytes().startswith(b"%PDF")
     page.screenshot(path=str(tmp_path / "register.png"), full_page=True)
     assert errors == []
+
+
+def test_an_ejournal_export_uploaded_in_the_browser_shows_its_marks_on_the_pupils_page(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """The archivist uploads a class's e-journal export like any scan; once read, the
+    pupil's page shows the marks by subject, and the journal is filed for its class."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    roster = tmp_path / "8В.csv"
+    roster.write_text("Фамилия;Имя;Класс\nЗайцева;Полина;8В\n", encoding="utf-8")
+    cli_beside(data, "pupils", "import", str(roster), "--school-year", "2025/2026")
+    journal = tmp_path / "8В-химия.csv"
+    journal.write_text(
+        "Класс:;8В\nПредмет:;Химия\nУчебный год:;2025/2026\n"
+        "№;ФИО;03.09;10.09;I четверть\n1;Зайцева Полина;5;4;5\n",
+        encoding="cp1251",
+    )
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.click("text=Загрузить")
+    page.set_input_files("input[type=file]", [str(journal)])
+    page.click("form.upload button[type=submit]")
+    expect(page.locator("table.outcomes tr.queued")).to_have_count(1)
+    page.click("nav >> text=Обучающиеся")
+    page.click("table.pupils >> text=Зайцева Полина")
+    for _ in range(120):  # the worker reads the export, then links its pupils
+        if page.locator("table.marks").count():
+            break
+        time.sleep(0.5)
+        page.reload()
+    expect(page.locator("table.marks")).to_contain_text("Химия")
+    expect(page.locator("table.marks")).to_contain_text("I четверть: 5")
+    expect(page.locator("ul.pupil-documents")).to_contain_text("Электронный журнал 8В, Химия")
+    page.screenshot(path=str(tmp_path / "marks.png"), full_page=True)
+    assert errors == []
