@@ -277,3 +277,27 @@ def test_api_search_filters_and_counts_facets(client: FlaskClient, archive: Arch
     assert [h["id"] for h in body["hits"]] == [ids[1]]
     assert body["facets"]["year"] == {"2024/2025": 1}
     assert client.get("/api/v1/search?q=журнал").get_json()["facets"]["kind"] == {"02-01": 2}
+
+
+def test_errors_are_russian_pages_with_the_menu_and_russian_json_for_the_api(
+    archive: Archive, client: FlaskClient
+) -> None:
+    missing = client.get("/no-such-page")
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Страница не найдена" in html
+    assert "Not Found" not in html and "Документы</a>" in html  # the menu is there
+    api = client.get("/api/v1/no-such-route")
+    assert api.status_code == 404 and api.get_json()["error"].startswith("Такой страницы")
+    wrong_method = client.delete("/documents")
+    assert wrong_method.status_code == 405 and "Так эту страницу" in wrong_method.get_data(
+        as_text=True
+    )
+    app = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in service
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("сломалось")
+
+    broken = app.test_client().get("/boom")
+    assert broken.status_code == 500 and "Внутренняя ошибка архива" in broken.get_data(as_text=True)

@@ -127,6 +127,10 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")
 
+    from web.errors import init_errors
+
+    init_errors(app)
+
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Any:
         limit = archive.settings.limits.max_file_bytes

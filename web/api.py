@@ -26,6 +26,7 @@ from web.access import (
 from web.audit import audit
 from web.auth import require_api_csrf
 from web.context import archive
+from web.errors import words_of
 from web.files import send_object, send_page_image
 from web.params import LARGEST_OFFSET, clamped
 from web.retries import retry_failed_documents
@@ -44,7 +45,7 @@ def _too_large(exc: RequestEntityTooLarge) -> Any:
 
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Any:
-    return jsonify({"error": exc.description}), exc.code
+    return jsonify({"error": words_of(exc)}), exc.code
 
 
 @api.route("/openapi.json")
