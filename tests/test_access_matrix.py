@@ -322,3 +322,25 @@ def test_the_secretary_sees_personal_files_and_no_other_record(
     pupil_page = client.get(f"/pupils/{world.pupil_other}").get_data(as_text=True)
     assert outcome.id in pupil_page and world.other not in pupil_page
     assert client.get("/cases").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_only_the_controls_it_may_use(
+    archive: Archive, world: World, role: str
+) -> None:
+    """A form a role may not submit is not shown to it: filing on a document, the paper
+    original's place and closing on a case, a pupil's event."""
+    client = client_as(archive, role)
+    pages = {
+        f"/documents/{world.mine}": ("filing-form", role in WRITERS),
+        f"/cases/{world.case}": ('value="location"', role in WRITERS),
+        f"/pupils/{world.pupil_mine}": ("Записать событие", role in WRITERS | TRANSFERERS),
+    }
+    wrong = []
+    for path, (control, shown) in pages.items():
+        response = client.get(path)
+        if response.status_code != 200:
+            continue  # a page the role may not open at all is the route matrix's
+        if (control in response.get_data(as_text=True)) != shown:
+            wrong.append(f"{path}: {control} {'missing' if shown else 'shown'}")
+    assert wrong == []
