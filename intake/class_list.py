@@ -87,7 +87,10 @@ def _birth_date(value: object) -> date:
     raise ValueError(text)
 
 
-def _rows_of(data: bytes) -> list[list[object]]:
+def spreadsheet_rows(data: bytes) -> list[list[object]]:
+    """The first sheet's cells of an XLSX (formulas as their saved values), or a CSV's as
+    Excel writes it (UTF-8 or Windows-1251, «;», «,» or tab); ClassListError if neither.
+    The e-journal reader shares it (intake/ejournal.py)."""
     if data[:4] == b"PK\x03\x04":
         from openpyxl import load_workbook  # slow to import; only XLSX needs it
 
@@ -117,7 +120,7 @@ def read_class_list(
     data: bytes, school_year: str | None = None
 ) -> tuple[list[ClassListRow], list[RowProblem]]:
     """Rows that can go in, and every row that cannot, with why."""
-    rows = _rows_of(data)
+    rows = spreadsheet_rows(data)
     if not rows:
         raise ClassListError("файл пуст")
     header = [str(c or "").strip().lower().replace("ё", "е") for c in rows[0]]

@@ -19,14 +19,17 @@ is read as the value the spreadsheet saved for it; nothing in the file is execut
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from intake.class_list import normalize_class, normalize_school_year
+from intake.class_list import (
+    ClassListError,
+    normalize_class,
+    normalize_school_year,
+    spreadsheet_rows,
+)
 from intake.errors import IntakeRejected
 
 MAX_BYTES = 20 * 1024 * 1024  # a class's year is well under 1 MB; 20 MB is no journal
@@ -94,30 +97,12 @@ class JournalExport:
 
 def _cells(data: bytes) -> list[list[str]]:
     """The first sheet's cells as text (dates as ДД.ММ.ГГГГ); formulas as saved values."""
-    if data[:4] == b"PK\x03\x04":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise IntakeRejected(f"Файл не читается как XLSX: {exc}") from exc
-        try:
-            return [[_text(v) for v in r] for r in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise IntakeRejected("Файл не CSV (UTF-8 или Windows-1251) и не XLSX")
     try:
-        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=";,\t").delimiter
-    except csv.Error:
-        delimiter = ";"
-    return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        rows = spreadsheet_rows(data)
+    except ClassListError as exc:
+        reason = str(exc)
+        raise IntakeRejected(reason[:1].upper() + reason[1:]) from exc
+    return [[_text(v) for v in row] for row in rows]
 
 
 def _text(value: object) -> str:

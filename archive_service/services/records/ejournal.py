@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -75,40 +76,36 @@ def _registry(s: Session, school_id: int) -> dict[frozenset[str], list[str]]:
 
 
 def _rows(journal: JournalExport, document_id: str, school_id: int) -> list[JournalMark]:
+    """Every mark of the export as a row, and per pupil the final one a grid gives."""
+
+    def row_of(
+        pupil: str, subject: str, kind: str, label: str, mark: str, on: date | None = None
+    ) -> JournalMark:
+        return JournalMark(
+            document_id=document_id,
+            school_id=school_id,
+            pupil_name=pupil,
+            school_year=journal.school_year,
+            class_label=journal.class_label,
+            subject=subject[:100],
+            kind=kind,
+            label=label[:100],
+            on=on,
+            mark=mark[:16],
+        )
+
     out = []
     for row in journal.rows:
         for n, mark in row.marks.items():
             column = journal.columns[n]
-            subject = column.label if column.kind == "subject" else journal.subject or ""
-            out.append(
-                JournalMark(
-                    document_id=document_id,
-                    school_id=school_id,
-                    pupil_name=row.pupil,
-                    school_year=journal.school_year,
-                    class_label=journal.class_label,
-                    subject=subject[:100],
-                    kind="final" if column.kind == "subject" else column.kind,
-                    label=column.label[:100],
-                    on=column.on,
-                    mark=mark[:16],
-                )
-            )
+            if column.kind == "subject":  # a summary: the subject's final mark
+                out.append(row_of(row.pupil, column.label, "final", column.label, mark))
+            else:
+                subject = journal.subject or ""
+                out.append(row_of(row.pupil, subject, column.kind, column.label, mark, column.on))
         if journal.kind == "grid":
             for subject, mark in journal.finals(row).items():
-                out.append(
-                    JournalMark(
-                        document_id=document_id,
-                        school_id=school_id,
-                        pupil_name=row.pupil,
-                        school_year=journal.school_year,
-                        class_label=journal.class_label,
-                        subject=subject[:100],
-                        kind="final",
-                        label="итог",
-                        mark=mark[:16],
-                    )
-                )
+                out.append(row_of(row.pupil, subject, "final", "итог", mark))
     return out
 
 
