@@ -28,6 +28,8 @@ class Dispatcher(Protocol):
 
     def destroy_act(self, act_id: int) -> None: ...
 
+    def move_school(self, move_id: str) -> None: ...
+
 
 class NoDispatch:
     """For tools that must not start work (migrations, read-only commands)."""
@@ -45,6 +47,9 @@ class NoDispatch:
         pass
 
     def destroy_act(self, act_id: int) -> None:
+        pass
+
+    def move_school(self, move_id: str) -> None:
         pass
 
 

@@ -32,6 +32,19 @@ class StackStatus(StrEnum):
         return self in (StackStatus.SPLIT, StackStatus.FAILED)
 
 
+class MoveStatus(StrEnum):
+    """A school's export or import run by a worker: queued, running, done or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (MoveStatus.DONE, MoveStatus.FAILED)
+
+
 class PageState(StrEnum):
     PENDING = "pending"
     DONE = "done"
@@ -83,4 +96,10 @@ STACK_STATUS_LABELS_RU = {
     StackStatus.SPLITTING: "разделяется",
     StackStatus.SPLIT: "разделена",
     StackStatus.FAILED: "ошибка",
+}
+MOVE_STATUS_LABELS_RU = {
+    MoveStatus.QUEUED: "в очереди",
+    MoveStatus.RUNNING: "выполняется",
+    MoveStatus.DONE: "готово",
+    MoveStatus.FAILED: "ошибка",
 }

@@ -75,6 +75,7 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", "/api/v1/search?q=журнал", LISTERS),
         ("GET", "/schools", {"administrator"}),
         ("GET", "/api/v1/schools", {"administrator"}),
+        ("GET", "/api/v1/school-moves", {"administrator"}),
         ("POST", f"/documents/{w.other}/file", set()),  # tested below: writers redirect
     ]
 
@@ -244,6 +245,10 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/api/v1/schools", {"name": ""}, {"administrator"}),
         ("/schools/1/merge", {}, {"administrator"}),
         ("/api/v1/schools/1/merge", {}, {"administrator"}),
+        ("/schools/import", {}, {"administrator"}),
+        ("/api/v1/school-imports", {}, {"administrator"}),
+        ("/schools/99/export", {}, set()),  # no such school: 404 for everyone
+        ("/api/v1/schools/99/export", {}, set()),
         ("/api/v1/transfer-packages", {}, TRANSFERERS),
         ("/retention/holds", {"reason": ""}, HOLD_SETTERS),
         ("/api/v1/holds", {"reason": ""}, HOLD_SETTERS),

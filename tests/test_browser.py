@@ -558,3 +558,59 @@ def test_an_ejournal_export_uploaded_in_the_browser_shows_its_marks_on_the_pupil
     expect(page.locator("ul.pupil-documents")).to_contain_text("Электронный журнал 8В, Химия")
     page.screenshot(path=str(tmp_path / "marks.png"), full_page=True)
     assert errors == []
+
+
+def test_the_administrator_exports_a_school_and_takes_another_in_from_its_bag(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """A school leaves: the administrator queues its export on «Организации», watches the
+    worker copy its originals and downloads the bag. A school joins: its bag, written by
+    another deployment, is uploaded on the same page, and its record is found here."""
+    import zipfile
+
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    other = tmp_path / "other"
+    joining = born_digital_pdf(tmp_path / "олимпиада.pdf", [["Протокол олимпиады по астрономии"]])
+    cli_beside(other, "schools", "add", "Гимназия № 3")
+    cli_beside(other, "ingest", "--wait", "--school", "Гимназия № 3", str(joining))
+    bag = tmp_path / "гимназия.zip"
+    cli_beside(other, "schools", "export", "Гимназия № 3", str(bag))
+    leaving = born_digital_pdf(tmp_path / "лицей.pdf", [["Книга выдачи аттестатов лицея"]])
+    cli_beside(data, "schools", "add", "Лицей № 7")
+    cli_beside(data, "ingest", "--school", "Лицей № 7", str(leaving))
+
+    page = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, url, password)
+    page.click("nav >> text=Организации")
+    page.locator("table.schools tr", has_text="Лицей № 7").locator("text=Выгрузить пакет").click()
+    exported = page.locator("table.moves tr", has_text="выгрузка")
+    expect(exported.locator(".badge.done")).to_be_visible(timeout=120_000)  # app.js polls
+    expect(exported.locator(".count")).to_have_text("1 из 1")
+    with page.expect_download() as download:
+        exported.locator("text=Скачать пакет").click()
+    saved = tmp_path / "лицей.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as zf:
+        assert "bagit.txt" in zf.namelist() and "data/school.json" in zf.namelist()
+    exported.locator("text=Удалить пакет").click()
+    expect(page.locator("table.moves tr", has_text="выгрузка")).not_to_contain_text("Скачать")
+
+    page.set_input_files("form.import-school input[name=package]", str(bag))
+    page.click("form.import-school button[type=submit]")
+    imported = page.locator("table.moves tr", has_text="приём")
+    expect(imported.locator(".badge.done")).to_be_visible(timeout=120_000)
+    expect(imported).to_contain_text("Гимназия № 3")
+    expect(page.locator("table.schools")).to_contain_text("Гимназия № 3")
+    page.screenshot(path=str(tmp_path / "schools.png"), full_page=True)
+    for _ in range(120):  # the worker reads the imported original again
+        page.goto(url + "/search?q=астрономия")
+        if page.locator(".hit-title").count():
+            break
+        time.sleep(0.5)
+    expect(page.locator(".total")).to_have_text("Найдено документов: 1")
+    assert errors == []

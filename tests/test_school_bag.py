@@ -5,27 +5,37 @@ by running it again."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
+import io
 import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from werkzeug.test import TestResponse
 
+from archive_service.accounts import AccountService
 from archive_service.archive import Archive
 from archive_service.schools import SchoolError, SchoolService
+from archive_service.services.admin.audit import CLI_ACTOR, AuditService
 from archive_service.services.disposal.holds import HoldService
 from archive_service.services.moving.bags import BagError
 from archive_service.services.moving.school_bag import SchoolExport, SchoolImport
+from archive_service.services.moving.school_moves import MoveError, SchoolMoves, export_to_zip
 from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.filing import Filing, FilingService
 from archive_service.services.records.pupils import PupilQueries, PupilService
 from intake.class_list import read_class_list
 from tests.pagegen import born_digital_pdf
+from tests.roles import PASSWORD
+from web import create_app
 from workers.context import bind_archive
 
 LYCEUM = "Лицей № 2"
@@ -178,6 +188,132 @@ def test_the_cli_exports_and_imports_a_school(tmp_path: Path) -> None:
     assert json.loads(imported.stdout)["documents"] == 1
     again = run(target, "schools", "import", str(bag))
     assert again.returncode == 1 and "уже есть" in again.stderr
+    zipped = tmp_path / "лицей.zip"
+    one_file = run(source, "schools", "export", LYCEUM, str(zipped), "--json")
+    assert one_file.returncode == 0 and json.loads(one_file.stdout)["path"] == str(zipped)
+    from_zip = run(tmp_path / "third", "schools", "import", str(zipped), "--json")
+    assert from_zip.returncode == 0, from_zip.stderr
+    assert json.loads(from_zip.stdout)["documents"] == 1
     shutil.rmtree(bag / "data" / "originals")
     broken = run(target, "schools", "import", str(bag), "--name", "Другая")
     assert broken.returncode == 1 and "Пакет повреждён" in broken.stderr
+
+
+class Admin:
+    """The administrator calling /api/v1 with HTTP Basic, as a script does."""
+
+    def __init__(self, target: Archive) -> None:
+        AccountService(target).create("admin", PASSWORD, "administrator")
+        self.client = create_app(target, TESTING=True).test_client()
+        basic = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {basic}"}
+
+    def get(self, path: str) -> TestResponse:
+        return self.client.get(path, headers=self.headers)
+
+    def post(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.post(path, headers=self.headers, **kwargs)
+
+    def delete(self, path: str) -> TestResponse:
+        return self.client.delete(path, headers=self.headers)
+
+    def json(self, path: str) -> dict[str, Any]:
+        answer = self.get(path)
+        assert answer.status_code == 200, answer.data
+        return dict(answer.get_json())
+
+
+def _upload(admin: Admin, data: bytes) -> TestResponse:
+    return admin.post(
+        "/api/v1/school-imports",
+        data={"package": (io.BytesIO(data), "school.zip")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_administrator_moves_a_school_through_the_api_by_background_work(
+    archive: Archive, receiving: Archive, lyceum: Lyceum
+) -> None:
+    source = Admin(archive)
+
+    queued = source.post(f"/api/v1/schools/{lyceum.school_id}/export")
+
+    assert queued.status_code == 202
+    move = source.json(f"/api/v1/school-moves/{queued.get_json()['id']}")
+    assert (move["direction"], move["status"], move["bag_ready"]) == ("export", "done", True)
+    assert (move["done"], move["total"]) == (2, 2)  # originals copied, as the page shows
+    assert move["report"]["documents"] == 2 and move["school"] == LYCEUM
+    zipped = source.get(f"/api/v1/school-moves/{move['id']}/school.zip")
+    assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
+    assert "no-store" in zipped.headers["Cache-Control"]
+    with zipfile.ZipFile(io.BytesIO(zipped.data)) as zf:
+        assert "bagit.txt" in zf.namelist()
+        assert f"data/originals/{lyceum.journal}.pdf" in zf.namelist()
+
+    bind_archive(receiving)
+    try:
+        target = Admin(receiving)
+        taken = _upload(target, zipped.data)
+        assert taken.status_code == 202, taken.data
+        done = target.json(f"/api/v1/school-moves/{taken.get_json()['id']}")
+        again = _upload(target, zipped.data)
+    finally:
+        bind_archive(archive)
+
+    assert (done["direction"], done["status"], done["error"]) == ("import", "done", None)
+    assert done["report"]["documents"] == 2 and done["school"] == LYCEUM
+    assert not receiving.store.exists(f"moves/{done['id']}/school.zip")  # upload dropped
+    assert [h.id for h in receiving.index.search("контрольная").hits] == [lyceum.journal]
+    assert again.status_code == 400 and "уже есть" in again.get_json()["error"]
+    actions = [(e.action, e.target) for e in AuditService(receiving).find(actor="admin")]
+    assert ("import", f"school:{done['school_id']}") in actions
+    assert source.delete(f"/api/v1/school-moves/{move['id']}/school.zip").status_code == 200
+    assert not archive.store.exists(f"moves/{move['id']}/school.zip")
+    assert source.get(f"/api/v1/school-moves/{move['id']}/school.zip").status_code == 404
+
+
+def test_an_upload_that_is_no_school_bag_is_refused_and_nothing_is_stored(
+    archive: Archive, tmp_path: Path
+) -> None:
+    admin = Admin(archive)
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as zf:
+        zf.writestr("scan.pdf", b"%PDF-1.4")
+
+    for payload, said in (
+        (b"not a zip at all", "не ZIP"),
+        (plain.getvalue(), "не пакет архива организации"),
+    ):
+        answer = _upload(admin, payload)
+        assert answer.status_code == 400 and said in answer.get_json()["error"]
+    assert admin.json("/api/v1/school-moves") == {"moves": []}
+    assert list(archive.store.list("moves/")) == []
+
+
+def test_a_damaged_bag_fails_its_import_with_the_file_named_and_can_be_retried(
+    archive: Archive, receiving: Archive, lyceum: Lyceum, tmp_path: Path
+) -> None:
+    zipped = tmp_path / "school.zip"
+    export_to_zip(archive, lyceum.school_id, zipped)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(zipped) as src, zipfile.ZipFile(damaged, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(f"{lyceum.journal}.pdf"):
+                data += b"%"
+            out.writestr(info, data)
+
+    bind_archive(receiving)
+    try:
+        moves = SchoolMoves(receiving)
+        move_id = moves.request_import(damaged, None, CLI_ACTOR)
+        failed = moves.get(move_id)
+        with pytest.raises(MoveError, match="Повторить можно только"):
+            moves.retry(moves.request_import(zipped, "Лицей № 2 (копия)", CLI_ACTOR))
+    finally:
+        bind_archive(archive)
+
+    assert failed["status"] == "failed"
+    assert "Пакет повреждён" in failed["error"] and lyceum.journal in failed["error"]
+    assert [s.name for s in SchoolService(receiving).all()] == ["Лицей № 2 (копия)"]
+    assert receiving.store.exists(f"moves/{move_id}/school.zip")  # kept for a retry

@@ -114,6 +114,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         nomenclature,
         pupils,
         retention,
+        school_moves,
         schools,
     )
     from web.api import api
@@ -123,7 +124,17 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions (web.auth)
     app.register_blueprint(ui)
     app.register_blueprint(health)
-    for concern in (nomenclature, pupils, filing, cases, retention, acts, audit_log, schools):
+    for concern in (
+        nomenclature,
+        pupils,
+        filing,
+        cases,
+        retention,
+        acts,
+        audit_log,
+        schools,
+        school_moves,
+    ):
         app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")
 

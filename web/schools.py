@@ -1,7 +1,7 @@
 """A district's schools in the UI and /api/v1, for the administrator: the list, a new
 school, and a merge (реорганизация). One implementation under both, the same
-permission; moving a school's whole archive between deployments is the CLI's
-(`archive schools export|import`): a bag of a whole school is a server-side job."""
+permission; moving a school's whole archive between deployments is web.school_moves,
+shown on the same page."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 
 from archive_service.access import Permission
 from archive_service.schools import SchoolError, SchoolInfo, SchoolService
+from archive_service.services.moving.school_moves import SchoolMoves
 from web.access import requires
 from web.api import api
 from web.audit import audit
 from web.context import archive
 from web.params import within
+from web.school_moves import upload_limit
 
 blueprint = Blueprint("schools", __name__)
 
@@ -55,7 +57,13 @@ def page() -> Any:
         else:
             flash("Организация добавлена", "info")
         return redirect(url_for("schools.page"))
-    return render_template("schools.html", schools=SchoolService(archive()).all())
+    moves = SchoolMoves(archive()).recent()
+    return render_template(
+        "schools.html",
+        schools=SchoolService(archive()).all(),
+        moves=moves,
+        upload_limit_mb=upload_limit() // (1024 * 1024),
+    )
 
 
 @blueprint.route("/schools/<int:school_id>/merge", methods=["POST"])

@@ -49,6 +49,7 @@ RELAY_INDEX = "archive.relay_index"
 SPLIT_STACK = "archive.split_stack"
 PROTECT_ORIGINALS = "archive.protect_originals"
 DESTROY_ACT = "archive.destroy_act"
+MOVE_SCHOOL = "archive.move_school"
 RENEW_LOCKS = "archive.renew_locks"
 RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
 CHECK_FIXITY = "archive.check_fixity"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from workers.celery_app import (
     DESTROY_ACT,
+    MOVE_SCHOOL,
     PROCESS_DOCUMENT,
     PROTECT_ORIGINALS,
     RELAY_INDEX,
@@ -34,3 +35,6 @@ class CeleryDispatcher:
 
     def destroy_act(self, act_id: int) -> None:
         app.signature(DESTROY_ACT, args=(act_id,)).apply_async()
+
+    def move_school(self, move_id: str) -> None:
+        app.signature(MOVE_SCHOOL, args=(move_id,)).apply_async()

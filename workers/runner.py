@@ -55,6 +55,7 @@ def recover_lost_work(archive: Archive) -> None:
     # Imported here, when there is work to recover: processing loads every reader, and the
     # CLI imports this module at each start.
     from archive_service.services.batch.stack_jobs import StackJobs
+    from archive_service.services.moving.school_moves import SchoolMoves
     from archive_service.services.pipeline.processing import ProcessingService
 
     for document_id in ProcessingService(archive).unfinished():
@@ -63,6 +64,9 @@ def recover_lost_work(archive: Archive) -> None:
     for stack_id in StackJobs(archive).unfinished():
         log.warning("re-queueing unfinished stack %s", stack_id)
         archive.dispatcher.split_stack(stack_id)
+    for move_id in SchoolMoves(archive).unfinished():
+        log.warning("re-queueing unfinished school move %s", move_id)
+        archive.dispatcher.move_school(move_id)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from workers.celery_app import (
     DEFAULT_QUEUE,
     DESTROY_ACT,
     FINALIZE_DOCUMENT,
+    MOVE_SCHOOL,
     OCR_QUEUE,
     PROCESS_DOCUMENT,
     PROCESS_PAGES,
@@ -165,3 +166,17 @@ def split_stack(stack_id: str) -> None:
     except Exception as exc:
         log.exception("stack %s failed", stack_id)
         jobs.fail(stack_id, f"Не удалось разделить пачку: {exc}")
+
+
+@app.task(name=MOVE_SCHOOL, **RETRY)
+def move_school(move_id: str) -> None:
+    from archive_service.services.moving.school_moves import SchoolMoves
+
+    moves = SchoolMoves(current_archive())
+    try:
+        moves.run(move_id)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        log.exception("school move %s failed", move_id)
+        moves.fail(move_id, f"Перенос не выполнен: {exc}")

@@ -22,6 +22,7 @@ from archive_service.catalog.models import (
     PupilEvent,
     PupilTransfer,
     School,
+    SchoolMove,
     Stack,
     User,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "PupilEvent",
     "PupilTransfer",
     "School",
+    "SchoolMove",
     "Stack",
     "User",
 ]

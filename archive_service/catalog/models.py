@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from archive_service.domain import DocumentStatus, PageState, StackStatus
+from archive_service.domain import DocumentStatus, MoveStatus, PageState, StackStatus
 
 
 def utcnow() -> datetime:
@@ -161,6 +161,40 @@ class Stack(Base):
     school_id: Mapped[int | None] = mapped_column(
         ForeignKey("schools.id", name="fk_stacks_school_id"), nullable=True
     )
+
+
+class SchoolMove(Base):
+    """A school's whole archive exported to a bag, or a bag imported, by a worker.
+
+    Either takes minutes to hours for a school of many scans, far longer than a web
+    request: the request queues this row and the worker records its progress here. The
+    bag itself is a ZIP in the object store (`storage_key`), so the web process and the
+    worker need not share a disk: an export's ZIP waits there to be downloaded, an
+    import's uploaded ZIP is dropped once taken in.
+    """
+
+    __tablename__ = "school_moves"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    direction: Mapped[str] = mapped_column(String(8))  # "export" | "import"
+    # The school exported, or the one an import created (known once the bag is read).
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", name="fk_school_moves_school_id"), nullable=True
+    )
+    school_name: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default=MoveStatus.QUEUED)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs begun: >1 resumes
+    storage_key: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    report: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64), default="")
+    requester_role: Mapped[str] = mapped_column(String(32), default="")
+    requester_address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class OutboxEntry(Base):

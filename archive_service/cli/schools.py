@@ -86,19 +86,28 @@ def schools_merge(ctx: click.Context, name: str, into: str, as_json: bool) -> No
 
 @schools.command("export")
 @click.argument("name")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Итог в JSON.")
 @click.pass_context
 def schools_export(ctx: click.Context, name: str, folder: Path, as_json: bool) -> None:
-    """Выгрузить весь архив организации в пакет BagIt (новая или пустая папка)."""
+    """Выгрузить весь архив организации в пакет BagIt: в новую или пустую папку, или
+    одним файлом, если имя кончается на .zip (такой пакет принимается и на странице
+    «Организации»)."""
     from archive_service.schools import SchoolError, SchoolService
     from archive_service.services.moving.bags import BagError
     from archive_service.services.moving.school_bag import SchoolExport
+    from archive_service.services.moving.school_moves import export_to_zip
 
     archive = open_archive(ctx, dispatch=False)
+    progress = _progress(as_json, "Оригиналы")
     try:
         school_id = SchoolService(archive).id_of(name)
-        report = SchoolExport(archive).run(school_id, folder, _progress(as_json, "Оригиналы"))
+        if folder.suffix.lower() == ".zip":
+            if folder.exists():
+                raise BagError(f"Файл «{folder}» уже есть: укажите новый")
+            report = export_to_zip(archive, school_id, folder, progress)
+        else:
+            report = SchoolExport(archive).run(school_id, folder, progress)
     except (SchoolError, BagError) as exc:
         raise click.ClickException(str(exc)) from exc
     audit_as_cli(archive, "export", f"school:{school_id}", str(folder))
@@ -113,7 +122,7 @@ def schools_export(ctx: click.Context, name: str, folder: Path, as_json: bool) -
 
 
 @schools.command("import")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Другое название организации здесь.")
 @click.option("--resume", is_flag=True, help="Продолжить прерванный перенос.")
 @click.option("--json", "as_json", is_flag=True, help="Итог в JSON.")
@@ -121,7 +130,7 @@ def schools_export(ctx: click.Context, name: str, folder: Path, as_json: bool) -
 def schools_import(
     ctx: click.Context, folder: Path, name: str | None, resume: bool, as_json: bool
 ) -> None:
-    """Принять архив организации из пакета BagIt (из другого развёртывания).
+    """Принять архив организации из пакета BagIt (папки или ZIP) другого развёртывания.
 
     Пакет проверяется целиком до начала; оригиналы прочитываются заново обработчиком.
     Код выхода 1, если какой-то документ не принят (повторите с --resume).
@@ -129,10 +138,15 @@ def schools_import(
     from archive_service.schools import SchoolError
     from archive_service.services.moving.bags import BagError
     from archive_service.services.moving.school_bag import SchoolImport
+    from archive_service.services.moving.school_moves import import_from_zip
 
     archive = open_archive(ctx)
+    progress = _progress(as_json, "Документы")
     try:
-        report = SchoolImport(archive).run(folder, name, resume, _progress(as_json, "Документы"))
+        if folder.is_file():
+            report = import_from_zip(archive, folder, name, resume, progress)
+        else:
+            report = SchoolImport(archive).run(folder, name, resume, progress)
     except (SchoolError, BagError) as exc:
         raise click.ClickException(str(exc)) from exc
     audit_as_cli(archive, "import", f"school:{report.school_id}", str(folder))

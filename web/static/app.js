@@ -69,8 +69,20 @@
     });
   }
 
+  // A school's export or import run by a worker: files done, until done or failed.
+  const MOVE_FINAL = new Set(["done", "failed"]);
+  function pollMove(el) {
+    const bar = el.querySelector("progress");
+    const count = el.querySelector(".count");
+    pollUntilFinal(el, "/api/v1/school-moves/" + encodeURIComponent(el.dataset.liveMove), MOVE_FINAL, (m) => {
+      if (bar) { bar.max = Math.max(m.total, 1); bar.value = m.done; }
+      if (count) count.textContent = m.done + " из " + m.total;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-live-stack]").forEach(pollStack);
+    document.querySelectorAll("[data-live-move]").forEach(pollMove);
     document.querySelectorAll("[data-live-progress]").forEach(pollList);
     document.querySelectorAll("[data-live-document]").forEach(pollDocument);
   });

@@ -9,14 +9,18 @@ USB stick, a cut download) is refused whole, never half taken in.
 from __future__ import annotations
 
 import shutil
+import zipfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import bagit
 
 from archive_service.catalog.models import utcnow
 
 CHECKSUMS = ["sha256"]
+MAX_RATIO = 200  # a member compressed beyond this is a bomb, not a scan
+# Scans and PDFs are compressed already: deflating them again costs time and wins nothing.
+STORED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".xlsx", ".xlsm", ".zip"}
 
 
 class BagError(ValueError):
@@ -86,3 +90,38 @@ def written_whole(target: Path, write: Callable[[], None]) -> None:
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def zip_bag(root: Path, target: Path) -> None:
+    """The bag folder `root` as one ZIP at `target`, written beside it under another name
+    and renamed only when whole: never a half-written package under the asked name."""
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                method = (
+                    zipfile.ZIP_STORED
+                    if path.suffix.lower() in STORED_SUFFIXES
+                    else zipfile.ZIP_DEFLATED
+                )
+                zf.write(path, path.relative_to(root).as_posix(), compress_type=method)
+    partial.replace(target)
+
+
+def unzip_bag(path: Path, root: Path, max_member_bytes: int) -> None:
+    """Unpack a zipped bag into `root`, refusing names that lead out of it, members over
+    the archive's file limit and compression bombs before a byte is written."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                parts = PurePosixPath(name).parts
+                if name.startswith("/") or ".." in parts or "\\" in name or ":" in name:
+                    raise BagError(f"Пакет повреждён: имя «{name}» выводит за его пределы")
+                if info.file_size > max_member_bytes:
+                    raise BagError(f"Пакет повреждён: «{name}» больше допустимого размера")
+                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+                    raise BagError(f"Пакет повреждён: «{name}» подозрительно сильно сжат")
+            zf.extractall(root)
+    except zipfile.BadZipFile as exc:
+        raise BagError(f"«{path.name}» — не ZIP-архив ({exc})") from exc

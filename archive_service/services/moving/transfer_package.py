@@ -29,7 +29,13 @@ from archive_service.archive import Archive
 from archive_service.catalog import Document, Pupil, PupilClass, PupilTransfer, School
 from archive_service.domain import DocumentStatus, MediaType
 from archive_service.schools import own_school_id
-from archive_service.services.moving.bags import BagError, make_bag, open_bag
+from archive_service.services.moving.bags import (
+    BagError,
+    make_bag,
+    open_bag,
+    unzip_bag,
+    zip_bag,
+)
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.transfers import (
     TransferError,
@@ -42,7 +48,6 @@ from intake.cover_sheet import CoverPayload
 FORMAT = "school-archive/transfer"
 VERSION = 1
 METADATA = "pupil.json"
-MAX_RATIO = 200  # a member compressed beyond this is a bomb, not a scan
 
 
 @dataclass
@@ -161,12 +166,7 @@ class TransferPackages:
                 json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8"
             )
             make_bag(root, school, f"Личное дело обучающегося: {pupil_name(metadata)}")
-            partial = target.with_name(target.name + ".part")
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
-                for path in sorted(root.rglob("*")):
-                    if path.is_file():
-                        zf.write(path, path.relative_to(root).as_posix())
-            partial.replace(target)  # never a half-written package under the asked name
+            zip_bag(root, target)
         return len(docs)
 
     # --- the receiving school -------------------------------------------------------
@@ -187,27 +187,10 @@ class TransferPackages:
         self.archive.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.archive.settings.tmp_dir) as tmp:
             root = Path(tmp)
-            self._unpack(path, root)
+            unzip_bag(path, root, self.archive.settings.limits.max_file_bytes)
             open_bag(root)
             metadata = _metadata(root / "data" / METADATA)
             return self._take_in(root / "data", metadata, school_id)
-
-    def _unpack(self, path: Path, root: Path) -> None:
-        limit = self.archive.settings.limits.max_file_bytes
-        try:
-            with zipfile.ZipFile(path) as zf:
-                for info in zf.infolist():
-                    name = info.filename
-                    parts = PurePosixPath(name).parts
-                    if name.startswith("/") or ".." in parts or "\\" in name or ":" in name:
-                        raise BagError(f"Пакет повреждён: имя «{name}» выводит за его пределы")
-                    if info.file_size > limit:
-                        raise BagError(f"Пакет повреждён: «{name}» больше допустимого размера")
-                    if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-                        raise BagError(f"Пакет повреждён: «{name}» подозрительно сильно сжат")
-                zf.extractall(root)
-        except zipfile.BadZipFile as exc:
-            raise BagError(f"«{path.name}» — не ZIP-архив ({exc})") from exc
 
     def _take_in(
         self, data: Path, metadata: dict[str, Any], school_id: int | None
