@@ -1,17 +1,31 @@
 """Benchmark: search in a district archive of 30 schools, with the school filter a
 school's people always get against without it (a district role), on both adapters.
 
-The corpus is search_bench's (twelve kinds of school record, Russian rows about pupils),
-each document given to one of the schools in turn and marked "general" access, as the
-index holds them. Each query of search_bench runs twice per round, interleaved: once as
-a district role asks it (access filter only), once as a school's people do (access and
-their school, a different school each time). Cold: the first query on an index opened
-afresh. The target (issue 29): p95 with the school filter no worse than without.
+The pages come in the kinds a school scans, each kind an index of its own, and a mix:
+  dense   search_bench's pages: a record kind's headings and 14 rows about pupils;
+  grid    an e-journal's or a register's grid as OCR reads it: 30 rows of a pupil's name
+          and a run of marks and dates, little else;
+  light   a form: its headings and two filled lines;
+  blank   duplex scans: every second page a blank back (no text, or a speck read as a
+          dash), the others light forms;
+  mixed   each page one of the above (dense 40 %, grid 20 %, light 25 %, blank 15 %).
+Each document is given to one of the schools in turn and marked "general" access, as
+the index holds them. Each query of search_bench runs twice per round, interleaved:
+once as a district role asks it (access filter only), once as a school's people do
+(access and their school, a different school each time).
+
+Cold start: for each of the first COLD_QUERIES queries, the same query both ways, each
+as the first query of a fresh process after the OS page cache is dropped (and, for
+Elasticsearch, its request, query and field caches cleared): the figure a school's
+first search of the morning sees. Root is needed to drop the page cache; without it
+the cold figures say "page cache kept".
+
+The target (issue 29): p95 with the school filter no worse than without, on every kind.
 
 Elasticsearch must be running for its half: scripts/services.sh up elasticsearch.
 
 Run: .venv/bin/python bench/district_bench.py [--pages 30000] [--schools 30] [--rounds 5]
-     [--adapters sqlite,elasticsearch]
+     [--adapters sqlite,elasticsearch] [--kinds dense,grid,light,blank,mixed]
 Prints a table and writes bench/results/district-<date>.json.
 """
 
@@ -20,6 +34,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,15 +48,135 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from search_bench import QUERIES, corpus, percentile  # noqa: E402
+from search_bench import (  # noqa: E402
+    KINDS,
+    MONTHS,
+    NAMES,
+    QUERIES,
+    SURNAMES,
+    corpus,
+    page_text,
+    percentile,
+)
 
-from search import IndexedDocument, SearchIndex, open_index  # noqa: E402
+from search import IndexedDocument, IndexedPage, SearchIndex, open_index  # noqa: E402
+
+COLD_QUERIES = 5
+MIX = [("dense", 40), ("grid", 20), ("light", 25), ("blank", 15)]
 
 
-def district_corpus(pages: int, schools: int) -> Iterator[IndexedDocument]:
-    for n, document in enumerate(corpus(pages)):
+def grid_text(rng: random.Random) -> str:
+    """A grid page as OCR gives it: a title line, then a pupil and a run of cells."""
+    dates = " ".join(f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}" for _ in range(12))
+    rows = [
+        f"{n} {rng.choice(SURNAMES)} {rng.choice(NAMES)} "
+        + " ".join(rng.choice(["5", "4", "3", "2", "н", "."]) for _ in range(18))
+        for n in range(1, 31)
+    ]
+    return "\n".join([page_text(rng, rng.choice(KINDS)).splitlines()[0], dates, *rows])
+
+
+def light_text(rng: random.Random) -> str:
+    """A form: its headings and two filled lines (a name, a date)."""
+    heading = page_text(rng, rng.choice(KINDS)).splitlines()[0]
+    return "\n".join(
+        [
+            heading,
+            f"Фамилия, имя: {rng.choice(SURNAMES)} {rng.choice(NAMES)}",
+            f"Дата: {rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(2015, 2025)} г.",
+        ]
+    )
+
+
+def blank_text(rng: random.Random, number: int) -> str:
+    """A duplex scan: the back (even page) is blank, or a speck OCR read as a dash."""
+    if number % 2 == 0:
+        return rng.choice(["", "", "—", "."])
+    return light_text(rng)
+
+
+def kind_pages(kind: str, pages: int, seed: int = 20261205) -> Iterator[IndexedDocument]:
+    """The `dense` corpus is search_bench's own; the others are made page by page."""
+    if kind == "dense":
+        yield from corpus(pages)
+        return
+    rng = random.Random(seed)
+    makers = {
+        "grid": lambda n: grid_text(rng),
+        "light": lambda n: light_text(rng),
+        "blank": lambda n: blank_text(rng, n),
+    }
+    per_document = 10
+    for d in range(pages // per_document):
+        texts = []
+        for n in range(1, per_document + 1):
+            chosen = kind
+            if kind == "mixed":
+                chosen = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+            texts.append(
+                page_text(rng, rng.choice(KINDS)) if chosen == "dense" else makers[chosen](n)
+            )
+        yield IndexedDocument(
+            id=f"{kind}{d:07d}",
+            filename=f"scan-{d:07d}.pdf",
+            title=f"Документ {d}",
+            pages=[IndexedPage(n, t) for n, t in enumerate(texts, start=1)],
+            heading=f"Документ {d}\nscan-{d:07d}",
+        )
+
+
+def district_corpus(kind: str, pages: int, schools: int) -> Iterator[IndexedDocument]:
+    for n, document in enumerate(kind_pages(kind, pages)):
         school = str(n % schools + 1)
         yield replace(document, facets={"school": [school], "access": ["general"]})
+
+
+def drop_page_cache() -> bool:
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def cold_probe(url: str, query: str, filters: dict[str, object]) -> float:
+    """One first query in a fresh process (this script with --probe): its ms."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--probe", url, query, json.dumps(filters)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip())
+
+
+def cold(url: str, schools: int) -> dict[str, object]:
+    """The same query both ways, each the first of a fresh process on cold caches."""
+    district: list[float] = []
+    school: list[float] = []
+    dropped = True
+    for q, query in enumerate(QUERIES[:COLD_QUERIES]):
+        own = str(q % schools + 1)
+        # Which way goes first alternates, so neither always follows the other's reads.
+        ways = [
+            ("district", {"access": "general"}),
+            ("school", {"access": "general", "school": [own]}),
+        ]
+        for way, filters in ways if q % 2 == 0 else reversed(ways):
+            dropped = drop_page_cache() and dropped
+            if not url.startswith("sqlite"):
+                open_index(url).es.indices.clear_cache(index="*")  # type: ignore[attr-defined]
+            (district if way == "district" else school).append(cold_probe(url, query, filters))
+    return {
+        "queries": COLD_QUERIES,
+        "page_cache": "dropped" if dropped else "kept (not root)",
+        "district_ms": [round(x, 1) for x in district],
+        "school_ms": [round(x, 1) for x in school],
+        "district_median_ms": round(sorted(district)[len(district) // 2], 1),
+        "school_median_ms": round(sorted(school)[len(school) // 2], 1),
+        "pairs_school_not_slower": sum(1 for d, s in zip(district, school, strict=True) if s <= d),
+    }
 
 
 def timed(index: SearchIndex, query: str, filters: dict[str, object]) -> float:
@@ -49,14 +185,12 @@ def timed(index: SearchIndex, query: str, filters: dict[str, object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def measure(url: str, pages: int, schools: int, rounds: int) -> dict[str, object]:
+def measure(url: str, kind: str, pages: int, schools: int, rounds: int) -> dict[str, object]:
     index = open_index(url)
     started = time.perf_counter()
-    documents = index.rebuild(district_corpus(pages, schools))
+    documents = index.rebuild(district_corpus(kind, pages, schools))
     load_s = time.perf_counter() - started
-    cold_index = open_index(url)  # a process that has not searched yet
-    cold_district = timed(cold_index, QUERIES[0], {"access": "general"})
-    cold_school = timed(cold_index, QUERIES[1], {"access": "general", "school": ["7"]})
+    cold_start = cold(url, schools)
     for query in QUERIES:  # warm, as a running server is
         index.search(query)
     district: list[float] = []
@@ -69,14 +203,12 @@ def measure(url: str, pages: int, schools: int, rounds: int) -> dict[str, object
     p95_district = percentile(district, 0.95)
     p95_school = percentile(school, 0.95)
     return {
+        "kind": kind,
         "pages": pages,
         "documents": documents,
         "schools": schools,
         "index_seconds": round(load_s, 2),
-        "cold_first_query_ms": {
-            "district": round(cold_district, 2),
-            "school": round(cold_school, 2),
-        },
+        "cold": cold_start,
         "queries": len(district),
         "district_p50_ms": round(percentile(district, 0.5), 2),
         "district_p95_ms": round(p95_district, 2),
@@ -92,29 +224,43 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--adapters", default="sqlite,elasticsearch")
+    parser.add_argument("--kinds", default="dense,grid,light,blank,mixed")
+    parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:  # a fresh process's first query, for cold()
+        url, query, filters = args.probe
+        print(timed(open_index(url), query, json.loads(filters)))
+        return
     es_url = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL")
     results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for adapter in args.adapters.split(","):
-            if adapter == "sqlite":
-                url = f"sqlite:///{tmp}/district.sqlite3"
-            else:
-                if not es_url:
-                    sys.exit("ARCHIVE_TEST_ELASTICSEARCH_URL is not set: scripts/services.sh up")
-                url = f"{es_url}/bench-district"
-            row = {"adapter": adapter, **measure(url, args.pages, args.schools, args.rounds)}
-            if adapter == "elasticsearch":
-                index = open_index(url)
-                index.es.indices.delete(index=f"{index.prefix}-pages-*")  # type: ignore[attr-defined]
-            results.append(row)
-            print(
-                f"{adapter:14} {args.pages} pages, {args.schools} schools: p95 district "
-                f"{row['district_p95_ms']} ms, with the school filter {row['school_p95_ms']} ms "
-                f"(ratio {row['p95_ratio_school_to_district']}); cold first query "
-                f"{row['cold_first_query_ms']}",
-                flush=True,
-            )
+        for kind in args.kinds.split(","):
+            for adapter in args.adapters.split(","):
+                if adapter == "sqlite":
+                    url = f"sqlite:///{tmp}/district-{kind}.sqlite3"
+                else:
+                    if not es_url:
+                        sys.exit(
+                            "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: scripts/services.sh up"
+                        )
+                    url = f"{es_url}/bench-district"
+                measured = measure(url, kind, args.pages, args.schools, args.rounds)
+                row = {"adapter": adapter, **measured}
+                if adapter == "elasticsearch":
+                    index = open_index(url)
+                    index.es.indices.delete(index=f"{index.prefix}-pages-*")  # type: ignore[attr-defined]
+                else:
+                    Path(url.removeprefix("sqlite:///")).unlink()
+                results.append(row)
+                c = row["cold"]
+                print(
+                    f"{kind:6} {adapter:14} {args.pages} pages: p95 district "
+                    f"{row['district_p95_ms']} ms, school {row['school_p95_ms']} ms "
+                    f"(ratio {row['p95_ratio_school_to_district']}); cold median district "
+                    f"{c['district_median_ms']} ms, school {c['school_median_ms']} ms "  # type: ignore[index]
+                    f"({c['pairs_school_not_slower']}/{c['queries']} pairs not slower)",  # type: ignore[index]
+                    flush=True,
+                )
     out = ROOT / "bench" / "results" / f"district-{datetime.now(UTC):%Y%m%d-%H%M}.json"
     out.write_text(
         json.dumps(

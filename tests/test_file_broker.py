@@ -111,16 +111,20 @@ def test_the_broker_polls_fast_while_messages_flow_and_slowly_when_quiet(
     assert len(slept) > 5 and all(s == file_transport.BUSY_POLL_SECONDS for s in slept)
 
 
-def test_a_worker_starting_requeues_the_documents_and_stacks_a_killed_worker_left(
+def test_a_worker_starting_requeues_the_work_a_killed_worker_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The file broker drops a message once received: a worker killed mid-task leaves a
-    document processing or a stack splitting with no message left. The next worker to
-    start on the data directory, finding the queue empty, queues them again."""
+    document processing, a stack splitting, an act half-destroyed or a school's move
+    running, with no message left. The next worker to start on the data directory,
+    finding the queue empty, queues them again."""
     from archive_service.archive import Archive, NoDispatch
+    from archive_service.catalog import DisposalAct
     from archive_service.config import load_settings
+    from archive_service.schools import SchoolService
     from archive_service.services.admin.audit import CLI_ACTOR
     from archive_service.services.batch.stack_jobs import StackJobs
+    from archive_service.services.moving.school_moves import SchoolMoves
     from archive_service.services.pipeline.ingest import IngestService
     from tests.pagegen import born_digital_pdf
     from workers.runner import recover_lost_work
@@ -133,6 +137,15 @@ def test_a_worker_starting_requeues_the_documents_and_stacks_a_killed_worker_lef
         pdf = born_digital_pdf(tmp_path / "журнал.pdf", [["Журнал"]])
         document = IngestService(left).ingest_path(pdf).id
         stack = StackJobs(left).submit(pdf, "пачка.pdf", CLI_ACTOR).id
+        school = SchoolService(left).id_of(None)
+        with left.catalog.session() as s:
+            act = DisposalAct(
+                school_id=school, year=2031, number=1, status="executing", drafted_by="officer"
+            )
+            s.add(act)
+            s.flush()
+            act_id = act.id
+        move = SchoolMoves(left).request_export(school, CLI_ACTOR)
     finally:
         left.close()
 
@@ -145,9 +158,15 @@ def test_a_worker_starting_requeues_the_documents_and_stacks_a_killed_worker_lef
         def split_stack(self, stack_id: str) -> None:
             sent.append(("stack", stack_id))
 
+        def destroy_act(self, act_id: int) -> None:
+            sent.append(("act", str(act_id)))
+
+        def move_school(self, move_id: str) -> None:
+            sent.append(("move", move_id))
+
     archive = Archive.open(settings, Recorder())
     try:
         recover_lost_work(archive)
     finally:
         archive.close()
-    assert sent == [("document", document), ("stack", stack)]
+    assert sent == [("document", document), ("stack", stack), ("act", str(act_id)), ("move", move)]

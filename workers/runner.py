@@ -46,15 +46,17 @@ def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -
 
 
 def recover_lost_work(archive: Archive) -> None:
-    """Re-queue documents a killed worker left behind (the file broker drops a message
-    as soon as it is received). Only when no worker runs and nothing is queued, so a
-    document is never queued twice while its first message still waits."""
+    """Re-queue documents, stacks, acts in destruction and school moves a killed worker
+    left behind (the file broker drops a message as soon as it is received). Only when
+    no worker runs and nothing is queued, so nothing is queued twice while its first
+    message still waits."""
     settings = archive.settings
     if worker_running(settings.run_dir) or not queue_is_empty(settings.broker_dir):
         return
     # Imported here, when there is work to recover: processing loads every reader, and the
     # CLI imports this module at each start.
     from archive_service.services.batch.stack_jobs import StackJobs
+    from archive_service.services.disposal.destruction import DestructionService
     from archive_service.services.moving.school_moves import SchoolMoves
     from archive_service.services.pipeline.processing import ProcessingService
 
@@ -64,6 +66,9 @@ def recover_lost_work(archive: Archive) -> None:
     for stack_id in StackJobs(archive).unfinished():
         log.warning("re-queueing unfinished stack %s", stack_id)
         archive.dispatcher.split_stack(stack_id)
+    for act_id in DestructionService(archive).unfinished():
+        log.warning("re-queueing the destruction of act %s", act_id)
+        archive.dispatcher.destroy_act(act_id)
     for move_id in SchoolMoves(archive).unfinished():
         log.warning("re-queueing unfinished school move %s", move_id)
         archive.dispatcher.move_school(move_id)

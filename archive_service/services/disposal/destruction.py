@@ -106,6 +106,13 @@ class DestructionService:
             AuditService(self.archive).record(actor, "change", f"act:{act_id}", detail="исполнен")
         return ActService(self.archive).get(act_id)
 
+    def unfinished(self) -> list[int]:
+        """Acts left «в работе», e.g. by a worker killed mid-destruction: the file broker
+        dropped its message on receipt, so a worker starting queues them again."""
+        with self.archive.catalog.session() as s:
+            query = select(DisposalAct.id).where(DisposalAct.status == "executing")
+            return list(s.scalars(query.order_by(DisposalAct.id)))
+
     def destroy_document(self, document_id: str, act_id: int) -> None:
         with self.archive.catalog.session() as s:
             doc = s.get(Document, document_id, with_for_update=True)
