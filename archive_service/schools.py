@@ -30,6 +30,7 @@ class SchoolInfo:
     id: int
     name: str
     merged_into: int | None = None  # merged into that school: it takes no new records
+    address: str | None = None  # the operator's address the personal-data act names
 
 
 def school_row(s: Session, name: str | None) -> School:
@@ -84,9 +85,10 @@ class SchoolService:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
 
-    def add(self, name: str) -> int:
+    def add(self, name: str, address: str | None = None) -> int:
         """A new school of the archive; a name already held is refused, not joined."""
         name = " ".join(name.split())
+        address = _clean_address(address)
         if not name:
             raise SchoolError("Укажите название организации")
         if len(name) > 500:
@@ -96,7 +98,7 @@ class SchoolService:
                 raise SchoolError(f"Организация «{name}» уже есть")
             try:
                 with s.begin_nested():
-                    school = School(name=name)
+                    school = School(name=name, address=address)
                     s.add(school)
             except IntegrityError as exc:
                 raise SchoolError(f"Организация «{name}» уже есть") from exc
@@ -105,7 +107,7 @@ class SchoolService:
     def all(self) -> list[SchoolInfo]:
         with self.archive.catalog.session() as s:
             return [
-                SchoolInfo(x.id, x.name, x.merged_into_id)
+                SchoolInfo(x.id, x.name, x.merged_into_id, x.address)
                 for x in s.scalars(select(School).order_by(School.id))
             ]
 
@@ -149,6 +151,14 @@ class SchoolService:
                 user.school_id = successor.id
             return merged.id, successor.id, len(accounts)
 
+    def set_address(self, school_id: int, address: str | None) -> None:
+        """The school's postal address, as its papers print it; empty clears it."""
+        with self.archive.catalog.session() as s:
+            school = s.get(School, school_id)
+            if school is None:
+                raise SchoolError(f"Организации № {school_id} нет")
+            school.address = _clean_address(address)
+
     def count(self) -> int:
         with self.archive.catalog.session() as s:
             return int(s.scalar(select(func.count()).select_from(School)) or 0)
@@ -158,3 +168,10 @@ class SchoolService:
         with self.archive.catalog.session() as s:
             school = s.get(School, school_id if school_id is not None else own_school_id(s))
             return school.name if school is not None else ""
+
+
+def _clean_address(address: str | None) -> str | None:
+    cleaned = " ".join((address or "").split())
+    if len(cleaned) > 1000:
+        raise SchoolError("Адрес длиннее 1000 знаков")
+    return cleaned or None

@@ -246,6 +246,7 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/schools/1/merge", {}, {"administrator"}),
         ("/api/v1/schools/1/merge", {}, {"administrator"}),
         ("/schools/import", {}, {"administrator"}),
+        ("/schools/1/address", {"address": ""}, {"administrator"}),
         ("/api/v1/school-imports", {}, {"administrator"}),
         ("/schools/99/export", {}, set()),  # no such school: 404 for everyone
         ("/api/v1/schools/99/export", {}, set()),

@@ -191,10 +191,15 @@ def test_the_personal_data_act_names_the_people_with_their_event_log(
     assert ("secretary", "view", f"document:{personal_doc}") in [
         (e.actor, e.action, e.target) for e in events
     ]
+    from archive_service.schools import SchoolService
+
+    schools = SchoolService(archive)
+    schools.set_address(schools.id_of(None), "420021, г. Казань,  ул. Школьная, д. 1")
     act = ActService(archive).get(act_id)
     text = " ".join(pdf_text(pd_act_pdf(act, people, events, "05.12.2026")).split())
     for words in (
         "об уничтожении персональных данных",
+        "Оператор: СОШ № 1; адрес: 420021, г. Казань, ул. Школьная, д. 1",
         "Выбывший Иван",
         "Способ уничтожения",
         "Причина уничтожения: истечение сроков хранения; акт о выделении к уничтожению № 1",

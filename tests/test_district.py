@@ -173,7 +173,14 @@ def test_the_cli_adds_and_lists_schools_and_takes_files_in_for_one(tmp_path: Pat
     granted = _cli(data, "users", "add", "rono", "--role", "district_auditor",
                    "--grant", "Лицей № 2")  # fmt: skip
     assert granted.returncode == 0, granted.stderr
-    assert _cli(data, "schools", "add", "Гимназия № 3").returncode == 0
+    gymnasium = _cli(data, "schools", "add", "Гимназия № 3", "--address", "ул. Мира, 3")
+    assert gymnasium.returncode == 0, gymnasium.stderr
+    assert _cli(data, "schools", "address", "Лицей № 2", "ул. Лицейская, 2").returncode == 0
+    addresses = [
+        s.get("address")
+        for s in json.loads(_cli(data, "schools", "list", "--json").stdout)["schools"]
+    ]
+    assert addresses == ["ул. Лицейская, 2", "ул. Мира, 3"]
     merged = _cli(data, "schools", "merge", "Гимназия № 3", "--into", "Лицей № 2", "--json")
     assert merged.returncode == 0, merged.stderr
     assert json.loads(merged.stdout)["merged_into"] == school_id
@@ -456,4 +463,21 @@ def test_the_administrator_adds_and_merges_schools_in_the_pages_and_the_api(
         "school_id": gymnasium, "merged_into": district.school_b, "accounts_moved": 0,
     }  # fmt: skip
     assert "присоединена к «Лицей № 2»" in pages.get("/schools").get_data(as_text=True)
+    addressed = api.patch(
+        f"/api/v1/schools/{district.school_b}", json={"address": "г. Казань, ул. Лицейская, 2"},
+        headers=_basic("admin"),
+    )  # fmt: skip
+    assert addressed.get_json()["address"] == "г. Казань, ул. Лицейская, 2"
+    too_long = api.patch(
+        f"/api/v1/schools/{district.school_b}", json={"address": "д" * 1001},
+        headers=_basic("admin"),
+    )  # fmt: skip
+    assert too_long.status_code == 400 and "1000" in too_long.get_json()["error"]
+    assert pages.post(f"/schools/{district.school_a}/address", data={"address": "ул. Мира, 1"})
+    shown = pages.get("/schools").get_data(as_text=True)
+    assert 'value="ул. Мира, 1"' in shown and 'value="г. Казань, ул. Лицейская, 2"' in shown
+    assert (
+        api.patch("/api/v1/schools/999", json={"address": "x"}, headers=_basic("admin")).status_code
+        == 404
+    )
     assert api.get("/api/v1/schools", headers=_basic("district")).status_code == 404

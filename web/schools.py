@@ -24,7 +24,7 @@ blueprint = Blueprint("schools", __name__)
 
 def add_school(values: Any) -> int:
     name = str(values.get("name", ""))
-    school_id = SchoolService(archive()).add(name)
+    school_id = SchoolService(archive()).add(name, str(values.get("address") or ""))
     audit("create", f"school:{school_id}", detail=" ".join(name.split()))
     return school_id
 
@@ -42,8 +42,21 @@ def merge_school(school_id: int, values: Any) -> tuple[int, int, int]:
     return merged
 
 
+def set_address(school_id: int, values: Any) -> None:
+    if school_id not in {s.id for s in SchoolService(archive()).all()}:
+        abort(404)
+    address = str(values.get("address") or "")
+    SchoolService(archive()).set_address(school_id, address)
+    audit("change", f"school:{school_id}", detail=f"адрес: {' '.join(address.split())}")
+
+
 def _as_dict(school: SchoolInfo) -> dict[str, Any]:
-    return {"school_id": school.id, "name": school.name, "merged_into": school.merged_into}
+    return {
+        "school_id": school.id,
+        "name": school.name,
+        "merged_into": school.merged_into,
+        "address": school.address,
+    }
 
 
 @blueprint.route("/schools", methods=["GET", "POST"])
@@ -76,6 +89,30 @@ def merge(school_id: int) -> Any:
     else:
         flash(f"Организация присоединена; учётных записей перешло: {moved}", "info")
     return redirect(url_for("schools.page"))
+
+
+@blueprint.route("/schools/<int:school_id>/address", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def address(school_id: int) -> Any:
+    try:
+        set_address(school_id, request.form)
+    except SchoolError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Адрес записан", "info")
+    return redirect(url_for("schools.page"))
+
+
+@api.route("/schools/<int:school_id>", methods=["PATCH"])
+@requires(Permission.MANAGE_USERS)
+def api_school(school_id: int) -> Any:
+    data = request.get_json(silent=True)
+    try:
+        set_address(school_id, data if isinstance(data, dict) else {})
+    except SchoolError as exc:
+        abort(400, description=str(exc))
+    found = next(s for s in SchoolService(archive()).all() if s.id == school_id)
+    return jsonify(_as_dict(found))
 
 
 @api.route("/schools", methods=["GET", "POST"])

@@ -241,6 +241,8 @@ class School(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(500), unique=True)
+    # The operator's address the personal-data destruction act names (Приказ РКН № 179).
+    address: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     # Merged into another school (реорганизация в форме присоединения): its records stay
     # its own, in its own cases, and the successor's people see them.
     merged_into_id: Mapped[int | None] = mapped_column(

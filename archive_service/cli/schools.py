@@ -18,15 +18,16 @@ def schools() -> None:
 
 @schools.command("add")
 @click.argument("name")
+@click.option("--address", default=None, help="Адрес (печатается в актах).")
 @click.option("--json", "as_json", is_flag=True, help='Ответ в JSON: {"school_id"}.')
 @click.pass_context
-def schools_add(ctx: click.Context, name: str, as_json: bool) -> None:
+def schools_add(ctx: click.Context, name: str, address: str | None, as_json: bool) -> None:
     """Добавить организацию; название должно быть новым."""
     from archive_service.schools import SchoolError, SchoolService
 
     archive = open_archive(ctx, dispatch=False)
     try:
-        school_id = SchoolService(archive).add(name)
+        school_id = SchoolService(archive).add(name, address)
     except SchoolError as exc:
         raise click.ClickException(str(exc)) from exc
     audit_as_cli(archive, "create", f"school:{school_id}", name)
@@ -48,6 +49,7 @@ def schools_list(ctx: click.Context, as_json: bool) -> None:
         rows = [
             {"school_id": x.id, "name": x.name}
             | ({"merged_into": x.merged_into} if x.merged_into else {})  # the older shape kept
+            | ({"address": x.address} if x.address else {})
             for x in found
         ]
         click.echo(json.dumps({"schools": rows}, ensure_ascii=False))
@@ -56,6 +58,26 @@ def schools_list(ctx: click.Context, as_json: bool) -> None:
     for school in found:
         merged = f" (присоединена к «{names[school.merged_into]}»)" if school.merged_into else ""
         click.echo(f"{school.id}  {school.name}{merged}")
+
+
+@schools.command("address")
+@click.argument("name")
+@click.argument("address")
+@click.pass_context
+def schools_address(ctx: click.Context, name: str, address: str) -> None:
+    """Записать адрес организации (оператора персональных данных): его печатает акт об
+    уничтожении персональных данных. Пустая строка стирает адрес."""
+    from archive_service.schools import SchoolError, SchoolService
+
+    archive = open_archive(ctx, dispatch=False)
+    schools = SchoolService(archive)
+    try:
+        school_id = schools.id_of(name)
+        schools.set_address(school_id, address)
+    except SchoolError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "change", f"school:{school_id}", f"адрес: {address}")
+    click.echo(f"Адрес «{name}» записан" if address.strip() else f"Адрес «{name}» стёрт")
 
 
 @schools.command("merge")

@@ -50,6 +50,7 @@ class ActInfo:
     id: int
     school_id: int
     school: str
+    school_address: str | None
     year: int
     number: int
     status: str
@@ -104,6 +105,7 @@ def act_info(s: Session, act: DisposalAct) -> ActInfo:
         id=act.id,
         school_id=act.school_id,
         school=school.name if school else "",
+        school_address=school.address if school else None,
         year=act.year,
         number=act.number,
         status=act.status,

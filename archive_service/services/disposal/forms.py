@@ -280,7 +280,7 @@ def pd_lines(info: ActInfo, executed: str | None) -> tuple[list[str], list[str]]
     head = [
         "АКТ",
         "об уничтожении персональных данных",
-        f"Оператор: {info.school}; адрес: ______________________________",
+        f"Оператор: {info.school}; адрес: {info.school_address or '_' * 30}",
         "Лицо, обрабатывающее персональные данные по поручению оператора: нет",
     ]
     foot = [
