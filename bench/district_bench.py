@@ -14,7 +14,7 @@ the index holds them. Each query of search_bench runs twice per round, interleav
 once as a district role asks it (access filter only), once as a school's people do
 (access and their school, a different school each time).
 
-Cold start: for each of the first COLD_QUERIES queries, the same query both ways, each
+Cold start: for each of the first --cold queries (10), the same query both ways, each
 as the first query of a fresh process after the OS page cache is dropped (and, for
 Elasticsearch, its request, query and field caches cleared): the figure a school's
 first search of the morning sees. Root is needed to drop the page cache; without it
@@ -61,7 +61,7 @@ from search_bench import (  # noqa: E402
 
 from search import IndexedDocument, IndexedPage, SearchIndex, open_index  # noqa: E402
 
-COLD_QUERIES = 5
+COLD_QUERIES = 10
 MIX = [("dense", 40), ("grid", 20), ("light", 25), ("blank", 15)]
 
 
@@ -151,12 +151,12 @@ def cold_probe(url: str, query: str, filters: dict[str, object]) -> float:
     return float(done.stdout.strip())
 
 
-def cold(url: str, schools: int) -> dict[str, object]:
+def cold(url: str, schools: int, samples: int = COLD_QUERIES) -> dict[str, object]:
     """The same query both ways, each the first of a fresh process on cold caches."""
     district: list[float] = []
     school: list[float] = []
     dropped = True
-    for q, query in enumerate(QUERIES[:COLD_QUERIES]):
+    for q, query in enumerate(QUERIES[:samples]):
         own = str(q % schools + 1)
         # Which way goes first alternates, so neither always follows the other's reads.
         ways = [
@@ -169,7 +169,7 @@ def cold(url: str, schools: int) -> dict[str, object]:
                 open_index(url).es.indices.clear_cache(index="*")  # type: ignore[attr-defined]
             (district if way == "district" else school).append(cold_probe(url, query, filters))
     return {
-        "queries": COLD_QUERIES,
+        "queries": samples,
         "page_cache": "dropped" if dropped else "kept (not root)",
         "district_ms": [round(x, 1) for x in district],
         "school_ms": [round(x, 1) for x in school],
@@ -185,12 +185,14 @@ def timed(index: SearchIndex, query: str, filters: dict[str, object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def measure(url: str, kind: str, pages: int, schools: int, rounds: int) -> dict[str, object]:
+def measure(
+    url: str, kind: str, pages: int, schools: int, rounds: int, cold_queries: int
+) -> dict[str, object]:
     index = open_index(url)
     started = time.perf_counter()
     documents = index.rebuild(district_corpus(kind, pages, schools))
     load_s = time.perf_counter() - started
-    cold_start = cold(url, schools)
+    cold_start = cold(url, schools, cold_queries)
     for query in QUERIES:  # warm, as a running server is
         index.search(query)
     district: list[float] = []
@@ -225,6 +227,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--adapters", default="sqlite,elasticsearch")
     parser.add_argument("--kinds", default="dense,grid,light,blank,mixed")
+    parser.add_argument("--cold", type=int, default=COLD_QUERIES, help="cold query pairs")
     parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:  # a fresh process's first query, for cold()
@@ -244,7 +247,7 @@ def main() -> None:
                             "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: scripts/services.sh up"
                         )
                     url = f"{es_url}/bench-district"
-                measured = measure(url, kind, args.pages, args.schools, args.rounds)
+                measured = measure(url, kind, args.pages, args.schools, args.rounds, args.cold)
                 row = {"adapter": adapter, **measured}
                 if adapter == "elasticsearch":
                     index = open_index(url)

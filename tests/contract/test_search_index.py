@@ -309,6 +309,23 @@ def test_filters_narrow_hits_totals_and_facets(empty_index: SearchIndex) -> None
     both = empty_index.search("журнал", filters={"pupil": "anna", "year": "2023/2024"})
     assert [h.id for h in both.hits] == ["journal-5a"]
     assert empty_index.search("журнал", filters={"class": "11А"}).total == 0
+    either = empty_index.search("журнал", filters={"class": ["5Б", "6А"]})
+    assert {h.id for h in either.hits} == {"journal-5b", "journal-old"}
+    assert empty_index.search("журнал", filters={"class": []}).total == 0
+
+
+def test_a_filtered_search_ranks_its_hits_as_the_unfiltered_one_does(
+    empty_index: SearchIndex,
+) -> None:
+    """A filter only leaves documents out: it neither adds to a hit's score nor reorders
+    what is left (on FTS5 the filter is part of the MATCH, weighed 0 in the rank)."""
+    for doc in [*CORPUS, *FILED]:
+        empty_index.index_document(doc)
+    every = empty_index.search("журнал класса")
+    kept = empty_index.search("журнал класса", filters={"pupil": "anna"})
+    assert [(h.id, h.score) for h in kept.hits] == [
+        (h.id, h.score) for h in every.hits if h.id in {"journal-5a", "journal-old"}
+    ]
 
 
 def test_refiling_moves_a_document_between_facets(empty_index: SearchIndex) -> None:
