@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,6 +37,8 @@ MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "sa_"
+# An administrator's lock has no end: a date no failed sign-in lock ever reaches.
+LOCKED_FOR_GOOD = datetime(9999, 1, 1)
 
 
 def _token_hash(token: str) -> str:
@@ -63,6 +65,19 @@ class Account:
         return Policy.for_account(
             self.role, self.classes, self.school_id, self.predecessors, self.granted
         )
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """An account as the administrator's page lists it."""
+
+    username: str
+    role: str
+    classes: str
+    school_id: int | None
+    granted: list[int]
+    locked: str  # "" | "administrator" (until unlocked) | "failed_logins" (for a while)
+    tokens: int  # API tokens not revoked
 
 
 def _account(user: User) -> Account:
@@ -255,7 +270,99 @@ class AccountService:
                 )
             )
             user = s.get(User, row.user_id) if row else None
-            return _account(user) if user else None
+            # An administrator's lock stops scripts too; failed sign-ins do not (a guesser
+            # could otherwise stop a school's scripts by mistyping its password).
+            if user is None or (user.locked_until or utcnow()) >= LOCKED_FOR_GOOD:
+                return None
+            return _account(user)
+
+    def overview(self) -> list[AccountRow]:
+        """Every account with its scope, lock and live tokens, for the administrator."""
+        now = utcnow()
+        with self.archive.catalog.session() as s:
+            tokens = dict(
+                s.execute(
+                    select(ApiToken.user_id, func.count())
+                    .where(ApiToken.revoked_at.is_(None))
+                    .group_by(ApiToken.user_id)
+                ).all()
+            )
+            rows = []
+            for user in s.scalars(select(User).order_by(User.username)):
+                locked = ""
+                if user.locked_until is not None and user.locked_until > now:
+                    locked = (
+                        "administrator" if user.locked_until >= LOCKED_FOR_GOOD else "failed_logins"
+                    )
+                account = _account(user)
+                rows.append(
+                    AccountRow(
+                        user.username,
+                        user.role,
+                        user.classes or "",
+                        user.school_id,
+                        sorted(account.granted),
+                        locked,
+                        int(tokens.get(user.id, 0)),
+                    )
+                )
+            return rows
+
+    def update(
+        self,
+        username: str,
+        role: str,
+        classes: list[str] | None = None,
+        school: str | None = None,
+        by: str | None = None,
+    ) -> Account:
+        """Give an account another role, classes or school, by the rules `create` keeps;
+        its signed-in sessions end, so the new scope holds from the next request. `by`
+        (the administrator acting) may not take the administrator's role from
+        themselves: the archive would be left with nobody to undo it."""
+        try:
+            parsed = Role(role)
+        except ValueError as exc:
+            known = ", ".join(r.value for r in Role)
+            raise AccountError(f"Неизвестная роль «{role}»; есть: {known}") from exc
+        if by == username and parsed != Role.ADMINISTRATOR:
+            raise AccountError("Свою роль администратора снять нельзя: это сделает другой")
+        with self.archive.catalog.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError(f"Пользователя «{username}» нет")
+            user.role = role
+            user.classes = _classes(classes)
+            if parsed in DISTRICT_ROLES:
+                if school is not None:
+                    raise AccountError(f"Роль {role} — районная: организация ей не указывается")
+                user.school_id = None
+            else:
+                user.school_id = (
+                    _school_id(s, school) if school or user.school_id is None else user.school_id
+                )
+                for grant in s.scalars(
+                    select(AccountSchool).where(AccountSchool.user_id == user.id)
+                ):
+                    s.delete(grant)
+            s.flush()
+            account = _account(user)
+        SessionService(self.archive).close_all(username)
+        return account
+
+    def set_locked(self, username: str, locked: bool, by: str | None = None) -> None:
+        """Lock an account until an administrator unlocks it (its sessions end and its
+        tokens stop answering), or unlock it, a failed-sign-in lock included."""
+        if locked and by == username:
+            raise AccountError("Собственную учётную запись заблокировать нельзя")
+        with self.archive.catalog.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError(f"Пользователя «{username}» нет")
+            user.locked_until = LOCKED_FOR_GOOD if locked else None
+            user.failed_logins = 0
+        if locked:
+            SessionService(self.archive).close_all(username)
 
     def all(self) -> list[Account]:
         with self.archive.catalog.session() as s:

@@ -76,6 +76,8 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", "/schools", {"administrator"}),
         ("GET", "/api/v1/schools", {"administrator"}),
         ("GET", "/api/v1/school-moves", {"administrator"}),
+        ("GET", "/accounts", {"administrator"}),
+        ("GET", "/api/v1/users", {"administrator"}),
         ("POST", f"/documents/{w.other}/file", set()),  # tested below: writers redirect
     ]
 
@@ -246,6 +248,10 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/schools/1/merge", {}, {"administrator"}),
         ("/api/v1/schools/1/merge", {}, {"administrator"}),
         ("/schools/import", {}, {"administrator"}),
+        ("/accounts", {"username": ""}, {"administrator"}),
+        ("/api/v1/users", {"username": ""}, {"administrator"}),
+        ("/accounts/archivist", {"action": "revoke"}, {"administrator"}),
+        ("/api/v1/users/archivist/password-reset", {}, {"administrator"}),
         ("/schools/1/address", {"address": ""}, {"administrator"}),
         ("/api/v1/school-imports", {}, {"administrator"}),
         ("/schools/99/export", {}, set()),  # no such school: 404 for everyone

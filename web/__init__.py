@@ -105,6 +105,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
     init_auth(app)
 
     from web import (
+        accounts,
         acts,
         api_pupils,  # noqa: F401  (its routes join the `api` blueprint)
         api_retention,  # noqa: F401  (its routes join the `api` blueprint)
@@ -134,6 +135,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         audit_log,
         schools,
         school_moves,
+        accounts,
     ):
         app.register_blueprint(concern.blueprint)
     app.register_blueprint(api, url_prefix="/api/v1")

@@ -55,14 +55,85 @@ def users_add(
 
 
 @users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Ответ в JSON (с блокировкой и токенами).")
 @click.pass_context
-def users_list(ctx: click.Context) -> None:
+def users_list(ctx: click.Context, as_json: bool) -> None:
     """Пользователи, их роли и классы."""
     from archive_service.accounts import AccountService
 
-    for account in AccountService(open_archive(ctx, dispatch=False)).all():
-        scope = f" [{account.classes}]" if account.classes else ""
-        click.echo(f"{account.username}: {account.role}{scope}")
+    rows = AccountService(open_archive(ctx, dispatch=False)).overview()
+    if as_json:
+        emit(
+            {
+                "users": [
+                    {
+                        "username": r.username,
+                        "role": r.role,
+                        "classes": [c for c in r.classes.split(",") if c],
+                        "school_id": r.school_id,
+                        "locked": r.locked or None,
+                        "tokens": r.tokens,
+                    }
+                    for r in rows
+                ]
+            }
+        )
+        return
+    for row in rows:
+        scope = f" [{row.classes}]" if row.classes else ""
+        locked = " (заблокирован)" if row.locked else ""
+        click.echo(f"{row.username}: {row.role}{scope}{locked}")
+
+
+@users.command("set")
+@click.argument("username")
+@click.option("--role", required=True, help="Новая роль (как в users add).")
+@click.option("--classes", default="", help="Классы сотрудника через запятую.")
+@click.option("--school", default=None, help="Организация школьной роли.")
+@click.pass_context
+def users_set(
+    ctx: click.Context, username: str, role: str, classes: str, school: str | None
+) -> None:
+    """Изменить роль, классы или организацию; входы пользователя завершаются."""
+    from archive_service.accounts import AccountError, AccountService
+
+    archive = open_archive(ctx, dispatch=False)
+    wanted = [c for c in classes.split(",") if c.strip()]
+    try:
+        AccountService(archive).update(username, role, wanted, school)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "change", f"user:{username}", f"роль {role}, классы {classes}")
+    click.echo(f"{username}: {role}" + (f" [{classes}]" if wanted else ""))
+
+
+@users.command("lock")
+@click.argument("username")
+@click.pass_context
+def users_lock(ctx: click.Context, username: str) -> None:
+    """Заблокировать вход и токены API до разблокировки."""
+    _set_locked(ctx, username, True)
+
+
+@users.command("unlock")
+@click.argument("username")
+@click.pass_context
+def users_unlock(ctx: click.Context, username: str) -> None:
+    """Разблокировать (и снять блокировку после неверных паролей)."""
+    _set_locked(ctx, username, False)
+
+
+def _set_locked(ctx: click.Context, username: str, locked: bool) -> None:
+    from archive_service.accounts import AccountError, AccountService
+
+    archive = open_archive(ctx, dispatch=False)
+    try:
+        AccountService(archive).set_locked(username, locked)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    done = "заблокирован" if locked else "разблокирован"
+    audit_as_cli(archive, "change", f"user:{username}", done)
+    click.echo(f"{username} {done}")
 
 
 @users.command("token")

@@ -154,6 +154,10 @@ class DocumentService:
                         "source": p.source,
                         "confidence": p.confidence,
                         "rotation": p.rotation,
+                        # the upright sheet's size, so a page can hold its image's place
+                        # before the image arrives
+                        "width": p.width,
+                        "height": p.height,
                         "state": p.state,
                         "error": p.error,
                     }
