@@ -10,6 +10,7 @@ import pytest
 
 from archive_service.accounts import AccountError, AccountService
 from archive_service.archive import Archive
+from archive_service.schools import SchoolService
 from archive_service.services.admin.audit import AuditService
 from archive_service.services.records.filing import Filing, FilingService
 from tests.roles import (
@@ -355,4 +356,37 @@ def test_each_role_sees_only_the_controls_it_may_use(
             continue  # a page the role may not open at all is the route matrix's
         if (control in response.get_data(as_text=True)) != shown:
             wrong.append(f"{path}: {control} {'missing' if shown else 'shown'}")
+    assert wrong == []
+
+
+DISTRICT = {"administrator", "district_archivist", "district_auditor"}
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in DISTRICT])
+def test_every_route_as_every_role_of_another_school(
+    archive: Archive, world: World, role: str
+) -> None:
+    """The same matrix for the people of a second school of the deployment: every page
+    and endpoint that names a record of the first school answers 404, as if it were
+    not there; a list or search they may use answers, without any of those records."""
+    SchoolService(archive).add("Лицей № 2")
+    name = f"{role}-лицей"
+    classes = ["5А", "9Б"] if role == "staff" else None  # the same labels as the first school
+    AccountService(archive).create(name, PASSWORD, role, classes, "Лицей № 2")
+    client = create_app(archive, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    assert client.post("/login", data={"username": name, "password": PASSWORD}).status_code == 302
+    records = [world.mine, world.other, world.pupil_mine, world.pupil_other]
+    named = [*records, f"/cases/{world.case}", f"/stacks/{world.stack}"]
+    wrong = []
+    for method, path, allowed in routes(world):
+        if method != "GET":
+            continue
+        answer = client.get(path)
+        expected = 404 if any(x in path for x in named) or role not in allowed else 200
+        if answer.status_code != expected:
+            wrong.append(f"{path}: {answer.status_code}, expected {expected}")
+        elif expected == 200:
+            shown = [r for r in records if r in answer.get_data(as_text=True)]
+            if shown:
+                wrong.append(f"{path} shows the other school's {shown}")
     assert wrong == []

@@ -111,7 +111,7 @@ def upload_stacks() -> Any:
 
 def _stack_or_404(stack_id: str) -> dict[str, Any]:
     try:
-        return StackJobs(archive()).get(stack_id)
+        return StackJobs(archive()).get(stack_id, policy())
     except StackNotFound:
         abort(404, description="Пачка не найдена")
 
@@ -126,7 +126,7 @@ def get_stack(stack_id: str) -> Any:
 @requires(Permission.WRITE_RECORDS)
 def retry_stack(stack_id: str) -> Any:
     try:
-        queued = StackJobs(archive()).retry(stack_id)
+        queued = StackJobs(archive()).retry(stack_id, policy())
     except StackNotFound:
         abort(404, description="Пачка не найдена")
     if not queued:

@@ -165,14 +165,14 @@ def _search_detail(query: str, filters: dict[str, str], total: int) -> str:
 @ui.route("/stacks")
 @requires(Permission.WRITE_RECORDS)
 def stacks() -> Any:
-    return render_template("stacks.html", stacks=StackJobs(archive()).recent())
+    return render_template("stacks.html", stacks=StackJobs(archive()).recent(policy=policy()))
 
 
 @ui.route("/stacks/<stack_id>")
 @requires(Permission.WRITE_RECORDS)
 def stack(stack_id: str) -> Any:
     try:
-        found = StackJobs(archive()).get(stack_id)
+        found = StackJobs(archive()).get(stack_id, policy())
     except StackNotFound:
         abort(404)
     return render_template("stack.html", stack=found)
@@ -182,7 +182,7 @@ def stack(stack_id: str) -> Any:
 @requires(Permission.WRITE_RECORDS)
 def retry_stack(stack_id: str) -> Any:
     try:
-        queued = StackJobs(archive()).retry(stack_id)
+        queued = StackJobs(archive()).retry(stack_id, policy())
     except StackNotFound:
         abort(404)
     if queued:

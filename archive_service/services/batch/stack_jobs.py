@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
+from sqlalchemy.orm import Session
 
-from archive_service.access import DISTRICT_ROLES
+from archive_service.access import DISTRICT_ROLES, Policy
 from archive_service.archive import Archive
 from archive_service.catalog import Document, Stack
 from archive_service.catalog.models import new_id, utcnow
@@ -32,6 +33,7 @@ from archive_service.domain import (
     MediaType,
     StackStatus,
 )
+from archive_service.schools import own_school_id
 from archive_service.services.admin.audit import Actor, AuditService
 from archive_service.services.batch.stacks import StackReport, StackService
 from archive_service.storage.keys import STACKS_PREFIX
@@ -57,6 +59,17 @@ class Submission:
     def as_dict(self) -> dict[str, str | None]:
         status = StackStatus.QUEUED.value if self.id else "rejected"
         return {"file": self.file, "id": self.id, "status": status, "error": self.error}
+
+
+def _visible(s: Session, stack: Stack | None, policy: Policy | None) -> Stack:
+    """The stack, if this person's school took it in (a stack with no school is the
+    archive's own school's); else StackNotFound, as if there were none."""
+    if stack is None:
+        raise StackNotFound("")
+    school = stack.school_id if stack.school_id is not None else own_school_id(s)
+    if policy is not None and not policy.sees_school(school):
+        raise StackNotFound(stack.id)
+    return stack
 
 
 def _prefix(stack_id: str) -> str:
@@ -139,12 +152,10 @@ class StackJobs:
         """An unexpected fault: the stack stays stored, to be split again (`retry`)."""
         self._finish(stack_id, StackReport(error=reason))
 
-    def retry(self, stack_id: str) -> bool:
+    def retry(self, stack_id: str, policy: Policy | None = None) -> bool:
         """Queue a failed stack again, if its file is still stored."""
         with self.archive.catalog.session() as s:
-            stack = s.get(Stack, stack_id, with_for_update=True)
-            if stack is None:
-                raise StackNotFound(stack_id)
+            stack = _visible(s, s.get(Stack, stack_id, with_for_update=True), policy)
             if stack.status != StackStatus.FAILED or not self.archive.store.exists(
                 stack.storage_key
             ):
@@ -160,10 +171,19 @@ class StackJobs:
             query = select(Stack.id).where(Stack.status.in_(pending)).order_by(Stack.created_at)
             return list(s.scalars(query))
 
-    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The latest stacks, newest first, for the archivist to come back to."""
+    def recent(self, limit: int = 50, policy: Policy | None = None) -> list[dict[str, Any]]:
+        """The latest stacks of the schools this person sees, newest first, for the
+        archivist to come back to."""
         with self.archive.catalog.session() as s:
-            rows = s.scalars(select(Stack).order_by(Stack.created_at.desc()).limit(limit))
+            query = select(Stack).order_by(Stack.created_at.desc()).limit(limit)
+            if policy is not None and policy.schools is not None:
+                own = own_school_id(s)
+                seen = sorted(policy.schools)
+                query = query.where(
+                    Stack.school_id.in_(seen)
+                    | (Stack.school_id.is_(None) if own in policy.schools else false())
+                )
+            rows = s.scalars(query)
             return [
                 {
                     "id": row.id,
@@ -178,13 +198,11 @@ class StackJobs:
                 for row in rows
             ]
 
-    def get(self, stack_id: str) -> dict[str, Any]:
+    def get(self, stack_id: str, policy: Policy | None = None) -> dict[str, Any]:
         """The stack as its page shows it: progress, then each part with its document's
         status now (a part taken in goes on to be read and filed)."""
         with self.archive.catalog.session() as s:
-            stack = s.get(Stack, stack_id)
-            if stack is None:
-                raise StackNotFound(stack_id)
+            stack = _visible(s, s.get(Stack, stack_id), policy)
             report = json.loads(stack.report) if stack.report else {"parts": [], "problems": []}
             ids = [p["id"] for p in report["parts"] if p["id"]]
             rows = s.execute(
