@@ -614,3 +614,71 @@ def test_the_administrator_exports_a_school_and_takes_another_in_from_its_bag(
         time.sleep(0.5)
     expect(page.locator(".total")).to_have_text("Найдено документов: 1")
     assert errors == []
+
+
+def test_the_administrator_adds_locks_and_unlocks_an_account_on_its_page(
+    server: tuple[str, str, Path], browser: object
+) -> None:
+    """An account made on «Учётные записи» signs in with the password shown once; locked
+    there, it cannot sign in; unlocked, it can."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, _ = server
+    admin = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    admin.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(admin, url, password)
+    admin.click("nav >> text=Учётные записи")
+    admin.fill("form.add-account input[name=username]", "kuznetsova")
+    admin.select_option("form.add-account select[name=role]", "staff")
+    admin.fill("form.add-account input[name=classes]", "5а")
+    admin.click("form.add-account button[type=submit]")
+    shown = admin.locator(".flash", has_text="показывается один раз").inner_text()
+    given = shown.split("): ")[1].strip()
+    row = admin.locator("table.accounts tr[data-user=kuznetsova]")
+    expect(row.locator("input[name=classes]")).to_have_value("5А")
+
+    def signs_in() -> bool:
+        person = browser.new_context(locale="ru-RU").new_page()
+        person.goto(url + "/login")
+        person.fill("input[name=username]", "kuznetsova")
+        person.fill("input[name=password]", given)
+        person.click("button[type=submit]")
+        person.wait_for_load_state()
+        inside = "/login" not in person.url
+        person.context.close()
+        return inside
+
+    assert signs_in()
+    row.locator("button[value=lock]").click()
+    expect(row).to_contain_text("заблокирована")
+    assert not signs_in()
+    row.locator("button[value=unlock]").click()
+    expect(row).to_contain_text("действует")
+    assert signs_in()
+    assert errors == []
+
+
+def test_a_hits_sheet_link_opens_the_document_at_that_sheet(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """«лист 4» of a search hit shows sheet 4 at the top of the window, though the
+    images of sheets 1–3 above it arrive after the browser has scrolled."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    sheets = [[f"Протокол педагогического совета, лист {n}", "Повестка дня"] for n in range(1, 6)]
+    sheets[3].append("Решение о награждении выпускников медалями")
+    cli_beside(data, "ingest", "--wait", str(born_digital_pdf(tmp_path / "педсовет.pdf", sheets)))
+    page = browser.new_page(locale="ru-RU", viewport={"width": 1280, "height": 720})
+    sign_in(page, url, password)
+    page.goto(url + "/search?q=награждении")
+    page.locator("a", has_text="лист 4").first.click()
+    expect(page.locator("#page-4")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    for n in (3, 4):  # lazy: the sheets near the window arrive, the one above included
+        expect(page.locator(f"#page-{n} img")).to_have_js_property("complete", True)
+    top = page.locator("#page-4").evaluate("el => el.getBoundingClientRect().top")
+    assert abs(top) < 60, top
