@@ -33,12 +33,13 @@ class InspectedFile:
 
 
 def inspect_file(
-    path: Path, media_type: MediaType, limits: Limits, dpi: int = 300
+    path: Path, media_type: MediaType, limits: Limits, dpi: int = 300, school: str = ""
 ) -> InspectedFile:
     """`dpi`: the resolution a PDF page without text is rendered at for OCR, so that a
-    page is refused when its picture would pass the pixel limit images are held to."""
+    page is refused when its picture would pass the pixel limit images are held to.
+    `school`: the organisation an e-journal's printed copy names in its header."""
     if media_type.is_spreadsheet:
-        return _journal(path, media_type)
+        return _journal(path, media_type, school)
     if media_type is MediaType.PDF:
         pages = _pdf_pages(path, limits, dpi)
     else:
@@ -50,14 +51,14 @@ def inspect_file(
     return InspectedFile(media_type=media_type, page_count=pages)
 
 
-def _journal(path: Path, media_type: MediaType) -> InspectedFile:
+def _journal(path: Path, media_type: MediaType, school: str) -> InspectedFile:
     """An e-journal export read whole (a spreadsheet that is not one is refused here)
     and printed: the printed PDF is checked as any PDF would be."""
     from intake.ejournal import read_journal
     from intake.ejournal_pdf import render_journal
 
     journal = read_journal(path.read_bytes())
-    rendered = render_journal(journal)
+    rendered = render_journal(journal, school)
     document = pdfium.PdfDocument(rendered)
     try:
         pages = len(document)

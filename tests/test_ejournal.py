@@ -167,6 +167,11 @@ def test_an_export_is_archived_filed_linked_and_found_by_name_and_subject(
     searchable = archive.store.get_bytes(DocumentService(archive).file_for_download(
         outcome.id, "searchable")[0])  # fmt: skip
     assert searchable.startswith(b"%PDF")
+    from archive_service.schools import SchoolService
+    from tests.test_disposal_acts import pdf_text
+
+    school = SchoolService(archive).name_of(None)
+    assert school and school in " ".join(pdf_text(searchable).split())  # the printed header
     for query in ("Кузнецова", "алгебре"):
         assert [h.id for h in archive.index.search(query).hits] == [outcome.id], query
     kuznetsov = next(p for p in PupilQueries(archive).all() if p.full_name.startswith("Кузн"))

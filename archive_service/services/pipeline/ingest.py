@@ -21,7 +21,7 @@ from archive_service.archive import Archive
 from archive_service.catalog import Document, DocumentEvent, School
 from archive_service.catalog.models import new_id, utcnow
 from archive_service.domain import DocumentStatus
-from archive_service.schools import own_school_id
+from archive_service.schools import SchoolService, own_school_id
 from archive_service.storage import StorageError, keys
 from intake import IntakeRejected, inspect_file, sniff_media_type, spool
 from intake.filenames import clean_filename
@@ -103,7 +103,14 @@ class IngestService:
                 return self._duplicate_of(label, existing)
             try:
                 media_type = sniff_media_type(upload.head)
-                inspected = inspect_file(upload.path, media_type, settings.limits, settings.ocr_dpi)
+                school = (
+                    SchoolService(self.archive).name_of(self.school_id)
+                    if media_type.is_spreadsheet
+                    else ""
+                )
+                inspected = inspect_file(
+                    upload.path, media_type, settings.limits, settings.ocr_dpi, school
+                )
             except IntakeRejected as exc:
                 return IngestOutcome(label, REJECTED, error=exc.reason)
             document_id = document_id or new_id()
