@@ -682,3 +682,47 @@ def test_a_hits_sheet_link_opens_the_document_at_that_sheet(
         expect(page.locator(f"#page-{n} img")).to_have_js_property("complete", True)
     top = page.locator("#page-4").evaluate("el => el.getBoundingClientRect().top")
     assert abs(top) < 60, top
+
+
+def test_on_a_phone_no_main_page_scrolls_sideways_and_facets_follow_the_results(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """At 390 px (a phone) the menu wraps, no main page is wider than the screen, and a
+    search's facets come below its results."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    folder = tmp_path / "пачка"
+    folder.mkdir()
+    born_digital_pdf(folder / "журнал.pdf", [["Классный журнал 9Б, протокол заседания"]])
+    (folder / "опись.csv").write_text(
+        "Файл;Вид;Учебный год;Класс\nжурнал.pdf;02-01;2024/2025;9Б\n", encoding="utf-8"
+    )
+    document_id = cli_beside(data, "import", "--wait", "--json", str(folder)).splitlines()[0]
+    page = browser.new_page(locale="ru-RU", viewport={"width": 390, "height": 844})
+    sign_in(page, url, password)
+    wide = []
+    import json
+
+    doc = json.loads(document_id)["id"]
+    for path in (
+        "/documents", "/search?q=протокол", f"/documents/{doc}", "/upload", "/stacks",
+        "/inbox", "/pupils", "/cases", "/nomenclature", "/retention", "/acts", "/audit",
+        "/cover-sheets", "/schools", "/accounts", "/transfers",
+    ):  # fmt: skip
+        page.goto(url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            culprits = page.evaluate(
+                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+                ".right > 392 && getComputedStyle(e.parentElement).overflowX === 'visible')"
+                ".slice(0, 3).map(e => e.tagName + '.' + e.className)"
+            )
+            wide.append(f"{path}: {width}px {culprits}")
+    assert wide == []
+    page.goto(url + "/search?q=протокол")
+    expect(page.locator(".facets")).to_be_visible()
+    hits = page.locator("ol.hits").evaluate("el => el.getBoundingClientRect().bottom")
+    facets = page.locator(".facets").evaluate("el => el.getBoundingClientRect().top")
+    assert facets >= hits
