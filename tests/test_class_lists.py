@@ -159,3 +159,34 @@ def test_the_school_year_turns_over_on_the_first_of_september() -> None:
     assert school_year_on(date(2026, 8, 31)) == "2025/2026"
     assert school_year_on(date(2026, 9, 1)) == "2026/2027"
     assert school_year_on(date(2027, 1, 10)) == "2026/2027"
+
+
+def test_a_class_list_imported_later_brings_its_pupils_to_records_waiting_for_filing(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A protocol read before its class list was imported named nobody the archive knew;
+    once the list is in, the protocol waiting in the inbox is proposed for its pupil.
+    A filed record keeps what was decided for it."""
+    from archive_service.services.pipeline.ingest import IngestService
+    from archive_service.services.records.filing import Filing, FilingService
+    from archive_service.services.records.proposals import ProposalService
+    from tests.pagegen import born_digital_pdf
+
+    lines = ["ПРОТОКОЛ итогового собеседования", "Фёдорова Ольга Игоревна — зачёт"]
+    waiting = IngestService(archive).ingest_path(born_digital_pdf(tmp_path / "a.pdf", [lines]))
+    filed = IngestService(archive).ingest_path(
+        born_digital_pdf(tmp_path / "b.pdf", [[*lines, "второй экземпляр"]])
+    )
+    assert waiting.id and filed.id
+    FilingService(archive).file(filed.id, Filing("03-01", document_date=date(2024, 2, 14)))
+    proposals = ProposalService(archive)
+    assert "pupil" not in proposals.best([waiting.id]).get(waiting.id, {})
+
+    rows, _ = read_class_list(
+        "Фамилия;Имя;Отчество;Класс\nФёдорова;Ольга;Игоревна;9Б\n".encode(), "2023/2024"
+    )
+    PupilService(archive).import_rows(rows)
+
+    proposed = proposals.best([waiting.id, filed.id])
+    assert [p.label for p in proposed[waiting.id]["pupil"]] == ["Фёдорова Ольга Игоревна"]
+    assert "pupil" not in proposed.get(filed.id, {})

@@ -25,6 +25,7 @@ from archive_service.catalog import (
     Pupil,
     School,
 )
+from archive_service.domain import DocumentStatus
 from archive_service.metadata.proposals import KindRule, KnownPupil, Proposal, propose
 from archive_service.services.records.filing import Filing, FilingError, parse_iso_date
 from archive_service.services.records.nomenclature import NomenclatureService
@@ -100,6 +101,25 @@ class ProposalService:
                     )
                 )
         return proposals
+
+    def refresh_unfiled(self, school_id: int) -> int:
+        """Read proposals again for the school's archived documents that wait to be
+        filed: a class list imported after they were read brings pupils they name, who
+        were not proposed then. Filed documents keep theirs (their filing is decided).
+        Returns how many documents were read again."""
+        with self.archive.catalog.session() as s:
+            waiting = list(
+                s.scalars(
+                    select(Document.id).where(
+                        Document.school_id == school_id,
+                        Document.case_id.is_(None),
+                        Document.status == DocumentStatus.ARCHIVED,
+                    )
+                )
+            )
+        for document_id in waiting:
+            self.refresh(document_id)
+        return len(waiting)
 
     def best(self, document_ids: list[str]) -> dict[str, dict[str, list[Stored]]]:
         """Each document's kept proposals by field, best first (the order `propose` gave

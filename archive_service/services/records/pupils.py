@@ -93,10 +93,12 @@ class PupilService:
                     entry.class_label = row.class_label
                     classes += 1
             owner_id = owner.id
-        if added:  # journals archived before these pupils were known now concern them
+        if added:  # records archived before these pupils were known now concern them
             from archive_service.services.records.ejournal import JournalService
+            from archive_service.services.records.proposals import ProposalService
 
             JournalService(self.archive).relink(owner_id)
+            ProposalService(self.archive).refresh_unfiled(owner_id)
         return ClassListReport(added, known, classes)
 
     @staticmethod
