@@ -276,9 +276,13 @@ class AccountService:
                 return None
             return _account(user)
 
-    def overview(self) -> list[AccountRow]:
-        """Every account with its scope, lock and live tokens, for the administrator."""
+    def overview(self, username: str | None = None) -> list[AccountRow]:
+        """Every account (or the one named) with its scope, lock and live tokens, for
+        the administrator."""
         now = utcnow()
+        users = select(User).order_by(User.username)
+        if username is not None:
+            users = users.where(User.username == username)
         with self.archive.catalog.session() as s:
             tokens = dict(
                 s.execute(
@@ -288,7 +292,7 @@ class AccountService:
                 ).all()
             )
             rows = []
-            for user in s.scalars(select(User).order_by(User.username)):
+            for user in s.scalars(users):
                 locked = ""
                 if user.locked_until is not None and user.locked_until > now:
                     locked = (
@@ -307,6 +311,10 @@ class AccountService:
                     )
                 )
             return rows
+
+    def row(self, username: str) -> AccountRow | None:
+        """The administrator's view of one account; None if there is no such account."""
+        return next(iter(self.overview(username)), None)
 
     def update(
         self,

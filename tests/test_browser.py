@@ -99,10 +99,11 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def sign_in(page: Any, url: str, password: str) -> None:
-    """As the first administrator, whose password `archive serve` printed."""
+def sign_in(page: Any, url: str, password: str, username: str = "admin") -> None:
+    """Through the sign-in form; by default as the first administrator, whose password
+    `archive serve` printed."""
     page.goto(url + "/login")
-    page.fill("input[name=username]", "admin")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
 
@@ -324,10 +325,7 @@ def test_the_retention_officer_holds_a_due_case_and_lifts_the_hold(
 
     officer = browser.new_page(locale="ru-RU")
     officer.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    officer.goto(url + "/login")
-    officer.fill("input[name=username]", "officer")
-    officer.fill("input[name=password]", add_person(data, "officer", "retention_officer"))
-    officer.click("button[type=submit]")
+    sign_in(officer, url, add_person(data, "officer", "retention_officer"), "officer")
     officer.click("nav >> text=Сроки хранения")
     due = officer.locator("table.due tbody tr")
     expect(due).to_have_count(1)
@@ -352,10 +350,7 @@ def test_the_retention_officer_holds_a_due_case_and_lifts_the_hold(
     officer.screenshot(path=str(tmp_path / "retention.png"), full_page=True)
 
     director = browser.new_page(locale="ru-RU")
-    director.goto(url + "/login")
-    director.fill("input[name=username]", "director")
-    director.fill("input[name=password]", add_person(data, "director", "director"))
-    director.click("button[type=submit]")
+    sign_in(director, url, add_person(data, "director", "director"), "director")
     director.click("nav >> text=Сроки хранения")
     expect(director.locator("table.due tbody tr")).to_have_count(1)
     director.click("text=Приостановки уничтожения")
@@ -380,10 +375,7 @@ def test_the_officer_drafts_the_director_approves_and_every_copy_is_destroyed(
     def person(name: str, secret: str) -> Any:
         page = browser.new_page(locale="ru-RU")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(url + "/login")
-        page.fill("input[name=username]", name)
-        page.fill("input[name=password]", secret)
-        page.click("button[type=submit]")
+        sign_in(page, url, secret, name)
         return page
 
     admin = browser.new_page(locale="ru-RU")
@@ -474,10 +466,7 @@ def test_the_secretary_issues_a_personal_file_and_prints_the_register(
     page = browser.new_page(locale="ru-RU")
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "secretary")
-    page.fill("input[name=password]", add_person(data, "secretary", "secretary"))
-    page.click("button[type=submit]")
+    sign_in(page, url, add_person(data, "secretary", "secretary"), "secretary")
     page.click("nav >> text=Обучающиеся")
     page.click("table.pupils >> text=Лебедева Анна")
     for _ in range(120):  # the worker files the personal file from the manifest
@@ -538,10 +527,7 @@ def test_an_ejournal_export_uploaded_in_the_browser_shows_its_marks_on_the_pupil
     page = browser.new_page(locale="ru-RU")
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    sign_in(page, url, password)
     page.click("text=Загрузить")
     page.set_input_files("input[type=file]", [str(journal)])
     page.click("form.upload button[type=submit]")
@@ -641,10 +627,7 @@ def test_the_administrator_adds_locks_and_unlocks_an_account_on_its_page(
 
     def signs_in() -> bool:
         person = browser.new_context(locale="ru-RU").new_page()
-        person.goto(url + "/login")
-        person.fill("input[name=username]", "kuznetsova")
-        person.fill("input[name=password]", given)
-        person.click("button[type=submit]")
+        sign_in(person, url, given, "kuznetsova")
         person.wait_for_load_state()
         inside = "/login" not in person.url
         person.context.close()

@@ -31,9 +31,12 @@ def _school(values: Any) -> str | None:
     return str(values.get("school") or "").strip() or None
 
 
-def _known(username: str) -> None:
-    if AccountService(archive()).named(username) is None:
+def _known(username: str) -> AccountRow:
+    """The account as the administrator sees it; 404 in words if there is none."""
+    row = AccountService(archive()).row(username)
+    if row is None:
         abort(404, description=f"Пользователя «{username}» нет")
+    return row
 
 
 def add_account(values: Any) -> tuple[str, str]:
@@ -48,8 +51,7 @@ def add_account(values: Any) -> tuple[str, str]:
 
 def change_account(username: str, values: Any) -> None:
     """What `values` names changes; what it leaves out stays (PATCH)."""
-    _known(username)
-    now = next(r for r in AccountService(archive()).overview() if r.username == username)
+    now = _known(username)
     role = str(values.get("role") or now.role)
     classes = _classes(values) if "classes" in values else [c for c in now.classes.split(",") if c]
     AccountService(archive()).update(
@@ -91,9 +93,18 @@ def _as_dict(row: AccountRow, schools: dict[int, str]) -> dict[str, Any]:
     }
 
 
+def _schools() -> dict[int, str]:
+    return {s.id: s.name for s in SchoolService(archive()).all()}
+
+
 def _listing() -> list[dict[str, Any]]:
-    schools = {s.id: s.name for s in SchoolService(archive()).all()}
+    schools = _schools()
     return [_as_dict(row, schools) for row in AccountService(archive()).overview()]
+
+
+def _one(username: str) -> dict[str, Any]:
+    """One account as the API lists it, read after an action changed it."""
+    return _as_dict(_known(username), _schools())
 
 
 # --- the page ---------------------------------------------------------------------
@@ -171,7 +182,7 @@ def api_user(username: str) -> Any:
         change_account(username, _json())
     except AccountError as exc:
         abort(400, description=str(exc))
-    return jsonify(next(u for u in _listing() if u["username"] == username))
+    return jsonify(_one(username))
 
 
 @api.route("/users/<username>/password-reset", methods=["POST"])
@@ -187,7 +198,7 @@ def api_lock(username: str) -> Any:
         lock_account(username, request.method == "POST")
     except AccountError as exc:
         abort(400, description=str(exc))
-    return jsonify(next(u for u in _listing() if u["username"] == username))
+    return jsonify(_one(username))
 
 
 @api.route("/users/<username>/tokens", methods=["DELETE"])

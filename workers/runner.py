@@ -12,7 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from archive_service.archive import Archive
 from archive_service.config import Settings
@@ -60,18 +62,17 @@ def recover_lost_work(archive: Archive) -> None:
     from archive_service.services.moving.school_moves import SchoolMoves
     from archive_service.services.pipeline.processing import ProcessingService
 
-    for document_id in ProcessingService(archive).unfinished():
-        log.warning("re-queueing unfinished document %s", document_id)
-        archive.dispatcher.process_document(document_id)
-    for stack_id in StackJobs(archive).unfinished():
-        log.warning("re-queueing unfinished stack %s", stack_id)
-        archive.dispatcher.split_stack(stack_id)
-    for act_id in DestructionService(archive).unfinished():
-        log.warning("re-queueing the destruction of act %s", act_id)
-        archive.dispatcher.destroy_act(act_id)
-    for move_id in SchoolMoves(archive).unfinished():
-        log.warning("re-queueing unfinished school move %s", move_id)
-        archive.dispatcher.move_school(move_id)
+    dispatcher = archive.dispatcher
+    lost: list[tuple[str, Iterable[Any], Callable[[Any], None]]] = [
+        ("document", ProcessingService(archive).unfinished(), dispatcher.process_document),
+        ("stack", StackJobs(archive).unfinished(), dispatcher.split_stack),
+        ("destruction of act", DestructionService(archive).unfinished(), dispatcher.destroy_act),
+        ("school move", SchoolMoves(archive).unfinished(), dispatcher.move_school),
+    ]
+    for kind, unfinished, requeue in lost:
+        for work_id in unfinished:
+            log.warning("re-queueing unfinished %s %s", kind, work_id)
+            requeue(work_id)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from archive_service.schools import SchoolService, own_school_id
 from archive_service.services.pipeline.ingest import REJECTED, IngestOutcome, IngestService
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import pupils_of
+from archive_service.services.zip_members import member_problem
 from intake.class_list import normalize_class, normalize_school_year
 from intake.cover_sheet import CoverPayload
 
@@ -45,7 +46,6 @@ HEADINGS = {
     "обучающийся": "pupil",
     "организация": "school",
 }
-MAX_RATIO = 200  # uncompressed / compressed: beyond this a member is a bomb, not a scan
 
 
 class BulkImportError(ValueError):
@@ -111,16 +111,11 @@ class _Source:
         for info in self.zip.infolist():
             if info.is_dir():
                 continue
-            name = info.filename
-            parts = PurePosixPath(name).parts
-            if name.startswith("/") or ".." in parts or "\\" in name or ":" in name:
-                self.refused[name] = "имя файла выводит за пределы архива"
-            elif info.file_size > max_bytes:
-                self.refused[name] = "файл больше допустимого размера"
-            elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-                self.refused[name] = "подозрительно сильное сжатие (ZIP-бомба)"
+            problem = member_problem(info, max_bytes)
+            if problem is not None:
+                self.refused[info.filename] = problem
             else:
-                self.names.append(name)
+                self.names.append(info.filename)
         self.names.sort()
 
     @contextmanager

@@ -11,14 +11,14 @@ from __future__ import annotations
 import shutil
 import zipfile
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import bagit
 
 from archive_service.catalog.models import utcnow
+from archive_service.services.zip_members import member_problem
 
 CHECKSUMS = ["sha256"]
-MAX_RATIO = 200  # a member compressed beyond this is a bomb, not a scan
 # Scans and PDFs are compressed already: deflating them again costs time and wins nothing.
 STORED_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".xlsx", ".xlsm", ".zip"}
 
@@ -114,14 +114,9 @@ def unzip_bag(path: Path, root: Path, max_member_bytes: int) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                name = info.filename
-                parts = PurePosixPath(name).parts
-                if name.startswith("/") or ".." in parts or "\\" in name or ":" in name:
-                    raise BagError(f"Пакет повреждён: имя «{name}» выводит за его пределы")
-                if info.file_size > max_member_bytes:
-                    raise BagError(f"Пакет повреждён: «{name}» больше допустимого размера")
-                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-                    raise BagError(f"Пакет повреждён: «{name}» подозрительно сильно сжат")
+                problem = member_problem(info, max_member_bytes)
+                if problem is not None:
+                    raise BagError(f"Пакет повреждён: «{info.filename}» — {problem}")
             zf.extractall(root)
     except zipfile.BadZipFile as exc:
         raise BagError(f"«{path.name}» — не ZIP-архив ({exc})") from exc

@@ -189,7 +189,9 @@ class SchoolMoves:
         self.archive.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         try:
             with tempfile.TemporaryDirectory(dir=self.archive.settings.tmp_dir) as tmp:
-                if direction == EXPORT and school_id is not None:
+                if direction == EXPORT:
+                    if school_id is None:
+                        raise SchoolError(f"Организации «{name}» больше нет: выгружать нечего")
                     self._export(move_id, school_id, Path(tmp) / "school.zip", actor)
                 else:
                     self._import(move_id, name, started_before, actor)
