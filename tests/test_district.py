@@ -481,3 +481,40 @@ def test_the_administrator_adds_and_merges_schools_in_the_pages_and_the_api(
         == 404
     )
     assert api.get("/api/v1/schools", headers=_basic("district")).status_code == 404
+
+
+def test_a_schools_nomenclature_is_its_own_to_read_and_edit(
+    archive: Archive, district: District
+) -> None:
+    """A school's archivist works in its own school's nomenclature: the page opens on
+    it, an edit changes it alone, and naming another school answers 404 with nothing
+    changed there. A district role granted one school opens on that one."""
+    from archive_service.services.records.nomenclature import NomenclatureService
+
+    service = NomenclatureService(archive)
+    others = service.current("Лицей № 2")
+    journal = next(i for i in service.current("СОШ № 1").items if i.index == "02-01")
+    form = {
+        "index": "02-01",
+        "title": journal.title,
+        "retention_kind": "years",
+        "years": "7",
+        "closes": journal.closes.value,
+        "basis": journal.retention.basis,
+    }
+    client = _signed_in(archive, "archivist-a")
+    assert 'name="school" value="СОШ № 1"' in client.get("/nomenclature").get_data(as_text=True)
+    assert client.get("/nomenclature?school=Лицей № 2").status_code == 404
+    assert client.get("/nomenclature/export.yaml?school=Лицей № 2").status_code == 404
+    assert client.post("/nomenclature/items/02-01?school=Лицей № 2", data=form).status_code == 404
+    assert client.post("/nomenclature/items/02-01", data=form).status_code == 302
+    mine = next(i for i in service.current("СОШ № 1").items if i.index == "02-01")
+    assert mine.retention.years == 7
+    assert service.current("Лицей № 2") == others
+
+    AccountService(archive).create("inspector", PASSWORD, "district_archivist", grant=["СОШ № 1"])
+    inspector = _signed_in(archive, "inspector")
+    assert 'value="СОШ № 1"' in inspector.get("/nomenclature").get_data(as_text=True)
+    assert inspector.get("/nomenclature?school=Лицей № 2").status_code == 404
+    district_wide = _signed_in(archive, "district")
+    assert district_wide.get("/nomenclature?school=Лицей № 2").status_code == 200

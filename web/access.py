@@ -53,6 +53,37 @@ def seen_schools() -> list[SchoolInfo]:
     return [s for s in SchoolService(archive()).all() if rules.sees_school(s.id)]
 
 
+def page_school(values: Any) -> SchoolInfo | None:
+    """The school a school-wide page or request is about (the nomenclature, what is
+    due, holds, acts): a school role's own, always; for a district role the one it names
+    (`school`: an id or a name) among those it sees, else the one it switched to, else
+    the archive's own (None), or the first of its schools when it was granted some only.
+    A school the person does not see answers 404, as one of its records would."""
+    account = current_user.account
+    raw = str(values.get("school", "") or "").strip()
+    schools = SchoolService(archive()).all()
+    if account.school_id is not None:
+        own = next((s for s in schools if s.id == account.school_id), None)
+        if own is None or (raw and raw not in (str(own.id), own.name)):
+            abort(404)
+        return own
+    rules: Policy = account.policy
+    seen = [s for s in schools if rules.sees_school(s.id)]
+    if raw:
+        named = next((s for s in seen if raw in (str(s.id), s.name)), None)
+        if named is None:
+            abort(404)
+        return named
+    view = viewed_school()
+    if view is not None:
+        return next(s for s in seen if s.id == view)
+    if rules.schools is not None:  # granted some schools only: never the archive's own
+        if not seen:
+            abort(404)
+        return seen[0]
+    return None
+
+
 def requires(permission: Permission, unscoped: bool = False) -> Callable[[F], F]:
     """Sign-in, then the permission; `unscoped` also refuses a class teacher's limited
     view (pages that list the whole archive, such as cases)."""

@@ -24,7 +24,7 @@ from retention.nomenclature import (
     load_xlsx,
     load_yaml,
 )
-from web.access import policy, requires
+from web.access import page_school, policy, requires, seen_schools
 from web.audit import audit
 from web.context import archive
 from web.params import within
@@ -36,11 +36,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _school(service: NomenclatureService) -> str | None:
-    """The organisation the page is about (?school=), one that exists; None: the only one."""
-    name = (request.values.get("school") or "").strip() or None
-    if name is not None and name not in service.schools():
-        abort(404)
-    return name
+    """The organisation the page is about (`page_school`: a school role's own, one a
+    district role sees); None: the archive's own."""
+    school = page_school(request.values)
+    return None if school is None else school.name
 
 
 def _year(service: NomenclatureService, school: str | None, field: str = "year") -> int:
@@ -90,7 +89,7 @@ def page() -> Any:
             standing=standing(spec.year, service.years(school)),
             problems=problems,
             school=school,
-            schools=service.schools(),
+            schools=[s.name for s in seen_schools()],
             years=service.years(school),
         ),
         status,

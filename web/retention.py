@@ -14,7 +14,7 @@ from archive_service.schools import SchoolService
 from archive_service.services.disposal.due import FIRST_YEAR, LAST_YEAR, DueError, DueService
 from archive_service.services.disposal.holds import HoldError, HoldService
 from retention.schedule import STANDING_LABELS
-from web.access import policy, requires
+from web.access import page_school, policy, requires
 from web.audit import audit
 from web.auth import safe_next
 from web.context import archive
@@ -24,12 +24,10 @@ blueprint = Blueprint("retention", __name__)
 
 
 def chosen_school(values: Any) -> int | None:
-    """The school a page is about: a school role's own; for a district role the one it
-    chose (None: the archive's own)."""
-    rules = policy()
-    if rules.schools is not None:
-        return min(rules.schools) if rules.schools else -1
-    return within(values, "school", 1, 2**31 - 1)
+    """The school a retention page or request is about (`page_school`); None: the
+    archive's own."""
+    school = page_school(values)
+    return None if school is None else school.id
 
 
 def hold_target(values: Any) -> dict[str, Any]:
