@@ -57,6 +57,7 @@ def routes(w: World) -> list[tuple[str, str, set[str]]]:
         ("GET", "/nomenclature", READERS),
         ("GET", "/nomenclature/export.yaml", READERS),
         ("GET", "/nomenclature/items/02-01", NOMENCLATURE_EDITORS),
+        ("GET", "/api/v1/nomenclature", READERS),
         ("GET", "/audit", AUDITORS),
         ("GET", "/retention?year=2031", RETENTION_READERS),
         ("GET", "/retention/holds", RETENTION_READERS),
@@ -235,6 +236,7 @@ def post_routes(w: World) -> list[tuple[str, dict[str, str], set[str]]]:
         ("/nomenclature", {}, NOMENCLATURE_EDITORS),
         ("/nomenclature/items/02-01", {"index": "02-01"}, NOMENCLATURE_EDITORS),
         ("/nomenclature/year", {"year": "1"}, NOMENCLATURE_EDITORS),
+        ("/api/v1/nomenclature", {}, NOMENCLATURE_EDITORS),
         ("/pupils", {}, WRITERS),
         (
             f"/pupils/{w.pupil_mine}/events",
@@ -390,3 +392,45 @@ def test_every_route_as_every_role_of_another_school(
             if shown:
                 wrong.append(f"{path} shows the other school's {shown}")
     assert wrong == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_notice_of_enrolment_is_written_by_those_who_transfer_only(
+    archive: Archive, world: World, role: str, tmp_path: Path
+) -> None:
+    """The receiving school's notice on an issued personal file: the page's form and
+    the API take it from the secretary, the director and the administrator; everyone
+    else meets 404, and the transfer stays without a notice."""
+    from datetime import date
+
+    from archive_service.services.pipeline.ingest import IngestService
+    from archive_service.services.records.transfers import Application, TransferService
+    from tests.pagegen import born_digital_pdf
+
+    card = born_digital_pdf(tmp_path / "карта.pdf", [["Личная карта обучающегося Смирнова"]])
+    outcome = IngestService(archive).ingest_path(card)
+    assert outcome.id
+    FilingService(archive).file(outcome.id, Filing("04-01", pupil_ids=[world.pupil_mine]))
+    issued = TransferService(archive).issue(
+        world.pupil_mine,
+        Application(
+            date(2026, 9, 1), "Смирнова Ольга", "паспорт 1234", "СОШ № 7", "12", date(2026, 9, 2)
+        ),
+        by="secretary",
+    )
+    client = client_as(archive, role)
+    basic = base64.b64encode(f"{role}:{PASSWORD}".encode()).decode()
+    notice = {"notice_on": "2026-09-10", "notice": "№ 45 от 10.09.2026"}
+    page = client.post(f"/transfers/{issued.id}/notice", data=notice)
+    api = client.post(
+        f"/api/v1/transfers/{issued.id}/notice",
+        json=notice,
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    recorded = TransferService(archive).get(issued.id)
+    if role in TRANSFERERS:
+        assert (page.status_code, api.status_code) == (302, 200)
+        assert recorded.as_dict()["notice"]
+    else:
+        assert (page.status_code, api.status_code) == (404, 404)
+        assert not recorded.as_dict()["notice"]

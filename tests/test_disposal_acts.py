@@ -125,14 +125,19 @@ def test_bad_steps_are_refused_with_nothing_changed(
 def test_a_nomenclature_edit_never_changes_a_case_already_in_an_approved_act(
     archive: Archive, cases: dict[str, int]
 ) -> None:
-    """The school shortens its journals to one year after the act was approved: a new
-    version of the nomenclature; the act's case keeps the rule it was kept under, and
-    the approved act reads as it was approved."""
+    """The school shortens its journals to one year after the act was approved (through
+    /api/v1/nomenclature): a new version of the nomenclature; the act's case keeps the
+    rule it was kept under, the approved act reads as it was approved, and the answer
+    says so in words."""
+    from base64 import b64encode
     from dataclasses import replace
 
+    from archive_service.accounts import AccountService
     from archive_service.services.records.cases import CaseService
     from archive_service.services.records.nomenclature import NomenclatureService
+    from retention.nomenclature import to_mapping
     from retention.rules import RetentionKind, RetentionRule
+    from web import create_app
 
     acts = ActService(archive)
     act = acts.draft(2026, by="officer")
@@ -149,10 +154,36 @@ def test_a_nomenclature_edit_never_changes_a_case_already_in_an_approved_act(
             for i in spec.items
         ],
     )
-    service.import_spec(shorter)
-    assert (
-        service.current().items[[i.index for i in spec.items].index("02-01")].retention.years == 1
-    )
+    AccountService(archive).create("nomenclaturist", "пароль-номенклатуры", "archivist")
+    auth = {
+        "Authorization": "Basic "
+        + b64encode("nomenclaturist:пароль-номенклатуры".encode()).decode()
+    }
+    client = create_app(archive, TESTING=True).test_client()
+    saved = client.post("/api/v1/nomenclature", json=to_mapping(shorter), headers=auth)
+    assert saved.status_code == 201, saved.get_data(as_text=True)
+    (notice,) = saved.get_json()["notices"]
+    assert "Статья 02-01" in notice and f"акта № {before.number}" in notice
+    assert "по сроку «5 лет»" in notice and "приостановку" not in notice
+    listed = client.get("/api/v1/nomenclature", headers=auth).get_json()
+    journal = next(i for i in listed["items"] if i["index"] == "02-01")
+    assert journal["retention"] == {"years": 1} and listed["version"] == saved.get_json()["version"]
     info, _ = CaseService(archive).get(cases["old_journal"])
     assert info["retention"]["period"] == "5 лет"
     assert acts.get(act.id).rows == before.rows
+    # saving it again changes no period: nothing to say
+    assert service.acts_keep_their_periods(service.current()) == []
+    # a longer period does not stop the act either: the notice says how to keep them
+    longer = replace(
+        shorter,
+        items=[
+            replace(i, retention=RetentionRule(RetentionKind.YEARS, years=10))
+            if i.index == "02-01"
+            else i
+            for i in shorter.items
+        ],
+    )
+    (notice,) = service.acts_keep_their_periods(longer)
+    assert "срок «10 лет»" in notice and "поставьте приостановку уничтожения" in notice
+    broken = client.post("/api/v1/nomenclature", json={"year": 2026, "items": [{}]}, headers=auth)
+    assert broken.status_code == 400 and service.current() == shorter

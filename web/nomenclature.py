@@ -1,11 +1,22 @@
-"""The nomenclature of cases in the UI: the year's list, editing an item, approving it
-for another year, export as YAML or XLSX."""
+"""The nomenclature of cases in the UI and /api/v1/nomenclature: the year's list,
+editing an item, approving it for another year, export as YAML, XLSX or the official
+form. Every save says what it leaves as it was (cases in approved acts)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from archive_service.access import Permission
 from archive_service.schools import SchoolService
@@ -18,13 +29,17 @@ from archive_service.services.records.nomenclature import (
 from archive_service.services.records.nomenclature_form import nomenclature_pdf
 from retention.nomenclature import (
     NomenclatureError,
+    NomenclatureSpec,
     dump_xlsx,
     dump_yaml,
+    from_mapping,
     item_from_mapping,
     load_xlsx,
     load_yaml,
+    to_mapping,
 )
 from web.access import page_school, policy, requires, seen_schools
+from web.api import api
 from web.audit import audit
 from web.context import archive
 from web.params import within
@@ -40,6 +55,35 @@ def _school(service: NomenclatureService) -> str | None:
     district role sees); None: the archive's own."""
     school = page_school(request.values)
     return None if school is None else school.name
+
+
+def save(
+    service: NomenclatureService, spec: NomenclatureSpec, school: str | None, source: str
+) -> tuple[int, int, list[str]]:
+    """Store `spec` as the school's next version, audited; what the change leaves as it
+    was (cases of approved acts keep their period), in words for the one saving."""
+    notices = service.acts_keep_their_periods(spec, school)
+    year, version = service.import_spec(spec, school, source=source)
+    audit("change", f"nomenclature:{year}", detail=f"версия {version}: {source}")
+    return year, version, notices
+
+
+def _flash_saved(year: int, version: int, notices: list[str]) -> None:
+    flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
+    for notice in notices:
+        flash(notice, "info")
+
+
+def read_upload(data: bytes) -> NomenclatureSpec:
+    """A nomenclature file as uploaded: XLSX by its signature, else YAML in UTF-8."""
+    if not data:
+        raise NomenclatureError(["выберите файл YAML или XLSX"])
+    if data[:4] == b"PK\x03\x04":
+        return load_xlsx(data)
+    try:
+        return load_yaml(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NomenclatureError(["файл не YAML (UTF-8) и не XLSX"]) from exc
 
 
 def _year(service: NomenclatureService, school: str | None, field: str = "year") -> int:
@@ -60,19 +104,14 @@ def page() -> Any:
         if not policy().can(Permission.WRITE_NOMENCLATURE):
             abort(404)
         upload = request.files.get("file")
-        data = upload.read() if upload else b""
         try:
-            if not data:
-                raise NomenclatureError(["выберите файл YAML или XLSX"])
-            spec = load_xlsx(data) if data[:4] == b"PK\x03\x04" else load_yaml(data.decode("utf-8"))
-        except (NomenclatureError, UnicodeDecodeError) as exc:
-            problems = getattr(exc, "problems", ["файл не YAML (UTF-8) и не XLSX"])
-            status = 400
+            spec = read_upload(upload.read() if upload else b"")
+        except NomenclatureError as exc:
+            problems, status = exc.problems, 400
         else:
             source = (upload.filename or "") if upload else ""
-            got, version = service.import_spec(spec, school, source=source)
-            audit("change", f"nomenclature:{got}", detail=f"версия {version}: {source}")
-            flash(f"Загружена номенклатура на {got} год, версия {version}", "info")
+            got, version, notices = save(service, spec, school, source)
+            _flash_saved(got, version, notices)
             return redirect(url_for("nomenclature.page", school=school, year=got))
     in_force = service.year_in_force(school)
     year = year or in_force
@@ -139,9 +178,9 @@ def item(index: str | None) -> Any:
         except NomenclatureError as exc:
             problems = exc.problems
         else:
-            year, version = service.import_spec(edited, school, source="правка в интерфейсе")
-            audit("change", f"nomenclature:{year}", detail=f"версия {version}: {raw['index']}")
-            flash(f"Сохранено: номенклатура на {year} год, версия {version}", "info")
+            source = f"правка в интерфейсе: {raw['index']}"
+            year, version, notices = save(service, edited, school, source)
+            _flash_saved(year, version, notices)
             return redirect(url_for("nomenclature.page", school=school, year=year))
     return render_template(
         "nomenclature_item.html", item=current, problems=problems, school=school, year=spec.year
@@ -196,4 +235,46 @@ def export(fmt: str) -> Any:
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+# --- /api/v1 ----------------------------------------------------------------------
+
+
+@api.route("/nomenclature", methods=["GET", "POST"])
+@requires(Permission.READ_NOMENCLATURE)
+def api_nomenclature() -> Any:
+    """GET: the year's nomenclature (?year=, the one in force by default) of the school
+    (?school=, as on the page). POST: a new version from a YAML or XLSX file (multipart
+    `file`) or the same mapping as JSON; the answer names what it left as it was."""
+    service = NomenclatureService(archive())
+    school = _school(service)
+    if request.method == "POST":
+        if not policy().can(Permission.WRITE_NOMENCLATURE):
+            abort(404)
+        body = request.get_json(silent=True)
+        upload = request.files.get("file")
+        try:
+            if isinstance(body, dict):
+                spec, source = from_mapping(body), "API"
+            else:
+                spec = read_upload(upload.read() if upload else b"")
+                source = (upload.filename or "API") if upload else "API"
+        except NomenclatureError as exc:
+            abort(400, description="; ".join(exc.problems))
+        year, version, notices = save(service, spec, school, source)
+        return jsonify({"year": year, "version": version, "notices": notices}), 201
+    try:
+        spec = service.current(school, _year(service, school))
+    except LookupError:
+        abort(404)
+    stored = service.current_version(school, spec.year)
+    return jsonify(
+        {
+            "school": school or SchoolService(archive()).name_of(None),
+            "version": stored[1] if stored else None,
+            "in_force": service.year_in_force(school),
+            "years": service.years(school),
+            **to_mapping(spec),
+        }
     )

@@ -119,11 +119,14 @@ def nomenclature_import(ctx: click.Context, path: Path, school: str | None) -> N
             f"Номенклатура не загружена: ошибок {len(exc.problems)}"
         ) from exc
     service = NomenclatureService(open_archive(ctx, dispatch=False))
+    notices = service.acts_keep_their_periods(spec, school)
     year, version = service.import_spec(spec, school, source=path.name)
     audit_as_cli(
         service.archive, "change", f"nomenclature:{year}", f"версия {version}: {path.name}"
     )
     click.echo(f"Загружено статей: {len(spec.items)}; номенклатура на {year} год, версия {version}")
+    for notice in notices:
+        click.echo(notice, err=True)
 
 
 @nomenclature.command("export")

@@ -17,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive_service.archive import Archive
-from archive_service.catalog import Nomenclature, NomenclatureItem, School
+from archive_service.catalog import (
+    Case,
+    DisposalAct,
+    DisposalActCase,
+    Nomenclature,
+    NomenclatureItem,
+    School,
+)
 from archive_service.schools import school_row
 from retention.nomenclature import (
     ItemSpec,
@@ -68,6 +75,14 @@ def _add_version(
     row.items = [_item_row(item) for item in spec.items]
     s.add(row)
     return version
+
+
+def _period(rule: RetentionRule | None) -> tuple[str, int | None] | None:
+    return None if rule is None else (rule.kind.value, rule.years)
+
+
+def _shorter(now: RetentionRule, old: RetentionRule) -> bool:
+    return (now.years or 0) < (old.years or 0)
 
 
 def _by_index(items: Iterable[ItemSpec]) -> list[ItemSpec]:
@@ -135,6 +150,59 @@ class NomenclatureService:
                     raise
                 attempt += 1
                 log.info("another import took the same version first; counting again")
+
+    def acts_keep_their_periods(
+        self, spec: NomenclatureSpec, school: str | None = None
+    ) -> list[str]:
+        """What saving `spec` leaves as it was, in words for the one saving it: a case in
+        an approved act stays under the period the act states, whatever the new period
+        of its item (cases keep the version of the item they were opened under).
+
+        Shortening cannot hasten a signed act; lengthening does not stop one either, so
+        the notice says how to keep such cases (a hold) before the act is executed.
+        """
+        try:
+            saved = {item.index: item.retention for item in self.current(school, spec.year).items}
+        except LookupError:  # a first version for the year: every period is new
+            saved = {}
+        new = {
+            item.index: item.retention
+            for item in spec.items
+            if _period(item.retention) != _period(saved.get(item.index))
+        }
+        if not new:
+            return []
+        with self.archive.catalog.session() as s:
+            rows = s.execute(
+                select(DisposalAct.number, DisposalAct.year, DisposalAct.status, NomenclatureItem)
+                .join(DisposalActCase, DisposalActCase.act_id == DisposalAct.id)
+                .join(Case, Case.id == DisposalActCase.case_id)
+                .join(NomenclatureItem, NomenclatureItem.id == Case.item_id)
+                .join(School, School.id == DisposalAct.school_id)
+                .where(
+                    _of_school(school),
+                    DisposalAct.status.in_(("approved", "executing", "executed")),
+                    NomenclatureItem.index.in_(list(new)),
+                )
+                .order_by(NomenclatureItem.index, DisposalAct.year, DisposalAct.number)
+                .distinct()
+            ).all()
+            notices: list[str] = []
+            for number, year, status, item in rows:
+                old = item_spec(item).retention
+                now = new[item.index]
+                if _period(old) == _period(now):
+                    continue
+                text = (
+                    f"Статья {item.index}: срок «{now.label}» не относится к делам акта "
+                    f"№ {number} за {year} год — они хранятся по сроку «{old.label}», "
+                    "как записано в утверждённом акте"
+                )
+                shorter = now.kind is old.kind is RetentionKind.YEARS and _shorter(now, old)
+                if status != "executed" and not shorter:
+                    text += "; чтобы сохранить их дольше, поставьте приостановку уничтожения"
+                notices.append(text)
+            return notices
 
     def current(self, school: str | None = None, year: int | None = None) -> NomenclatureSpec:
         """The newest version (of the year, if given); the default if there is none yet."""
