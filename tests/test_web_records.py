@@ -181,8 +181,9 @@ def test_the_queue_shows_each_documents_proposals_and_files_them_as_proposed(
     client: FlaskClient, archive: Archive
 ) -> None:
     """The queue to be filed shows what the worker read from each document, with the
-    words; «Подшить как предложено» files it so, and a document with no proposed kind
-    is sent to its own page to choose one."""
+    words; «Подшить как предложено» files it so, and a document with no proposed kind,
+    or a kind whose case needs what was not read (the date), says why it waits
+    and is sent to its own page instead of offering a button that would fail."""
     from archive_service.services.pipeline.documents import DocumentService
 
     protocol = protocol_of_a_known_pupil(client, archive)
@@ -193,7 +194,12 @@ def test_the_queue_shows_each_documents_proposals_and_files_them_as_proposed(
     protocol_id = IngestService(archive).ingest_path(protocol).id
     note_id = IngestService(archive).ingest_path(note).id
     stray_id = IngestService(archive).ingest_path(stray).id
-    assert protocol_id and note_id and stray_id
+    undated = born_digital_pdf(
+        archive.settings.tmp_dir / "без-года.pdf",
+        [["Протокол итогового собеседования по русскому языку", "Смирнова Анна Сергеевна"]],
+    )
+    undated_id = IngestService(archive).ingest_path(undated).id
+    assert protocol_id and note_id and stray_id and undated_id
 
     queue = " ".join(client.get("/inbox").get_data(as_text=True).split())
     assert "Вид:</span> 03-04 Протоколы итогового собеседования по русскому языку" in queue
@@ -203,15 +209,23 @@ def test_the_queue_shows_each_documents_proposals_and_files_them_as_proposed(
     assert "ничего не предложено" in queue and "Выбрать вид" in queue
     assert "похож на титульный лист" in queue and f"/inbox/{stray_id}/file" not in queue
     assert "Подшить вручную" in queue
+    assert f"/inbox/{undated_id}/file" not in queue
+    assert (
+        "Ждёт: Для «Протоколы итогового собеседования по русскому языку (9 классы)» нужна дата"
+        in queue
+    )
 
     filed = client.post(f"/inbox/{protocol_id}/file", follow_redirects=True)
-    assert "Документ подшит в дело" in filed.get_data(as_text=True)
+    assert "подшит в дело" in filed.get_data(as_text=True)
     filing = DocumentService(archive).get(protocol_id)["filing"]
     assert filing["item_index"] == "03-04" and filing["class_label"] == "9Б"
     assert filing["school_year"] == "2024/2025" and filing["document_date"] == "2025-02-12"
     assert [p["name"] for p in filing["pupils"]] == ["Смирнова Анна Сергеевна"]
     refused = client.post(f"/inbox/{note_id}/file", follow_redirects=True)
-    assert "Документ не подшит: вид документа не предложен" in refused.get_data(as_text=True)
+    note_title = DocumentService(archive).get(note_id)["title"]
+    assert f"Документ «{note_title}» не подшит: вид документа не предложен" in " ".join(
+        refused.get_data(as_text=True).split()
+    )
     assert f"/inbox/{protocol_id}/file" not in refused.get_data(as_text=True)
     held = client.post(f"/inbox/{stray_id}/file", follow_redirects=True).get_data(as_text=True)
     assert "похож на титульный лист, но его QR-код не прочитан" in held

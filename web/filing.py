@@ -1,15 +1,26 @@
-"""Filing in the UI: a document filed from its page, the queue to be filed with
-«Подшить как предложено», and cover sheets printed for a stack."""
+"""Filing in the UI and /api/v1: a document filed from its page, the queue to be filed
+with «Подшить как предложено», and cover sheets printed for a stack."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from archive_service.access import Permission
 from archive_service.services.batch.cover_sheets import CoverSheetService
 from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.pipeline.inbox import InboxService
 from archive_service.services.records.filing import (
     Filing,
     FilingError,
@@ -20,6 +31,7 @@ from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import ProposalService
 from archive_service.services.records.pupils import PupilQueries
 from web.access import ensure_may_open_document, intake_school, policy, requires
+from web.api import api
 from web.audit import audit
 from web.context import archive
 from web.params import LARGEST_ID, clamped
@@ -27,31 +39,66 @@ from web.params import LARGEST_ID, clamped
 blueprint = Blueprint("filing", __name__)
 
 
+def filing_from(values: Any) -> Filing:
+    """The filing a form or a JSON body asks for (pupils: repeated `pupil_ids` of a form
+    or a JSON list)."""
+    pupils = values.getlist("pupil_ids") if hasattr(values, "getlist") else values.get("pupil_ids")
+    if isinstance(pupils, str):
+        pupils = [pupils]
+    return Filing(
+        item_index=str(values.get("item_index") or ""),
+        title=values.get("title") or None,
+        document_date=parse_iso_date(str(values.get("document_date") or "")),
+        school_year=values.get("school_year") or None,
+        class_label=values.get("class_label") or None,
+        subject=values.get("subject") or None,
+        pupil_ids=[str(p) for p in pupils or [] if p],
+        health_data=bool(values.get("health_data")),
+    )
+
+
+def file_document_as(document_id: str, values: Any) -> int:
+    """File a document this person may open (filing could otherwise clear the health
+    flag that hides it from them), as `values` say or, with `as_proposed`, as the
+    worker proposed; audited. Returns the case."""
+    ensure_may_open_document(document_id)
+    if values.get("as_proposed"):
+        filing = ProposalService(archive()).filing(document_id)
+    else:
+        filing = filing_from(values)
+    case_id = FilingService(archive()).file(document_id, filing)
+    audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")
+    return case_id
+
+
+def _named(document_id: str) -> str:
+    return f"«{DocumentService(archive()).get(document_id)['title']}»"
+
+
 @blueprint.route("/documents/<document_id>/file", methods=["POST"])
 @requires(Permission.WRITE_RECORDS)
 def file_document(document_id: str) -> Any:
-    """Filing from the document's page; only a document this person may open (filing
-    could otherwise clear the health flag that hides it from them)."""
-    ensure_may_open_document(document_id)
-    form = request.form
+    """Filing from the document's page."""
     try:
-        filing = Filing(
-            item_index=form.get("item_index", ""),
-            title=form.get("title") or None,
-            document_date=parse_iso_date(form.get("document_date", "")),
-            school_year=form.get("school_year") or None,
-            class_label=form.get("class_label") or None,
-            subject=form.get("subject") or None,
-            pupil_ids=[p for p in form.getlist("pupil_ids") if p],
-            health_data=bool(form.get("health_data")),
-        )
-        FilingService(archive()).file(document_id, filing)
-        audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")
+        file_document_as(document_id, request.form)
     except FilingError as exc:
         flash(f"Документ не подшит: {exc}", "error")
-        return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
-    flash("Документ подшит в дело", "info")
+    else:
+        flash("Документ подшит в дело", "info")
     return redirect(url_for("ui.document", document_id=document_id, _anchor="filing"))
+
+
+@api.route("/documents/<document_id>/filing", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def api_file(document_id: str) -> Any:
+    """File (or refile) a document: the fields of the page's form as JSON, or
+    {"as_proposed": true} for what the worker proposed."""
+    data = request.get_json(silent=True)
+    try:
+        case_id = file_document_as(document_id, data if isinstance(data, dict) else request.form)
+    except FilingError as exc:
+        abort(400, description=f"Документ {_named(document_id)} не подшит: {exc}")
+    return jsonify({"document_id": document_id, "case_id": case_id})
 
 
 # -- batch scanning -----------------------------------------------------------------------
@@ -94,10 +141,16 @@ def cover_sheets() -> Any:
 @blueprint.route("/inbox")
 @requires(Permission.WRITE_RECORDS)
 def inbox() -> Any:
-    """The queue to be filed, each document with what the worker proposed for it."""
-    waiting = DocumentService(archive()).unfiled()
-    proposed = ProposalService(archive()).best([d["id"] for d in waiting])
-    return render_template("inbox.html", waiting=waiting, proposed=proposed)
+    """The queue to be filed, each document with what the worker proposed for it and
+    why it waits."""
+    return render_template("inbox.html", waiting=InboxService(archive()).waiting(policy()))
+
+
+@api.route("/inbox")
+@requires(Permission.WRITE_RECORDS)
+def api_inbox() -> Any:
+    waiting = InboxService(archive()).waiting(policy())
+    return jsonify({"waiting": [w.as_dict() for w in waiting]})
 
 
 @blueprint.route("/inbox/<document_id>/file", methods=["POST"])
@@ -105,13 +158,10 @@ def inbox() -> Any:
 def file_as_proposed(document_id: str) -> Any:
     """«Подшить как предложено»: the archivist confirms, from the queue, the proposals the
     row shows, as the document's own form would send them untouched."""
-    ensure_may_open_document(document_id)
     try:
-        filing = ProposalService(archive()).filing(document_id)
-        FilingService(archive()).file(document_id, filing)
+        file_document_as(document_id, {"as_proposed": True})
     except FilingError as exc:
-        flash(f"Документ не подшит: {exc}", "error")
+        flash(f"Документ {_named(document_id)} не подшит: {exc}", "error")
     else:
-        audit("change", f"document:{document_id}", detail=f"подшит: {filing.item_index}")
-        flash("Документ подшит в дело", "info")
+        flash(f"Документ {_named(document_id)} подшит в дело", "info")
     return redirect(url_for("filing.inbox"))

@@ -3,13 +3,13 @@ sheets printed for scanning a stack."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from archive_service.cli.common import audit_as_cli, open_archive
-from archive_service.services.pipeline.documents import DocumentService
 
 if TYPE_CHECKING:
     from archive_service.services.records.nomenclature import NomenclatureService
@@ -57,14 +57,87 @@ def cover_sheets(
 
 
 @click.command()
+@click.option("--json", "as_json", is_flag=True, help='JSON: {"waiting": [...]}.')
 @click.pass_context
-def inbox(ctx: click.Context) -> None:
+def inbox(ctx: click.Context, as_json: bool) -> None:
     """Документы, которые ждут подшивки в дело, и почему."""
-    waiting = DocumentService(open_archive(ctx, dispatch=False)).unfiled()
+    from archive_service.services.pipeline.inbox import InboxService
+
+    waiting = InboxService(open_archive(ctx, dispatch=False)).waiting()
+    if as_json:
+        click.echo(json.dumps({"waiting": [w.as_dict() for w in waiting]}, ensure_ascii=False))
+        return
     click.echo(f"Ждут подшивки: {len(waiting)}")
     for doc in waiting:
-        reason = f" — {doc['reason']}" if doc["reason"] else ""
-        click.echo(f"{doc['title']} ({doc['filename']}) [{doc['id']}]{reason}")
+        reason = f" — {doc.reason}" if doc.reason else " — можно подшить как предложено"
+        click.echo(f"{doc.title} ({doc.filename}) [{doc.id}]{reason}")
+
+
+@click.command("file")
+@click.argument("document_id")
+@click.option("--item", "item_index", default=None, help="Статья номенклатуры («02-01»).")
+@click.option("--as-proposed", is_flag=True, help="Как предложил обработчик (см. archive inbox).")
+@click.option("--year", "school_year", default=None, help="Учебный год («2024/2025»).")
+@click.option("--class", "class_label", default=None, help="Класс («9Б»).")
+@click.option("--date", "document_date", default=None, help="Дата документа (ГГГГ-ММ-ДД).")
+@click.option("--title", default=None, help="Заголовок документа.")
+@click.option("--subject", default=None, help="Предмет.")
+@click.option("--pupil", "pupils", multiple=True, help="Обучающийся (id); можно несколько.")
+@click.option("--health", is_flag=True, help="Сведения о здоровье (видны не всем).")
+@click.option("--json", "as_json", is_flag=True, help="JSON: {document_id, case_id}.")
+@click.pass_context
+def file_document(
+    ctx: click.Context,
+    document_id: str,
+    item_index: str | None,
+    as_proposed: bool,
+    school_year: str | None,
+    class_label: str | None,
+    document_date: str | None,
+    title: str | None,
+    subject: str | None,
+    pupils: tuple[str, ...],
+    health: bool,
+    as_json: bool,
+) -> None:
+    """Подшить документ в дело (или переподшить): по статье номенклатуры или как
+    предложено."""
+    from archive_service.services.pipeline.indexing import IndexingService
+    from archive_service.services.records.filing import (
+        Filing,
+        FilingError,
+        FilingService,
+        parse_iso_date,
+    )
+    from archive_service.services.records.proposals import ProposalService
+
+    if as_proposed == bool(item_index):
+        raise click.UsageError("Укажите статью (--item) или --as-proposed, одно из двух")
+    archive = open_archive(ctx)
+    try:
+        if as_proposed:
+            filing = ProposalService(archive).filing(document_id)
+        else:
+            filing = Filing(
+                item_index=item_index or "",
+                title=title,
+                document_date=parse_iso_date(document_date),
+                school_year=school_year,
+                class_label=class_label,
+                subject=subject,
+                pupil_ids=list(pupils),
+                health_data=health,
+            )
+        case_id = FilingService(archive).file(document_id, filing)
+    except FilingError as exc:
+        raise click.ClickException(f"Документ {document_id} не подшит: {exc}") from exc
+    audit_as_cli(archive, "change", f"document:{document_id}", f"подшит: {filing.item_index}")
+    # Search shows the new case and facets at once, with or without a worker running.
+    IndexingService(archive).relay()
+    if as_json:
+        click.echo(json.dumps({"document_id": document_id, "case_id": case_id}))
+    else:
+        click.echo(f"Документ {document_id} подшит в дело № {case_id}")
 
 
 @click.group()
@@ -157,4 +230,4 @@ def nomenclature_export(
     click.echo(f"Выгружено статей: {len(spec.items)} (номенклатура на {spec.year} год) → {path}")
 
 
-COMMANDS = [cover_sheets, inbox, nomenclature]
+COMMANDS = [cover_sheets, inbox, file_document, nomenclature]

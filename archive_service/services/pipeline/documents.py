@@ -239,14 +239,16 @@ class DocumentService:
                 for d in docs
             }
 
-    def unfiled(self) -> list[dict[str, Any]]:
-        """The "to be filed" queue: archived documents in no case yet, with the reason a
-        cover sheet did not file them, if one tried."""
+    def unfiled(self, policy: Policy | None = None) -> list[dict[str, Any]]:
+        """The "to be filed" queue of the schools `policy` sees (None: every school):
+        archived documents in no case yet, with the reason a cover sheet did not file
+        them, if one tried."""
+        query = select(Document).where(Document.case_id.is_(None))
         with self.archive.catalog.session() as s:
             docs = list(
                 s.scalars(
-                    select(Document)
-                    .where(Document.status == DocumentStatus.ARCHIVED, Document.case_id.is_(None))
+                    _Scope(None, policy, DocumentStatus.ARCHIVED)
+                    .of(query)
                     .order_by(Document.archived_at)
                 )
             )
@@ -261,7 +263,13 @@ class DocumentService:
                     .order_by(DocumentEvent.id.desc())
                 ).first()
                 out.append(
-                    {"id": doc.id, "title": doc.title, "filename": doc.filename, "reason": reason}
+                    {
+                        "id": doc.id,
+                        "title": doc.title,
+                        "filename": doc.filename,
+                        "school_id": doc.school_id,
+                        "reason": reason,
+                    }
                 )
             return out
 

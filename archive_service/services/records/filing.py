@@ -76,6 +76,24 @@ def _same_school(owner: int | None, school_id: int | None) -> bool:
     return school_id is None or owner == school_id
 
 
+def what_is_missing(
+    closes: Closing,
+    title: str,
+    school_year: str | None,
+    document_date: date | None,
+    pupil_count: int,
+) -> str | None:
+    """What an item's cases need that a filing lacks, in words (None: nothing): the
+    one rule filing refuses by and the queue warns by, before anyone presses a button."""
+    if closes is Closing.EVENT and pupil_count != 1:
+        return f"«{title}» ведётся на каждого обучающегося: укажите одного обучающегося"
+    if closes is Closing.SCHOOL_YEAR and school_year is None:
+        return f"Для «{title}» нужен учебный год"
+    if closes is Closing.CALENDAR_YEAR and document_date is None:
+        return f"Для «{title}» нужна дата документа"
+    return None
+
+
 def parse_iso_date(text: str | None) -> date | None:
     """A date as forms and sheets give it (YYYY-MM-DD); empty means none."""
     text = (text or "").strip()
@@ -187,6 +205,7 @@ class FilingService:
                 raise FilingError(
                     f"Дело № {case.id} включено в акт № {in_act}: в него не подшивают"
                 )
+            left = doc.case_id if doc.case_id != case.id else None
             doc.nomenclature_item_id = item.id
             doc.case_id = case.id
             if filing.title:
@@ -209,6 +228,9 @@ class FilingService:
                 )
             )
             s.add(OutboxEntry(document_id=document_id, operation="index"))
+            if left is not None:
+                s.flush()
+                volumes.drop_if_left_empty(s, left)
             case_id = case.id
         self.archive.dispatcher.relay_index()
         if self.archive.store.locks:  # the original's lock follows its case's keeping
@@ -245,22 +267,21 @@ class FilingService:
         pupils: list[Pupil],
     ) -> Case:
         closes = Closing(item.closes)
+        missing = what_is_missing(
+            closes, item.title, school_year, filing.document_date, len(pupils)
+        )
+        if missing is not None:
+            raise FilingError(missing)
         pupil: Pupil | None = None
         if closes is Closing.EVENT:
-            if len(pupils) != 1:
-                raise FilingError(
-                    f"«{item.title}» ведётся на каждого обучающегося: укажите одного обучающегося"
-                )
             pupil = pupils[0]
             period = ""
             title = f"{item.title}: {pupil.surname} {pupil.name}"
         elif closes is Closing.SCHOOL_YEAR:
-            if school_year is None:
-                raise FilingError(f"Для «{item.title}» нужен учебный год")
+            assert school_year is not None
             period, title = school_year, f"{item.title}, {school_year} учебный год"
         elif closes is Closing.CALENDAR_YEAR:
-            if filing.document_date is None:
-                raise FilingError(f"Для «{item.title}» нужна дата документа")
+            assert filing.document_date is not None
             year = str(filing.document_date.year)
             period, title = year, f"{item.title}, {year} год"
         else:

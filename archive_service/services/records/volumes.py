@@ -27,7 +27,14 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from archive_service.catalog import Case, Nomenclature, NomenclatureItem
+from archive_service.catalog import (
+    Case,
+    DisposalActCase,
+    Document,
+    Hold,
+    Nomenclature,
+    NomenclatureItem,
+)
 
 
 def take_turn(s: Session, item: NomenclatureItem) -> None:
@@ -66,6 +73,29 @@ def add_volume(
     s.add(case)
     s.flush()
     return case
+
+
+def drop_if_left_empty(s: Session, case_id: int) -> bool:
+    """Remove the volume a refiling has just emptied, if it was only ever that: open,
+    holding no document (nor a destroyed one's stub), no paper location, no hold, in no
+    act, and the last of its series. An archivist who files a protocol into the wrong
+    kind and moves it would otherwise leave a case open with 0 sheets in every list,
+    inventory and disposal year. Returns whether it was removed."""
+    case = s.get(Case, case_id)
+    if case is None or case.closed_on is not None or any((case.room, case.shelf, case.box)):
+        return False
+    still_used = [
+        select(Document.id).where(Document.case_id == case_id),
+        select(Hold.id).where(Hold.case_id == case_id),
+        select(DisposalActCase.id).where(DisposalActCase.case_id == case_id),
+        select(Case.id).where(
+            _in_series(case.item, case.period, case.pupil_id), Case.volume > case.volume
+        ),
+    ]
+    if any(s.scalar(query.limit(1)) is not None for query in still_used):
+        return False
+    s.delete(case)
+    return True
 
 
 def _same_index(item: NomenclatureItem) -> ColumnElement[bool]:
