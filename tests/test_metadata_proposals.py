@@ -82,14 +82,11 @@ def test_school_years_long_and_short() -> None:
 
 def test_dates_numeric_and_with_month_names() -> None:
     dates = by_field(
-        propose(
-            [(1, "Дата проведения: 12 февраля 2025 года. Приказ от 03.09.2024 № 15; 31.02.2024")]
-        ),
+        propose([(1, "Дата проведения: 12 февраля 2025 года. Зачёт 03.09.2024; 31.02.2024")]),
         "date",
     )
-    assert {p.value for p in dates} == {"2025-02-12", "2024-09-03"}
-    feb = next(p for p in dates if p.value == "2025-02-12")
-    assert feb.evidence[0].text == "12 февраля 2025"
+    assert [p.value for p in dates] == ["2025-02-12", "2024-09-03"]  # the labelled one first
+    assert dates[0].evidence[0].text == "12 февраля 2025"
 
 
 def test_latin_look_alikes_from_ocr_are_read_as_cyrillic() -> None:
@@ -99,3 +96,65 @@ def test_latin_look_alikes_from_ocr_are_read_as_cyrillic() -> None:
     assert [p.value for p in by_field(proposals, "class")] == ["9А"]
     # An English word stays English.
     assert by_field(propose([(1, "Report card")], KINDS), "kind") == []
+
+
+def test_a_cited_laws_date_is_not_the_documents_and_the_labelled_one_wins() -> None:
+    """The case the archivist met: the law cited in the body gave «…, 2012 год»."""
+    page = (
+        "ПРОТОКОЛ\nитогового собеседования по русскому языку\n"
+        "2024/2025 учебный год\nДата: 18.11.2024\n"
+        + "В соответствии с Федеральным законом от 29.12.2012 № 273-ФЗ «Об образовании "
+        "в Российской Федерации» и приказом Минпросвещения России от 04.04.2023 № 232 "
+        "комиссия провела итоговое собеседование обучающихся девятых классов.\n"
+    )
+    dates = by_field(propose([(1, page)], KINDS), "date")
+    assert [d.value for d in dates] == ["2024-11-18"]
+    assert dates[0].doubt is None
+
+
+def test_a_date_against_the_school_year_is_flagged_and_an_agreeing_one_preferred() -> None:
+    alone = by_field(propose([(1, "Классный журнал 9 «Б»\n2023/2024\n15.10.2022\n")]), "date")
+    assert alone[0].value == "2022-10-15" and alone[0].doubt == "дата не в 2023/2024 учебном году"
+    both = by_field(
+        propose([(1, "Классный журнал 9 «Б»\n2023/2024\n15.10.2022\n01.03.2024\n")]),
+        "date",
+    )
+    assert both[0].value == "2024-03-01" and both[0].doubt is None
+
+
+def test_a_class_letter_read_as_latin_is_the_class_the_school_has() -> None:
+    """OCR read «Б» as a Latin «B», which looks like «В»: the class lists decide, and a
+    class the school does not have that year is flagged."""
+    page = "Классный журнал 10 «B» класса\n2024/2025 учебный год\n"
+    lists = {"2024/2025": ["10Б", "9А"], "2023/2024": ["10В"]}
+    (only_b,) = by_field(propose([(1, page)], KINDS, classes=lists), "class")
+    assert (only_b.value, only_b.doubt) == ("10Б", None)
+    (unknown,) = by_field(
+        propose([(1, "Журнал 11 «Д» класса 2024/2025")], KINDS, classes=lists), "class"
+    )
+    assert unknown.doubt == "класса 11Д нет в списках классов школы"
+    (no_lists,) = by_field(propose([(1, page)], KINDS), "class")  # nothing to tell by
+    assert no_lists.doubt == "буква класса неразборчива: 10В или 10Б"
+    both = {"2024/2025": ["10Б", "10В"]}
+    (unsure,) = by_field(propose([(1, page)], KINDS, classes=both), "class")
+    assert unsure.doubt == "буква класса неразборчива: 10В или 10Б"
+
+
+def test_a_kind_named_only_in_the_body_or_by_a_local_act_is_a_guess() -> None:
+    regulation = (
+        "ПОЛОЖЕНИЕ\nо порядке ведения документации\nМБОУ СОШ № 20\n"
+        + "1. Общие положения. Настоящее положение устанавливает требования к ведению "
+        "классных журналов, журналов внеурочной деятельности и иной документации школы.\n"
+    )
+    kinds = by_field(propose([(1, regulation)], KINDS), "kind")
+    assert kinds and all(k.doubt for k in kinds)
+    assert "локальный акт" in (kinds[0].doubt or "")
+    body_only = (
+        "МБОУ СОШ № 20\nСлужебная записка\n"
+        + "Прошу выделить шкаф для хранения классных журналов за прошлые годы, которые "
+        "сейчас лежат в учительской без описи и без присмотра ответственного лица.\n"
+    )
+    (guess,) = by_field(propose([(1, body_only)], KINDS), "kind")
+    assert guess.value == "02-01" and "не в заголовке" in (guess.doubt or "")
+    heading = by_field(propose([(1, "КЛАССНЫЙ ЖУРНАЛ\n9 «Б» класса\n")], KINDS), "kind")
+    assert heading[0].value == "02-01" and heading[0].doubt is None

@@ -290,7 +290,7 @@ def test_uploading_a_stack_splits_it_and_queues_what_is_unfiled(
     (queued,) = AuditService(archive).find(target=f"stack:{stack_id}")
     assert (queued.actor, queued.action, queued.detail) == ("archivist", "create", "пачка.pdf")
     inbox = client.get("/inbox").get_data(as_text=True)
-    assert inbox.count('<td><a href="/documents/') == 1  # only the part before the first sheet
+    assert inbox.count('<td class="proposed">') == 1  # only the part before the first sheet
 
     api = client.post(
         "/api/v1/stacks",

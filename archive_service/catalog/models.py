@@ -321,6 +321,9 @@ class MetadataProposal(Base):
     label: Mapped[str] = mapped_column(String(500))
     score: Mapped[float] = mapped_column()
     evidence: Mapped[str] = mapped_column(Text)  # JSON: [{page, start, end, text}]
+    # Why it is only a guess (a kind from the body, a date against the school year, a
+    # class the lists do not have): shown, and never filed «как предложено».
+    doubt: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Pupil(Base):

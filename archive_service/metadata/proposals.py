@@ -16,8 +16,8 @@ person; a proposal is a reading of the text, not a decision.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -31,7 +31,8 @@ WORD_RE = re.compile(r"[А-Яа-яЁёA-Za-z]+(?:-[А-Яа-яЁёA-Za-z]+)?")
 # carry Latin look-alikes, so words are folded again here.
 CLASS_RE = re.compile(
     r"(?<![\d/.\-])(?P<grade>1[01]|[1-9])"
-    r"(?:\s*[«\"“]\s*(?P<q>[А-ЯЁа-яёABCEHKMOPTXY])\s*[»\"”]|-?(?P<tight>[А-ЯЁ])(?![А-ЯЁа-яё])"
+    r"(?:\s*[«\"“]\s*(?P<q>[А-ЯЁа-яёABCEHKMOPTXY6])\s*[»\"”]"
+    r"|-?(?P<tight>[А-ЯЁABCEHKMOPTXY])(?![А-ЯЁа-яёA-Za-z])"
     r"|\s+(?P<loose>[А-ЯЁ])(?=\s+класс))"
 )
 SCHOOL_YEAR_RE = re.compile(r"(?<!\d)(?P<a>(?:19|20)\d{2})\s*[/–\-]\s*(?P<b>(?:19|20)?\d{2})(?!\d)")
@@ -64,6 +65,7 @@ class Proposal:
     label: str  # what the archivist reads
     evidence: tuple[Evidence, ...]
     score: float
+    doubt: str | None = None  # why it is only a guess; «как предложено» does not take it
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,54 @@ def _words(text: str) -> list[_Word]:
 # -- kind and title -----------------------------------------------------------------------
 
 
+HEADING_LINES = 8  # a heading is the first lines of the first page, before the body
+# A line of running text: as long as a printed line of a paragraph, and many words. A
+# heading's lines are short, centred names («ПРОТОКОЛ», «итогового собеседования …»).
+BODY_LINE_CHARS, BODY_LINE_WORDS = 60, 8
+# A local act of the school (an order, a regulation) names records in its heading
+# («Положение о ведении классных журналов») without being one of them.
+LOCAL_ACTS = frozenset(
+    {"положение", "порядок", "правило", "инструкция", "приказ", "устав", "регламент"}
+)
+
+
+def heading_end(text: str) -> int:
+    """Where the first page's heading ends: after its first lines, at the first line of
+    body text (a paragraph), whichever comes first."""
+    end, lines = 0, 0
+    for line in text.splitlines(keepends=True):
+        if len(line.strip()) >= BODY_LINE_CHARS and len(line.split()) >= BODY_LINE_WORDS:
+            break
+        end += len(line)
+        if line.strip():
+            lines += 1
+            if lines == HEADING_LINES:
+                break
+    return end
+
+
+def _local_act(text: str) -> str | None:
+    """The word that makes the document a local act, if a line of its heading begins
+    with one (the school's name usually comes first)."""
+    for line in text[: heading_end(text)].splitlines():
+        first = next(iter(_words(line)), None)
+        # In the nominative: «ПОЛОЖЕНИЕ», «Приказ», not «приказом директора» of a stamp
+        if first is not None and first.text.lower() in LOCAL_ACTS:
+            return first.text
+    return None
+
+
 def _kind_proposals(pages: list[tuple[int, str]], kinds: Iterable[KindRule]) -> list[Proposal]:
+    """A kind needs heading-level evidence: its words in the first page's heading. Words
+    found only further on (a regulation's body mentioning «классные журналы»), or a
+    heading of a local act, make a guess, ranked below and marked with its doubt."""
     found: dict[str, Proposal] = {}
+    first_page = pages[0][0] if pages else 0
+    act = _local_act(pages[0][1]) if pages else None
     for number, text in pages[:3]:  # titles sit on the first pages
         words = _words(text)
         word_lemmas = [lemma(w.text) for w in words]
+        heading = heading_end(text) if number == first_page else -1
         for rule in kinds:
             for keyword in rule.keywords:
                 wanted = [lemma(w) for w in WORD_RE.findall(keyword)]
@@ -140,8 +185,20 @@ def _kind_proposals(pages: list[tuple[int, str]], kinds: Iterable[KindRule]) -> 
                     if word_lemmas[i : i + len(wanted)] != wanted:
                         continue
                     first, last = words[i], words[i + len(wanted) - 1]
-                    # Longer keywords, earlier pages and earlier lines weigh more.
-                    score = len(wanted) + 1.0 / number + (1.0 if first.start < 300 else 0.0)
+                    in_heading = last.end <= heading and act is None
+                    # The heading outweighs everything; then longer keywords, earlier
+                    # pages and earlier lines.
+                    score = (
+                        (10.0 if in_heading else 0.0)
+                        + len(wanted)
+                        + 1.0 / number
+                        + (1.0 if first.start < 300 else 0.0)
+                    )
+                    doubt = None
+                    if act is not None:
+                        doubt = f"заголовок «{act} …» — локальный акт, а не документ учёта"
+                    elif not in_heading:
+                        doubt = f"вид угадан по словам в тексте (лист {number}), не в заголовке"
                     old = found.get(rule.item_index)
                     if old is None or score > old.score:
                         found[rule.item_index] = Proposal(
@@ -154,6 +211,7 @@ def _kind_proposals(pages: list[tuple[int, str]], kinds: Iterable[KindRule]) -> 
                                 ),
                             ),
                             round(score, 3),
+                            doubt,
                         )
                     break
     return sorted(found.values(), key=lambda p: -p.score)
@@ -175,7 +233,8 @@ def _title_proposal(pages: list[tuple[int, str]], kind: Proposal | None) -> Prop
     if words[0].isupper() and len(words[0]) > 1:  # «ПРОТОКОЛ итогового …» → «Протокол …»
         words[0] = words[0].capitalize()
     title = " ".join(words)
-    return Proposal("title", title, title, (Evidence(ev.page, start, end, line),), kind.score)
+    evidence = (Evidence(ev.page, start, end, line),)
+    return Proposal("title", title, title, evidence, kind.score, kind.doubt)
 
 
 # -- pupils -------------------------------------------------------------------------------
@@ -280,25 +339,55 @@ def _spans(
 
 
 def _grouped(field: str, items: list[tuple[str, str, Evidence]]) -> list[Proposal]:
-    by_value: dict[str, tuple[str, list[Evidence]]] = {}
-    for value, label, ev in items:
-        by_value.setdefault(value, (label, []))[1].append(ev)
+    return _weighed(field, [(value, label, ev, 1.0) for value, label, ev in items])
+
+
+def _weighed(field: str, items: list[tuple[str, str, Evidence, float]]) -> list[Proposal]:
+    """One proposal per value, scored by the weight of every place it was read."""
+    by_value: dict[str, tuple[str, list[Evidence], float]] = {}
+    for value, label, ev, weight in items:
+        old_label, evs, total = by_value.get(value, (label, [], 0.0))
+        by_value[value] = (old_label, [*evs, ev], total + weight)
     proposals = [
-        Proposal(field, value, label, tuple(evs[:5]), float(len(evs)))
-        for value, (label, evs) in by_value.items()
+        Proposal(field, value, label, tuple(evs[:5]), round(total, 3))
+        for value, (label, evs, total) in by_value.items()
     ]
     return sorted(proposals, key=lambda p: (-p.score, p.value))
 
 
-def _class_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
+# «Классный журнал 10 «Б»»: OCR may give a Cyrillic class letter as a Latin look-alike or
+# a digit; each reading stands for the Cyrillic letters it looks like.
+CLASS_LETTER_READINGS = {"B": "ВБ", "6": "Б"}
+
+
+def _class_proposals(
+    pages: list[tuple[int, str]], known: frozenset[str] = frozenset()
+) -> list[Proposal]:
+    """Classes as read; with the school's class lists (`known`), a letter OCR may have
+    misread is taken as the class the school has, and one it does not have is marked."""
     items = []
+    unsure: dict[str, str] = {}
     for number, m in _spans(pages, CLASS_RE):
-        letter = (m["q"] or m["tight"] or m["loose"]).upper().translate(HOMOGLYPHS)
-        value = f"{m['grade']}{letter}"
+        read = m["q"] or m["tight"] or m["loose"]
+        readings = CLASS_LETTER_READINGS.get(read.upper(), read.upper().translate(HOMOGLYPHS))
+        candidates = [f"{m['grade']}{letter}" for letter in readings]
+        if known:
+            candidates = [c for c in candidates if c in known] or candidates
+        value = candidates[0]
+        if len(candidates) > 1:  # a Latin «B»: «В» or «Б», and the lists cannot tell
+            unsure[value] = f"буква класса неразборчива: {' или '.join(candidates)}"
         items.append(
-            (value, f"{m['grade']} «{letter}»", Evidence(number, m.start(), m.end(), m.group()))
+            (value, f"{m['grade']} «{value[-1]}»", Evidence(number, m.start(), m.end(), m.group()))
         )
-    return _grouped("class", items)
+    proposals = _grouped("class", items)
+    return [
+        replace(p, doubt=f"класса {p.value} нет в списках классов школы")
+        if known and p.value not in known
+        else replace(p, doubt=unsure[p.value])
+        if p.value in unsure
+        else p
+        for p in proposals
+    ]
 
 
 def _school_year_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
@@ -310,19 +399,62 @@ def _school_year_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
     return _grouped("school_year", items)
 
 
+# A date in a citation («Федеральный закон от 29.12.2012 № 273-ФЗ», «приказом … от
+# 22.03.2021 № 115») is the cited act's, never the document's.
+CITED_BEFORE = re.compile(
+    r"(?:закон\w*|приказ\w*|постановлени\w*|распоряжени\w*|письм\w*|решени\w*|ФЗ)"
+    r"[^.\n]{0,80}$",
+    re.IGNORECASE,
+)
+CITED_AFTER = re.compile(r"^\s*(?:г\.|года)?\s*(?:№|N\s*\d)")
+BODY_DATE = 1.0  # the weight of a date read in the body: alone, only a guess
+LABELLED = re.compile(r"дата[^:\n\d]{0,30}:?\s*$", re.IGNORECASE)
+
+
+def _date_weight(text: str, start: int, end: int, heading: int) -> float | None:
+    """How much a date read at text[start:end] speaks for the document's own date; None
+    for a date in a citation."""
+    before = text[max(0, start - 100) : start]
+    after = text[end : end + 12]
+    if re.search(r"\bот\s*$", before) and (
+        CITED_BEFORE.search(before) or (CITED_AFTER.match(after) and end > heading)
+    ):  # «законом от …», or «от … №» in the body: an act cited; a heading's own is kept
+        return None
+    if LABELLED.search(text[max(0, start - 40) : start]):
+        return 10.0  # «Дата: 18.11.2024», «Дата проведения: …»
+    return 3.0 if end <= heading else BODY_DATE
+
+
 def _date_proposals(pages: list[tuple[int, str]]) -> list[Proposal]:
+    """Dates by how much each place speaks for the document's own; one read only in the
+    body (no «Дата», not in the heading) is a guess: the document may have no date of
+    its own, and the body's next meeting or deadline is not it."""
     items = []
+    first_page = pages[0][0] if pages else 0
+    headings = {n: heading_end(t) if n == first_page else -1 for n, t in pages}
+    texts = dict(pages)
     for number, m in _spans(pages, NUMERIC_DATE_RE):
         year = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
-        items.extend(_date_item(number, m, year, int(m["m"]), int(m["d"])))
+        weight = _date_weight(texts[number], m.start(), m.end(), headings[number])
+        if weight is not None:
+            items.extend(_date_item(number, m, year, int(m["m"]), int(m["d"]), weight))
     for number, m in _spans(pages, TEXT_DATE_RE):
-        items.extend(_date_item(number, m, int(m["y"]), MONTHS[m["m"].lower()], int(m["d"])))
-    return _grouped("date", items)
+        weight = _date_weight(texts[number], m.start(), m.end(), headings[number])
+        if weight is not None:
+            month = MONTHS[m["m"].lower()]
+            items.extend(_date_item(number, m, int(m["y"]), month, int(m["d"]), weight))
+    strongest: dict[str, float] = {}
+    for value, _label, _ev, weight in items:
+        strongest[value] = max(weight, strongest.get(value, 0.0))
+    return [
+        p if strongest[p.value] > BODY_DATE else replace(p, doubt="дата из текста, не из заголовка")
+        for p in _weighed("date", items)
+    ]
 
 
 def _date_item(
-    number: int, m: re.Match[str], year: int, month: int, day: int
-) -> list[tuple[str, str, Evidence]]:
+    number: int, m: re.Match[str], year: int, month: int, day: int, weight: float
+) -> list[tuple[str, str, Evidence, float]]:
     try:
         when = date(year, month, day)
     except ValueError:
@@ -334,8 +466,28 @@ def _date_item(
             when.isoformat(),
             when.strftime("%d.%m.%Y"),
             Evidence(number, m.start(), m.end(), m.group()),
+            weight,
         )
     ]
+
+
+def _in_school_year(day: str, school_year: str) -> bool:
+    """1 September of the first year to 31 August of the second."""
+    first = int(school_year[:4])
+    return date(first, 9, 1).isoformat() <= day <= date(first + 1, 8, 31).isoformat()
+
+
+def _agreeing_dates(dates: list[Proposal], years: list[Proposal]) -> list[Proposal]:
+    """The dates with one that agrees with the proposed school year first; if none does,
+    the best is marked, so it is shown but not filed."""
+    if not dates or not years:
+        return dates
+    school_year = years[0].value
+    agreeing = [d for d in dates if _in_school_year(d.value, school_year)]
+    if agreeing:
+        return [*agreeing, *(d for d in dates if d not in agreeing)]
+    best = replace(dates[0], doubt=f"дата не в {school_year} учебном году")
+    return [best, *dates[1:]]
 
 
 # -- all together -------------------------------------------------------------------------
@@ -345,15 +497,24 @@ def propose(
     pages: list[tuple[int, str]],
     kinds: Iterable[KindRule] = (),
     pupils: Iterable[KnownPupil] = (),
+    classes: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Proposal]:
-    """Every proposal for a document, best first within each field."""
+    """Every proposal for a document, best first within each field; `classes` are the
+    class labels of the school's class lists by school year («2024/2025» → {«9Б»}), to
+    read a misread class letter by the classes the school has that year."""
     kind = _kind_proposals(pages, kinds)
     title = _title_proposal(pages, kind[0] if kind else None)
+    years = _school_year_proposals(pages)
+    lists = classes or {}
+    if years and years[0].value in lists:
+        known = frozenset(lists[years[0].value])
+    else:  # no year read, or none listed for it: every class the school ever had
+        known = frozenset(label for labels in lists.values() for label in labels)
     return [
         *kind,
         *([title] if title else []),
         *_pupil_proposals(pages, list(pupils)),
-        *_class_proposals(pages),
-        *_school_year_proposals(pages),
-        *_date_proposals(pages),
+        *_class_proposals(pages, known),
+        *years,
+        *_agreeing_dates(_date_proposals(pages), years),
     ]

@@ -174,6 +174,7 @@ class DocumentService:
                         "label": p.label,
                         "score": p.score,
                         "evidence": json.loads(p.evidence),
+                        "doubt": p.doubt,
                     }
                     for p in s.scalars(
                         select(MetadataProposal)

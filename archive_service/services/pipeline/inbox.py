@@ -17,7 +17,7 @@ from archive_service.schools import SchoolService
 from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.records.filing import parse_iso_date, what_is_missing
 from archive_service.services.records.nomenclature import NomenclatureService
-from archive_service.services.records.proposals import ProposalService, Stored
+from archive_service.services.records.proposals import ProposalService, Stored, doubts_of
 from retention.nomenclature import ItemSpec
 
 NO_KIND = "вид документа не распознан: выберите его на странице документа"
@@ -69,6 +69,9 @@ def _reason(fields: dict[str, list[Stored]], items: dict[str, ItemSpec]) -> str 
     """Why filing by these proposals would fail, as filing itself would say it."""
     if not fields.get("kind"):
         return NO_KIND
+    doubts = doubts_of(fields)
+    if doubts:
+        return f"{'; '.join(doubts)} — проверьте на странице документа"
     index = fields["kind"][0].value
     item = items.get(index)
     if item is None:

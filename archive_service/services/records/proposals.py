@@ -23,6 +23,7 @@ from archive_service.catalog import (
     MetadataProposal,
     Page,
     Pupil,
+    PupilClass,
     School,
 )
 from archive_service.domain import DocumentStatus
@@ -40,6 +41,21 @@ class Stored:
     label: str
     words: str
     page: int
+    doubt: str | None = None  # why it is only a guess
+
+
+# The fields «Подшить как предложено» files by: a doubt on the best of any of them sends
+# the document to its page instead.
+FILED_FIELDS = {"kind": "вид", "date": "дата", "school_year": "учебный год", "class": "класс"}
+
+
+def doubts_of(fields: dict[str, list[Stored]]) -> list[str]:
+    """Why filing by these proposals would take a guess, field by field."""
+    return [
+        f"{name}: {fields[field][0].doubt}"
+        for field, name in FILED_FIELDS.items()
+        if fields.get(field) and fields[field][0].doubt
+    ]
 
 
 def pupils_of(s: Session, school_id: int | None) -> Select[Any]:
@@ -80,7 +96,13 @@ class ProposalService:
             pupils = [
                 KnownPupil(p.id, p.surname, p.name, p.patronymic) for p in s.scalars(of_school)
             ]
-        proposals = propose(pages, kinds, pupils)
+            classes: dict[str, set[str]] = defaultdict(set)
+            listed = select(PupilClass.school_year, PupilClass.class_label).where(
+                PupilClass.pupil_id.in_(of_school.with_only_columns(Pupil.id))
+            )
+            for school_year, label in s.execute(listed.distinct()):
+                classes[school_year].add(label)
+        proposals = propose(pages, kinds, pupils, classes)
         with self.archive.catalog.session() as s:
             s.execute(delete(MetadataProposal).where(MetadataProposal.document_id == document_id))
             for p in proposals:
@@ -91,6 +113,7 @@ class ProposalService:
                         value=p.value[:500],
                         label=p.label[:500],
                         score=p.score,
+                        doubt=p.doubt,
                         evidence=json.dumps(
                             [
                                 {"page": e.page, "start": e.start, "end": e.end, "text": e.text}
@@ -134,7 +157,9 @@ class ProposalService:
             for row in rows:
                 evidence: list[dict[str, Any]] = json.loads(row.evidence) or [{}]
                 words, page = evidence[0].get("text", ""), int(evidence[0].get("page", 0))
-                found[row.document_id][row.field].append(Stored(row.value, row.label, words, page))
+                found[row.document_id][row.field].append(
+                    Stored(row.value, row.label, words, page, row.doubt)
+                )
         return {doc_id: dict(fields) for doc_id, fields in found.items()}
 
     def filing(self, document_id: str) -> Filing:
@@ -162,6 +187,9 @@ class ProposalService:
         kind = first("kind")
         if kind is None:
             raise FilingError("вид документа не предложен: выберите его на странице документа")
+        doubts = doubts_of(fields)
+        if doubts:
+            raise FilingError(f"{'; '.join(doubts)} — проверьте на странице документа")
         return Filing(
             item_index=kind,
             title=first("title"),
