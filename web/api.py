@@ -99,9 +99,13 @@ def upload() -> Any:
     return jsonify({"results": results}), 201
 
 
-@api.route("/stacks", methods=["POST"])
+@api.route("/stacks", methods=["GET", "POST"])
 @requires(Permission.WRITE_RECORDS)
 def upload_stacks() -> Any:
+    """GET: the latest stacks of one's schools, newest first (as the page «Пачки»).
+    POST: stacks to split (multipart `files`)."""
+    if request.method == "GET":
+        return jsonify({"stacks": StackJobs(archive()).recent(policy=policy())})
     uploads = request.files.getlist("files")
     if not uploads:
         abort(400, description="Нет файлов: передайте их в поле files (multipart/form-data)")

@@ -1,5 +1,6 @@
-"""/api/v1 for a pupil's transfer: the issue of the personal file, the file as one PDF,
-and the register of issued files. The routes sit on the API blueprint (web.api); the
+"""/api/v1 for pupils: class lists in, the finder, a pupil with their documents and
+events, status events; and a pupil's transfer: the issue of the personal file, the file
+as one PDF, and the register of issued files. The routes sit on the API blueprint (web.api); the
 work is done by the functions the UI calls (web.pupils), under the same permission."""
 
 from __future__ import annotations
@@ -11,17 +12,24 @@ from flask import abort, jsonify, request
 
 from archive_service.access import Permission
 from archive_service.services.moving.bags import BagError
+from archive_service.services.records.filing import FilingError
+from archive_service.services.records.pupils import PupilEventError, PupilSummary, events_of
 from archive_service.services.records.transfers import (
     TransferError,
     TransferNotFound,
     TransferService,
 )
+from intake.class_list import ClassListError
 from web.access import policy, requires
 from web.api import api
 from web.context import archive
 from web.params import within
 from web.pupils import (
+    add_event,
+    find_pupils,
+    import_class_list,
     issue_personal_file,
+    open_pupil,
     receive_package,
     record_notice,
     send_marks_extract,
@@ -30,6 +38,73 @@ from web.pupils import (
     send_transfer_package,
     visible_pupil,
 )
+
+
+def _pupil(summary: PupilSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "name": summary.full_name,
+        "birth_date": summary.birth_date,
+        "classes": [{"school_year": y, "class": c} for y, c in summary.classes],
+        "school_id": summary.school_id,
+    }
+
+
+@api.route("/pupils", methods=["GET", "POST"])
+@requires(Permission.READ_RECORDS)
+def pupils() -> Any:
+    """GET: the finder (?q= a name in any case form, ?class=). POST: a class list
+    (multipart `file`, CSV or XLSX; `school_year`, and `school` for a district role)."""
+    if request.method == "POST":
+        if not policy().can(Permission.WRITE_RECORDS):
+            abort(404)
+        try:
+            rows, added, problems = import_class_list(request.files.get("file"), request.form)
+        except ClassListError as exc:
+            abort(400, description=str(exc))
+        return jsonify({"rows": rows, "added": added, "problems": problems}), 201
+    found = find_pupils(request.args)
+    return jsonify(
+        {
+            "pupils": [_pupil(p) for p in found.pupils],
+            "total": found.total,
+            "classes": found.classes,
+        }
+    )
+
+
+@api.route("/pupils/<pupil_id>")
+@requires(Permission.READ_RECORDS)
+def pupil(pupil_id: str) -> Any:
+    summary, documents = open_pupil(pupil_id)
+    return jsonify(
+        {
+            **_pupil(summary),
+            "documents": [
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "school_year": d.school_year,
+                    "kind": d.item_index,
+                    "class": d.class_label,
+                }
+                for d in documents
+            ],
+            "events": events_of(archive(), pupil_id),
+        }
+    )
+
+
+@api.route("/pupils/<pupil_id>/events", methods=["POST"])
+@requires(Permission.READ_RECORDS)
+def event(pupil_id: str) -> Any:
+    """A status event: {kind, on (ГГГГ-ММ-ДД), basis}; answers how many cases it closed."""
+    data = request.get_json(silent=True)
+    try:
+        closed = add_event(pupil_id, data if isinstance(data, dict) else request.form)
+    except (PupilEventError, FilingError) as exc:
+        abort(400, description=str(exc))
+    return jsonify({"pupil_id": pupil_id, "closed_cases": closed}), 201
 
 
 @api.route("/pupils/<pupil_id>/transfers", methods=["POST"])

@@ -16,10 +16,12 @@ from archive_service.services.disposal.acts import ActService
 from archive_service.services.disposal.due import FIRST_YEAR, LAST_YEAR, DueError, DueService
 from archive_service.services.disposal.holds import HoldError, HoldNotFound, HoldService
 from archive_service.services.records.cases import CaseError, CaseService
+from archive_service.services.records.filing import FilingError
 from web.access import policy, requires
 from web.acts import approve_act, draft_act, execute_act, review_act, send_paper, take_out
 from web.api import api
 from web.audit import audit
+from web.cases import act_on_case, send_inventory
 from web.context import archive
 from web.params import within
 from web.retention import chosen_school, lift_hold, set_hold
@@ -35,9 +37,29 @@ def _body() -> dict[str, Any]:
     return dict(request.form)
 
 
-@api.route("/cases/<int:case_id>")
+@api.route("/cases")
+@requires(Permission.READ_RECORDS, unscoped=True)
+def list_cases() -> Any:
+    return jsonify({"cases": CaseService(archive()).all(policy())})
+
+
+@api.route("/cases/<int:case_id>/inventory.pdf")
+@requires(Permission.READ_RECORDS, unscoped=True)
+def case_inventory(case_id: int) -> Any:
+    return send_inventory(case_id)
+
+
+@api.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @requires(Permission.READ_RECORDS, unscoped=True)
 def get_case(case_id: int) -> Any:
+    """GET: the case with its documents, sheets and retention. POST: {action: location
+    (room, shelf, box) | close (closed_on) | volume}; answers the case to look at next."""
+    if request.method == "POST":
+        try:
+            shown, done = act_on_case(case_id, _body())
+        except (CaseError, FilingError) as exc:
+            abort(400, description=str(exc))
+        return jsonify({"case_id": shown, "done": done})
     try:
         info, entries = CaseService(archive()).get(case_id, policy())
     except CaseError:

@@ -104,6 +104,36 @@ def api_file(document_id: str) -> Any:
 # -- batch scanning -----------------------------------------------------------------------
 
 
+def render_cover_sheets(values: Any) -> bytes:
+    """Cover sheets (PDF) for what a form or a JSON body names; audited."""
+    case = str(values.get("case_id") or "").strip()
+    if case and not case.isdigit():
+        raise FilingError(f"Номер дела «{case}» — не число")
+    if case and int(case) > LARGEST_ID:
+        raise FilingError(f"Дела № {case} в архиве нет")
+    pupils = values.getlist("pupil_ids") if hasattr(values, "getlist") else values.get("pupil_ids")
+    pdf = CoverSheetService(archive()).render(
+        kind=str(values.get("item_index") or ""),
+        pupil_ids=[str(p) for p in ([pupils] if isinstance(pupils, str) else pupils or []) if p],
+        case_id=int(case) if case else None,
+        school_year=values.get("school_year") or None,
+        class_label=values.get("class_label") or None,
+        title=values.get("title") or None,
+        copies=clamped(values, "copies", 1, 1, 500),
+        school_id=intake_school(values),
+    )
+    audit("export", "cover-sheets", detail=str(values.get("item_index") or ""))
+    return pdf
+
+
+def _cover_sheets_pdf(pdf: bytes) -> Response:
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="titulnye-listy.pdf"'},
+    )
+
+
 @blueprint.route("/cover-sheets", methods=["GET", "POST"])
 @requires(Permission.WRITE_RECORDS)
 def cover_sheets() -> Any:
@@ -111,31 +141,24 @@ def cover_sheets() -> Any:
     pupils = PupilQueries(archive()).all(schools=policy().schools)
     if request.method == "GET":
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=None)
-    form = request.form
-    case = form.get("case_id", "").strip()
     try:
-        if case and not case.isdigit():
-            raise FilingError(f"Номер дела «{case}» — не число")
-        if case and int(case) > LARGEST_ID:
-            raise FilingError(f"Дела № {case} в архиве нет")
-        pdf = CoverSheetService(archive()).render(
-            kind=form.get("item_index", ""),
-            pupil_ids=[p for p in form.getlist("pupil_ids") if p],
-            case_id=int(case) if case else None,
-            school_year=form.get("school_year") or None,
-            class_label=form.get("class_label") or None,
-            title=form.get("title") or None,
-            copies=clamped(form, "copies", 1, 1, 500),
-            school_id=intake_school(form),
-        )
+        pdf = render_cover_sheets(request.form)
     except FilingError as exc:
         return render_template("cover_sheets.html", items=items, pupils=pupils, error=str(exc)), 400
-    audit("export", "cover-sheets", detail=form.get("item_index", ""))
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="titulnye-listy.pdf"'},
-    )
+    return _cover_sheets_pdf(pdf)
+
+
+@api.route("/cover-sheets", methods=["POST"])
+@requires(Permission.WRITE_RECORDS)
+def api_cover_sheets() -> Any:
+    """Cover sheets for scanning a stack: {item_index, school_year, class_label, title,
+    case_id, pupil_ids, copies}; a PDF, one sheet per pupil (or `copies`)."""
+    data = request.get_json(silent=True)
+    try:
+        pdf = render_cover_sheets(data if isinstance(data, dict) else request.form)
+    except FilingError as exc:
+        abort(400, description=str(exc))
+    return _cover_sheets_pdf(pdf)
 
 
 @blueprint.route("/inbox")

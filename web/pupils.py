@@ -32,9 +32,12 @@ from archive_service.services.records.filing import FilingError, parse_iso_date
 from archive_service.services.records.marks_extract import NoMarks, marks_extract_pdf
 from archive_service.services.records.pupils import (
     EVENT_LABELS,
+    PupilDocument,
     PupilEventError,
+    PupilList,
     PupilQueries,
     PupilService,
+    PupilSummary,
     events_of,
     record_event,
 )
@@ -55,51 +58,36 @@ from web.params import within
 blueprint = Blueprint("pupils", __name__)
 
 
-@blueprint.route("/pupils", methods=["GET", "POST"])
-@requires(Permission.READ_RECORDS)
-def index() -> Any:
-    problems: list[str] = []
-    status = 200
-    if request.method == "POST":
-        if not policy().can(Permission.WRITE_RECORDS):
-            abort(404)
-        upload = request.files.get("file")
-        data = upload.read() if upload else b""
-        year = request.form.get("school_year", "").strip() or None
-        try:
-            if not data:
-                raise ClassListError("выберите файл CSV или XLSX")
-            rows, bad = read_class_list(data, year)
-        except ClassListError as exc:
-            problems, status = [str(exc)], 400
-        else:
-            school = SchoolService(archive()).name_of(intake_school(request.form))
-            report = PupilService(archive()).import_rows(rows, school)
-            audit(
-                "create",
-                "pupils",
-                detail=f"список класса: строк {len(rows)}, новых {report.added}",
-            )
-            flash(
-                f"Загружено строк: {len(rows)} (новых обучающихся: {report.added}); "
-                f"с ошибками: {len(bad)}",
-                "info" if not bad else "error",
-            )
-            problems = [str(p) for p in bad]
-    name = request.args.get("q", "").strip()
-    class_label = request.args.get("class", "").strip()
+def import_class_list(upload: Any, values: Any) -> tuple[int, int, list[str]]:
+    """A class list (CSV or XLSX) into the uploader's school (a district role's choice):
+    rows read, pupils new, the rows refused with why; audited."""
+    data = upload.read() if upload else b""
+    if not data:
+        raise ClassListError("выберите файл CSV или XLSX")
+    rows, bad = read_class_list(data, str(values.get("school_year") or "").strip() or None)
+    school = SchoolService(archive()).name_of(intake_school(values))
+    report = PupilService(archive()).import_rows(rows, school)
+    audit("create", "pupils", detail=f"список класса: строк {len(rows)}, новых {report.added}")
+    return len(rows), report.added, [str(p) for p in bad]
+
+
+def find_pupils(args: Any) -> PupilList:
+    """The pupils this person may see, by name (any case form) and class; a look for
+    someone in personal data is audited, as a text search is."""
+    name = str(args.get("q", "")).strip()
+    class_label = str(args.get("class", "")).strip()
     rules = policy()
     found = PupilQueries(archive()).find(
         rules.classes, name=name, class_label=class_label, schools=rules.schools
     )
-    if name or class_label:  # a look for someone in personal data, as a text search is
+    if name or class_label:
         audit("search", "pupils", detail=f"«{name}» {class_label}: найдено {len(found.pupils)}")
-    return render_template("pupils.html", found=found, problems=problems), status
+    return found
 
 
-@blueprint.route("/pupils/<pupil_id>")
-@requires(Permission.READ_RECORDS)
-def pupil(pupil_id: str) -> Any:
+def open_pupil(pupil_id: str) -> tuple[PupilSummary, list[PupilDocument]]:
+    """A pupil this person may see, with the documents they may open; audited. Another
+    school's or class's pupil answers 404 (and the attempt is recorded)."""
     found = PupilQueries(archive()).get(pupil_id)
     if found is None:
         abort(404)
@@ -116,6 +104,59 @@ def pupil(pupil_id: str) -> Any:
         if rules.may_open(d.class_label, d.health_data, d.school_id, d.item_index)
     ]
     audit("view", f"pupil:{pupil_id}")
+    return summary, documents
+
+
+def add_event(pupil_id: str, values: Any) -> int:
+    """Record admission, transfer, graduation… for a pupil of a school this person sees;
+    returns how many of the pupil's cases it closed. 404 for anyone who may neither
+    file nor transfer."""
+    rules = policy()
+    if not (rules.can(Permission.WRITE_RECORDS) or rules.can(Permission.TRANSFER_PUPILS)):
+        abort(404)
+    found = PupilQueries(archive()).get(pupil_id)
+    if found is None or not rules.sees_school(found[0].school_id):
+        abort(404)  # another school's pupil is no pupil to this person
+    on = parse_iso_date(str(values.get("on", "")))
+    if on is None:
+        raise FilingError("Укажите дату")
+    kind = str(values.get("kind", ""))
+    try:
+        closed = record_event(archive(), pupil_id, kind, on, str(values.get("basis", "")))
+    except PupilEventError as exc:
+        if str(exc) == "Обучающийся не найден":
+            abort(404)
+        raise
+    audit("change", f"pupil:{pupil_id}", detail=kind)
+    return closed
+
+
+@blueprint.route("/pupils", methods=["GET", "POST"])
+@requires(Permission.READ_RECORDS)
+def index() -> Any:
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not policy().can(Permission.WRITE_RECORDS):
+            abort(404)
+        try:
+            rows, added, problems = import_class_list(request.files.get("file"), request.form)
+        except ClassListError as exc:
+            problems, status = [str(exc)], 400
+        else:
+            flash(
+                f"Загружено строк: {rows} (новых обучающихся: {added}); "
+                f"с ошибками: {len(problems)}",
+                "info" if not problems else "error",
+            )
+    found = find_pupils(request.args)
+    return render_template("pupils.html", found=found, problems=problems), status
+
+
+@blueprint.route("/pupils/<pupil_id>")
+@requires(Permission.READ_RECORDS)
+def pupil(pupil_id: str) -> Any:
+    summary, documents = open_pupil(pupil_id)
     return render_template(
         "pupil.html",
         pupil=summary,
@@ -123,32 +164,16 @@ def pupil(pupil_id: str) -> Any:
         events=events_of(archive(), pupil_id),
         event_labels=EVENT_LABELS,
         transfers=TransferService(archive()).of_pupil(pupil_id),
-        marks=JournalService(archive()).marks_of(pupil_id, rules.classes),
+        marks=JournalService(archive()).marks_of(pupil_id, policy().classes),
     )
 
 
 @blueprint.route("/pupils/<pupil_id>/events", methods=["POST"])
 @requires(Permission.READ_RECORDS)
 def event(pupil_id: str) -> Any:
-    rules = policy()
-    if not (rules.can(Permission.WRITE_RECORDS) or rules.can(Permission.TRANSFER_PUPILS)):
-        abort(404)
-    found = PupilQueries(archive()).get(pupil_id)
-    if found is None or not rules.sees_school(found[0].school_id):
-        abort(404)  # another school's pupil is no pupil to this person
     try:
-        on = parse_iso_date(request.form.get("on", ""))
-        if on is None:
-            raise FilingError("Укажите дату")
-        closed = record_event(
-            archive(), pupil_id, request.form.get("kind", ""), on, request.form.get("basis", "")
-        )
-        audit("change", f"pupil:{pupil_id}", detail=request.form.get("kind", ""))
-    except PupilEventError as exc:
-        if str(exc) == "Обучающийся не найден":
-            abort(404)
-        flash(str(exc), "error")
-    except FilingError as exc:
+        closed = add_event(pupil_id, request.form)
+    except (PupilEventError, FilingError) as exc:
         flash(str(exc), "error")
     else:
         flash("Событие записано" + (f"; закрыто дел: {closed}" if closed else ""), "info")
