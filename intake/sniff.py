@@ -27,11 +27,39 @@ def sniff_media_type(head: bytes) -> MediaType:
         return MediaType.PDF
     if kind is None and _looks_like_csv(head):
         return MediaType.CSV  # the e-journal reader decides whether it is a journal
-    found = f" (распознан как {kind.mime})" if kind is not None else ""
+    found = f" ({_in_words(kind.extension)})" if kind is not None else ""
     raise IntakeRejected(
         "Неподдерживаемый тип файла" + found + ": принимаются PDF, TIFF, JPEG, PNG "
         "и выгрузки электронного журнала (CSV, XLSX)"
     )
+
+
+# What a person calls the files a school most often sends by mistake.
+KNOWN_KINDS = {
+    "docx": "документ Word (.docx)",
+    "doc": "документ Word (.doc)",
+    "odt": "документ OpenDocument (.odt)",
+    "rtf": "документ RTF",
+    "xls": "таблица Excel (.xls)",
+    "ods": "таблица OpenDocument (.ods)",
+    "pptx": "презентация PowerPoint (.pptx)",
+    "zip": "ZIP-архив: его принимает «archive import» или страница пакетов",
+    "rar": "архив RAR",
+    "7z": "архив 7z",
+    "gif": "рисунок GIF",
+    "bmp": "рисунок BMP",
+    "webp": "рисунок WebP",
+    "heic": "фото HEIC с телефона",
+    "djvu": "документ DjVu",
+    "mp4": "видео",
+    "mp3": "звукозапись",
+    "exe": "программа",
+}
+
+
+def _in_words(extension: str) -> str:
+    """A file kind as a person names it, never its MIME type."""
+    return KNOWN_KINDS.get(extension, f"файл .{extension}")
 
 
 def _looks_like_csv(head: bytes) -> bool:

@@ -451,3 +451,19 @@ def test_the_notice_of_enrolment_is_written_by_those_who_transfer_only(
     else:
         assert (page.status_code, api.status_code) == (404, 404)
         assert not recorded.as_dict()["notice"]
+
+
+def test_the_audit_log_reads_in_words(archive: Archive, world: World) -> None:
+    """An auditor reads «просмотр … отказано» and the document's title, not `view`,
+    `denied` and `document:5f3a…`; the code stays beside it, to look further."""
+    from archive_service.access import ROLE_LABELS_RU, Role
+    from archive_service.services.pipeline.documents import DocumentService
+
+    client_as(archive, "staff").get(f"/documents/{world.other}")  # another class: refused
+    page = client_as(archive, "auditor").get(f"/audit?target=document:{world.other}")
+    text = " ".join(page.get_data(as_text=True).split())
+    title = DocumentService(archive).get(world.other)["title"]
+    assert f"документ «{title}»" in text and f"document:{world.other}" in text
+    assert "<td>просмотр</td>" in text and "отказано" in text
+    assert f"<td>{ROLE_LABELS_RU[Role.STAFF]}</td>" in text
+    assert "<td>view</td>" not in text and "denied" not in text.replace("outcome-denied", "")

@@ -709,3 +709,67 @@ def test_on_a_phone_no_main_page_scrolls_sideways_and_facets_follow_the_results(
     hits = page.locator("ol.hits").evaluate("el => el.getBoundingClientRect().bottom")
     facets = page.locator(".facets").evaluate("el => el.getBoundingClientRect().top")
     assert facets >= hits
+
+
+def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """axe-core (Deque's accessibility engine), run in Chromium on the sign-in page and
+    every main page with a document, a pupil and a case in them: no serious or critical
+    violation (labels, contrast, names of links and buttons, landmarks, language)."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    folder = tmp_path / "опись"
+    folder.mkdir()
+    born_digital_pdf(folder / "карта.pdf", [["Личная карта обучающегося Орлова Вера"]])
+    (folder / "опись.csv").write_text(
+        "Файл;Вид;Обучающийся\nкарта.pdf;04-01;Орлова Вера\n", encoding="utf-8"
+    )
+    roster = tmp_path / "7А.csv"
+    roster.write_text("Фамилия;Имя;Класс\nОрлова;Вера;7А\n", encoding="utf-8")
+    cli_beside(data, "pupils", "import", str(roster), "--school-year", "2024/2025")
+    import json
+
+    doc = json.loads(cli_beside(data, "import", "--wait", "--json", str(folder)).splitlines()[0])
+    page = browser.new_page(locale="ru-RU")
+    axe = Axe()
+    found: list[str] = []
+
+    def check(path: str) -> None:
+        page.goto(url + path)
+        for v in axe.run(page).response["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in v["nodes"][:3]]
+                found.append(f"{path}: {v['id']} ({v['impact']}) {targets}")
+
+    check("/login")
+    sign_in(page, url, password)
+    page.goto(url + f"/documents/{doc['id']}")
+    pupil = page.locator("a[href^='/pupils/']").first.get_attribute("href")
+    case = page.locator("a[href^='/cases/']").first.get_attribute("href")
+    for path in (
+        "/documents", "/search?q=карта", f"/documents/{doc['id']}", "/upload", "/stacks",
+        "/inbox", "/pupils", str(pupil), "/cases", str(case), "/nomenclature",
+        "/nomenclature/items/02-01", "/retention", "/retention/holds", "/acts", "/audit",
+        "/cover-sheets", "/schools", "/accounts", "/transfers", "/account/password",
+    ):  # fmt: skip
+        check(path)
+    assert found == [], "\n".join(found)
+
+    # by keyboard: the first Tab reaches the skip link, Enter moves on to the page's
+    # content; a search is typed and sent without the mouse, a hit opened with Enter
+    page.goto(url + "/documents")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Перейти к содержанию"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.focus("header input[name=q]")
+    page.keyboard.type("Орловой")  # in another case form: morphology finds her card
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    page.focus("ol.hits a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/documents/{doc['id']}**")

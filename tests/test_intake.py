@@ -34,7 +34,7 @@ def test_text_file_named_pdf_is_refused() -> None:
 
 
 def test_zip_is_refused_with_its_type_named() -> None:
-    with pytest.raises(IntakeRejected, match="application/zip"):
+    with pytest.raises(IntakeRejected, match="ZIP-архив"):
         sniff_media_type(b"PK\x03\x04" + b"\x00" * 60)
 
 
@@ -145,3 +145,18 @@ def test_image_over_the_pixel_limit_is_refused_before_decoding(tmp_path: Path) -
     big.write_bytes(_png_bomb(12_000, 12_000))  # 144 Mpx: under Pillow's own error level
     with pytest.raises(IntakeRejected, match="12000×12000"):
         inspect_file(big, MediaType.PNG, Limits(max_image_pixels=120_000_000))
+
+
+def test_a_word_document_is_refused_in_words_not_by_its_mime_type() -> None:
+    """A secretary uploads the protocol as typed (.docx): the refusal names it as she
+    would, and says what is taken instead."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as docx:
+        docx.writestr("[Content_Types].xml", "<Types/>")
+        docx.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(IntakeRejected) as refused:
+        sniff_media_type(buffer.getvalue()[:8192])
+    assert "документ Word (.docx)" in str(refused.value)
+    assert "application/" not in str(refused.value) and "PDF, TIFF, JPEG, PNG" in str(refused.value)

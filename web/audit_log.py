@@ -11,6 +11,12 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from archive_service.access import Permission
 from archive_service.catalog.models import AuditEntry
 from archive_service.services.admin.audit import AuditService
+from archive_service.services.admin.audit_words import (
+    action_label,
+    outcome_label,
+    role_label,
+    target_names,
+)
 from web.access import policy, requires
 from web.api import api
 from web.audit import audit
@@ -50,7 +56,15 @@ def page() -> Any:
             headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
         )
     return render_template(
-        "audit.html", rows=rows, target=target or "", user=user or "", check=service.verify()
+        "audit.html",
+        rows=rows,
+        target=target or "",
+        user=user or "",
+        check=service.verify(),
+        names=target_names(archive(), {e.target for e in rows}),
+        action_label=action_label,
+        outcome_label=outcome_label,
+        role_label=role_label,
     )
 
 
@@ -68,6 +82,7 @@ def api_audit() -> Any:
     """The same query as JSON, with whether the hash chain is whole."""
     *_, rows = audit_query(request.args)
     check = AuditService(archive()).verify()
+    names = target_names(archive(), {e.target for e in rows})
     return jsonify(
         {
             "entries": [
@@ -77,7 +92,9 @@ def api_audit() -> Any:
                     "role": e.role,
                     "address": e.address,
                     "action": e.action,
+                    "action_label": action_label(e.action),
                     "target": e.target,
+                    "target_name": names.get(e.target, e.target),
                     "outcome": e.outcome,
                     "detail": e.detail,
                 }
