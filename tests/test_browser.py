@@ -773,3 +773,44 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(
     page.focus("ol.hits a")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/documents/{doc['id']}**")
+
+
+def test_the_pupil_picker_finds_by_name_in_any_case_and_tells_namesakes_apart(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """Two pupils named «Зимина Алла», in 6А and 8В: the archivist types «Зиминой
+    Аллы» on a document's page, sees both with class and birth date, ticks the 8В one,
+    and the personal file is filed for her."""
+    import json
+
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, password, data = server
+    roster = tmp_path / "зимины.csv"
+    roster.write_text(
+        "Фамилия;Имя;Класс;Дата рождения\nЗимина;Алла;6А;12.03.2013\nЗимина;Алла;8В;01.02.2011\n",
+        encoding="utf-8",
+    )
+    cli_beside(data, "pupils", "import", str(roster), "--school-year", "2024/2025")
+    card = born_digital_pdf(tmp_path / "заявление.pdf", [["Заявление о приёме в школу"]])
+    doc = json.loads(cli_beside(data, "ingest", "--wait", "--json", str(card)))["id"]
+    page = browser.new_page(locale="ru-RU")
+    sign_in(page, url, password)
+    page.goto(f"{url}/documents/{doc}")
+    page.select_option("select[name=item_index]", "04-01")
+    page.fill("[data-pupil-picker] input[type=search]", "Зиминой Аллы")
+    found = page.locator("[data-pupil-picker] li")
+    expect(found).to_have_count(2)
+    expect(found.nth(0)).to_contain_text("Зимина Алла")
+    older = page.locator("[data-pupil-picker] li", has_text="8В")
+    expect(older).to_contain_text("д. р. 01.02.2011")
+    older.locator("input[type=checkbox]").check()
+    page.click("form.filing-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Документ подшит в дело")
+    filed = page.locator("p.filed")
+    expect(filed).to_contain_text("Зимина Алла")
+    expect(page.locator("a[href^='/cases/']").first).to_contain_text("Зимина Алла")
+    (pupil,) = page.request.get(f"{url}/api/v1/documents/{doc}").json()["filing"]["pupils"]
+    classes = page.request.get(f"{url}/api/v1/pupils/{pupil['id']}").json()["classes"]
+    assert classes == [{"school_year": "2024/2025", "class": "8В"}]

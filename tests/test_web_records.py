@@ -349,3 +349,39 @@ def test_pupil_event_is_recorded_with_its_basis(client: FlaskClient) -> None:
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "Укажите основание" in refused
+
+
+def test_the_documents_list_shows_how_each_is_filed_and_narrows_by_it(
+    client: FlaskClient, archive: Archive
+) -> None:
+    """Title, kind, class, school year and filed or waiting in the list, each a filter;
+    the date in the Russian way."""
+    from archive_service.services.records.filing import Filing, FilingService
+
+    journal = (
+        IngestService(archive)
+        .ingest_path(born_digital_pdf(archive.settings.tmp_dir / "ж.pdf", [["Классный журнал 9Б"]]))
+        .id
+    )
+    note = (
+        IngestService(archive)
+        .ingest_path(born_digital_pdf(archive.settings.tmp_dir / "з.pdf", [["Служебная записка"]]))
+        .id
+    )
+    assert journal and note
+    FilingService(archive).file(
+        journal, Filing("02-01", title="Журнал 9Б", school_year="2024/2025", class_label="9Б")
+    )
+
+    def listed(query: str) -> str:
+        return " ".join(client.get("/documents" + query).get_data(as_text=True).split())
+
+    everything = listed("")
+    assert "Журнал 9Б</a>" in everything
+    assert "<td>02-01</td><td>9Б</td><td>2024/2025</td> <td>подшит</td>" in everything
+    today = date.today().strftime("%d.%m.%Y")
+    assert f'<td class="accepted">{today} ' in everything
+    assert note in listed("?filed=no") and journal not in listed("?filed=no")
+    assert journal in listed("?kind=02-01&class=9б") and note not in listed("?kind=02-01")
+    assert journal in listed("?year=2024-25")
+    assert "Таких документов нет" in listed("?year=2023/2024")

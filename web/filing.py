@@ -29,7 +29,6 @@ from archive_service.services.records.filing import (
 )
 from archive_service.services.records.nomenclature import NomenclatureService
 from archive_service.services.records.proposals import ProposalService
-from archive_service.services.records.pupils import PupilQueries
 from web.access import ensure_may_open_document, intake_school, policy, requires
 from web.api import api
 from web.audit import audit
@@ -138,13 +137,12 @@ def _cover_sheets_pdf(pdf: bytes) -> Response:
 @requires(Permission.WRITE_RECORDS)
 def cover_sheets() -> Any:
     items = NomenclatureService(archive()).for_filing().items
-    pupils = PupilQueries(archive()).all(schools=policy().schools)
     if request.method == "GET":
-        return render_template("cover_sheets.html", items=items, pupils=pupils, error=None)
+        return render_template("cover_sheets.html", items=items, error=None)
     try:
         pdf = render_cover_sheets(request.form)
     except FilingError as exc:
-        return render_template("cover_sheets.html", items=items, pupils=pupils, error=str(exc)), 400
+        return render_template("cover_sheets.html", items=items, error=str(exc)), 400
     return _cover_sheets_pdf(pdf)
 
 

@@ -12,10 +12,15 @@ from archive_service.domain import DocumentStatus
 from archive_service.schools import SchoolInfo, SchoolService
 from archive_service.services.admin.labels import FACET_NAMES_RU, facet_labels, shown_facets
 from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
-from archive_service.services.pipeline.documents import Damaged, DocumentService, NotFound
+from archive_service.services.pipeline.documents import (
+    Damaged,
+    DocumentService,
+    ListFilter,
+    NotFound,
+)
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.nomenclature import NomenclatureService
-from archive_service.services.records.pupils import PupilQueries
+from intake.class_list import normalize_class, normalize_school_year
 from search.port import FACETS, MAX_PAGES_PER_HIT
 from search.query import parse_query
 from search.snippets import highlight
@@ -67,12 +72,22 @@ def documents() -> Any:
     page = clamped(request.args, "page", 1, 1, LARGEST_OFFSET // 100)
     status = _status_arg()
     service = DocumentService(archive())
+    args = request.args
+    filed = {"yes": True, "no": False}.get(args.get("filed", ""))
+    narrowed = ListFilter(
+        kind=args.get("kind") or None,
+        class_label=normalize_class(args.get("class", "")) if args.get("class") else None,
+        school_year=normalize_school_year(args.get("year", "")) if args.get("year") else None,
+        filed=filed,
+    )
     total, docs = service.summaries(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
         policy=policy(),
         status=status,
+        narrowed=narrowed,
     )
+    kept = {k: v for k, v in args.items() if k in ("kind", "class", "year", "filed") and v}
     return render_template(
         "documents.html",
         docs=docs,
@@ -82,6 +97,8 @@ def documents() -> Any:
         status=status,
         counts=service.status_counts(policy()),
         tab_labels=STATUS_TABS_RU,
+        kept=kept,
+        kinds=NomenclatureService(archive()).for_filing().items,
         # the administrator's warning: files the fixity check found changed or gone
         damaged=service.damaged_count() if policy().can(Permission.MANAGE_USERS) else 0,
     )
@@ -204,18 +221,9 @@ def document(document_id: str) -> Any:
     school_id = DocumentService(archive()).access_of(document_id)[2]
     school = SchoolService(archive()).name_of(school_id) if school_id is not None else None
     items = NomenclatureService(archive()).for_filing(school or None).items
-    proposed = {p["value"] for p in doc["proposals"] if p["field"] == "pupil"}
-    filed = {p["id"] for p in (doc["filing"] or {}).get("pupils", [])}
-    pupils = [
-        p
-        for p in PupilQueries(archive()).all(policy().classes, policy().schools)
-        if p.id not in proposed | filed
-    ]
     query = (request.args.get("q") or "").strip()
     matched = _highlight(doc["pages"], query) if query else []
-    return render_template(
-        "document.html", doc=doc, items=items, other_pupils=pupils, query=query, matched=matched
-    )
+    return render_template("document.html", doc=doc, items=items, query=query, matched=matched)
 
 
 def _highlight(pages: list[dict[str, Any]], query: str) -> list[int]:

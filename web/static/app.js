@@ -80,7 +80,57 @@
     });
   }
 
+  // The pupil picker: a search field, not a list of the whole school. The name in any
+  // case form (or a class, «9Б»), answered by /api/v1/pupils; each pupil shown with
+  // class and birth date, so namesakes are told apart, and ticked to be filed.
+  const CLASS_RE = /^\s*(\d{1,2})\s*-?\s*([А-Яа-яЁё])\s*$/;
+  function pupilPicker(box) {
+    const input = box.querySelector("input[type=search]");
+    const list = box.querySelector("ul");
+    let timer = null;
+    let asked = "";
+    function show(pupils) {
+      const kept = new Set(Array.from(list.querySelectorAll("input:checked")).map((c) => c.value));
+      for (const li of Array.from(list.children)) {
+        if (!li.querySelector("input:checked")) li.remove();
+      }
+      for (const p of pupils) {
+        if (kept.has(p.id)) continue;
+        const li = document.createElement("li");
+        const label = document.createElement("label");
+        const tick = document.createElement("input");
+        tick.type = "checkbox"; tick.name = box.dataset.field || "pupil_ids"; tick.value = p.id;
+        const latest = p.classes[0];
+        const facts = [latest ? latest.class + " (" + latest.school_year + ")" : "без класса"];
+        if (p.birth_date) facts.push("д. р. " + p.birth_date.split("-").reverse().join("."));
+        label.append(tick, " " + p.name + " — " + facts.join(", "));
+        li.append(label);
+        list.append(li);
+      }
+      if (!pupils.length && asked) {
+        const li = document.createElement("li");
+        li.className = "hint"; li.textContent = "Никого не найдено";
+        list.append(li);
+      }
+    }
+    function ask() {
+      const q = input.value.trim();
+      asked = q;
+      if (q.length < 2) { show([]); return; }
+      const m = q.match(CLASS_RE);
+      const query = m ? "class=" + encodeURIComponent(m[1] + m[2].toUpperCase())
+                      : "q=" + encodeURIComponent(q);
+      fetch("/api/v1/pupils?" + query, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((data) => { if (asked === q) show(data.pupils.slice(0, 30)); })
+        .catch(() => {});
+    }
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(ask, 250); });
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); ask(); } });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-pupil-picker]").forEach(pupilPicker);
     document.querySelectorAll("[data-live-stack]").forEach(pollStack);
     document.querySelectorAll("[data-live-move]").forEach(pollMove);
     document.querySelectorAll("[data-live-progress]").forEach(pollList);

@@ -65,6 +65,11 @@ class DocumentSummary:
     pages_done: int
     error: str | None
     created_at: str
+    # How it is filed (the list's columns; not in `as_dict`, whose shape scripts use)
+    kind: str | None = None
+    class_label: str | None = None
+    school_year: str | None = None
+    filed: bool = False
 
     @property
     def status_label(self) -> str:
@@ -82,6 +87,30 @@ class DocumentSummary:
             "error": self.error,
             "created_at": self.created_at,
         }
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What the documents list is narrowed to by the person: a kind (item index), a
+    class, a school year, filed or waiting (None: either)."""
+
+    kind: str | None = None
+    class_label: str | None = None
+    school_year: str | None = None
+    filed: bool | None = None
+
+    def of(self, query: Select[*_Columns]) -> Select[*_Columns]:
+        if self.kind:
+            of_kind = select(NomenclatureItem.id).where(NomenclatureItem.index == self.kind)
+            query = query.where(Document.nomenclature_item_id.in_(of_kind))
+        if self.class_label:
+            query = query.where(Document.class_label == self.class_label)
+        if self.school_year:
+            query = query.where(Document.school_year == self.school_year)
+        if self.filed is not None:
+            filed = Document.case_id.is_not(None)
+            query = query.where(filed if self.filed else ~filed)
+        return query
 
 
 @dataclass(frozen=True)
@@ -281,11 +310,13 @@ class DocumentService:
         ids: list[str] | None = None,
         policy: Policy | None = None,
         status: DocumentStatus | None = None,
+        narrowed: ListFilter | None = None,
     ) -> tuple[int, list[DocumentSummary]]:
         """Newest first; `classes` limits to documents filed under those classes (the
         access policy's scope of a class teacher), `status` to one state (the list's
         «С ошибкой» tab)."""
         scope = _Scope(ids, policy, status)
+        chosen = narrowed or ListFilter()
         with self.archive.catalog.session() as s:
             done = (
                 select(Page.document_id, func.count().label("n"))
@@ -293,12 +324,17 @@ class DocumentService:
                 .group_by(Page.document_id)
                 .subquery()
             )
-            query = scope.of(
-                select(Document, func.coalesce(done.c.n, 0)).outerjoin(
-                    done, done.c.document_id == Document.id
+            query = chosen.of(
+                scope.of(
+                    select(Document, func.coalesce(done.c.n, 0), NomenclatureItem.index)
+                    .outerjoin(done, done.c.document_id == Document.id)
+                    .outerjoin(
+                        NomenclatureItem, NomenclatureItem.id == Document.nomenclature_item_id
+                    )
                 )
             )
-            total = s.scalar(scope.of(select(func.count()).select_from(Document))) or 0
+            counted = chosen.of(scope.of(select(func.count()).select_from(Document)))
+            total = s.scalar(counted) or 0
             rows = s.execute(
                 query.order_by(Document.created_at.desc(), Document.id).limit(limit).offset(offset)
             ).all()
@@ -312,8 +348,12 @@ class DocumentService:
                     int(n),
                     d.error,
                     d.created_at.isoformat(),
+                    index,
+                    d.class_label,
+                    d.school_year,
+                    d.case_id is not None,
                 )
-                for d, n in rows
+                for d, n, index in rows
             ]
 
     def status_counts(self, policy: Policy | None = None) -> dict[DocumentStatus, int]:
