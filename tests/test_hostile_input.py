@@ -37,6 +37,7 @@ def test_html_in_text_names_and_titles_is_shown_inert(archive: Archive, tmp_path
         "/upload",
         data={"files": (pdf.open("rb"), name)},
         content_type="multipart/form-data",
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "<b onmouseover" not in upload and "&lt;b onmouseover" in upload
     doc_id = upload.split("/documents/")[1][:32]

@@ -89,9 +89,11 @@ def test_upload_many_then_find_and_open(client: FlaskClient, tmp_path: Path) -> 
         },
         content_type="multipart/form-data",
     )
-    html = resp.get_data(as_text=True)
-    assert resp.status_code == 200
-    assert html.count("поставлен в очередь") == 2 and "отклонён: Неподдерживаемый" in html
+    assert resp.status_code == 302  # to the result, which a reload does not send again
+    html = client.get(resp.location).get_data(as_text=True)
+    assert html.count("поставлен в очередь") == 2
+    assert "«плохой.png» отклонён: Неподдерживаемый" in html
+    assert "data-live-progress" in html  # the result follows the processing
 
     listing = client.get("/documents").get_data(as_text=True)
     assert listing.count("в архиве") == 2 and "протокол.pdf" in listing

@@ -15,6 +15,7 @@ from archive_service.services.batch.stack_jobs import StackJobs, StackNotFound
 from archive_service.services.pipeline.documents import (
     Damaged,
     DocumentService,
+    DocumentSummary,
     ListFilter,
     NotFound,
 )
@@ -39,6 +40,9 @@ from web.files import send_object, send_page_image
 from web.params import LARGEST_OFFSET, clamped
 from web.retries import retry_failed_documents
 from web.stacks import submit_stacks
+
+UPLOAD_RESULTS = 500  # documents one upload's result page shows
+REFUSALS_SAID = 10  # refused files named one by one after an upload
 
 ui = Blueprint("ui", __name__)
 
@@ -144,26 +148,58 @@ def school_view() -> Any:
 @ui.route("/upload", methods=["GET", "POST"])
 @requires(Permission.WRITE_RECORDS)
 def upload() -> Any:
+    """The upload form; a POST takes the files in and redirects (post/redirect/get) to
+    this page with their ids, so the result follows the processing live and a reload
+    never sends the files again. Refused files are said in flashed messages."""
     if request.method == "GET":
-        return render_template("upload.html", outcomes=None, schools=_intake_schools())
+        return render_template("upload.html", results=_upload_results(), schools=_intake_schools())
     files = request.files.getlist("files")
     if not files or all(not f.filename for f in files):
         flash("Выберите хотя бы один файл", "error")
-        return render_template("upload.html", outcomes=None, schools=_intake_schools()), 400
+        return render_template("upload.html", results=None, schools=_intake_schools()), 400
     school = intake_school(request.form)
     if request.form.get("stack"):
         submissions = submit_stacks(files, school)
         if len(submissions) == 1 and submissions[0].id:
             return redirect(url_for("ui.stack", stack_id=submissions[0].id))
         return render_template(
-            "upload.html", outcomes=None, stacks=submissions, schools=_intake_schools()
+            "upload.html", results=None, stacks=submissions, schools=_intake_schools()
         )
     service = IngestService(archive(), school)
     outcomes = [service.ingest_stream(f.stream, f.filename or "", f.filename or "") for f in files]
+    refused = [o for o in outcomes if o.id is None]
     for o in outcomes:
         if o.id and o.status != "duplicate":
             audit("create", f"document:{o.id}", detail=o.file)
-    return render_template("upload.html", outcomes=outcomes, schools=_intake_schools())
+    for o in refused[:REFUSALS_SAID]:  # said in the session cookie: a few, then a count
+        flash(f"«{o.file}» отклонён: {o.error}", "error")
+    if len(refused) > REFUSALS_SAID:
+        flash(f"И ещё отклонено файлов: {len(refused) - REFUSALS_SAID}", "error")
+    taken = [o.id for o in outcomes if o.id and o.status != "duplicate"]
+    known = [o.id for o in outcomes if o.id and o.status == "duplicate"]
+    return redirect(
+        url_for("ui.upload", taken=",".join(taken) or None, known=",".join(known) or None)
+    )
+
+
+def _upload_results() -> list[tuple[str, DocumentSummary]] | None:
+    """The documents an upload just took in (`taken`) or found already archived
+    (`known`), as this person may see them, each with what happened to it."""
+    wanted = {
+        kind: [i for i in request.args.get(kind, "").split(",") if i][:UPLOAD_RESULTS]
+        for kind in ("taken", "known")
+    }
+    ids = wanted["taken"] + wanted["known"]
+    if not ids:
+        return None
+    _, docs = DocumentService(archive()).summaries(limit=len(ids), ids=ids, policy=policy())
+    by_id = {d.id: d for d in docs}
+    return [
+        ("queued" if kind == "taken" else "duplicate", by_id[i])
+        for kind in ("taken", "known")
+        for i in wanted[kind]
+        if i in by_id
+    ]
 
 
 def _intake_schools() -> list[SchoolInfo]:
