@@ -144,6 +144,9 @@ def test_upload_watch_progress_search_and_open(
     expect(rows).to_have_count(2)
     # The list updates itself (app.js polls the API) until both are archived.
     expect(page.locator("table.documents .badge.archived")).to_have_count(2, timeout=120_000)
+    # the tabs follow the same answers: both counted in «В архиве», none left in the queue
+    expect(page.locator("nav.tabs [data-tab=archived]")).to_have_text("2")
+    expect(page.locator("nav.tabs a", has_text="В очереди")).to_be_hidden()
     expect(rows.filter(has_text="журнал 5А.tiff").locator(".count")).to_have_text("3 из 3")
     page.screenshot(path=str(tmp_path / "documents.png"), full_page=True)
 

@@ -141,8 +141,10 @@ def test_a_batch_failed_for_one_cause_is_found_in_its_tab_and_retried_at_once(
         content_type="multipart/form-data",
     )  # fmt: skip
     listing = client.get("/documents").get_data(as_text=True)
-    assert 'href="/documents?status=failed">С ошибкой <span class="count">2</span>' in listing
-    assert 'В архиве <span class="count">1</span>' in listing
+    failed_tab = 'href="/documents?status=failed">С ошибкой <span class="count" data-tab="failed">2'
+    assert failed_tab in listing
+    assert 'В архиве <span class="count" data-tab="archived">1</span>' in listing
+    assert 'href="/documents?status=queued" hidden>' in listing  # none: shown once there are
     failed = client.get("/documents?status=failed").get_data(as_text=True)
     assert "лист-1.png" in failed and "лист-2.png" in failed and "протокол.pdf" not in failed
     assert (
@@ -161,7 +163,8 @@ def test_a_batch_failed_for_one_cause_is_found_in_its_tab_and_retried_at_once(
         "/documents/retry-failed", data={"csrf_token": csrf(client)}, follow_redirects=True
     ).get_data(as_text=True)
     assert "Снова поставлено в очередь документов: 2" in done
-    assert 'В архиве <span class="count">3</span>' in done and "С ошибкой" not in done
+    assert 'В архиве <span class="count" data-tab="archived">3</span>' in done
+    assert 'href="/documents?status=failed" hidden>С ошибкой' in done  # none left
     again = client.post("/api/v1/documents/retry-failed", headers={"X-CSRFToken": csrf(client)})
     assert again.status_code == 202 and again.get_json() == {"retried": []}
 

@@ -6,6 +6,21 @@
   const FINAL = new Set(["archived", "failed"]);
   const LABELS = {queued: "в очереди", processing: "обрабатывается", archived: "в архиве", failed: "ошибка"};
 
+  // The list's tabs («В очереди 3», «В архиве 12») follow the same answers as its rows.
+  function showCounts(counts) {
+    if (!counts) return;
+    let total = 0;
+    for (const el of document.querySelectorAll("[data-tab]")) {
+      const n = counts[el.dataset.tab] || 0;
+      el.textContent = n;
+      const tab = el.closest("a");
+      if (tab) tab.hidden = n === 0;
+    }
+    for (const n of Object.values(counts)) total += n;
+    const all = document.querySelector("[data-tab-total]");
+    if (all) all.textContent = total;
+  }
+
   function pollList(table) {
     const rows = Array.from(table.querySelectorAll("tr[data-id]"))
       .filter((r) => !FINAL.has(r.dataset.status));
@@ -14,6 +29,7 @@
     fetch("/api/v1/documents?limit=500&ids=" + encodeURIComponent(ids), {credentials: "same-origin"})
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((data) => {
+        showCounts(data.counts);
         for (const d of data.documents) {
           const row = table.querySelector('tr[data-id="' + d.id + '"]');
           if (!row) continue;
