@@ -329,7 +329,12 @@ def load_xlsx(data: bytes) -> NomenclatureSpec:
 
 def load_file(path: Path) -> NomenclatureSpec:
     """YAML or XLSX, told apart by content rather than by the file's name."""
-    data = path.read_bytes()
+    return load_bytes(path.read_bytes())
+
+
+def load_bytes(data: bytes) -> NomenclatureSpec:
+    """A nomenclature as a file's bytes (a path, an upload): XLSX by its signature,
+    else YAML in UTF-8."""
     if data[:4] == b"PK\x03\x04":
         return load_xlsx(data)
     try:

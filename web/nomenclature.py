@@ -34,8 +34,7 @@ from retention.nomenclature import (
     dump_yaml,
     from_mapping,
     item_from_mapping,
-    load_xlsx,
-    load_yaml,
+    load_bytes,
     to_mapping,
 )
 from web.access import page_school, policy, requires, seen_schools
@@ -78,12 +77,7 @@ def read_upload(data: bytes) -> NomenclatureSpec:
     """A nomenclature file as uploaded: XLSX by its signature, else YAML in UTF-8."""
     if not data:
         raise NomenclatureError(["выберите файл YAML или XLSX"])
-    if data[:4] == b"PK\x03\x04":
-        return load_xlsx(data)
-    try:
-        return load_yaml(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise NomenclatureError(["файл не YAML (UTF-8) и не XLSX"]) from exc
+    return load_bytes(data)
 
 
 def _year(service: NomenclatureService, school: str | None, field: str = "year") -> int:

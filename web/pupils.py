@@ -60,7 +60,10 @@ blueprint = Blueprint("pupils", __name__)
 
 def import_class_list(upload: Any, values: Any) -> tuple[int, int, list[str]]:
     """A class list (CSV or XLSX) into the uploader's school (a district role's choice):
-    rows read, pupils new, the rows refused with why; audited."""
+    rows read, pupils new, the rows refused with why; audited. 404 for a reader who
+    may not write."""
+    if not policy().can(Permission.WRITE_RECORDS):
+        abort(404)
     data = upload.read() if upload else b""
     if not data:
         raise ClassListError("выберите файл CSV или XLSX")
@@ -137,8 +140,6 @@ def index() -> Any:
     problems: list[str] = []
     status = 200
     if request.method == "POST":
-        if not policy().can(Permission.WRITE_RECORDS):
-            abort(404)
         try:
             rows, added, problems = import_class_list(request.files.get("file"), request.form)
         except ClassListError as exc:
