@@ -38,12 +38,14 @@ from web.params import LARGEST_ID, clamped
 blueprint = Blueprint("filing", __name__)
 
 
-def filing_from(values: Any) -> Filing:
-    """The filing a form or a JSON body asks for (pupils: repeated `pupil_ids` of a form
-    or a JSON list)."""
+def pupil_ids(values: Any) -> list[str]:
+    """The pupils a form (repeated `pupil_ids`) or a JSON body (a list, or one id) names."""
     pupils = values.getlist("pupil_ids") if hasattr(values, "getlist") else values.get("pupil_ids")
-    if isinstance(pupils, str):
-        pupils = [pupils]
+    return [str(p) for p in ([pupils] if isinstance(pupils, str) else pupils or []) if p]
+
+
+def filing_from(values: Any) -> Filing:
+    """The filing a form or a JSON body asks for."""
     return Filing(
         item_index=str(values.get("item_index") or ""),
         title=values.get("title") or None,
@@ -51,7 +53,7 @@ def filing_from(values: Any) -> Filing:
         school_year=values.get("school_year") or None,
         class_label=values.get("class_label") or None,
         subject=values.get("subject") or None,
-        pupil_ids=[str(p) for p in pupils or [] if p],
+        pupil_ids=pupil_ids(values),
         health_data=bool(values.get("health_data")),
     )
 
@@ -110,10 +112,9 @@ def render_cover_sheets(values: Any) -> bytes:
         raise FilingError(f"Номер дела «{case}» — не число")
     if case and int(case) > LARGEST_ID:
         raise FilingError(f"Дела № {case} в архиве нет")
-    pupils = values.getlist("pupil_ids") if hasattr(values, "getlist") else values.get("pupil_ids")
     pdf = CoverSheetService(archive()).render(
         kind=str(values.get("item_index") or ""),
-        pupil_ids=[str(p) for p in ([pupils] if isinstance(pupils, str) else pupils or []) if p],
+        pupil_ids=pupil_ids(values),
         case_id=int(case) if case else None,
         school_year=values.get("school_year") or None,
         class_label=values.get("class_label") or None,
