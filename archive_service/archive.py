@@ -11,6 +11,7 @@ from typing import Protocol
 
 from archive_service.catalog import Catalog
 from archive_service.config import Settings
+from archive_service.mirror import CatalogMirror
 from archive_service.storage import ObjectStore, open_store
 from search import SearchIndex, open_index
 
@@ -66,10 +67,12 @@ class Archive:
         settings.ensure_dirs()
         catalog = Catalog(settings.database_url)
         catalog.migrate()
+        store = open_store(settings.storage_url, settings.object_cache_dir)
+        CatalogMirror(store).install(catalog.session_factory)  # storage alone can rebuild it
         return cls(
             settings=settings,
             catalog=catalog,
-            store=open_store(settings.storage_url, settings.object_cache_dir),
+            store=store,
             index=open_index(settings.search_url),
             dispatcher=dispatcher or NoDispatch(),
         )

@@ -53,6 +53,7 @@ MOVE_SCHOOL = "archive.move_school"
 RENEW_LOCKS = "archive.renew_locks"
 RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
 CHECK_FIXITY = "archive.check_fixity"
+MIRROR_CATALOG = "archive.mirror_catalog"
 
 app = Celery("archive", include=["workers.tasks", "workers.memory", "workers.warmup"])
 
@@ -101,6 +102,11 @@ def configure_celery(settings: Settings) -> Celery:
             },
             "check-fixity": {  # one thirtieth of the archive a day: all of it monthly
                 "task": CHECK_FIXITY,
+                "schedule": RENEW_LOCKS_EVERY_SECONDS,
+                "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
+            },
+            "mirror-catalog": {  # what the store missed while it was away
+                "task": MIRROR_CATALOG,
                 "schedule": RENEW_LOCKS_EVERY_SECONDS,
                 "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
             },

@@ -20,6 +20,7 @@ from workers.celery_app import (
     DEFAULT_QUEUE,
     DESTROY_ACT,
     FINALIZE_DOCUMENT,
+    MIRROR_CATALOG,
     MOVE_SCHOOL,
     OCR_QUEUE,
     PROCESS_DOCUMENT,
@@ -145,6 +146,16 @@ def check_fixity() -> None:
         detail=f"документов {report.documents}, файлов {report.files}, "
         f"повреждено {len(report.problems)}",
     )
+
+
+@app.task(name=MIRROR_CATALOG, **RETRY)
+def mirror_catalog() -> None:
+    """The catalog's mirror in the store brought up to date (archive_service.mirror)."""
+    from archive_service.mirror import CatalogMirror
+
+    archive = current_archive()
+    done = CatalogMirror(archive.store).write_all(archive.catalog.session_factory)
+    log.info("mirror: %d checked, %d written", done.checked, done.written)
 
 
 @app.task(name=RENEW_LOCKS, **RETRY)

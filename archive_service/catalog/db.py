@@ -67,6 +67,11 @@ class Catalog:
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Where session events are installed (archive_service.mirror)."""
+        return self._sessions
+
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent).
 

@@ -69,4 +69,76 @@ def restore_command(ctx: click.Context, src: Path, as_json: bool) -> None:
     )
 
 
-COMMANDS = [backup_command, restore_command]
+@click.command("rebuild")
+@click.option(
+    "--from-storage",
+    "from_storage",
+    is_flag=True,
+    help="Восстановить пустой каталог и поиск из хранилища (после потери базы и индекса).",
+)
+@click.option(
+    "--to-storage",
+    "to_storage",
+    is_flag=True,
+    help="Записать в хранилище сведения каталога, которых там ещё нет (архив старой версии).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Итог в JSON.")
+@click.pass_context
+def rebuild_command(
+    ctx: click.Context, from_storage: bool, to_storage: bool, as_json: bool
+) -> None:
+    """Каталог из хранилища, или хранилище из каталога.
+
+    Учётные записи и журнал аудита в хранилище не пишутся: их возвращает резервная
+    копия (archive restore). Код выхода 2, если что-то не восстановилось целиком.
+    """
+    if from_storage == to_storage:
+        raise click.UsageError("Укажите одно: --from-storage или --to-storage")
+    archive = open_archive(ctx, dispatch=False)
+    if to_storage:
+        from archive_service.mirror import CatalogMirror
+
+        done = CatalogMirror(archive.store).write_all(archive.catalog.session_factory)
+        detail = f"каталог сверен с хранилищем: {done.checked}, записано {done.written}"
+        audit_as_cli(archive, "change", "archive", detail)
+        if as_json:
+            emit({"checked": done.checked, "written": done.written})
+        else:
+            click.echo(f"Сверено с хранилищем: {done.checked}; записано: {done.written}")
+        return
+    from archive_service.services.admin.rebuild import RebuildError, StorageRebuild
+
+    def progress(done: int, total: int) -> None:
+        if not as_json:
+            click.echo(f"Документов восстановлено: {done} из {total}", err=True)
+
+    try:
+        report = StorageRebuild(archive).run(progress)
+    except RebuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit_as_cli(archive, "restore", "archive", "каталог восстановлен из хранилища")
+    if as_json:
+        emit(report.as_dict())
+    else:
+        click.echo(
+            f"Восстановлено за {report.seconds} с: организаций {report.schools}, "
+            f"номенклатур {report.nomenclatures}, обучающихся {report.pupils}, "
+            f"дел {report.cases}, документов {report.documents} ({report.pages} листов, "
+            f"уничтоженных {report.destroyed}); в поиске документов: {report.indexed}"
+        )
+        if report.unfinished:
+            click.echo(
+                f"Не дообработано до потери: {report.unfinished}; их прочтёт archive worker",
+                err=True,
+            )
+        for doc_id in report.without_record:
+            click.echo(f"  {doc_id}: опись старого образца, без подшивки", err=True)
+        for doc_id in report.orphans:
+            click.echo(f"  {doc_id}: файлы без описи; примите оригинал заново", err=True)
+        for problem in report.problems:
+            click.echo(f"  {problem}", err=True)
+    if report.problems or report.orphans or report.without_record:
+        ctx.exit(2)
+
+
+COMMANDS = [backup_command, restore_command, rebuild_command]

@@ -50,6 +50,7 @@ from archive_service.catalog import (
     School,
 )
 from archive_service.catalog.models import AuditEntry, utcnow
+from archive_service.catalog.rows import from_json, to_json
 from archive_service.domain import DocumentStatus, MediaType
 from archive_service.schools import SchoolError, SchoolService, school_named
 from archive_service.services.moving.bags import (
@@ -59,7 +60,6 @@ from archive_service.services.moving.bags import (
     open_bag,
     written_whole,
 )
-from archive_service.services.moving.rows import from_json, to_json
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.storage.port import StorageError
 

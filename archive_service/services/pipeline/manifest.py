@@ -1,7 +1,9 @@
 """manifest.json: enough to rebuild a document's catalog entry from storage alone.
 
 It lists the document's metadata, every file under its prefix with its SHA-256, its pages
-and its events, and is rewritten whenever the document reaches a final state.
+and its events, and is rewritten whenever the document reaches a final state. Its
+`record` (archive_service.mirror) holds the document's catalog rows and follows every
+later change, such as a filing; the list of files is what this module writes.
 
 The SHA-256 of a file the catalog knows (the original, each page's files, as read back
 when they were written) is taken from the catalog; only other files are read back and
@@ -15,7 +17,10 @@ import hashlib
 import json
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from archive_service.catalog import Document, DocumentEvent
+from archive_service.mirror import MANIFEST_FORMAT, document_record, manifest_written
 from archive_service.storage import ObjectStore, keys
 
 CHUNK = 1024 * 1024
@@ -49,7 +54,10 @@ def build_manifest(
     events: list[DocumentEvent],
     written: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`written`: files just stored whose SHA-256 the catalog does not hold yet."""
+    """`written`: files just stored whose SHA-256 the catalog does not hold yet. The
+    document must be in a session: its `record` is read from it (archive_service.mirror)."""
+    session = object_session(doc)
+    assert session is not None, "the manifest reads the document's record from its session"
     manifest_key = keys.manifest(doc.id)
     known = recorded_digests(doc) | (written or {})
     files = {
@@ -58,7 +66,7 @@ def build_manifest(
         if key != manifest_key
     }
     return {
-        "format": "school-archive/manifest@1",
+        "format": MANIFEST_FORMAT,
         "id": doc.id,
         "filename": doc.filename,
         "title": doc.title,
@@ -83,6 +91,7 @@ def build_manifest(
         ],
         "files": files,
         "events": [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail} for e in events],
+        "record": document_record(session, doc),
     }
 
 
@@ -94,3 +103,6 @@ def write_manifest(
 ) -> None:
     body = json.dumps(build_manifest(store, doc, events, written), ensure_ascii=False, indent=2)
     store.put_bytes(keys.manifest(doc.id), body.encode("utf-8"))
+    session = object_session(doc)
+    if session is not None:
+        manifest_written(session, doc.id)
