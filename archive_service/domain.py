@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import StrEnum
 
 
@@ -103,3 +104,19 @@ MOVE_STATUS_LABELS_RU = {
     MoveStatus.DONE: "готово",
     MoveStatus.FAILED: "ошибка",
 }
+
+
+# A full disk, said the same way wherever it is met (the spool, the store, the catalog):
+# the person can act on it, and nothing was kept half-written.
+NO_SPACE = "Нет места на диске архива: файл не принят. Освободите место и повторите"
+NO_SPACE_AT_ALL = (
+    "Нет места на диске архива: действие не выполнено, принятое ранее не затронуто. "
+    "Освободите место (или сообщите администратору) и повторите"
+)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC from the OS, or SQLite's own words for it («database or disk is full»)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return "disk is full" in str(exc)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from archive_service.domain import NO_SPACE, is_disk_full
 from intake.errors import IntakeRejected
 from intake.sniff import HEAD_BYTES
 
@@ -49,8 +50,10 @@ def spool(stream: IO[bytes], tmp_dir: Path, max_bytes: int) -> SpooledUpload:
                     head += chunk[: HEAD_BYTES - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
-    except BaseException:
+    except BaseException as exc:
         path.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise IntakeRejected(NO_SPACE) from exc
         raise
     if size == 0:
         path.unlink(missing_ok=True)

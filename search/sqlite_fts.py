@@ -28,8 +28,11 @@ are matched in the text and heading columns only.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +56,7 @@ log = logging.getLogger(__name__)
 # 7: facets as tokens of a scope column; 6: the school facet; 5: the heading column;
 # 4: first names pinned (search.first_names)
 SCHEMA_VERSION = 7
+FULL = 1024 * 1024  # less free than this beside the index: its disk is full
 PAGE_BITS = 16  # up to 65 535 pages a document; intake allows far fewer
 REBUILD_BATCH = 200  # documents per transaction while rebuilding
 
@@ -113,14 +117,21 @@ class SqliteSearchIndex:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # derived data: durable at checkpoints
-            db.execute("PRAGMA busy_timeout=60000")
-            yield db
-        finally:
-            db.close()
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # derived data: durable at checkpoints
+                db.execute("PRAGMA busy_timeout=60000")
+                yield db
+            finally:
+                db.close()
+        except sqlite3.OperationalError as exc:
+            # SQLite says «disk I/O error» when a full disk leaves no room for its WAL
+            # index: said as what it is, so that the person is told to free space.
+            if "disk I/O error" in str(exc) and shutil.disk_usage(self.path.parent).free < FULL:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
+            raise
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

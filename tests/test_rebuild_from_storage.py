@@ -206,8 +206,9 @@ def test_the_daily_pass_writes_what_the_store_missed_and_nothing_else(
 
     mirror_catalog.apply().get()
 
-    assert json.loads(archive.store.get_bytes(card))["record"]["pupils"][0]["id"] == (
-        filed_world["anna"]
+    assert (
+        json.loads(archive.store.get_bytes(card))["record"]["pupils"][0]["id"]
+        == (filed_world["anna"])
     )
     pupil = json.loads(archive.store.get_bytes(row_key("pupils", filed_world["anna"])))
     assert pupil["pupil_classes"][0]["class_label"] == "7Б"

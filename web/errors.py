@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from archive_service.domain import NO_SPACE_AT_ALL, is_disk_full
+
 TITLES = {
     400: "Запрос не понят",
     401: "Нужно войти",
@@ -23,12 +25,21 @@ TITLES = {
     429: "Слишком много запросов подряд",
     500: "Внутренняя ошибка архива",
     503: "Архив временно недоступен",
+    507: "Нет места на диске",
 }
 DEFAULT_TEXT = {
     404: "Такой страницы или записи нет (или она вам не доступна).",
     405: "Откройте страницу по ссылке из меню.",
     500: "Ошибка записана в журнал сервера; попробуйте ещё раз или сообщите администратору.",
+    507: NO_SPACE_AT_ALL,
 }
+
+
+class InsufficientStorage(HTTPException):
+    """507: werkzeug has no class of its own for it."""
+
+    code = 507
+    description = NO_SPACE_AT_ALL
 
 
 def words_of(exc: HTTPException) -> str:
@@ -55,4 +66,6 @@ def init_errors(app: Flask) -> None:
     def _unexpected(exc: InternalServerError) -> Any:
         # Flask comes here for an unhandled exception once it is not propagating it
         # (in service; tests see the exception itself). It is logged by Flask.
+        if exc.original_exception is not None and is_disk_full(exc.original_exception):
+            return answer(InsufficientStorage())  # what the administrator can act on
         return answer(InternalServerError())

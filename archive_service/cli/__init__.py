@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import sys
 
 
 def main() -> None:
@@ -25,4 +26,12 @@ def main() -> None:
         gc.freeze()
         gc.enable()
     atexit.register(gc.freeze)
-    commands()  # click ends the process with the command's exit code
+    try:
+        commands()  # click ends the process with the command's exit code
+    except Exception as exc:
+        from archive_service.domain import NO_SPACE_AT_ALL, is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        print(f"Ошибка: {NO_SPACE_AT_ALL}", file=sys.stderr)
+        sys.exit(1)

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from archive_service.domain import NO_SPACE, is_disk_full
 from archive_service.storage.port import (
     IntegrityError,
     ObjectNotFound,
@@ -90,7 +91,7 @@ class FileSystemStore:
         except FileExistsError as exc:
             raise StorageError(f"{key} уже записан: оригинал не перезаписывается") from exc
         except OSError as exc:
-            raise StorageError(f"Не удалось записать {key}: {exc.strerror or exc}") from exc
+            raise StorageError(_write_failed(key, exc)) from exc
         if sha256 is not None and digest != sha256:
             self._path(key).unlink(missing_ok=True)
             raise IntegrityError(f"Контрольная сумма {key} не совпала после записи")
@@ -100,7 +101,7 @@ class FileSystemStore:
         try:
             digest = self._write_atomic(key, lambda out: out.write(data))
         except OSError as exc:
-            raise StorageError(f"Не удалось записать {key}: {exc.strerror or exc}") from exc
+            raise StorageError(_write_failed(key, exc)) from exc
         if digest != hashlib.sha256(data).hexdigest():
             self._path(key).unlink(missing_ok=True)
             raise IntegrityError(f"Контрольная сумма {key} не совпала после записи")
@@ -156,3 +157,9 @@ class FileSystemStore:
 
     def protection(self, key: str) -> tuple[datetime | None, bool]:
         return None, False
+
+
+def _write_failed(key: str, exc: OSError) -> str:
+    if is_disk_full(exc):
+        return NO_SPACE
+    return f"Не удалось записать {key}: {exc.strerror or exc}"

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from archive_service.archive import Archive
 from archive_service.catalog import Document, DocumentEvent, School
 from archive_service.catalog.models import new_id, utcnow
-from archive_service.domain import DocumentStatus
+from archive_service.domain import NO_SPACE, DocumentStatus, is_disk_full
 from archive_service.schools import SchoolService, own_school_id
 from archive_service.storage import StorageError, keys
 from intake import IntakeRejected, inspect_file, sniff_media_type, spool
@@ -151,8 +151,10 @@ class IngestService:
                             detail=f"{name}, {inspected.page_count} стр.",
                         )
                     )
-            except Exception:
+            except Exception as exc:
                 self.archive.store.delete_prefix(keys.prefix(document_id))
+                if is_disk_full(exc):  # the catalog's disk: nothing of it was kept
+                    return IngestOutcome(label, "failed", error=NO_SPACE)
                 existing = self._find_by_hash(upload.sha256)
                 if existing is not None:  # the same file arrived twice at once
                     return self._duplicate_of(label, existing)

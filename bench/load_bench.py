@@ -1,0 +1,351 @@
+"""Benchmark: 20 people searching and browsing while 2 upload, against `archive serve`.
+
+Issue 25, point 9: for 60 s, 20 signed-in users (a session cookie each, as a browser
+has) search in Russian with morphology, open the documents list, a document, a page
+image, the cases and the start page, and call the search API; 2 scripts upload PDFs
+through the API with a token, which the worker reads meanwhile. A person pauses to read
+between requests (`--think`, 1 s on average; 0 makes it a stress test of 22 clients
+back to back). Reported per route:
+requests, errors, p50, p95 and max; the target is 0 errors and search p95 < 300 ms.
+
+The archive is filled first, in-process by the real pipeline, with born-digital PDFs of
+the kinds a school scans (a dense journal grid, a light form, a blank back), then served
+by the real `archive serve` (waitress, its worker) in a separate process, so the load
+generator's own Python does not share the server's GIL.
+
+Run:
+  .venv/bin/python bench/load_bench.py [--documents 600] [--seconds 60]
+  .venv/bin/python bench/load_bench.py --scaled    # with scripts/services.sh up and
+                                                    # .services/env sourced
+Prints a table and writes bench/results/load-<mode>-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import workers.tasks  # noqa: E402, F401  (registers the tasks eager mode runs)
+from archive_service.accounts import AccountService  # noqa: E402
+from archive_service.archive import Archive  # noqa: E402
+from archive_service.config import load_settings  # noqa: E402
+from archive_service.services.pipeline.ingest import IngestService  # noqa: E402
+from tests.pagegen import born_digital_pdf  # noqa: E402
+from workers.celery_app import app, configure_celery  # noqa: E402
+from workers.context import bind_archive  # noqa: E402
+from workers.dispatch import CeleryDispatcher  # noqa: E402
+
+PASSWORD = "нагрузка-пароль-2026"
+SURNAMES = ["Кузнецов", "Смирнова", "Иванов", "Попова", "Соколов", "Лебедева", "Новиков"]
+KINDS = {
+    "dense": lambda n: [
+        f"{i:02d}. {SURNAMES[(n + i) % len(SURNAMES)]} 5 4 5 5 4 3 5 4 5 5 4 5" for i in range(40)
+    ],
+    "light": lambda n: [
+        "Заявление о приёме",
+        f"Прошу принять {SURNAMES[n % len(SURNAMES)]}а в 1 класс",
+        "Подпись родителя",
+    ],
+    "blank": lambda n: [" "],
+}
+# Forms other than those printed: morphology is what is measured.
+QUERIES = ["Кузнецова", "Смирновой", "заявления", "приёму", "класса", "подписи", "Иванова"]
+
+
+def fill(data: Path, documents: int, folder: Path) -> list[str]:
+    settings = load_settings(data)
+    configure_celery(settings)
+    app.conf.task_always_eager = True
+    archive = Archive.open(settings, CeleryDispatcher())
+    bind_archive(archive)
+    ids = []
+    kinds = list(KINDS)
+    for n in range(documents):
+        kind = kinds[n % len(kinds)]
+        pdf = born_digital_pdf(folder / f"{kind}-{n}.pdf", [[*KINDS[kind](n), f"документ {n}"]])
+        outcome = IngestService(archive).ingest_path(pdf)
+        if outcome.id:
+            ids.append(outcome.id)
+    accounts = AccountService(archive)
+    accounts.create("nagruzka", PASSWORD, "administrator")
+    token = accounts.issue_token("nagruzka", "нагрузка")
+    archive.close()
+    app.conf.task_always_eager = False
+    (folder / "token").write_text(token)
+    return ids
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, route: str, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.times.setdefault(route, []).append(seconds * 1000)
+            if error:
+                self.errors.setdefault(route, []).append(error)
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for route, times in sorted(self.times.items()):
+            ordered = sorted(times)
+            out[route] = {
+                "requests": len(times),
+                "errors": len(self.errors.get(route, [])),
+                "p50_ms": round(statistics.median(ordered), 1),
+                "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
+                "max_ms": round(ordered[-1], 1),
+                "first_errors": self.errors.get(route, [])[:3],
+            }
+        return out
+
+
+def timed_get(
+    rec: Recorder, route: str, session: requests.Session, url: str, **kw: Any
+) -> requests.Response | None:
+    started = time.perf_counter()
+    try:
+        resp = session.get(url, timeout=30, **kw)
+    except requests.RequestException as exc:
+        rec.add(route, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        return None
+    error = None if resp.status_code == 200 else f"HTTP {resp.status_code}"
+    rec.add(route, time.perf_counter() - started, error)
+    return resp
+
+
+def sign_in(base: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/login", timeout=30).text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token on the sign-in page"
+    answer = session.post(
+        f"{base}/login",
+        data={"username": "nagruzka", "password": PASSWORD, "csrf_token": match.group(1)},
+        timeout=30,
+    )
+    assert answer.ok and "/login" not in answer.url, "sign-in refused"
+    return session
+
+
+def user(base: str, ids: list[str], rec: Recorder, until: float, seed: int, think: float) -> None:
+    """One person: a request, a pause to read it (`think` seconds on average), again."""
+    rnd = random.Random(seed)
+    session = sign_in(base)
+    routes = [
+        ("search", 30, lambda: (f"{base}/search", {"q": rnd.choice(QUERIES)})),
+        ("api search", 15, lambda: (f"{base}/api/v1/search", {"q": rnd.choice(QUERIES)})),
+        ("documents list", 15, lambda: (f"{base}/documents", {})),
+        ("document", 15, lambda: (f"{base}/documents/{rnd.choice(ids)}", {})),
+        ("page image", 10, lambda: (f"{base}/documents/{rnd.choice(ids)}/pages/1.jpg", {})),
+        ("cases", 5, lambda: (f"{base}/cases", {})),
+        ("start page", 10, lambda: (f"{base}/", {})),
+    ]
+    names = [r[0] for r in routes]
+    weights = [r[1] for r in routes]
+    makers = {r[0]: r[2] for r in routes}
+    while time.monotonic() < until:
+        name = rnd.choices(names, weights)[0]
+        url, params = makers[name]()
+        timed_get(rec, name, session, url, params=params)
+        if think:
+            time.sleep(rnd.uniform(0.5 * think, 1.5 * think))
+
+
+def uploader(base: str, token: str, folder: Path, rec: Recorder, until: float, n: int) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    count = 0
+    while time.monotonic() < until:
+        kind = list(KINDS)[count % len(KINDS)]
+        text = [*KINDS[kind](count), f"загрузка {n}-{count} {time.time_ns()}"]
+        pdf = born_digital_pdf(folder / f"up-{n}-{count}.pdf", [text])
+        started = time.perf_counter()
+        try:
+            with pdf.open("rb") as fh:
+                resp = requests.post(
+                    f"{base}/api/v1/documents",
+                    headers=headers,
+                    files={"files": (pdf.name, fh, "application/pdf")},
+                    timeout=60,
+                )
+            error = None if resp.status_code == 201 else f"HTTP {resp.status_code}: {resp.text}"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        rec.add("upload (API)", time.perf_counter() - started, error)
+        count += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=600)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--uploaders", type=int, default=2)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="a person's mean pause between requests, s (0: back to back, a stress test)",
+    )
+    parser.add_argument("--scaled", action="store_true", help="PostgreSQL, MinIO, ES, Redis")
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-")))
+        data = work / "data"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+        env["ARCHIVE_DATA_DIR"] = str(data)
+        os.environ["ARCHIVE_DATA_DIR"] = str(data)
+        if args.scaled:
+            from tests.services import (
+                elasticsearch_index,
+                minio_bucket,
+                postgres_database,
+                redis_url,
+            )
+
+            scaled = {
+                "ARCHIVE_DATABASE_URL": stack.enter_context(postgres_database()),
+                "ARCHIVE_STORAGE_URL": stack.enter_context(minio_bucket()),
+                "ARCHIVE_SEARCH_URL": stack.enter_context(elasticsearch_index()),
+                "ARCHIVE_BROKER_URL": redis_url(),
+            }
+            for name in ("ARCHIVE_S3_ACCESS_KEY", "ARCHIVE_S3_SECRET_KEY"):
+                if name in os.environ:
+                    scaled[name] = os.environ[name]
+            env.update(scaled)
+            os.environ.update(scaled)
+        else:
+            for name in list(os.environ):
+                if name.startswith("ARCHIVE_") and name != "ARCHIVE_DATA_DIR":
+                    del os.environ[name]
+        started = time.perf_counter()
+        ids = fill(data, args.documents, work)
+        fill_s = time.perf_counter() - started
+        token = (work / "token").read_text()
+        port = free_port()
+        cli = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(data)]
+        procs = [
+            subprocess.Popen(
+                [*cli, "serve", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=(work / "serve.log").open("wb"),
+                start_new_session=True,
+            )
+        ]
+        if args.scaled:  # serve starts a worker only on the embedded broker
+            procs.append(
+                subprocess.Popen(
+                    [*cli, "worker", "--loglevel=WARNING"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=(work / "worker.log").open("wb"),
+                    start_new_session=True,
+                )
+            )
+
+        def stop() -> None:
+            for proc in procs:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+
+        stack.callback(stop)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/login", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            raise SystemExit((work / "serve.log").read_text())
+        rec = Recorder()
+        until = time.monotonic() + args.seconds
+        threads = [
+            threading.Thread(target=user, args=(base, ids, rec, until, n, args.think))
+            for n in range(args.users)
+        ]
+        threads += [
+            threading.Thread(target=uploader, args=(base, token, work, rec, until, n))
+            for n in range(args.uploaders)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        summary = rec.summary()
+        total = sum(r["requests"] for r in summary.values())
+        errors = sum(r["errors"] for r in summary.values())
+        search_times = sorted(rec.times.get("search", []) + rec.times.get("api search", []))
+        result = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "mode": "scaled" if args.scaled else "embedded",
+            "documents": len(ids),
+            "fill_seconds": round(fill_s, 1),
+            "users": args.users,
+            "uploaders": args.uploaders,
+            "think_seconds": args.think,
+            "seconds": args.seconds,
+            "cores": os.cpu_count(),
+            "requests": total,
+            "errors": errors,
+            "requests_per_second": round(total / args.seconds, 1),
+            "search_p95_ms": round(search_times[int(len(search_times) * 0.95) - 1], 1)
+            if search_times
+            else None,
+            "routes": summary,
+        }
+    print(f"{'route':<16}{'n':>7}{'err':>5}{'p50':>9}{'p95':>9}{'max':>9}")
+    for route, r in summary.items():
+        print(
+            f"{route:<16}{r['requests']:>7}{r['errors']:>5}"
+            f"{r['p50_ms']:>9}{r['p95_ms']:>9}{r['max_ms']:>9}"
+        )
+    print(
+        f"{result['mode']}: {total} requests, {errors} errors, "
+        f"search p95 {result['search_p95_ms']} ms"
+    )
+    out = ROOT / "bench" / "results"
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    path = out / f"load-{result['mode']}-think{args.think:g}-{stamp}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"written {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
