@@ -55,6 +55,7 @@ class PageState(StrEnum):
 class PageSource(StrEnum):
     OCR = "ocr"
     TEXT_LAYER = "text_layer"
+    BLANK = "blank"  # a back of a sheet, seen from its image: no OCR pass was spent on it
 
 
 class MediaType(StrEnum):

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from PIL import Image, ImageSequence
 
 from archive_service.domain import MediaType
+from archive_service.reading.blank import is_blank
 from archive_service.reading.pdf_pages import each_page
 
 SCHEME = "school-archive"
@@ -170,10 +171,14 @@ class FoundSheet:
 
 
 def find_cover_sheets(
-    path: Path, media_type: MediaType, progress: Callable[[int], None] | None = None
+    path: Path,
+    media_type: MediaType,
+    progress: Callable[[int], None] | None = None,
+    blank: set[int] | None = None,
 ) -> list[FoundSheet]:
     """Every page that carries one of our QR codes, with what it says or why it can't.
-    `progress` hears the number of each page once it is read."""
+    `progress` hears the number of each page once it is read; `blank`, if given, gets
+    the numbers of blank pages (the backs of a duplex scan), judged from the same image."""
     import zxingcpp  # imported when needed: see render_cover_sheets
 
     found = []
@@ -193,6 +198,8 @@ def find_cover_sheets(
                 break
         if ours:
             found.append(FoundSheet(number, payload, problem))
+        elif blank is not None and is_blank(image):
+            blank.add(number)
         if progress is not None:
             progress(number)
     return found

@@ -119,16 +119,26 @@ class StackService:
         """Find the sheets, then take each part in through the ordinary intake."""
         report = StackReport()
         settings = self.archive.settings
-        sheets = find_cover_sheets(path, media_type, progress)
+        blank: set[int] = set()
+        sheets = find_cover_sheets(path, media_type, progress, blank)
         if not sheets:
             report.problems.append("В пачке не найдено ни одного титульного листа")
         sheet_pages = {s.page for s in sheets}
+        # A blank page right after a cover sheet is its back, scanned duplex: not a
+        # page of the document that follows.
+        sheet_pages |= {s.page + 1 for s in sheets if s.page + 1 in blank}
         bounds = [(0, None, None)] + [(s.page, s.payload, s.problem) for s in sheets]
         settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=settings.tmp_dir) as tmp:
             for i, (start, payload, problem) in enumerate(bounds):
                 end = bounds[i + 1][0] if i + 1 < len(bounds) else page_count + 1
                 pages = [n for n in range(start + 1, end) if n not in sheet_pages]
+                if pages and all(n in blank for n in pages):  # never a document of its own
+                    where = (
+                        f"листы {pages[0]}–{pages[-1]}" if len(pages) > 1 else f"лист {pages[0]}"
+                    )
+                    report.problems.append(f"{label}, {where}: пустые, не приняты как документ")
+                    continue
                 if not pages:
                     if start:
                         report.problems.append(f"Лист {start}: после титульного листа нет страниц")

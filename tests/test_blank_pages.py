@@ -1,0 +1,94 @@
+"""Blank pages, the backs of sheets scanned duplex (issue 26, point 4): seen from the image
+in a fraction of an OCR pass, kept as «пустой лист» with no text, and never taken in as a
+document of their own when a stack is split."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from archive_service.archive import Archive
+from archive_service.reading.blank import MAX_INK_SHARE, ink_share, is_blank
+from archive_service.services.batch.cover_sheets import CoverSheetService
+from archive_service.services.batch.stacks import StackService
+from archive_service.services.pipeline.documents import DocumentService
+from archive_service.services.pipeline.ingest import IngestService
+from tests.pagegen import page_lines, render_page, save_pdf, scanned
+from tests.test_stacks import sheet_images
+
+pytestmark = pytest.mark.usefixtures("tesseract")
+
+
+def _blank_back(seed: int) -> Image.Image:
+    """An empty side, as a scanner gives it: speckle, blur, a slight skew."""
+    return scanned(render_page([]), seed=seed, noise=0.05, skew=0.4)
+
+
+@pytest.mark.parametrize(
+    ("lines", "blank"),
+    [
+        ([], True),
+        (["5"], True),  # a page number alone
+        (["Заявление"], False),  # a single word is text
+        (["Протокол", "Подпись"], False),
+    ],
+)
+def test_a_page_is_blank_only_without_a_word_on_it(lines: list[str], blank: bool) -> None:
+    page = scanned(render_page(lines), seed=len(lines), noise=0.05)
+    assert is_blank(page) is blank, ink_share(page) / MAX_INK_SHARE
+
+
+def test_judging_a_page_costs_a_fraction_of_reading_it() -> None:
+    """Not a timing target: the judgement must stay far below an OCR pass (~1–3 s), and
+    it looks at 800 px of the page, whatever its resolution."""
+    page = _blank_back(1)
+    started = time.perf_counter()
+    for _ in range(5):
+        is_blank(page)
+    assert (time.perf_counter() - started) / 5 < 0.5
+
+
+def test_a_scan_with_blank_backs_keeps_them_as_blank_sheets(
+    archive: Archive, tmp_path: Path
+) -> None:
+    pages = [
+        scanned(render_page(page_lines(0)), seed=0),
+        _blank_back(1),
+        scanned(render_page(page_lines(2)), seed=2),
+        _blank_back(3),
+    ]
+    outcome = IngestService(archive).ingest_path(save_pdf(pages, tmp_path / "ведомость.pdf"))
+    assert outcome.id is not None
+
+    shown = DocumentService(archive).get(outcome.id)
+
+    assert shown["status"] == "archived"
+    assert [p["source"] for p in shown["pages"]] == ["ocr", "blank", "ocr", "blank"]
+    assert [p["text"] for p in shown["pages"]][1::2] == ["", ""]
+    assert "Классный журнал" in shown["pages"][0]["text"]
+    with archive.store.local_path(f"documents/{outcome.id}/searchable.pdf") as path:
+        import pypdf
+
+        assert len(pypdf.PdfReader(path).pages) == 4  # every sheet is in the printed copy
+
+
+def test_a_stack_drops_the_back_of_a_cover_sheet_and_a_part_of_blank_pages(
+    archive: Archive, tmp_path: Path
+) -> None:
+    journal = sheet_images(
+        CoverSheetService(archive).render("02-01", school_year="2024/2025", class_label="5А"),
+        tmp_path,
+    )[0]
+    record = [scanned(render_page(page_lines(i)), seed=i) for i in range(2)]
+    # cover, its back, two pages of the journal, then a cover whose part is all backs
+    stack = [journal, _blank_back(5), record[0], record[1], journal, _blank_back(6), _blank_back(7)]
+    path = save_pdf(stack, tmp_path / "пачка.pdf")
+
+    report = StackService(archive).ingest_stack(path)
+
+    assert [(p.first_page, p.last_page) for p in report.parts] == [(3, 4)]
+    assert DocumentService(archive).get(report.parts[0].outcome.id or "")["page_count"] == 2
+    assert any("лист 7: пустые, не приняты как документ" in p for p in report.problems)
