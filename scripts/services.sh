@@ -152,7 +152,7 @@ redis_up() {
   own_dir "$svc_dir/redis" "$svc_dir/run"
   as_user redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
     --dir "$svc_dir/redis" --pidfile "$svc_dir/run/redis.pid" \
-    --logfile "$svc_dir/redis/redis.log" --save "" --appendonly no
+    --logfile "$svc_dir/redis/redis.log" --save "" --appendonly yes
   wait_for Redis 30 redis_ready || die "Redis не отвечает на порту $REDIS_PORT"
 }
 

@@ -10,6 +10,7 @@ from search.port import (
     SearchHit,
     SearchIndex,
     SearchResult,
+    SearchUnavailable,
 )
 
 
@@ -38,5 +39,6 @@ __all__ = [
     "SearchHit",
     "SearchIndex",
     "SearchResult",
+    "SearchUnavailable",
     "open_index",
 ]

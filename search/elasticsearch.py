@@ -46,6 +46,7 @@ from search.port import (
     SearchError,
     SearchHit,
     SearchResult,
+    SearchUnavailable,
 )
 from search.query import parse_query
 
@@ -60,9 +61,12 @@ def _explain(exc: Exception, what: str) -> SearchError:
         reason = exc.message
         with contextlib.suppress(KeyError, IndexError, TypeError):
             reason = exc.body["error"]["root_cause"][0]["reason"]
-        return SearchError(f"{what}: Elasticsearch ответил {exc.meta.status}: {reason}")
+        status = exc.meta.status
+        if status == 503:  # starting, or no primary shard yet: it will answer
+            return SearchUnavailable(f"{what}: Elasticsearch ответил {status}: {reason}")
+        return SearchError(f"{what}: Elasticsearch ответил {status}: {reason}")
     if isinstance(exc, TransportError):
-        return SearchError(f"{what}: Elasticsearch недоступен ({exc})")
+        return SearchUnavailable(f"{what}: Elasticsearch недоступен ({exc})")
     return SearchError(f"{what}: {exc}")
 
 

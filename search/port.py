@@ -11,6 +11,11 @@ class SearchError(Exception):
     """The search engine could not do what was asked (down, refused the mapping, ...)."""
 
 
+class SearchUnavailable(SearchError):
+    """The engine did not answer at all (stopped, restarting): a write waits for it
+    without counting as a refusal of the document."""
+
+
 @dataclass(frozen=True)
 class IndexedPage:
     number: int

@@ -20,6 +20,7 @@ from archive_service.config import Settings, load_settings
 from tests.disposal_world import cases  # noqa: F401  (past years' cases, for disposal tests)
 from tests.needs import require
 from tests.roles import world  # noqa: F401  (the roles' world, for every test module)
+from tests.scaled_cluster import scaled_env  # noqa: F401  (a scaled archive's servers)
 from tests.second_archive import receiving  # noqa: F401  (another deployment, same mode)
 from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url
 from workers.celery_app import app as celery_app

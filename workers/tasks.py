@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from archive_service.catalog import TRANSIENT_ERRORS
-from archive_service.storage.port import StorageError
+from archive_service.storage.port import StorageError, StoreUnavailable
 from search.port import SearchError
 from workers.celery_app import (
     CHECK_FIXITY,
@@ -35,7 +35,9 @@ from workers.context import current_archive
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = TRANSIENT_ERRORS  # the task runs again later instead of failing the document
+# The task runs again later instead of failing the document: the catalog's server or the
+# object store went away for a moment, and nothing done so far is lost.
+TRANSIENT = (*TRANSIENT_ERRORS, StoreUnavailable)
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,

@@ -80,6 +80,7 @@ def wait_for(
             timeout=timeout,
             progress=_progress if progress else None,
             alive=worker.alive if worker is not None else None,
+            waiting=_waiting,
         )
     except WaitTimeout as exc:
         click.echo(f"Ожидание прервано: {exc}", err=True)
@@ -87,6 +88,13 @@ def wait_for(
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _waiting(reasons: set[str]) -> None:
+    if reasons:
+        click.echo("\nЖдём: " + "; ".join(sorted(reasons)) + " (продолжится само)", err=True)
+    else:
+        click.echo("\nОбработка продолжается", err=True)
 
 
 def _progress(done: int, total: int) -> None:

@@ -9,6 +9,7 @@ from archive_service.storage.port import (
     ObjectNotFound,
     ObjectStore,
     StorageError,
+    StoreUnavailable,
 )
 
 
@@ -31,4 +32,11 @@ def open_store(url: str, cache_dir: Path | None = None) -> ObjectStore:
     )
 
 
-__all__ = ["IntegrityError", "ObjectNotFound", "ObjectStore", "StorageError", "open_store"]
+__all__ = [
+    "IntegrityError",
+    "ObjectNotFound",
+    "ObjectStore",
+    "StorageError",
+    "StoreUnavailable",
+    "open_store",
+]

@@ -22,6 +22,11 @@ class ObjectNotFound(StorageError):
     pass
 
 
+class StoreUnavailable(StorageError):
+    """The store did not answer (its server stopped or restarting): work that met this
+    is done again later by itself, as with a catalog that went away for a moment."""
+
+
 class IntegrityError(StorageError):
     """What was read back differs from what was written."""
 

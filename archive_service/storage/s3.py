@@ -33,10 +33,12 @@ from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
+from archive_service.domain import NO_SPACE, is_disk_full
 from archive_service.storage.port import (
     IntegrityError,
     ObjectNotFound,
     StorageError,
+    StoreUnavailable,
     check_key,
 )
 
@@ -46,6 +48,10 @@ CACHE_LIMIT_BYTES = 4 * 1024 * 1024 * 1024
 
 _ACCESS_DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 _NOT_FOUND = {"NoSuchKey", "NoSuchVersion"}
+
+
+# What a MinIO starting, restarting or overloaded answers: it will answer again.
+_BUSY = frozenset({"ServiceUnavailable", "SlowDown", "XMinioServerNotInitialized"})
 
 
 def _explain(exc: Exception, what: str) -> StorageError:
@@ -60,9 +66,13 @@ def _explain(exc: Exception, what: str) -> StorageError:
             return StorageError(f"{what}: корзина {exc.bucket_name!r} не найдена")
         if "Quota" in (exc.code or "") or exc.code in {"EntityTooLarge", "XMinioStorageFull"}:
             return StorageError(f"{what}: в хранилище нет места ({exc.code})")
+        if exc.code in _BUSY:
+            return StoreUnavailable(f"{what}: хранилище временно не отвечает ({exc.code})")
         return StorageError(f"{what}: {exc.code}: {exc.message}")
+    if is_disk_full(exc):  # the local cache's disk, not the server: a person must act
+        return StorageError(f"{what}: {NO_SPACE}")
     if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
-        return StorageError(f"{what}: хранилище недоступно ({exc})")
+        return StoreUnavailable(f"{what}: хранилище недоступно ({exc})")
     return StorageError(f"{what}: {exc}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
@@ -21,9 +22,12 @@ from archive_service.catalog import (
     Page,
     Pupil,
 )
+from archive_service.catalog.models import utcnow
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus, PageState
 
 _Columns = TypeVarTuple("_Columns")
+
+WAIT_NOTE_FRESH = timedelta(seconds=90)  # a retry comes back within a minute
 
 
 @dataclass(frozen=True)
@@ -395,6 +399,24 @@ class DocumentService:
         with self.archive.catalog.session() as s:
             rows = s.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
             return {doc_id: status for doc_id, status in rows}
+
+    def waits(self, ids: list[str], within: timedelta = WAIT_NOTE_FRESH) -> set[str]:
+        """What unfinished documents wait for now (a store that does not answer): the
+        `waiting` events of the last `within`. A task still waiting notes it again at
+        each retry (a minute apart at most), so an older note means it went on."""
+        since = utcnow() - within
+        with self.archive.catalog.session() as s:
+            rows = s.scalars(
+                select(DocumentEvent.detail)
+                .join(Document, Document.id == DocumentEvent.document_id)
+                .where(
+                    DocumentEvent.document_id.in_(ids),
+                    DocumentEvent.kind == "waiting",
+                    DocumentEvent.at >= since,
+                    Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING]),
+                )
+            )
+            return set(rows)
 
     def outcomes(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
         """Each document's status and error, without loading its pages (`get` of a

@@ -26,7 +26,7 @@ from archive_service.catalog import (
     Pupil,
 )
 from archive_service.domain import DocumentStatus
-from search import IndexedDocument, IndexedPage
+from search import IndexedDocument, IndexedPage, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +83,18 @@ class IndexingService:
                         indexed += 1
                     else:
                         deleted += 1
+                except SearchUnavailable as exc:
+                    # The engine is away, not refusing this document: its attempts are
+                    # not spent (an outage of an hour must not use up all twenty), and
+                    # the rest wait with it for the next relay.
+                    failed += 1
+                    log.warning("index write for %s waits: %s", entry.document_id, exc)
+                    self._note_refusal(entry.id, str(exc), spend=False)
+                    return RelayReport(indexed, deleted, failed)
                 except Exception as exc:
                     failed += 1
                     log.exception("index write for %s failed", entry.document_id)
-                    with self.archive.catalog.session() as s:
-                        s.execute(
-                            update(OutboxEntry)
-                            .where(OutboxEntry.id == entry.id)
-                            .values(attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000])
-                        )
+                    self._note_refusal(entry.id, str(exc), spend=True)
                     continue
                 with self.archive.catalog.session() as s:
                     s.execute(delete(OutboxEntry).where(OutboxEntry.id == entry.id))
@@ -99,6 +102,17 @@ class IndexingService:
             if not progressed:
                 break
         return RelayReport(indexed, deleted, failed)
+
+    def _note_refusal(self, entry_id: int, error: str, spend: bool) -> None:
+        with self.archive.catalog.session() as s:
+            s.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == entry_id)
+                .values(
+                    attempts=OutboxEntry.attempts + (1 if spend else 0),
+                    last_error=error[:2000],
+                )
+            )
 
     def _apply(self, document_id: str) -> bool:
         """Index the document as the catalog has it now; True if indexed, False if removed."""
@@ -186,8 +200,8 @@ class IndexingService:
         return facets
 
     def pending_for(self, document_ids: list[str]) -> dict[str, str | None]:
-        """Documents with an index write still pending: the index's last refusal, or
-        None while no write has been tried yet."""
+        """Documents with an index write still pending: the index's last refusal (or
+        the engine's silence), or None while no write has been tried yet."""
         with self.archive.catalog.session() as s:
             rows = s.execute(
                 select(OutboxEntry.document_id, OutboxEntry.attempts, OutboxEntry.last_error)
@@ -196,7 +210,7 @@ class IndexingService:
             )
             pending: dict[str, str | None] = {}
             for document_id, attempts, last_error in rows:
-                if attempts == 0 or pending.get(document_id, "") is None:
+                if (attempts == 0 and not last_error) or pending.get(document_id, "") is None:
                     pending[document_id] = None
                 else:
                     pending[document_id] = last_error or "без объяснения"

@@ -31,7 +31,7 @@ from archive_service.services.pipeline.manifest import write_manifest
 from archive_service.services.records.ejournal import JournalService
 from archive_service.services.records.filing import FilingService
 from archive_service.services.records.proposals import ProposalService
-from archive_service.storage import keys
+from archive_service.storage import StoreUnavailable, keys
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +165,18 @@ class ProcessingService:
         self._mark_done(document_id, done)  # pages stored before a failure are kept
         if failure is not None:
             number, fault = failure
+            if isinstance(fault, StoreUnavailable):  # the task comes back for the rest
+                self.note_waiting(document_id, str(fault))
+                raise fault
             log.error("page %s of %s failed", number, document_id, exc_info=fault)
             self.fail(document_id, f"Лист {number}: {fault}", page=number)
+
+    def note_waiting(self, document_id: str, reason: str) -> None:
+        """What the document waits for, while its task waits to run again: the latest
+        such event is what `ingest --wait` and the document's page say."""
+        log.warning("document %s waits: %s", document_id, reason)
+        with self.archive.catalog.session() as s:
+            s.add(DocumentEvent(document_id=document_id, kind="waiting", detail=reason))
 
     def _store_derivatives(self, document_id: str, reading: PageReading) -> Digests:
         """Store the page's files; their SHA-256 as read back, for the catalog."""
@@ -262,6 +272,9 @@ class ProcessingService:
             else:
                 searchable = keys.searchable_pdf(document_id)
                 assembled[searchable] = self._assemble(document_id, original, pages, searchable)
+        except StoreUnavailable as exc:
+            self.note_waiting(document_id, str(exc))
+            raise
         except Exception as exc:
             log.exception("assembling %s failed", document_id)
             self.fail(document_id, f"Не удалось собрать PDF с текстовым слоем: {exc}")

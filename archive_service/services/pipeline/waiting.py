@@ -26,6 +26,7 @@ def wait_until_final(
     timeout: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     alive: Callable[[], bool] | None = None,
+    waiting: Callable[[set[str]], None] | None = None,
 ) -> dict[str, str]:
     """Return once every document is archived or failed and its index write was made.
 
@@ -33,12 +34,14 @@ def wait_until_final(
     again later (a minute on scaled mode's beat), perhaps much later: waiting for it
     would hang the caller for as long as the engine says no. Such documents are returned
     with the refusal, for the caller to tell the user, instead. `alive` lets the caller
-    report a worker that died: waiting on would never end.
+    report a worker that died: waiting on would never end. `waiting` is told what the
+    documents wait for whenever that changes (a store that does not answer; nothing).
     """
     documents, indexing = DocumentService(archive), IndexingService(archive)
     deadline = None if timeout is None else time.monotonic() + timeout
     last = -1
     done = 0
+    said: set[str] = set()
     while True:
         try:
             statuses = documents.statuses(document_ids)
@@ -51,6 +54,11 @@ def wait_until_final(
             time.sleep(1.0)
             continue
         done = sum(1 for s in statuses.values() if DocumentStatus(s).is_final)
+        if waiting is not None:
+            reasons = documents.waits(document_ids)
+            if reasons != said:
+                waiting(reasons)
+                said = reasons
         if progress is not None and done != last:
             progress(done, len(document_ids))
             last = done
