@@ -49,6 +49,11 @@ class Settings:
     # whose records its files are (None: the archive's own).
     hot_folder: Path | None = None
     hot_folder_school: str | None = None
+    # A document queued or in processing that nothing has touched for this long, while
+    # the broker's queues are empty, lost its message (a Redis restarted mid-task keeps
+    # a task in hand as unacknowledged for an hour): the beat queues it again. Longer
+    # than any task may run (workers.celery_app: task_time_limit, 16 min).
+    stalled_after_seconds: int = 1200
 
     @property
     def broker_dir(self) -> Path:
@@ -95,4 +100,5 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         behind_tls_proxy=env.get("ARCHIVE_BEHIND_TLS_PROXY", "").lower() in ("1", "true", "yes"),
         hot_folder=Path(env["ARCHIVE_HOT_FOLDER"]) if env.get("ARCHIVE_HOT_FOLDER") else None,
         hot_folder_school=env.get("ARCHIVE_HOT_FOLDER_SCHOOL") or None,
+        stalled_after_seconds=int(env.get("ARCHIVE_STALLED_AFTER_SECONDS", "1200")),
     )

@@ -294,3 +294,41 @@ def test_two_retries_at_once_queue_the_document_once(
     again = DocumentService(archive).get(doc["id"])
     assert again["status"] == "queued"
     assert [e["kind"] for e in again["events"]].count("retry") == 1
+
+
+def test_a_document_whose_message_was_lost_is_queued_again(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """What scaled mode's recover-stalled task does after a broker lost a message: a
+    document queued and untouched for longer than the limit is queued again and reaches
+    the archive; one touched recently is left to the task that holds it."""
+    from datetime import timedelta
+
+    from archive_service.catalog.models import utcnow
+    from archive_service.services.pipeline.processing import ProcessingService
+    from tests.pagegen import born_digital_pdf
+
+    class Lost:  # the broker that lost the first message
+        def process_document(self, document_id: str) -> None:
+            pass
+
+    dispatcher, archive.dispatcher = archive.dispatcher, Lost()  # type: ignore[assignment]
+    pdf = born_digital_pdf(tmp_path / "lost.pdf", [["Приказ о переводе в 6 класс"]])
+    lost = IngestService(archive).ingest_path(pdf).id
+    recent = (
+        IngestService(archive)
+        .ingest_path(born_digital_pdf(tmp_path / "recent.pdf", [["Приказ о зачислении"]]))
+        .id
+    )
+    archive.dispatcher = dispatcher
+    assert lost and recent
+    with archive.catalog.session() as s:
+        doc = s.get(Document, lost)
+        assert doc is not None
+        doc.updated_at = utcnow() - timedelta(minutes=30)
+
+    requeued = ProcessingService(archive).requeue_stalled(timedelta(minutes=20))
+
+    assert requeued == [lost]
+    assert DocumentService(archive).get(lost)["status"] == "archived"
+    assert DocumentService(archive).get(recent)["status"] == "queued"

@@ -54,6 +54,7 @@ RENEW_LOCKS = "archive.renew_locks"
 RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
 CHECK_FIXITY = "archive.check_fixity"
 MIRROR_CATALOG = "archive.mirror_catalog"
+RECOVER_STALLED = "archive.recover_stalled"
 
 app = Celery("archive", include=["workers.tasks", "workers.memory", "workers.warmup"])
 
@@ -104,6 +105,11 @@ def configure_celery(settings: Settings) -> Celery:
                 "task": CHECK_FIXITY,
                 "schedule": RENEW_LOCKS_EVERY_SECONDS,
                 "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
+            },
+            "recover-stalled": {  # documents whose message a broker restart lost
+                "task": RECOVER_STALLED,
+                "schedule": min(300.0, max(10.0, settings.stalled_after_seconds / 2)),
+                "options": {"queue": DEFAULT_QUEUE, "expires": 60},
             },
             "mirror-catalog": {  # what the store missed while it was away
                 "task": MIRROR_CATALOG,

@@ -26,6 +26,7 @@ from workers.celery_app import (
     PROCESS_DOCUMENT,
     PROCESS_PAGES,
     PROTECT_ORIGINALS,
+    RECOVER_STALLED,
     RELAY_INDEX,
     RENEW_LOCKS,
     SPLIT_STACK,
@@ -158,6 +159,22 @@ def mirror_catalog() -> None:
     archive = current_archive()
     done = CatalogMirror(archive.store).write_all(archive.catalog.session_factory)
     log.info("mirror: %d checked, %d written", done.checked, done.written)
+
+
+@app.task(name=RECOVER_STALLED, **RETRY)
+def recover_stalled() -> None:
+    """Scaled mode's beat: documents left without a message are queued again, once the
+    queues are empty (a long backlog is work waiting, not work lost)."""
+    from datetime import timedelta
+
+    from archive_service.services.pipeline.processing import ProcessingService
+    from workers.liveness import broker_queues_empty
+
+    archive = current_archive()
+    if not broker_queues_empty(app, (OCR_QUEUE, DEFAULT_QUEUE)):
+        return
+    after = timedelta(seconds=archive.settings.stalled_after_seconds)
+    ProcessingService(archive).requeue_stalled(after)
 
 
 @app.task(name=RENEW_LOCKS, **RETRY)

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -388,6 +389,29 @@ class ProcessingService:
             s.add(DocumentEvent(document_id=document_id, kind="retry"))
         self.archive.dispatcher.process_document(document_id)
         return True
+
+    def requeue_stalled(self, untouched_for: timedelta) -> list[str]:
+        """Queue again the documents queued or in processing that nothing has touched for
+        that long (a page read moves `updated_at`): their message was lost. Each is
+        touched as it is queued, so the next look does not queue it twice."""
+        since = utcnow() - untouched_for
+        with self.archive.catalog.session() as s:
+            ids = list(
+                s.scalars(
+                    select(Document.id)
+                    .where(
+                        Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING]),
+                        Document.updated_at < since,
+                    )
+                    .order_by(Document.created_at)
+                )
+            )
+            if ids:
+                s.execute(update(Document).where(Document.id.in_(ids)).values(updated_at=utcnow()))
+        for document_id in ids:
+            log.warning("re-queueing stalled document %s", document_id)
+            self.archive.dispatcher.process_document(document_id)
+        return ids
 
     def unfinished(self) -> list[str]:
         """Documents left queued or processing, e.g. by a worker that was killed."""
