@@ -1,0 +1,245 @@
+"""Benchmark (issue 26): the archive on every kind of page a school scans, against raw
+Tesseract and OCRmyPDF, from a cold start and with a worker running, in one run.
+
+Page kinds, generated at 300 dpi with the truth known (a quarter of each upside down):
+- light: a form with a few filled lines (an application, a cover, a note);
+- dense: a full page of journal prose (~2 500 characters);
+- blank: the back of a sheet, speckled as a scanner gives it.
+
+For each kind, a batch of `--pages` pages as one scanned PDF:
+1. raw Tesseract CLI, one page after another (`tesseract PAGE out -l rus+eng tsv`,
+   OMP_THREAD_LIMIT=1): pages/s; the targets are ratios to cores × this;
+2. the archive from cold: a new data folder, no worker running, `archive ingest FILE
+   --wait` (the command starts its own worker and stops it): pages/s including start-up;
+3. the archive warm: `archive worker --concurrency <cores>` already running;
+4. OCRmyPDF `--jobs <cores> -l rus+eng --rotate-pages --output-type pdf` (installed in
+   its own virtualenv by bench/setup-peers.sh): pages/s;
+and the character error rate of the archive's text and of OCRmyPDF's text layer
+against the truth (blank pages: characters found where there are none).
+
+Start-up: `archive --help` and `archive ingest ONE.png --wait` from cold.
+
+Run: bench/setup-peers.sh && .venv/bin/python bench/page_kinds_bench.py [--pages 20]
+Prints a table and writes bench/results/page-kinds-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import pypdfium2 as pdfium  # noqa: E402
+from bench_pages import dense_lines  # noqa: E402
+from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+from tests.pagegen import render_page, save_pdf, scanned  # noqa: E402
+
+PEER = ROOT / "bench" / ".peers" / "bin" / "ocrmypdf"
+LIGHT = [
+    ["Заявление", "Прошу принять моего сына в 1 класс", "12.08.2024", "Подпись"],
+    ["Титульный лист", "Протоколы педагогического совета", "2023/2024 учебный год"],
+    ["Справка", "Выдана Кузнецовой Анне в том, что она обучается в 7 классе"],
+    ["Приказ № 45", "О переводе обучающихся в следующий класс"],
+]
+
+
+def truth_of(kind: str, i: int) -> list[str]:
+    if kind == "light":
+        return LIGHT[i % len(LIGHT)] + [f"лист {i + 1}"]
+    if kind == "dense":
+        return dense_lines(i)
+    return []
+
+
+def make_batch(kind: str, count: int, folder: Path) -> tuple[Path, list[str]]:
+    """The batch as one scanned PDF, its pages as PNG for raw Tesseract, and the truth."""
+    images, truths = [], []
+    for i in range(count):
+        lines = truth_of(kind, i)
+        img = scanned(
+            render_page(lines, font_size=34 if kind == "dense" else 48),
+            seed=i,
+            skew=0.5,
+            noise=0.05 if kind == "blank" else 0.02,
+            rotate=(0, 0, 0, 180)[i % 4],
+        )
+        img.save(folder / f"{kind}-{i:03d}.png", dpi=(300, 300))
+        images.append(img)
+        truths.append("\n".join(lines))
+    return save_pdf(images, folder / f"{kind}.pdf"), truths
+
+
+def cer(found: list[str], truth: list[str]) -> float:
+    """Edits per character of the truth, whitespace folded; on blank pages, characters
+    found per page (there is no truth to divide by)."""
+
+    def fold(text: str) -> str:
+        return " ".join(text.split())
+
+    edits = sum(Levenshtein.distance(fold(f), fold(t)) for f, t in zip(found, truth, strict=True))
+    chars = sum(len(fold(t)) for t in truth)
+    return round(edits / chars, 4) if chars else round(edits / len(truth), 2)
+
+
+def raw_tesseract(folder: Path, kind: str, count: int) -> tuple[float, list[str]]:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    texts = []
+    started = time.perf_counter()
+    for i in range(count):
+        out = subprocess.run(
+            ["tesseract", str(folder / f"{kind}-{i:03d}.png"), "-", "-l", "rus+eng"],
+            check=True, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        texts.append(out.stdout)
+    return count / (time.perf_counter() - started), texts
+
+
+def archive_run(pdf: Path, cores: int, warm: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-kinds-") as tmp:
+        data = Path(tmp) / "data"
+        worker = start_worker(data, cores) if warm else None
+        try:
+            started = time.perf_counter()
+            done = subprocess.run(
+                archive_cmd(data, "ingest", str(pdf), "--wait", "--json"),
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            seconds = time.perf_counter() - started
+            outcome = json.loads(done.stdout.splitlines()[0])
+            shown = json.loads(
+                subprocess.run(
+                    archive_cmd(data, "show", outcome["id"], "--json"),
+                    check=True, capture_output=True, text=True,
+                ).stdout
+            )  # fmt: skip
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(60)
+    pages = shown["pages"]
+    return {
+        "status": outcome["status"],
+        "seconds": round(seconds, 2),
+        "pages_per_second": round(len(pages) / seconds, 3),
+        "texts": [p["text"] for p in pages],
+        "sources": sorted({p["source"] for p in pages}),
+    }
+
+
+def peer_run(pdf: Path, cores: int) -> dict[str, Any]:
+    if not PEER.exists():
+        return {"missing": "run bench/setup-peers.sh"}
+    out = pdf.with_name(pdf.stem + "-ocrmypdf.pdf")
+    started = time.perf_counter()
+    subprocess.run(
+        [str(PEER), "--jobs", str(cores), "-l", "rus+eng", "--rotate-pages",
+         "--output-type", "pdf", "--force-ocr", str(pdf), str(out)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    doc = pdfium.PdfDocument(out)
+    try:
+        texts = [doc[n].get_textpage().get_text_range() for n in range(len(doc))]
+    finally:
+        doc.close()
+    return {
+        "seconds": round(seconds, 2),
+        "pages_per_second": round(len(texts) / seconds, 3),
+        "texts": texts,
+    }
+
+
+def start_up(folder: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    subprocess.run(archive_cmd(folder / "x", "--help"), check=True, capture_output=True)
+    help_s = time.perf_counter() - started
+    one = folder / "light-000.png"
+    with tempfile.TemporaryDirectory(prefix="bench-one-") as tmp:
+        started = time.perf_counter()
+        subprocess.run(
+            archive_cmd(Path(tmp) / "data", "ingest", str(one), "--wait", "--json"),
+            check=True, capture_output=True,
+        )  # fmt: skip
+        one_s = time.perf_counter() - started
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    started = time.perf_counter()
+    subprocess.run(["tesseract", str(one), "-", "-l", "rus+eng"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    page_ocr_s = time.perf_counter() - started
+    return {
+        "help_s": round(help_s, 3),
+        "ingest_one_png_cold_s": round(one_s, 2),
+        "raw_tesseract_one_page_s": round(page_ocr_s, 2),
+        "ingest_one_minus_page_ocr_s": round(one_s - page_ocr_s, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--kinds", default="light,dense,blank")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    result: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cores": cores,
+        "pages_per_kind": args.pages,
+        "reference_loop_ms": reference_loop_ms(),
+        "kinds": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        folder = Path(tmp)
+        for kind in args.kinds.split(","):
+            pdf, truth = make_batch(kind, args.pages, folder)
+            raw_rate, raw_texts = raw_tesseract(folder, kind, args.pages)
+            cold = archive_run(pdf, cores, warm=False)
+            warm = archive_run(pdf, cores, warm=True)
+            peer = peer_run(pdf, cores)
+            ceiling = cores * raw_rate
+            row: dict[str, Any] = {
+                "raw_tesseract_pages_per_second": round(raw_rate, 3),
+                "raw_tesseract_cer": cer(raw_texts, truth),
+                "archive_cold_pages_per_second": cold["pages_per_second"],
+                "archive_cold_ratio": round(cold["pages_per_second"] / ceiling, 3),
+                "archive_warm_pages_per_second": warm["pages_per_second"],
+                "archive_warm_ratio": round(warm["pages_per_second"] / ceiling, 3),
+                "archive_cer": cer(warm["texts"], truth),
+                "archive_sources": warm["sources"],
+            }
+            if "texts" in peer:
+                row |= {
+                    "ocrmypdf_pages_per_second": peer["pages_per_second"],
+                    "ocrmypdf_cer": cer(peer["texts"], truth),
+                    "archive_warm_over_ocrmypdf": round(
+                        warm["pages_per_second"] / peer["pages_per_second"], 2
+                    ),
+                    "archive_cold_over_ocrmypdf": round(
+                        cold["pages_per_second"] / peer["pages_per_second"], 2
+                    ),
+                }
+            else:
+                row["ocrmypdf"] = peer["missing"]
+            result["kinds"][kind] = row
+            print(kind, json.dumps(row, ensure_ascii=False))
+        result["start_up"] = start_up(folder)
+        print("start-up", result["start_up"])
+    out = ROOT / "bench" / "results" / f"page-kinds-{datetime.now():%Y%m%d-%H%M}.json"
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(f"written {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
