@@ -18,15 +18,12 @@ import workers.tasks  # noqa: F401  (registers the tasks that eager mode runs in
 from archive_service.archive import Archive
 from archive_service.config import Settings, load_settings
 from tests.disposal_world import cases  # noqa: F401  (past years' cases, for disposal tests)
+from tests.eager import eager_archive
 from tests.needs import require
 from tests.roles import world  # noqa: F401  (the roles' world, for every test module)
 from tests.scaled_cluster import scaled_env  # noqa: F401  (a scaled archive's servers)
 from tests.second_archive import receiving  # noqa: F401  (another deployment, same mode)
 from tests.services import elasticsearch_index, minio_bucket, postgres_database, redis_url
-from workers.celery_app import app as celery_app
-from workers.celery_app import configure_celery
-from workers.context import bind_archive
-from workers.dispatch import CeleryDispatcher
 
 ADMIN_PASSWORD = "пароль-для-тестов"
 
@@ -73,16 +70,8 @@ def settings(
 @pytest.fixture
 def archive(settings: Settings) -> Iterator[Archive]:
     """An archive whose background work runs in-process through the real task code."""
-    configure_celery(settings)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    arch = Archive.open(settings, CeleryDispatcher())
-    bind_archive(arch)
-    try:
+    with eager_archive(settings) as arch:
         yield arch
-    finally:
-        celery_app.conf.task_always_eager = False
-        arch.close()
 
 
 @pytest.fixture

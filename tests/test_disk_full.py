@@ -15,17 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from archive_service.archive import Archive
 from archive_service.config import load_settings
 from archive_service.services.admin.fixity import FixityService
 from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.pipeline.ingest import IngestService
+from tests.eager import eager_archive
 from tests.needs import require
 from tests.pagegen import born_digital_pdf
-from workers.celery_app import app as celery_app
-from workers.celery_app import configure_celery
-from workers.context import bind_archive
-from workers.dispatch import CeleryDispatcher
 
 DISK_MB = 48
 
@@ -67,12 +63,7 @@ def test_a_full_disk_refuses_clearly_keeps_what_was_accepted_and_recovers(
     small_disk: Path, tmp_path: Path
 ) -> None:
     settings = load_settings(small_disk / "data")
-    configure_celery(settings)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    archive = Archive.open(settings, CeleryDispatcher())
-    bind_archive(archive)
-    try:
+    with eager_archive(settings) as archive:
         kept = IngestService(archive).ingest_path(
             born_digital_pdf(tmp_path / "kept.pdf", [["Протокол экзамена по истории"]])
         )
@@ -102,9 +93,6 @@ def test_a_full_disk_refuses_clearly_keeps_what_was_accepted_and_recovers(
         assert DocumentService(archive).get(taken.id)["status"] == "archived"
         assert [h.id for h in archive.index.search("ведомость").hits] == [taken.id]
         assert FixityService(archive).check(everything=True).ok
-    finally:
-        celery_app.conf.task_always_eager = False
-        archive.close()
 
 
 def test_the_cli_says_the_disk_is_full_and_exits_non_zero(small_disk: Path, tmp_path: Path) -> None:

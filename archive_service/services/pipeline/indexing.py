@@ -90,6 +90,7 @@ class IndexingService:
                     failed += 1
                     log.warning("index write for %s waits: %s", entry.document_id, exc)
                     self._note_refusal(entry.id, str(exc), spend=False)
+                    self._note_silence(str(exc))
                     return RelayReport(indexed, deleted, failed)
                 except Exception as exc:
                     failed += 1
@@ -112,6 +113,16 @@ class IndexingService:
                     attempts=OutboxEntry.attempts + (1 if spend else 0),
                     last_error=error[:2000],
                 )
+            )
+
+    def _note_silence(self, error: str) -> None:
+        """Every write not tried yet waits for the same engine: say so on each, so that
+        `ingest --wait` tells what it waits for rather than wait for a first try."""
+        with self.archive.catalog.session() as s:
+            s.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.attempts == 0, OutboxEntry.last_error.is_(None))
+                .values(last_error=error[:2000])
             )
 
     def _apply(self, document_id: str) -> bool:
