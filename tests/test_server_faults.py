@@ -56,6 +56,7 @@ def test_minio_stopped_mid_batch_loses_nothing_and_the_batch_ends_by_itself(
     try:
         wait_ready([log], workers)
         ingest = _ingest(scaled_env, web, files)
+        workers.append(ingest)  # stopped with them if the wait is cut short
         wait_for(lambda: succeeded(log, "archive.process_pages") >= 1, 180)
         down = services("down", "minio")
         assert down.returncode == 0, down.stderr
@@ -114,6 +115,7 @@ def test_elasticsearch_stopped_mid_batch_the_index_catches_up_by_itself(
         assert down.returncode == 0, down.stderr
         try:
             ingest = _ingest(scaled_env, web, files)
+            workers.append(ingest)  # stopped with them if the wait is cut short
             out, err = ingest.communicate(timeout=600)
         finally:
             up = services("up", "elasticsearch")
@@ -155,6 +157,7 @@ def test_a_redis_restart_mid_batch_loses_no_accepted_document(
     try:
         wait_ready([log], workers[:1])
         ingest = _ingest(env, web, files)
+        workers.append(ingest)  # stopped with them if the wait is cut short
         wait_for(lambda: succeeded(log, "archive.process_pages") >= 1, 180)
         restarted = services("down", "redis")
         assert restarted.returncode == 0, restarted.stderr
