@@ -153,7 +153,8 @@ class ElasticsearchIndex:
                 if version != MAPPING_VERSION:
                     log.warning(
                         "Индекс %s построен по схеме версии %s, программа ждёт %s: "
-                        "выполните `archive reindex` (поиск тем временем работает по старому)",
+                        "`archive serve` перестроит его при запуске, или выполните "
+                        "`archive reindex` (поиск тем временем работает по старому)",
                         current,
                         version,
                         MAPPING_VERSION,
@@ -162,6 +163,21 @@ class ElasticsearchIndex:
         except (ApiError, TransportError) as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         self._ensured = True
+
+    def outdated(self) -> str | None:
+        self.ensure()
+        try:
+            current = self._alias_targets(self.write_alias)[0]
+            meta = self.es.indices.get_mapping(index=current).body[current]["mappings"]
+        except (ApiError, TransportError, IndexError) as exc:
+            raise _explain(exc, "Поисковый индекс недоступен") from exc
+        version = meta.get("_meta", {}).get("mapping_version")
+        if version == MAPPING_VERSION:
+            return None
+        return (
+            f"индекс {current} построен прежней версией программы (схема {version}, "
+            f"нужна {MAPPING_VERSION}): в нём нет полей, по которым теперь ищут"
+        )
 
     def _add_new_fields(self, index: str, has: dict[str, Any]) -> None:
         """Add to an older release's index the fields this one writes: its mapping is

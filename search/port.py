@@ -125,6 +125,12 @@ class SearchIndex(Protocol):
         """Whether no document is indexed: cheap, unlike listing them."""
         ...
 
+    def outdated(self) -> str | None:
+        """Why the index, built by an older release, lacks what this one writes into an
+        entry (a new facet: the school's filter would miss its old pages), or None.
+        Searches still answer from it; a rebuild brings it up to date."""
+        ...
+
     def clear(self) -> None: ...
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:

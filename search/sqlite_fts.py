@@ -199,6 +199,11 @@ class SqliteSearchIndex:
         with self._connect() as db:
             return db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None
 
+    def outdated(self) -> str | None:
+        """Never: a layout older than the code's is dropped on open, leaving the index
+        empty (`IndexingService.emptied`)."""
+        return None
+
     def clear(self) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM docs")

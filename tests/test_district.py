@@ -421,6 +421,87 @@ def test_a_merged_school_keeps_its_cases_apart_and_its_successor_sees_them(
         schools.merge("Лицей № 2", "СОШ № 1")
 
 
+def test_the_successors_officer_lists_and_acts_on_a_merged_schools_cases(
+    archive: Archive, district: District
+) -> None:
+    """After a merge the merged school's cases stay its own, so they go into acts of
+    its own; the successor's retention officer is the one to draft them, and the due
+    list offers the merged school beside the successor."""
+    schools = SchoolService(archive)
+    third = schools.add("Гимназия № 3")
+    schools.merge("Лицей № 2", "СОШ № 1")
+    AccountService(archive).create("officer-a", PASSWORD, "retention_officer", school="СОШ № 1")
+    case_b = DocumentService(archive).get(district.doc_b)["filing"]["case_id"]
+    page = _signed_in(archive, "officer-a")
+
+    own = page.get("/retention?year=2100").get_data(as_text=True)
+    assert f'<option value="{district.school_b}" >Лицей № 2 (присоединена)</option>' in own
+    assert f'data-case="{case_b}"' not in own
+    merged = page.get(f"/retention?year=2100&school={district.school_b}")
+    assert merged.status_code == 200 and f'data-case="{case_b}"' in merged.get_data(as_text=True)
+    assert page.get(f"/retention?year=2100&school={third}").status_code == 404
+
+    api = create_app(archive, TESTING=True).test_client()
+    due = api.get(
+        f"/api/v1/retention/due?year=2100&school={district.school_b}", headers=_basic("officer-a")
+    ).get_json()
+    assert case_b in [c["case_id"] for c in due["due"]]
+    drafted = api.post(
+        "/api/v1/acts",
+        json={"year": 2100, "school": district.school_b},
+        headers=_basic("officer-a"),
+    )
+    assert drafted.status_code == 201, drafted.get_json()
+    act = drafted.get_json()
+    assert act["school_id"] == district.school_b
+    assert [c["case_id"] for c in act["cases"]] == [case_b]
+
+
+@pytest.mark.parametrize("settings", ["scaled"], indirect=True)
+def test_serve_rebuilds_an_elasticsearch_index_written_before_the_school_filter(
+    archive: Archive, district: District
+) -> None:
+    """An index an older release wrote holds pages without the school: a school's people
+    (always filtered by it) would find none of their records of before the update, so
+    `archive serve` rebuilds it before the first search, and says why."""
+    from archive_service.cli.servers import _rebuild_a_stale_index
+    from archive_service.services.pipeline.indexing import IndexingService
+    from search.es_mapping import MAPPING_VERSION, MAPPINGS, index_settings, page_actions
+
+    index = archive.index
+    es = index.es  # type: ignore[attr-defined]
+    older = dict(MAPPINGS, _meta={"mapping_version": MAPPING_VERSION - 1})
+    older["properties"] = {k: v for k, v in MAPPINGS["properties"].items() if k != "facet_school"}
+    name = f"{index.prefix}-pages-v{MAPPING_VERSION - 1}-0"  # type: ignore[attr-defined]
+    current = list(es.indices.get_alias(name=index.read_alias).body)  # type: ignore[attr-defined]
+    es.indices.create(index=name, settings=index_settings(1, 0), mappings=older)
+    for document in IndexingService(archive)._archived_documents():
+        for action in page_actions(document, name):
+            action["_source"].pop("facet_school", None)
+            es.index(index=name, id=action["_id"], document=action["_source"], refresh=True)
+    es.indices.update_aliases(
+        actions=[
+            *({"remove_index": {"index": old}} for old in current),
+            {"add": {"index": name, "alias": index.read_alias}},  # type: ignore[attr-defined]
+            {"add": {"index": name, "alias": index.write_alias, "is_write_index": True}},  # type: ignore[attr-defined]
+        ]
+    )
+    teacher = create_app(archive, TESTING=True).test_client()
+    before = teacher.get("/api/v1/search?q=журнал", headers=_basic("teacher-a")).get_json()
+    assert before["hits"] == []  # the old pages have no school to match
+
+    said: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("click.echo", lambda text="", **_: said.append(str(text)))
+        _rebuild_a_stale_index(archive)
+
+    assert any("Поисковый индекс устарел" in line and "Строю его заново" in line for line in said)
+    assert "Проиндексировано документов: 2" in said
+    after = teacher.get("/api/v1/search?q=журнал", headers=_basic("teacher-a")).get_json()
+    assert [h["id"] for h in after["hits"]] == [district.doc_a]
+    assert IndexingService(archive).stale() is None
+
+
 def test_a_class_list_uploaded_by_a_schools_archivist_joins_that_schools_pupils(
     archive: Archive, district: District
 ) -> None:

@@ -99,7 +99,17 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         schools = seen_schools()
         return list(schools) if len(schools) > 1 else []
 
+    def page_schools() -> list[object]:
+        """The schools a school-wide page (the nomenclature, what is due, holds) may be
+        about, when there is a choice: a district role's, or a school's own and those
+        merged into it."""
+        from web.access import page_schools as schools_of_page
+
+        schools = schools_of_page()
+        return list(schools) if len(schools) > 1 else []
+
     app.jinja_env.globals["school_of_account"] = school_of_account
+    app.jinja_env.globals["page_schools"] = page_schools
     app.jinja_env.globals["district_schools"] = district_schools
     csrf.init_app(app)
     init_auth(app)

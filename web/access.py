@@ -53,20 +53,44 @@ def seen_schools() -> list[SchoolInfo]:
     return [s for s in SchoolService(archive()).all() if rules.sees_school(s.id)]
 
 
+def own_schools() -> list[SchoolInfo]:
+    """A school role's own school first, then the schools merged into it (реорганизация):
+    their cases stay apart, under their own nomenclature and acts, and the successor's
+    people keep them. Empty for a district role."""
+    account = current_user.account
+    if account.school_id is None:
+        return []
+    schools = SchoolService(archive()).all()
+    own = [s for s in schools if s.id == account.school_id]
+    return own + [s for s in schools if s.id in account.predecessors]
+
+
+def page_schools() -> list[SchoolInfo]:
+    """The schools `page_school` may be asked for: a school role's own and those merged
+    into it, or a district role's; a page offers the choice when there are two."""
+    return own_schools() or seen_schools()
+
+
 def page_school(values: Any) -> SchoolInfo | None:
     """The school a school-wide page or request is about (the nomenclature, what is
-    due, holds, acts): a school role's own, always; for a district role the one it names
-    (`school`: an id or a name) among those it sees, else the one it switched to, else
-    the archive's own (None), or the first of its schools when it was granted some only.
-    A school the person does not see answers 404, as one of its records would."""
+    due, holds, acts): for a school role its own, or one merged into it that it names
+    (`school`: an id or a name); for a district role the one it names among those it
+    sees, else the one it switched to, else the archive's own (None), or the first of
+    its schools when it was granted some only. A school the person does not see
+    answers 404, as one of its records would."""
     account = current_user.account
     raw = str(values.get("school", "") or "").strip()
-    schools = SchoolService(archive()).all()
     if account.school_id is not None:
-        own = next((s for s in schools if s.id == account.school_id), None)
-        if own is None or (raw and raw not in (str(own.id), own.name)):
+        mine = own_schools()
+        if not mine:
             abort(404)
-        return own
+        if not raw:
+            return mine[0]
+        named = next((s for s in mine if raw in (str(s.id), s.name)), None)
+        if named is None:
+            abort(404)
+        return named
+    schools = SchoolService(archive()).all()
     rules: Policy = account.policy
     seen = [s for s in schools if rules.sees_school(s.id)]
     if raw:

@@ -37,7 +37,7 @@ from retention.nomenclature import (
     load_bytes,
     to_mapping,
 )
-from web.access import page_school, policy, requires, seen_schools
+from web.access import page_school, page_schools, policy, requires
 from web.api import api
 from web.audit import audit
 from web.context import archive
@@ -122,7 +122,7 @@ def page() -> Any:
             standing=standing(spec.year, service.years(school)),
             problems=problems,
             school=school,
-            schools=[s.name for s in seen_schools()],
+            schools=[s.name for s in page_schools()],
             years=service.years(school),
         ),
         status,

@@ -91,7 +91,11 @@ def holds() -> Any:
             flash(f"Уничтожение приостановлено (приостановка № {hold_id})", "info")
         back = request.form.get("back", "")
         return redirect(safe_next(back) if back else url_for("retention.holds"))
-    return render_template("holds.html", holds=HoldService(archive()).all(policy()))
+    return render_template(
+        "holds.html",
+        holds=HoldService(archive()).all(policy()),
+        current=chosen_school(request.args),
+    )
 
 
 @blueprint.route("/retention/holds/<int:hold_id>/lift", methods=["POST"])

@@ -120,7 +120,7 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
         click.echo("Создан администратор архива. Пароль показывается один раз:")
         click.echo(f"  логин: {FIRST_ADMIN}\n  пароль: {password}")
         click.echo("=" * 60)
-    _rebuild_an_emptied_index(archive)
+    _rebuild_a_stale_index(archive)
     worker_proc = None if no_worker else ensure_worker(archive.settings)
     stop_watching = _watch_hot_folder(archive)
     click.echo(f"Архив открыт: http://{host}:{port}/  (данные: {archive.settings.data_dir})")
@@ -164,21 +164,20 @@ def _watch_hot_folder(archive: Archive) -> threading.Event | None:
     return stop
 
 
-def _rebuild_an_emptied_index(archive: Archive) -> None:
-    """After an update that changed how words are stemmed the search index starts empty;
-    build it again before the first search, saying why the start takes longer."""
+def _rebuild_a_stale_index(archive: Archive) -> None:
+    """After an update that changed how words are stemmed the search index starts empty,
+    and one that added a field to filter on leaves Elasticsearch's index without it:
+    build it again before the first search, saying why the start takes longer (on
+    Elasticsearch the old index answers meanwhile)."""
     indexing = IndexingService(archive)
     try:
-        archived = indexing.emptied()
+        why = indexing.stale()
     except SearchError as exc:  # the archive opens all the same; search says so itself
         click.echo(f"{exc}. Архив открывается без поиска; он заработает, когда индекс ответит")
         return
-    if not archived:
+    if why is None:
         return
-    click.echo(
-        f"Поисковый индекс пуст, а в архиве документов: {archived} (индекс сброшен после "
-        "обновления программы или удалён). Строю его заново…"
-    )
+    click.echo(f"{why}. Строю его заново…")
     try:
         count = indexing.rebuild()
     except SearchError as exc:

@@ -246,6 +246,22 @@ class IndexingService:
             )
         return int(archived or 0)
 
+    def stale(self) -> str | None:
+        """Why the index must be built again before the first search, in the user's
+        words, or None: it is empty beside archived documents (`emptied`), or an older
+        release built it without a field this one filters on (on Elasticsearch, the
+        school: a school's people would not find their pages of before the update)."""
+        archived = self.emptied()
+        if archived:
+            return (
+                f"Поисковый индекс пуст, а в архиве документов: {archived} (индекс сброшен "
+                "после обновления программы или удалён)"
+            )
+        outdated = self.archive.index.outdated()
+        if outdated is not None:
+            return f"Поисковый индекс устарел: {outdated}"
+        return None
+
     def rebuild(self) -> int:
         """Build the index anew from the catalog (it is derived data); each adapter
         decides how to keep searches answering meanwhile.
