@@ -54,6 +54,9 @@ class Settings:
     # a task in hand as unacknowledged for an hour): the beat queues it again. Longer
     # than any task may run (workers.celery_app: task_time_limit, 16 min).
     stalled_after_seconds: int = 1200
+    # How often the beat runs its daily work: renewing the originals' locks, a thirtieth
+    # of the fixity check, mirroring what the store missed. A day; shorter for a trial.
+    daily_seconds: int = 24 * 3600
 
     @property
     def broker_dir(self) -> Path:
@@ -101,4 +104,5 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         hot_folder=Path(env["ARCHIVE_HOT_FOLDER"]) if env.get("ARCHIVE_HOT_FOLDER") else None,
         hot_folder_school=env.get("ARCHIVE_HOT_FOLDER_SCHOOL") or None,
         stalled_after_seconds=int(env.get("ARCHIVE_STALLED_AFTER_SECONDS", "1200")),
+        daily_seconds=int(env.get("ARCHIVE_DAILY_SECONDS", str(24 * 3600))),
     )

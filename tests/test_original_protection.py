@@ -19,6 +19,17 @@ from archive_service.storage.port import StorageError
 from retention.rules import Closing, RetentionKind, RetentionRule
 from retention.schedule import CaseRetention
 from tests.pagegen import born_digital_pdf
+from tests.scaled_cluster import (
+    archive as archive_command,
+)
+from tests.scaled_cluster import (
+    run_json,
+    start_worker,
+    stop,
+    succeeded,
+    wait_for,
+    wait_ready,
+)
 
 
 def _ingest(archive: Archive, tmp_path: Path, name: str) -> tuple[str, str]:
@@ -100,3 +111,58 @@ def test_two_holds_the_legal_hold_goes_only_with_the_last(archive: Archive, tmp_
     assert archive.store.protection(key)[1] is False
     # renewing finds nothing to change: the catalog remembers what the store was told
     assert ProtectionService(archive).renew() == 0
+
+
+def test_the_running_beat_brings_a_hold_the_store_missed_to_the_store(
+    scaled_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hold whose call to the store was lost (the process died between the catalog's
+    commit and MinIO's answer) stands in the catalog only; the daily renewal, run by a
+    real `archive beat` and worker (ARCHIVE_DAILY_SECONDS shortens the day), pins the
+    original with the legal hold without anyone asking."""
+    import subprocess
+
+    from archive_service.catalog import Case, Hold
+    from archive_service.config import load_settings
+    from archive_service.services.disposal.holds import case_school
+
+    for name, value in scaled_env.items():
+        monkeypatch.setenv(name, value)
+    host = tmp_path / "host-a"
+    workers = [start_worker(scaled_env, host, "ocr,default")]
+    try:
+        wait_ready([tmp_path / "host-a.log"], workers)
+        pdf = born_digital_pdf(tmp_path / "protocol.pdf", [["Протокол экзамена 2025"]])
+        (done,) = [run_json(scaled_env, tmp_path / "host-web", "ingest", str(pdf), "--wait")]
+        archive = Archive.open(load_settings(tmp_path / "host-web"))
+        case_id = FilingService(archive).file(
+            done["id"], Filing("03-01", document_date=date(2025, 6, 1))
+        )
+        worker_log = tmp_path / "host-a.log"
+        ProtectionService(archive).protect_cases([case_id])  # as the filing's task does
+        with archive.catalog.session() as s:  # the filing's lock is in; then the hold
+            doc = s.get(Document, done["id"])
+            assert doc is not None and doc.locked_until is not None
+            key = doc.storage_key
+            case = s.get(Case, case_id)
+            assert case is not None
+            s.add(Hold(school_id=case_school(case), case_id=case_id, reason="суд", set_by="x"))
+        assert archive.store.protection(key)[1] is False  # the store never heard of it
+
+        beat_log = tmp_path / "beat.log"
+        workers.append(
+            subprocess.Popen(
+                archive_command(scaled_env, tmp_path / "host-beat", "beat", "--loglevel", "INFO"),
+                env=scaled_env | {"ARCHIVE_DAILY_SECONDS": "3"},
+                stdout=beat_log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+        wait_for(lambda: archive.store.protection(key)[1] is True, 120)
+    finally:
+        stop(workers)
+    assert "archive.renew_locks" in beat_log.read_text()
+    assert succeeded(worker_log, "archive.renew_locks") >= 1
+    with archive.catalog.session() as s:
+        row = s.get(Document, done["id"])
+        assert row is not None and row.legal_hold is True

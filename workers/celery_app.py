@@ -8,6 +8,8 @@ indexing ("default"), so a host can be given to OCR alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 
 from archive_service.config import Settings
@@ -51,7 +53,6 @@ PROTECT_ORIGINALS = "archive.protect_originals"
 DESTROY_ACT = "archive.destroy_act"
 MOVE_SCHOOL = "archive.move_school"
 RENEW_LOCKS = "archive.renew_locks"
-RENEW_LOCKS_EVERY_SECONDS = 24 * 3600
 CHECK_FIXITY = "archive.check_fixity"
 MIRROR_CATALOG = "archive.mirror_catalog"
 RECOVER_STALLED = "archive.recover_stalled"
@@ -87,36 +88,42 @@ def configure_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],
-        # Scaled mode: beat retries index writes an outage held back in the outbox, and
-        # renews the object locks of originals daily. (Embedded mode relays on every
-        # archived document and has no object lock: it needs no beat.)
-        beat_schedule={
-            "relay-index-outbox": {
-                "task": RELAY_INDEX,
-                "schedule": RELAY_EVERY_SECONDS,
-                "options": {"queue": DEFAULT_QUEUE, "expires": RELAY_EVERY_SECONDS},
-            },
-            "renew-original-locks": {
-                "task": RENEW_LOCKS,
-                "schedule": RENEW_LOCKS_EVERY_SECONDS,
-                "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
-            },
-            "check-fixity": {  # one thirtieth of the archive a day: all of it monthly
-                "task": CHECK_FIXITY,
-                "schedule": RENEW_LOCKS_EVERY_SECONDS,
-                "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
-            },
-            "recover-stalled": {  # documents whose message a broker restart lost
-                "task": RECOVER_STALLED,
-                "schedule": min(300.0, max(10.0, settings.stalled_after_seconds / 2)),
-                "options": {"queue": DEFAULT_QUEUE, "expires": 60},
-            },
-            "mirror-catalog": {  # what the store missed while it was away
-                "task": MIRROR_CATALOG,
-                "schedule": RENEW_LOCKS_EVERY_SECONDS,
-                "options": {"queue": DEFAULT_QUEUE, "expires": RENEW_LOCKS_EVERY_SECONDS},
-            },
-        },
+        beat_schedule=beat_schedule(settings),
         beat_schedule_filename=str(settings.run_dir / "beat-schedule"),
     )
     return app
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Scaled mode: beat retries index writes an outage held back in the outbox, and
+    once a day (ARCHIVE_DAILY_SECONDS) renews the originals' object locks, checks a
+    thirtieth of the fixity and mirrors what the store missed. (Embedded mode relays on
+    every archived document and has no object lock: it needs no beat.)"""
+    daily = float(settings.daily_seconds)
+    return {
+        "relay-index-outbox": {
+            "task": RELAY_INDEX,
+            "schedule": RELAY_EVERY_SECONDS,
+            "options": {"queue": DEFAULT_QUEUE, "expires": RELAY_EVERY_SECONDS},
+        },
+        "renew-original-locks": {
+            "task": RENEW_LOCKS,
+            "schedule": daily,
+            "options": {"queue": DEFAULT_QUEUE, "expires": daily},
+        },
+        "check-fixity": {  # one thirtieth of the archive a day: all of it monthly
+            "task": CHECK_FIXITY,
+            "schedule": daily,
+            "options": {"queue": DEFAULT_QUEUE, "expires": daily},
+        },
+        "recover-stalled": {  # documents whose message a broker restart lost
+            "task": RECOVER_STALLED,
+            "schedule": min(300.0, max(10.0, settings.stalled_after_seconds / 2)),
+            "options": {"queue": DEFAULT_QUEUE, "expires": 60},
+        },
+        "mirror-catalog": {  # what the store missed while it was away
+            "task": MIRROR_CATALOG,
+            "schedule": daily,
+            "options": {"queue": DEFAULT_QUEUE, "expires": daily},
+        },
+    }
