@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -433,6 +434,43 @@ def test_the_officer_drafts_the_director_approves_and_every_copy_is_destroyed(
     officer.fill("header input[name=q]", "Ветхийпротокол")
     officer.press("header input[name=q]", "Enter")
     expect(officer.locator(".total")).to_have_text("Найдено документов: 0")
+    assert errors == []
+
+
+def test_the_successors_officer_drafts_an_act_for_a_merged_schools_cases(
+    server: tuple[str, str, Path], browser: object, tmp_path: Path
+) -> None:
+    """A school merged into the archive's own keeps its cases apart, under acts of its
+    own: the successor's retention officer picks it on «Сроки хранения», sees its due
+    protocol and drafts its act."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    url, _, data = server
+    if not json.loads(cli_beside(data, "schools", "list", "--json"))["schools"]:
+        cli_beside(data, "schools", "add", "СОШ № 1")  # the first is the archive's own
+    own = json.loads(cli_beside(data, "schools", "list", "--json"))["schools"][0]["name"]
+    cli_beside(data, "schools", "add", "Школа № 9")
+    protocol = born_digital_pdf(tmp_path / "протокол-9.pdf", [["Протокол Девятойшколы 2018"]])
+    taken = json.loads(
+        cli_beside(data, "ingest", "--wait", "--json", "--school", "Школа № 9", str(protocol))
+    )
+    cli_beside(data, "file", taken["id"], "--item", "03-01", "--date", "2018-06-20")
+    cli_beside(data, "schools", "merge", "Школа № 9", "--into", own)
+
+    officer = browser.new_page(locale="ru-RU")
+    errors: list[str] = []
+    officer.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(officer, url, add_person(data, "officer9", "retention_officer"), "officer9")
+    officer.click("nav >> text=Сроки хранения")
+    officer.select_option("select[name=school]", label="Школа № 9 (присоединена)")
+    officer.click("form.inline button[type=submit] >> text=Показать")
+    expect(officer.locator("p", has_text="В акт")).to_contain_text("Школа № 9")
+    expect(officer.locator("table.due")).to_contain_text("Протоколы итоговой аттестации")
+    officer.click("#draft-act button")
+    expect(officer.locator("dd.status")).to_have_text("проект")
+    expect(officer.locator("dl.act")).to_contain_text("Школа № 9")
+    officer.screenshot(path=str(tmp_path / "merged-act.png"), full_page=True)
     assert errors == []
 
 
