@@ -152,13 +152,20 @@ def _lesson_date(label: str, school_year: str) -> date | None:
         return None
 
 
+def check_size(size: int) -> None:
+    """Refuse, before anything reads it, a spreadsheet too big to be a class's journal:
+    a worksheet is parsed whole in memory, many times its size on disk."""
+    if size > MAX_BYTES:
+        raise IntakeRejected(
+            f"Выгрузка журнала больше {MAX_BYTES // (1024 * 1024)} МБ "
+            f"({size / (1024 * 1024):.0f} МБ): это не журнал класса"
+        )
+
+
 def read_journal(data: bytes) -> JournalExport:
     """The export's class, year, subject, columns and rows, or IntakeRejected saying what
     was expected."""
-    if len(data) > MAX_BYTES:
-        raise IntakeRejected(
-            f"Выгрузка журнала больше {MAX_BYTES // (1024 * 1024)} МБ: это не журнал класса"
-        )
+    check_size(len(data))
     rows = _cells(data)
     meta: dict[str, str] = {}
     header_at = None

@@ -54,9 +54,10 @@ def inspect_file(
 def _journal(path: Path, media_type: MediaType, school: str) -> InspectedFile:
     """An e-journal export read whole (a spreadsheet that is not one is refused here)
     and printed: the printed PDF is checked as any PDF would be."""
-    from intake.ejournal import read_journal
+    from intake.ejournal import check_size, read_journal
     from intake.ejournal_pdf import render_journal
 
+    check_size(path.stat().st_size)
     journal = read_journal(path.read_bytes())
     rendered = render_journal(journal, school)
     document = pdfium.PdfDocument(rendered)

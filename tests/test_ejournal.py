@@ -124,6 +124,55 @@ def test_an_export_past_the_size_of_any_journal_is_refused() -> None:
         read_journal(b"x" * (MAX_BYTES + 1))
 
 
+def test_a_real_50_mb_export_is_refused_by_the_cli_and_the_api_and_nothing_is_kept(
+    tmp_path: Path, archive: Archive, world: World
+) -> None:
+    """A 50 MB journal export (a real file: the header of one, then rows and rows) is no
+    class's journal: the CLI and the API each say so in Russian, and no document, page,
+    original or mark is left of it."""
+    big = tmp_path / "журнал.csv"
+    row = "1;Кузнецов Иван Петрович;" + ";".join(["5"] * 40) + "\n"
+    with big.open("w", encoding="utf-8") as out:
+        out.write(GRID.split("1;Кузнецов")[0])
+        while out.tell() < 50 * 1024 * 1024:
+            out.write(row * 1000)
+    assert big.stat().st_size >= 50 * 1024 * 1024
+    before = DocumentService(archive).status_counts()
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "archive_service.cli", "--data-dir", str(tmp_path / "cli"),
+         "ingest", str(big), "--json"],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")},
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.stderr
+    said = json.loads(refused.stdout)
+    assert said["status"] == "rejected" and "больше 20 МБ (50 МБ)" in said["error"]
+    assert not list((tmp_path / "cli" / "objects").rglob("original*"))
+
+    import base64
+
+    from tests.roles import PASSWORD
+    from web import create_app
+
+    basic = base64.b64encode(f"archivist:{PASSWORD}".encode()).decode()
+    with big.open("rb") as sent:
+        answer = (
+            create_app(archive, TESTING=True)
+            .test_client()
+            .post(
+                "/api/v1/documents",
+                data={"files": (sent, "журнал.csv")},
+                content_type="multipart/form-data",
+                headers={"Authorization": f"Basic {basic}"},
+            )
+        )
+    assert answer.status_code == 201, answer.get_data(as_text=True)[:300]
+    (result,) = answer.get_json()["results"]
+    assert result["status"] == "rejected" and "больше 20 МБ (50 МБ)" in result["error"]
+    assert DocumentService(archive).status_counts() == before
+
+
 def test_a_csv_is_sniffed_as_a_spreadsheet_but_a_line_of_text_is_not() -> None:
     assert sniff_media_type(GRID.encode()) is MediaType.CSV
     assert sniff_media_type(summary_xlsx()[:8192]) is MediaType.XLSX
