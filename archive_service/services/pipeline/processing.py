@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from archive_service.archive import Archive
 from archive_service.catalog import TRANSIENT_ERRORS, Document, DocumentEvent, OutboxEntry, Page
@@ -396,16 +396,7 @@ class ProcessingService:
         touched as it is queued, so the next look does not queue it twice."""
         since = utcnow() - untouched_for
         with self.archive.catalog.session() as s:
-            ids = list(
-                s.scalars(
-                    select(Document.id)
-                    .where(
-                        Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING]),
-                        Document.updated_at < since,
-                    )
-                    .order_by(Document.created_at)
-                )
-            )
+            ids = list(s.scalars(_unfinished().where(Document.updated_at < since)))
             if ids:
                 s.execute(update(Document).where(Document.id.in_(ids)).values(updated_at=utcnow()))
         for document_id in ids:
@@ -416,10 +407,13 @@ class ProcessingService:
     def unfinished(self) -> list[str]:
         """Documents left queued or processing, e.g. by a worker that was killed."""
         with self.archive.catalog.session() as s:
-            return list(
-                s.scalars(
-                    select(Document.id)
-                    .where(Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING]))
-                    .order_by(Document.created_at)
-                )
-            )
+            return list(s.scalars(_unfinished()))
+
+
+def _unfinished() -> Select[str]:
+    """Documents queued or in processing, oldest first."""
+    return (
+        select(Document.id)
+        .where(Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING]))
+        .order_by(Document.created_at)
+    )

@@ -13,6 +13,7 @@ from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.pipeline.indexing import IndexingService
 
 POLL_SECONDS = 0.05  # two indexed queries, ~1 ms: `ingest --wait` returns promptly
+WAITS_EVERY_SECONDS = 1.0  # what a document waits for changes in seconds, not in ms
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +43,7 @@ def wait_until_final(
     last = -1
     done = 0
     said: set[str] = set()
+    asked = float("-inf")
     while True:
         try:
             statuses = documents.statuses(document_ids)
@@ -54,7 +56,8 @@ def wait_until_final(
             time.sleep(1.0)
             continue
         done = sum(1 for s in statuses.values() if DocumentStatus(s).is_final)
-        if waiting is not None:
+        if waiting is not None and time.monotonic() - asked >= WAITS_EVERY_SECONDS:
+            asked = time.monotonic()
             reasons = documents.waits(document_ids)
             if reasons != said:
                 waiting(reasons)
