@@ -64,6 +64,35 @@ def start_worker(env: dict[str, str], data: Path, queues: str) -> subprocess.Pop
     )
 
 
+def start_beat(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    """`archive beat`, its log in tmp_path/beat.log."""
+    return subprocess.Popen(
+        archive(env, tmp_path / "host-beat", "beat", "--loglevel", "INFO"),
+        env=env,
+        stdout=(tmp_path / "beat.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def start_ingest(env: dict[str, str], data: Path, files: list[Path]) -> subprocess.Popen[str]:
+    """`archive ingest FILES --wait --json`, its answer to read with communicate()."""
+    return subprocess.Popen(
+        archive(env, data, "ingest", *map(str, files), "--wait", "--json"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def archived(ingest: subprocess.Popen[str], out: str, err: str, count: int) -> list[Any]:
+    """The outcomes of an `ingest --wait --json` that ended well, each archived."""
+    assert ingest.returncode == 0, err
+    outcomes = [json.loads(line) for line in out.splitlines()]
+    assert [o["status"] for o in outcomes] == ["archived"] * count
+    return outcomes
+
+
 def wait_ready(logs: list[Path], workers: list[subprocess.Popen[bytes]]) -> None:
     deadline = time.monotonic() + 90
     while not all(log.exists() and " ready." in log.read_text() for log in logs):

@@ -20,10 +20,8 @@ from retention.rules import Closing, RetentionKind, RetentionRule
 from retention.schedule import CaseRetention
 from tests.pagegen import born_digital_pdf
 from tests.scaled_cluster import (
-    archive as archive_command,
-)
-from tests.scaled_cluster import (
     run_json,
+    start_beat,
     start_worker,
     stop,
     succeeded,
@@ -120,8 +118,6 @@ def test_the_running_beat_brings_a_hold_the_store_missed_to_the_store(
     commit and MinIO's answer) stands in the catalog only; the daily renewal, run by a
     real `archive beat` and worker (ARCHIVE_DAILY_SECONDS shortens the day), pins the
     original with the legal hold without anyone asking."""
-    import subprocess
-
     from archive_service.catalog import Case, Hold
     from archive_service.config import load_settings
     from archive_service.services.disposal.holds import case_school
@@ -149,19 +145,11 @@ def test_the_running_beat_brings_a_hold_the_store_missed_to_the_store(
             s.add(Hold(school_id=case_school(case), case_id=case_id, reason="суд", set_by="x"))
         assert archive.store.protection(key)[1] is False  # the store never heard of it
 
-        beat_log = tmp_path / "beat.log"
-        workers.append(
-            subprocess.Popen(
-                archive_command(scaled_env, tmp_path / "host-beat", "beat", "--loglevel", "INFO"),
-                env=scaled_env | {"ARCHIVE_DAILY_SECONDS": "3"},
-                stdout=beat_log.open("wb"),
-                stderr=subprocess.STDOUT,
-            )
-        )
+        workers.append(start_beat(scaled_env | {"ARCHIVE_DAILY_SECONDS": "3"}, tmp_path))
         wait_for(lambda: archive.store.protection(key)[1] is True, 120)
     finally:
         stop(workers)
-    assert "archive.renew_locks" in beat_log.read_text()
+    assert "archive.renew_locks" in (tmp_path / "beat.log").read_text()
     assert succeeded(worker_log, "archive.renew_locks") >= 1
     with archive.catalog.session() as s:
         row = s.get(Document, done["id"])

@@ -14,8 +14,11 @@ from tests.needs import require
 from tests.pagegen import page_lines, render_page, save_pdf, scanned
 from tests.scaled_cluster import (
     archive,
+    archived,
     run_json,
     services,
+    start_beat,
+    start_ingest,
     start_worker,
     stop,
     succeeded,
@@ -34,16 +37,6 @@ def _scans(tmp_path: Path, documents: int, pages: int) -> list[Path]:
     ]
 
 
-def _ingest(env: dict[str, str], data: Path, files: list[Path]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        archive(env, data, "ingest", *map(str, files), "--wait", "--json"),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_minio_stopped_mid_batch_loses_nothing_and_the_batch_ends_by_itself(
     scaled_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -55,7 +48,7 @@ def test_minio_stopped_mid_batch_loses_nothing_and_the_batch_ends_by_itself(
     log = tmp_path / "host-a.log"
     try:
         wait_ready([log], workers)
-        ingest = _ingest(scaled_env, web, files)
+        ingest = start_ingest(scaled_env, web, files)
         workers.append(ingest)  # stopped with them if the wait is cut short
         wait_for(lambda: succeeded(log, "archive.process_pages") >= 1, 180)
         down = services("down", "minio")
@@ -68,9 +61,7 @@ def test_minio_stopped_mid_batch_loses_nothing_and_the_batch_ends_by_itself(
         out, err = ingest.communicate(timeout=900)
     finally:
         stop(workers)
-    assert ingest.returncode == 0, err
-    outcomes = [json.loads(line) for line in out.splitlines()]
-    assert [o["status"] for o in outcomes] == ["archived"] * 3
+    outcomes = archived(ingest, out, err, 3)
     assert "Ждём:" in err and "хранилище недоступно" in err  # said what it waited for
     for outcome in outcomes:
         shown = run_json(scaled_env, web, "show", outcome["id"])
@@ -107,22 +98,20 @@ def test_elasticsearch_stopped_mid_batch_the_index_catches_up_by_itself(
     files = _born_digital(tmp_path, 3)
     host = tmp_path / "host-a"
     workers = [start_worker(scaled_env, host, "ocr,default")]
-    workers.append(_beat(scaled_env, tmp_path))
+    workers.append(start_beat(scaled_env, tmp_path))
     web = tmp_path / "host-web"
     try:
         wait_ready([tmp_path / "host-a.log"], workers[:1])
         down = services("down", "elasticsearch")
         assert down.returncode == 0, down.stderr
         try:
-            ingest = _ingest(scaled_env, web, files)
+            ingest = start_ingest(scaled_env, web, files)
             workers.append(ingest)  # stopped with them if the wait is cut short
             out, err = ingest.communicate(timeout=600)
         finally:
             up = services("up", "elasticsearch")
             assert up.returncode == 0, up.stderr
-        assert ingest.returncode == 0, err
-        outcomes = [json.loads(line) for line in out.splitlines()]
-        assert [o["status"] for o in outcomes] == ["archived"] * 3
+        outcomes = archived(ingest, out, err, 3)
         assert "Elasticsearch недоступен" in out + err  # what the index waits for
 
         def all_found() -> bool:
@@ -152,11 +141,11 @@ def test_a_redis_restart_mid_batch_loses_no_accepted_document(
     files = _scans(tmp_path, documents=3, pages=2)
     host = tmp_path / "host-a"
     log = tmp_path / "host-a.log"
-    workers = [start_worker(env, host, "ocr,default"), _beat(env, tmp_path)]
+    workers = [start_worker(env, host, "ocr,default"), start_beat(env, tmp_path)]
     web = tmp_path / "host-web"
     try:
         wait_ready([log], workers[:1])
-        ingest = _ingest(env, web, files)
+        ingest = start_ingest(env, web, files)
         workers.append(ingest)  # stopped with them if the wait is cut short
         wait_for(lambda: succeeded(log, "archive.process_pages") >= 1, 180)
         restarted = services("down", "redis")
@@ -166,20 +155,9 @@ def test_a_redis_restart_mid_batch_loses_no_accepted_document(
         out, err = ingest.communicate(timeout=900)
     finally:
         stop(workers)
-    assert ingest.returncode == 0, err
-    outcomes = [json.loads(line) for line in out.splitlines()]
-    assert [o["status"] for o in outcomes] == ["archived"] * 3
+    outcomes = archived(ingest, out, err, 3)
     for outcome in outcomes:
         shown = run_json(env, web, "show", outcome["id"])
         assert [p["number"] for p in shown["pages"]] == [1, 2]  # one set of pages
     found = run_json(env, web, "search", "классного журнала")
     assert {h["id"] for h in found["hits"]} == {o["id"] for o in outcomes}
-
-
-def _beat(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        archive(env, tmp_path / "host-beat", "beat", "--loglevel", "INFO"),
-        env=env,
-        stdout=(tmp_path / "beat.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
