@@ -58,7 +58,7 @@ def test_the_internal_inventory_lists_every_document(
         "Протокол № 1",
         "Протокол № 2",
         "4–5",
-        "Итого 2 документов, 5",
+        "Итого 2 документа, 5 листов.",
     ):
         assert words in text
 

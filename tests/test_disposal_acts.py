@@ -88,7 +88,7 @@ def test_the_act_prints_the_eight_columns_header_and_footer(
         "УТВЕРЖДАЮ",
         "АКТ",
         "о выделении к уничтожению документов, не подлежащих хранению",
-        "Итого 3 дел за 2018–2021 годы",
+        "Итого 3 дела за 2018–2021 годы",
         "СОГЛАСОВАНО",
         "Протокол ЭК от 20.11.2026 № 7",
         "Классные журналы, 2019/2020 учебный год",
@@ -99,7 +99,7 @@ def test_the_act_prints_the_eight_columns_header_and_footer(
     assert sheet is not None
     values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
     assert [name for name, _ in ACT_COLUMNS] in values
-    assert any(row and row[0] == "Итого 3 дел за 2018–2021 годы" for row in values)
+    assert any(row and row[0] == "Итого 3 дела за 2018–2021 годы" for row in values)
 
 
 def test_bad_steps_are_refused_with_nothing_changed(

@@ -222,7 +222,7 @@ def test_the_personal_data_act_names_the_people_with_their_event_log(
     assert rows[0].title.startswith("Книги учёта и выдачи аттестатов") and ledger
     paper = " ".join(pdf_text(inventory_pdf(info, rows)).split())
     assert "дел постоянного хранения за 2018–2021 годы" in paper
-    assert "В данную опись внесено 1 дел" in paper
+    assert "В данную опись внесено 1 дело" in paper
 
 
 def test_a_destroyed_file_taken_in_again_is_refused_in_words(

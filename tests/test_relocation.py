@@ -78,7 +78,7 @@ def test_transfer_moves_catalog_objects_and_index(
         "--search-url",
         targets["ARCHIVE_SEARCH_URL"],
     )
-    assert "в индексе 2 документов" in out
+    assert "в индексе 2 документа" in out
 
     scaled = tmp_path / "scaled"
     for doc_id, doc in before.items():

@@ -19,6 +19,7 @@ from archive_service.archive import Archive
 from archive_service.config import load_settings
 from archive_service.schools import SchoolService
 from archive_service.sessions import SESSION_HOURS
+from archive_service.words import counted, span_of_years
 from intake.class_list import school_year_on
 from web.auth import init_auth
 from web.params import BoundedInt
@@ -108,6 +109,8 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         schools = schools_of_page()
         return list(schools) if len(schools) > 1 else []
 
+    app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["span_of_years"] = span_of_years
     app.jinja_env.globals["school_of_account"] = school_of_account
     app.jinja_env.globals["page_schools"] = page_schools
     app.jinja_env.globals["district_schools"] = district_schools

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from archive_service.cli.common import audit_as_cli, emit, open_archive
+from archive_service.words import counted
 
 
 @click.command("backup")
@@ -123,7 +124,7 @@ def rebuild_command(
         click.echo(
             f"Восстановлено за {report.seconds} с: организаций {report.schools}, "
             f"номенклатур {report.nomenclatures}, обучающихся {report.pupils}, "
-            f"дел {report.cases}, документов {report.documents} ({report.pages} листов, "
+            f"дел {report.cases}, документов {report.documents} ({counted(report.pages, 'лист')}, "
             f"уничтоженных {report.destroyed}); в поиске документов: {report.indexed}"
         )
         if report.unfinished:

@@ -13,6 +13,7 @@ import click
 from archive_service.archive import Archive
 from archive_service.cli.common import open_archive
 from archive_service.services.pipeline.indexing import IndexingService, RebuildRunning
+from archive_service.words import counted
 from search import SearchError
 from workers.runner import ensure_worker
 
@@ -75,8 +76,9 @@ def transfer(ctx: click.Context, database_url: str, storage_url: str, search_url
         target.close()
     rows = ", ".join(f"{name}: {n}" for name, n in report.rows.items())
     click.echo(
-        f"Перенесено: {report.objects} файлов ({report.bytes / 1e6:.1f} МБ); строки — {rows}; "
-        f"в индексе {report.indexed} документов."
+        f"Перенесено: {counted(report.objects, 'файл')} ({report.bytes / 1e6:.1f} МБ); "
+        f"строки — {rows}; "
+        f"в индексе {counted(report.indexed, 'документ')}."
     )
 
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 import pymorphy3
 
 from archive_service.reading.homoglyphs import CYRILLIC, HOMOGLYPHS, fold_word
+from archive_service.words import morphology
 from intake.class_list import normalize_school_year
 
 WORD_RE = re.compile(r"[А-Яа-яЁёA-Za-z]+(?:-[А-Яа-яЁёA-Za-z]+)?")
@@ -87,9 +88,8 @@ class KnownPupil:
         return " ".join(p for p in (self.surname, self.name, self.patronymic) if p)
 
 
-@lru_cache(maxsize=1)
 def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
+    return morphology()  # one dictionary per process, shared with the papers' words
 
 
 def load_morphology() -> None:

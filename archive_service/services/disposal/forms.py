@@ -20,6 +20,7 @@ from archive_service.services.disposal.personal_data import (
     LoggedEvent,
     Subject,
 )
+from archive_service.words import counted, span_of_years
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 ACT_TITLE = "о выделении к уничтожению документов, не подлежащих хранению"
@@ -81,7 +82,7 @@ def act_footer(info: ActInfo, executed: str | None = None) -> list[str]:
     protocol_date = info.protocol_date.strftime("%d.%m.%Y") if info.protocol_date else BLANK
     protocol = info.protocol_number or BLANK
     lines = [
-        f"Итого {info.case_total} дел за {years} годы",
+        f"Итого {counted(info.case_total, 'дело')} за {span_of_years(years)}",
         f"Описи дел постоянного хранения за {years} годы утверждены "
         f"(протокол ЭК от {protocol_date} № {protocol})",
         f"Экспертизу ценности документов провёл(а): ____________ {info.drafted_by}",
@@ -249,7 +250,7 @@ def inventory_pdf(info: ActInfo, rows: Sequence[InventoryRow]) -> bytes:
     pdf.ln(2)  # type: ignore[attr-defined]
     _table(pdf, INVENTORY_COLUMNS[:], inventory_rows(rows))
     pdf.ln(3)  # type: ignore[attr-defined]
-    _lines(pdf, [f"В данную опись внесено {len(rows)} дел", *foot], 10)
+    _lines(pdf, [f"В данную опись внесено {counted(len(rows), 'дело')}", *foot], 10)
     return bytes(pdf.output())  # type: ignore[attr-defined]
 
 
@@ -257,7 +258,11 @@ def inventory_xlsx(info: ActInfo, rows: Sequence[InventoryRow]) -> bytes:
     head, foot = inventory_lines(info)
     body = [[int(r[0]), r[1], r[2], r[3], int(r[4]), r[5]] for r in inventory_rows(rows)]
     return _sheet(
-        "Опись", head, INVENTORY_COLUMNS, body, [f"В данную опись внесено {len(rows)} дел", *foot]
+        "Опись",
+        head,
+        INVENTORY_COLUMNS,
+        body,
+        [f"В данную опись внесено {counted(len(rows), 'дело')}", *foot],
     )
 
 

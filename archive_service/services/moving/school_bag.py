@@ -62,6 +62,7 @@ from archive_service.services.moving.bags import (
 )
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.storage.port import StorageError
+from archive_service.words import counted
 
 FORMAT = "school-archive/school"
 VERSION = 1
@@ -137,7 +138,7 @@ class SchoolExport:
         with (target / AUDIT_FILE).open("w", encoding="utf-8") as fh:
             for row in audit:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        make_bag(target, name, f"Архив организации «{name}»: {len(docs)} документов")
+        make_bag(target, name, f"Архив организации «{name}»: {counted(len(docs), 'документ')}")
         report.documents = len(stored)
         report.destroyed = len(docs) - len(stored)
         report.pupils = len(catalog["pupils"])

@@ -20,6 +20,7 @@ from archive_service.catalog.models import utcnow
 from archive_service.services.records import volumes
 from archive_service.services.records.clock import case_retention
 from archive_service.services.records.nomenclature import item_in_force
+from archive_service.words import counted
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 INVENTORY_COLUMNS = (
@@ -222,7 +223,7 @@ class CaseService:
         pdf.multi_cell(
             0,
             6,
-            f"Итого {len(entries)} документов, {info['sheets']} листов.",
+            f"Итого {counted(len(entries), 'документ')}, {counted(info['sheets'], 'лист')}.",
             new_x="LMARGIN",
             new_y="NEXT",
         )

@@ -1,0 +1,34 @@
+"""Russian words as pages and papers print them: a number with its noun in agreement
+(«1 документ», «2 листа», «5 дел», «21 дело»), by pymorphy3's dictionary, the same
+morphology the proposals read pupils' names with; one analyser per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pymorphy3
+
+
+@lru_cache(maxsize=1)
+def morphology() -> pymorphy3.MorphAnalyzer:
+    """The dictionary, loaded at its first use (~0.3 s): the CLI's start stays quick."""
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=4096)
+def _agreed(noun: str, last_two_digits: int) -> str:
+    parses = morphology().parse(noun)
+    parsed = next((p for p in parses if {"NOUN", "nomn", "sing"} in p.tag), parses[0])
+    agreed = parsed.make_agree_with_number(last_two_digits)
+    return agreed.word if agreed is not None else noun
+
+
+def counted(number: int, noun: str) -> str:
+    """`number` and `noun` (its nominative singular) as Russian says them together:
+    the form follows the last two digits (1 and 21 «дело», 2–4 «дела», 5–20 «дел»)."""
+    return f"{number} {_agreed(noun, abs(number) % 100)}"
+
+
+def span_of_years(years: str) -> str:
+    """«за 2018 год», «за 2018–2021 годы»: the noun as the span asks for it."""
+    return f"{years} {'годы' if '–' in years or '-' in years else 'год'}"
