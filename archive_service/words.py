@@ -1,12 +1,17 @@
 """Russian words as pages and papers print them: a number with its noun in agreement
 («1 документ», «2 листа», «5 дел», «21 дело»), by pymorphy3's dictionary, the same
-morphology the proposals read pupils' names with; one analyser per process."""
+morphology the proposals read pupils' names with (one analyser per process); and a
+word too long for a table's column broken where Russian breaks it («Регистра-ционный»,
+not «Регистрац-ионный»), by Pyphen's hyphenation patterns."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 import pymorphy3
+import pyphen
+
+SOFT_HYPHEN = "\u00ad"  # a break a PDF table may take, printed as «-» only there
 
 
 @lru_cache(maxsize=1)
@@ -32,3 +37,18 @@ def counted(number: int, noun: str) -> str:
 def span_of_years(years: str) -> str:
     """«за 2018 год», «за 2018–2021 годы»: the noun as the span asks for it."""
     return f"{years} {'годы' if '–' in years or '-' in years else 'год'}"
+
+
+@lru_cache(maxsize=1)
+def _hyphenation() -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="ru_RU")
+
+
+def hyphenated(text: str) -> str:
+    """`text` with soft hyphens where its words may break: fpdf2 breaks a table cell's
+    line at one (printing the hyphen) before it would cut a word anywhere."""
+    dictionary = _hyphenation()
+    return " ".join(
+        dictionary.inserted(word, hyphen=SOFT_HYPHEN) if len(word) > 5 else word
+        for word in text.split(" ")
+    )

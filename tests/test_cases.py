@@ -63,6 +63,30 @@ def test_the_internal_inventory_lists_every_document(
         assert words in text
 
 
+def test_the_inventory_breaks_a_long_word_only_where_russian_breaks_it(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A heading or a title too long for its column is broken at a syllable, with a
+    hyphen («Регистра-ционный»), never cut at whatever letter the column ends on."""
+    long_words = ["Регистрационный", "Государственной", "экзаменационной", "Непредусмотренностью"]
+    pdf = born_digital_pdf(tmp_path / "p.pdf", [["Протокол"]])
+    outcome = IngestService(archive).ingest_path(pdf)
+    assert outcome.id
+    title = "Протокол Государственной экзаменационной Непредусмотренностью комиссии"
+    case_id = FilingService(archive).file(
+        outcome.id, Filing("03-01", title=title, document_date=date(2025, 6, 1))
+    )
+    doc = pdfium.PdfDocument(CaseService(archive).inventory_pdf(case_id))
+    text = doc[0].get_textpage().get_text_range()
+    doc.close()
+    # PDFium reads a word broken at a hyphen as one, marking the break with U+FFFE; a
+    # word cut without one stays in two pieces on two lines.
+    assert "\ufffe" in text  # some word did need breaking
+    whole = text.replace("\ufffe", "")
+    for word in long_words:
+        assert word in whole, f"«{word}» cut: {whole!r}"
+
+
 def test_location_close_and_next_volume(archive: Archive, case_id: int, tmp_path: Path) -> None:
     service = CaseService(archive)
     service.set_location(case_id, "каб. 12", "стеллаж 3", "коробка 7")

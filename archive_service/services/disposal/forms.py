@@ -20,7 +20,7 @@ from archive_service.services.disposal.personal_data import (
     LoggedEvent,
     Subject,
 )
-from archive_service.words import counted, span_of_years
+from archive_service.words import counted, hyphenated, span_of_years
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 ACT_TITLE = "о выделении к уничтожению документов, не подлежащих хранению"
@@ -136,14 +136,14 @@ def _table(pdf: object, columns: Sequence[tuple[str, int]], rows: list[list[str]
     ) as table:
         header = table.row()
         for name, _ in columns:
-            header.cell(name)
+            header.cell(hyphenated(name))
         numbers = table.row()  # the column numbers under the headings, as forms print them
         for n in range(1, len(columns) + 1):
             numbers.cell(str(n))
         for values in rows:
             row = table.row()
             for value in values:
-                row.cell(value)
+                row.cell(hyphenated(value))
 
 
 def _lines(

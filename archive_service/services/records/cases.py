@@ -20,14 +20,14 @@ from archive_service.catalog.models import utcnow
 from archive_service.services.records import volumes
 from archive_service.services.records.clock import case_retention
 from archive_service.services.records.nomenclature import item_in_force
-from archive_service.words import counted
+from archive_service.words import counted, hyphenated
 from intake.cover_sheet import FONT_BOLD_PATHS, FONT_PATHS, font_path
 
 INVENTORY_COLUMNS = (
     ("№", 10),
-    ("Регистрационный индекс", 32),
+    ("Регистрационный индекс", 34),
     ("Дата", 22),
-    ("Заголовок документа", 76),
+    ("Заголовок документа", 74),
     ("Номера листов", 22),
     ("Примечание", 28),
 )
@@ -205,7 +205,7 @@ class CaseService:
         ) as table:
             header = table.row()
             for name, _ in INVENTORY_COLUMNS:
-                header.cell(name)
+                header.cell(hyphenated(name))
             for e in entries:
                 row = table.row()
                 for value in (
@@ -216,7 +216,7 @@ class CaseService:
                     e.sheets,
                     e.note,
                 ):
-                    row.cell(value)
+                    row.cell(hyphenated(value))
         pdf.set_x(pdf.l_margin)
         pdf.ln(4)
         pdf.set_font("DejaVu", "", 10)
