@@ -135,10 +135,16 @@ def test_upload_watch_progress_search_and_open(
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_contain_text("Документы")
 
+    not_a_scan = tmp_path / "заметки.png"
+    not_a_scan.write_bytes(b"not an image at all")
     page.click("text=Загрузить")
-    page.set_input_files("input[type=file]", [str(scan), str(digital)])
+    page.set_input_files("input[type=file]", [str(scan), str(digital), str(not_a_scan)])
     page.click("form.upload button[type=submit]")
     expect(page.locator("table.outcomes tr.queued")).to_have_count(2)
+    refused = page.locator("table.outcomes tr.refused")  # a row of its own, marked
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("заметки.png")
+    expect(refused.locator(".badge")).to_have_text("отклонён")
 
     page.click("text=К списку документов")
     rows = page.locator("table.documents tr[data-id]")

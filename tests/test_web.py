@@ -92,7 +92,12 @@ def test_upload_many_then_find_and_open(client: FlaskClient, tmp_path: Path) -> 
     assert resp.status_code == 302  # to the result, which a reload does not send again
     html = client.get(resp.location).get_data(as_text=True)
     assert html.count("поставлен в очередь") == 2
-    assert "«плохой.png» отклонён: Неподдерживаемый" in html
+    refused = html[html.index('<tr class="refused">') :]
+    refused = refused[: refused.index("</tr>")]
+    assert "плохой.png" in refused and "отклонён" in refused and "Неподдерживаемый" in refused
+    assert "протокол.pdf" not in refused
+    again = client.get(resp.location).get_data(as_text=True)
+    assert 'class="refused"' not in again  # said once, as a message is
     assert "data-live-progress" in html  # the result follows the processing
 
     listing = client.get("/documents").get_data(as_text=True)

@@ -43,6 +43,7 @@ from web.stacks import submit_stacks
 
 UPLOAD_RESULTS = 500  # documents one upload's result page shows
 REFUSALS_SAID = 10  # refused files named one by one after an upload
+REFUSED = "upload_refused"  # the session's note of them, for the page the upload shows
 
 ui = Blueprint("ui", __name__)
 
@@ -150,9 +151,15 @@ def school_view() -> Any:
 def upload() -> Any:
     """The upload form; a POST takes the files in and redirects (post/redirect/get) to
     this page with their ids, so the result follows the processing live and a reload
-    never sends the files again. Refused files are said in flashed messages."""
+    never sends the files again. Refused files are rows of their own there, marked as
+    refused with the reason, among those taken in."""
     if request.method == "GET":
-        return render_template("upload.html", results=_upload_results(), schools=_intake_schools())
+        return render_template(
+            "upload.html",
+            results=_upload_results(),
+            refused=session.pop(REFUSED, []),
+            schools=_intake_schools(),
+        )
     files = request.files.getlist("files")
     if not files or all(not f.filename for f in files):
         flash("Выберите хотя бы один файл", "error")
@@ -171,8 +178,10 @@ def upload() -> Any:
     for o in outcomes:
         if o.id and o.status != "duplicate":
             audit("create", f"document:{o.id}", detail=o.file)
-    for o in refused[:REFUSALS_SAID]:  # said in the session cookie: a few, then a count
-        flash(f"«{o.file}» отклонён: {o.error}", "error")
+    # Kept in the session cookie for the page the redirect shows: a few, then a count.
+    session[REFUSED] = [
+        {"file": o.file[:200], "error": (o.error or "")[:300]} for o in refused[:REFUSALS_SAID]
+    ]
     if len(refused) > REFUSALS_SAID:
         flash(f"И ещё отклонено файлов: {len(refused) - REFUSALS_SAID}", "error")
     taken = [o.id for o in outcomes if o.id and o.status != "duplicate"]
