@@ -26,6 +26,7 @@ import pytesseract
 import tesserocr
 from PIL import Image
 
+from archive_service.reading.class_letters import reread_rows
 from archive_service.reading.homoglyphs import fold_text
 from archive_service.reading.result import Word
 
@@ -153,7 +154,12 @@ def recognise_file(source: Path, languages: str, timeout: int = 600) -> OcrOutpu
     pdf_path = out_base.with_suffix(".pdf")
     if not done or not pdf_path.is_file():
         raise OcrError(f"Tesseract не смог распознать страницу (за {timeout} с или совсем)")
-    words, text = _parse_tsv(TSV_HEADER + tsv)
+    rows = list(
+        csv.DictReader(io.StringIO(TSV_HEADER + tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    )
+    if "rus" in languages.split("+"):
+        reread_rows(rows, source, str(tessdata_dir()))
+    words, text = _parse_tsv(rows)
     confidence = round(sum(w.confidence for w in words) / len(words), 1) if words else None
     return OcrOutput(text=text, words=words, confidence=confidence, pdf=pdf_path.read_bytes())
 
@@ -199,14 +205,13 @@ def _missing_language(missing: list[str], languages: str) -> str:
     )
 
 
-def _parse_tsv(tsv: str) -> tuple[list[Word], str]:
+def _parse_tsv(rows: list[dict[str, str]]) -> tuple[list[Word], str]:
     words: list[Word] = []
     lines: list[str] = []
     current: tuple[str, str, str] | None = None
     line_words: list[str] = []
     last_block: str | None = None
-    reader = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
-    for row in reader:
+    for row in rows:
         if row.get("level") != "5":
             continue
         token = fold_text((row.get("text") or "").strip())
