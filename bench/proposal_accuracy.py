@@ -19,6 +19,12 @@ judged against what was written:
 Target: correct ≥ 95 % on each field (kind, date, class, school year, pupil), the rest
 flagged.
 
+With --ocr N, N of them are also printed, scanned and read by Tesseract, a quarter in
+each shape a school files: one light page; the heading page then a dense grid of marks
+(a journal's, with lesson dates and other pupils' names); the heading on page 1 and the
+body naming the pupil on page 2; a blank back scanned after the page (duplex).
+Handwriting is not generated, so not measured.
+
     .venv/bin/python bench/proposal_accuracy.py --documents 200 [--seed 7]
 
 Writes results/proposals-<date>.json.
@@ -280,18 +286,55 @@ def show(result: dict[str, dict[str, dict[str, float]]]) -> None:
         )
 
 
+GRID_SURNAMES = ["Абрамов", "Белова", "Гусев", "Данилова", "Ершов", "Жукова", "Зайцев"]
+GRID_NAMES = ["Алексей", "Вера", "Глеб", "Дарья", "Егор", "Зоя", "Кирилл", "Лидия"]
+SHAPES = ("light", "grid", "multipage", "blank")
+
+
+def grid_page(rng: random.Random) -> str:
+    """A journal's marks page as it is printed: lesson dates across, then a row per
+    pupil (of a class the archive has no list for) with marks and absences."""
+    dates = " ".join(f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}" for _ in range(10))
+    rows = [
+        f"{n} {rng.choice(GRID_SURNAMES)} {rng.choice(GRID_NAMES)} "
+        + " ".join(rng.choice(["5", "4", "3", "2", "н", ""]) for _ in range(10))
+        for n in range(1, 26)
+    ]
+    return "\n".join(["Дата урока " + dates, *rows])
+
+
+def shaped(doc: Written, shape: str, rng: random.Random) -> Written:
+    """The same record as a school files it on paper: one light page; its heading page
+    followed by a dense grid of marks; its heading on page 1 and the body (with the
+    pupils) on page 2; or scanned duplex, a blank back after its page."""
+    text = doc.pages[0][1]
+    if shape == "grid":
+        pages = [(1, text), (2, grid_page(rng))]
+    elif shape == "multipage":
+        heading, _, body = text.rpartition("\n")
+        pages = [(1, heading), (2, body)]
+    elif shape == "blank":
+        pages = [(1, text), (2, "")]
+    else:
+        pages = [(1, text)]
+    return Written(pages, doc.truth, f"{doc.shape}, {shape}")
+
+
 def ocr_copy(doc: Written, seed: int) -> Written:
     """The document printed on A4, scanned (blur, speckle, a slight skew) and read by
-    Tesseract as the worker reads a page, homoglyphs folded."""
+    Tesseract as the worker reads a page, homoglyphs folded; a blank back is found blank
+    and not read, as the worker does (`reading.blank`)."""
+    from archive_service.reading.blank import is_blank
     from archive_service.reading.ocr import recognise
     from tests.pagegen import render_page, scanned
 
-    lines = [
-        wrapped for line in doc.pages[0][1].splitlines() for wrapped in textwrap.wrap(line, 70)
-    ]
-    image = scanned(render_page(lines, font_size=40), seed=seed, skew=0.4)
-    text = recognise(image, 300, "rus+eng").text
-    return Written([(1, text)], doc.truth, doc.shape)
+    pages = []
+    for number, text in doc.pages:
+        lines = [wrapped for line in text.splitlines() for wrapped in textwrap.wrap(line, 70)]
+        image = scanned(render_page(lines, font_size=40), seed=seed + number, skew=0.4)
+        read = "" if is_blank(image) else recognise(image, 300, "rus+eng").text
+        pages.append((number, read))
+    return Written(pages, doc.truth, doc.shape)
 
 
 def main() -> None:
@@ -337,11 +380,26 @@ def main() -> None:
             else record(printed, printed.choice(list(KINDS)), lists, misread=0.0)
             for n in range(args.ocr)
         ]
-        scanned_docs = [ocr_copy(doc, n) for n, doc in enumerate(originals)]
+        layout = random.Random(args.seed + 2)
+        by_shape = {
+            shape: [
+                ocr_copy(shaped(doc, shape, layout), n)
+                for n, doc in enumerate(originals)
+                if SHAPES[n % len(SHAPES)] == shape
+            ]
+            for shape in SHAPES
+        }
+        scanned_docs = [doc for docs in by_shape.values() for doc in docs]
         report["ocr"] = evaluate(scanned_docs, kinds, known, lists, pupil_names)
         report["ocr_documents"] = len(scanned_docs)
         print(f"{len(scanned_docs)} of them printed, scanned and read by Tesseract (rus+eng)")
         show(report["ocr"])  # type: ignore[arg-type]
+        report["ocr_by_shape"] = {}
+        for shape, docs in by_shape.items():
+            result = evaluate(docs, kinds, known, lists, pupil_names)
+            report["ocr_by_shape"][shape] = result  # type: ignore[index]
+            print(f"  as {shape} ({len(docs)} documents)")
+            show(result)  # type: ignore[arg-type]
     report["seconds"] = round(time.perf_counter() - started, 1)
     out = Path(__file__).parent / "results" / f"proposals-{time.strftime('%Y%m%d-%H%M')}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -158,3 +158,18 @@ def test_a_kind_named_only_in_the_body_or_by_a_local_act_is_a_guess() -> None:
     assert guess.value == "02-01" and "не в заголовке" in (guess.doubt or "")
     heading = by_field(propose([(1, "КЛАССНЫЙ ЖУРНАЛ\n9 «Б» класса\n")], KINDS), "kind")
     assert heading[0].value == "02-01" and heading[0].doubt is None
+
+
+def test_the_class_of_the_heading_outweighs_a_grid_of_marks() -> None:
+    """A journal's grid reads as dozens of «4 Н» (a mark beside an absence): the class
+    on its cover stays the proposal, without a doubt."""
+    cover = "КЛАССНЫЙ ЖУРНАЛ\nобучающихся 9 «Б» класса\n2024/2025 учебный год\n"
+    grid = "\n".join(f"{n} Абрамов Глеб 5 4Н 3 2Н 5Н 4" for n in range(1, 26))
+    (best, *_) = by_field(propose([(1, cover), (2, grid)], KINDS), "class")
+    assert best.value == "9Б" and best.doubt is None
+
+
+def test_an_initial_ocr_read_as_a_latin_o_or_a_zero_still_matches() -> None:
+    for written in ("Фёдорова O.", "Фёдорова 0.", "Кузнецов И. П."):
+        pupils = by_field(propose([(1, f"Зачёт: {written} — 15 баллов")], pupils=PUPILS), "pupil")
+        assert len(pupils) == 1, written

@@ -48,7 +48,10 @@ TEXT_DATE_RE = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>" + "|".join(MONTHS) + r")\s+(?P<y>\d{4})",
     re.IGNORECASE,
 )
-INITIALS_RE = re.compile(r"\s*(?P<i1>[А-ЯЁ])\.\s*(?:(?P<i2>[А-ЯЁ])\.)?")
+# «Смирнова А. С.»; OCR gives an initial «О» as a Latin «O» or a zero now and then, and
+# another capital as its Latin look-alike: read as the Cyrillic letter it stands for.
+INITIALS_RE = re.compile(r"\s*(?P<i1>[А-ЯЁABCEHKMOPTXY0])\.\s*(?:(?P<i2>[А-ЯЁABCEHKMOPTXY0])\.)?")
+INITIAL_LOOKALIKES = str.maketrans("ABCEHKMOPTXY0", "АВСЕНКМОРТХУО")
 
 
 @dataclass(frozen=True)
@@ -320,8 +323,9 @@ def _match_at(text: str, words: list[_Word], i: int, key: _PupilKey) -> tuple[in
                 end = words[i + 2].end
             return end, score
     initials = INITIALS_RE.match(text, surname.end)
-    if initials and initials["i1"] == key.pupil.name[:1].upper():
-        i2 = initials["i2"]
+    i1 = initials["i1"].translate(INITIAL_LOOKALIKES) if initials else None
+    if initials and i1 == key.pupil.name[:1].upper():
+        i2 = initials["i2"] and initials["i2"].translate(INITIAL_LOOKALIKES)
         if i2 is None or (key.pupil.patronymic and i2 == key.pupil.patronymic[:1].upper()):
             return initials.end(), 0.7
     return None
@@ -358,15 +362,20 @@ def _weighed(field: str, items: list[tuple[str, str, Evidence, float]]) -> list[
 # «Классный журнал 10 «Б»»: OCR may give a Cyrillic class letter as a Latin look-alike or
 # a digit; each reading stands for the Cyrillic letters it looks like.
 CLASS_LETTER_READINGS = {"B": "ВБ", "6": "Б"}
+HEADING_CLASS = 100.0  # a class in the heading against one read anywhere else
 
 
 def _class_proposals(
     pages: list[tuple[int, str]], known: frozenset[str] = frozenset()
 ) -> list[Proposal]:
-    """Classes as read; with the school's class lists (`known`), a letter OCR may have
-    misread is taken as the class the school has, and one it does not have is marked."""
+    """Classes as read, the heading's first: a journal's grid of marks reads as dozens of
+    «4 н» and «5 Н» (a mark beside an absence), which must not outvote the «9 «Б»» of
+    its cover. With the school's class lists (`known`), a letter OCR may have misread
+    is taken as the class the school has, and one it does not have is marked."""
     items = []
     unsure: dict[str, str] = {}
+    first_page = pages[0][0] if pages else 0
+    heading = heading_end(pages[0][1]) if pages else 0
     for number, m in _spans(pages, CLASS_RE):
         read = m["q"] or m["tight"] or m["loose"]
         readings = CLASS_LETTER_READINGS.get(read.upper(), read.upper().translate(HOMOGLYPHS))
@@ -376,10 +385,16 @@ def _class_proposals(
         value = candidates[0]
         if len(candidates) > 1:  # a Latin «B»: «В» or «Б», and the lists cannot tell
             unsure[value] = f"буква класса неразборчива: {' или '.join(candidates)}"
+        in_heading = number == first_page and m.end() <= heading
         items.append(
-            (value, f"{m['grade']} «{value[-1]}»", Evidence(number, m.start(), m.end(), m.group()))
+            (
+                value,
+                f"{m['grade']} «{value[-1]}»",
+                Evidence(number, m.start(), m.end(), m.group()),
+                HEADING_CLASS if in_heading else 1.0,
+            )
         )
-    proposals = _grouped("class", items)
+    proposals = _weighed("class", items)
     return [
         replace(p, doubt=f"класса {p.value} нет в списках классов школы")
         if known and p.value not in known
