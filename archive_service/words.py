@@ -35,8 +35,9 @@ def counted(number: int, noun: str) -> str:
 
 
 def span_of_years(years: str) -> str:
-    """«за 2018 год», «за 2018–2021 годы»: the noun as the span asks for it."""
-    return f"{years} {'годы' if '–' in years or '-' in years else 'год'}"
+    """«2018 год», «2018–2021 годы»: the noun as the span asks for it; a blank to fill
+    in by hand («____ годы») keeps the form's own word."""
+    return f"{years} {'год' if years.strip().isdigit() else 'годы'}"
 
 
 @lru_cache(maxsize=1)

@@ -30,3 +30,4 @@ def test_a_number_takes_its_noun_in_the_form_russian_asks_for(
 def test_one_year_is_a_year_and_a_span_is_years() -> None:
     assert span_of_years("2018") == "2018 год"
     assert span_of_years("2018–2021") == "2018–2021 годы"
+    assert span_of_years("____") == "____ годы"  # the form's blank, filled in by hand
