@@ -147,8 +147,7 @@ class ElasticsearchIndex:
             if not self._alias_targets(self.write_alias):
                 self._create_first_index()
             else:
-                current = self._alias_targets(self.write_alias)[0]
-                meta = self.es.indices.get_mapping(index=current).body[current]["mappings"]
+                current, meta = self._written_mapping()
                 version = meta.get("_meta", {}).get("mapping_version")
                 if version != MAPPING_VERSION:
                     log.warning(
@@ -164,11 +163,15 @@ class ElasticsearchIndex:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         self._ensured = True
 
+    def _written_mapping(self) -> tuple[str, dict[str, Any]]:
+        """The index the write alias points at, and its mapping."""
+        current = self._alias_targets(self.write_alias)[0]
+        return current, self.es.indices.get_mapping(index=current).body[current]["mappings"]
+
     def outdated(self) -> str | None:
         self.ensure()
         try:
-            current = self._alias_targets(self.write_alias)[0]
-            meta = self.es.indices.get_mapping(index=current).body[current]["mappings"]
+            current, meta = self._written_mapping()
         except (ApiError, TransportError, IndexError) as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         version = meta.get("_meta", {}).get("mapping_version")

@@ -97,8 +97,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         archive of one school."""
         from web.access import seen_schools
 
-        schools = seen_schools()
-        return list(schools) if len(schools) > 1 else []
+        return _a_choice(seen_schools())
 
     def page_schools() -> list[object]:
         """The schools a school-wide page (the nomenclature, what is due, holds) may be
@@ -106,8 +105,7 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         merged into it."""
         from web.access import page_schools as schools_of_page
 
-        schools = schools_of_page()
-        return list(schools) if len(schools) > 1 else []
+        return _a_choice(schools_of_page())
 
     app.jinja_env.filters["counted"] = counted
     app.jinja_env.filters["span_of_years"] = span_of_years
@@ -172,3 +170,8 @@ def create_app(archive: Archive | None = None, **config: Any) -> Flask:
         return response
 
     return app
+
+
+def _a_choice(schools: list[Any]) -> list[object]:
+    """The schools to offer as a choice: none when there is only one."""
+    return list(schools) if len(schools) > 1 else []
