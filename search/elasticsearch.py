@@ -256,33 +256,51 @@ class ElasticsearchIndex:
             )
             after = found[-1]["sort"]
 
-    def index_document(self, document: IndexedDocument) -> None:
+    def index_document(self, document: IndexedDocument, *, publish: bool = True) -> None:
         self.ensure()
         try:
-            self.es.indices.refresh(index=self.write_alias)
-            self._delete_pages(
-                {
-                    "bool": {
-                        "filter": [
-                            {"term": {"document_id": document.id}},
-                            {"range": {"page": {"gt": len(document.pages)}}},
-                        ]
+            if self._has_page(document.id, len(document.pages) + 1):
+                # Pages past the new last one (a shorter version of the document) are
+                # found by a search, which sees only what a refresh has published.
+                self.es.indices.refresh(index=self.write_alias)
+                self._delete_pages(
+                    {
+                        "bool": {
+                            "filter": [
+                                {"term": {"document_id": document.id}},
+                                {"range": {"page": {"gt": len(document.pages)}}},
+                            ]
+                        }
                     }
-                }
-            )
+                )
             self._bulk(page_actions(document, self.write_alias))
-            self.es.indices.refresh(index=self.write_alias)
+            if publish:
+                self.publish()
         except (ApiError, TransportError) as exc:
             raise _explain(exc, f"Документ {document.id} не проиндексирован") from exc
 
-    def delete_document(self, document_id: str) -> None:
+    def _has_page(self, document_id: str, number: int) -> bool:
+        """Whether the index holds this page, written or not yet published (a get is
+        real-time). A document's pages are always 1…n, since every write replaces them
+        all: so a page n+1 is there exactly when older pages past n are, and a new
+        document, the usual case, costs no refresh before its write."""
+        return bool(self.es.exists(index=self.write_alias, id=f"{document_id}:{number}"))
+
+    def delete_document(self, document_id: str, *, publish: bool = True) -> None:
         self.ensure()
         try:
             self.es.indices.refresh(index=self.write_alias)
             self._delete_pages({"term": {"document_id": document_id}})
-            self.es.indices.refresh(index=self.write_alias)
+            if publish:
+                self.publish()
         except (ApiError, TransportError) as exc:
             raise _explain(exc, f"Документ {document_id} не удалён из индекса") from exc
+
+    def publish(self) -> None:
+        try:
+            self.es.indices.refresh(index=self.write_alias)
+        except (ApiError, TransportError) as exc:
+            raise _explain(exc, "Индекс не обновлён") from exc
 
     def clear(self) -> None:
         """An empty new index behind both aliases; the old one is dropped."""

@@ -97,11 +97,19 @@ MAX_RESULT_WINDOW = 10_000
 
 
 class SearchIndex(Protocol):
-    def index_document(self, document: IndexedDocument) -> None:
-        """Replace everything indexed for this document with these pages."""
+    def index_document(self, document: IndexedDocument, *, publish: bool = True) -> None:
+        """Replace everything indexed for this document with these pages.
+
+        With publish=False the write is durable but searches may not see it until
+        `publish()`: a relay writing a batch makes it visible once, not per document
+        (each Elasticsearch refresh makes a segment, which later costs merges)."""
         ...
 
-    def delete_document(self, document_id: str) -> None: ...
+    def delete_document(self, document_id: str, *, publish: bool = True) -> None: ...
+
+    def publish(self) -> None:
+        """Make every write so far visible to searches."""
+        ...
 
     def search(
         self,

@@ -182,14 +182,17 @@ class SqliteSearchIndex:
             [(base | p.number, " ".join(terms(p.text)), heading, scope) for p in document.pages],
         )
 
-    def index_document(self, document: IndexedDocument) -> None:
+    def index_document(self, document: IndexedDocument, *, publish: bool = True) -> None:
         with self._transaction() as db:
             self._delete(db, document.id)
             self._insert(db, document)
 
-    def delete_document(self, document_id: str) -> None:
+    def delete_document(self, document_id: str, *, publish: bool = True) -> None:
         with self._transaction() as db:
             self._delete(db, document_id)
+
+    def publish(self) -> None:
+        """Nothing to do: a committed transaction is what every later search reads."""
 
     def document_ids(self) -> set[str]:
         with self._connect() as db:

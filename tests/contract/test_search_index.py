@@ -196,6 +196,35 @@ def test_reindexing_a_document_replaces_its_pages(index: SearchIndex) -> None:
     assert index.search("аттестатов").hits[0].id == "medals"
 
 
+def test_a_batch_written_unpublished_is_found_once_published(empty_index: SearchIndex) -> None:
+    """The relay writes a batch with publish=False and publishes it once; a document
+    rewritten shorter inside the batch, before anything was published, loses the pages
+    past its new end all the same."""
+    long = IndexedDocument(
+        "protocol",
+        "p.pdf",
+        "Протокол",
+        [
+            IndexedPage(1, "Протокол экзамена по физике"),
+            IndexedPage(2, "Лист согласования"),
+            IndexedPage(3, "Приложение с подписями комиссии"),
+        ],
+    )
+    empty_index.index_document(long, publish=False)
+    empty_index.index_document(CORPUS[0], publish=False)
+    empty_index.index_document(
+        IndexedDocument("protocol", "p.pdf", "Протокол", long.pages[:1]), publish=False
+    )
+    empty_index.publish()
+    assert [h.id for h in empty_index.search("экзамена").hits] == ["protocol"]
+    assert empty_index.search("подписями").total == 0
+    assert empty_index.search("согласования").total == 0
+    assert CORPUS[0].id in empty_index.document_ids()
+    empty_index.delete_document("protocol", publish=False)
+    empty_index.publish()
+    assert empty_index.search("экзамена").total == 0
+
+
 def test_delete_and_clear(index: SearchIndex) -> None:
     index.delete_document("essays")
     assert index.search("сочинение").total == 0

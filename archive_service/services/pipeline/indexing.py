@@ -76,7 +76,8 @@ class IndexingService:
                 )
             if not entries:
                 break
-            progressed = False
+            written: list[int] = []
+            away = False
             for entry in entries:
                 try:
                     if self._apply(entry.document_id):
@@ -91,18 +92,35 @@ class IndexingService:
                     log.warning("index write for %s waits: %s", entry.document_id, exc)
                     self._note_refusal(entry.id, str(exc), spend=False)
                     self._note_silence(str(exc))
-                    return RelayReport(indexed, deleted, failed)
+                    away = True
+                    break
                 except Exception as exc:
                     failed += 1
                     log.exception("index write for %s failed", entry.document_id)
                     self._note_refusal(entry.id, str(exc), spend=True)
                     continue
-                with self.archive.catalog.session() as s:
-                    s.execute(delete(OutboxEntry).where(OutboxEntry.id == entry.id))
-                progressed = True
-            if not progressed:
+                written.append(entry.id)
+            if not self._publish(written) or away or not written:
                 break
         return RelayReport(indexed, deleted, failed)
+
+    def _publish(self, written: list[int]) -> bool:
+        """Make a batch's writes visible to searches at once, then drop their entries.
+
+        An entry goes only when search finds what it asked for, so `ingest --wait` never
+        returns before. If the engine went away meanwhile the entries stay (False), and
+        the next relay writes them again: a write replaces, so twice is as once."""
+        if not written:
+            return True
+        try:
+            self.archive.index.publish()
+        except SearchUnavailable as exc:
+            log.warning("%d index writes wait to be published: %s", len(written), exc)
+            self._note_silence(str(exc))
+            return False
+        with self.archive.catalog.session() as s:
+            s.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(written)))
+        return True
 
     def _note_refusal(self, entry_id: int, error: str, spend: bool) -> None:
         with self.archive.catalog.session() as s:
@@ -129,9 +147,9 @@ class IndexingService:
         """Index the document as the catalog has it now; True if indexed, False if removed."""
         entry = self._load(document_id)
         if entry is None:
-            self.archive.index.delete_document(document_id)
+            self.archive.index.delete_document(document_id, publish=False)
             return False
-        self.archive.index.index_document(entry)
+        self.archive.index.index_document(entry, publish=False)
         return True
 
     def _archived_documents(self) -> Iterator[IndexedDocument]:
