@@ -263,7 +263,7 @@ class AccountService:
     def by_token(self, token: str) -> Account | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             row = s.scalar(
                 select(ApiToken).where(
                     ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
@@ -283,7 +283,7 @@ class AccountService:
         users = select(User).order_by(User.username)
         if username is not None:
             users = users.where(User.username == username)
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             tokens = dict(
                 s.execute(
                     select(ApiToken.user_id, func.count())
@@ -373,16 +373,16 @@ class AccountService:
             SessionService(self.archive).close_all(username)
 
     def all(self) -> list[Account]:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             return [_account(u) for u in s.scalars(select(User).order_by(User.username))]
 
     def get(self, account_id: int) -> Account | None:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             user = s.get(User, account_id)
             return _account(user) if user else None
 
     def named(self, username: str) -> Account | None:
         """The account of that name: a command run `--as` a person acts with their role."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             user = s.scalars(select(User).where(User.username == username)).first()
             return _account(user) if user else None

@@ -105,7 +105,7 @@ class SchoolService:
             return school.id
 
     def all(self) -> list[SchoolInfo]:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             return [
                 SchoolInfo(x.id, x.name, x.merged_into_id, x.address)
                 for x in s.scalars(select(School).order_by(School.id))
@@ -160,7 +160,7 @@ class SchoolService:
             school.address = _clean_address(address)
 
     def count(self) -> int:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             return int(s.scalar(select(func.count()).select_from(School)) or 0)
 
     def name_of(self, school_id: int | None) -> str:

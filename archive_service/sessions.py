@@ -50,7 +50,7 @@ class SessionService:
         """The user a live session belongs to; None once it ended, or for no session."""
         if not token:
             return None
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             row = s.scalar(select(WebSession).where(WebSession.token_hash == _hash(token)))
             if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
                 return None

@@ -1,9 +1,12 @@
 """Engine, sessions and migrations for the catalog.
 
 SQLite is used by several processes at once (web, worker children, CLI), so it runs in
-WAL mode with a busy timeout, and every transaction starts with BEGIN IMMEDIATE: a deferred
-transaction that later upgrades to a write lock fails at once with "database is locked"
-instead of waiting, which is what concurrent page workers would hit.
+WAL mode with a busy timeout, and every transaction that may write starts with BEGIN
+IMMEDIATE: a deferred transaction that later upgrades to a write lock fails at once with
+"database is locked" instead of waiting, which is what concurrent page workers would hit.
+A transaction that only reads (`Catalog.reading`) begins deferred instead: in WAL mode it
+reads a snapshot and waits for no writer, so a page opened while a stack is being filed
+answers at once rather than queueing behind each of the worker's writes.
 """
 
 from __future__ import annotations
@@ -54,9 +57,30 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = conn.get_execution_options().get(READING, False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+READING = "archive_reading"
+
+
+class WriteInReading(RuntimeError):
+    """A write was tried in a session opened for reading: a bug, caught in every mode,
+    since on SQLite such a write could fail under contention, not wait."""
+
+
+def _refuse_writes(factory: sessionmaker[Session]) -> None:
+    @event.listens_for(factory, "before_flush")
+    def _no_flush(session: Session, _context: Any, _instances: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            raise WriteInReading("Запись в каталог из сеанса только для чтения")
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _no_dml(state: Any) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            raise WriteInReading("Запись в каталог из сеанса только для чтения")
 
 
 class Catalog:
@@ -66,6 +90,10 @@ class Catalog:
         self.url = url
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READING: True}), expire_on_commit=False
+        )
+        _refuse_writes(self._readers)
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
@@ -129,6 +157,13 @@ class Catalog:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: it sees one consistent snapshot and, on SQLite,
+        waits for no writer. A write in it raises WriteInReading."""
+        with self._readers() as s, s.begin():
             yield s
 
     @contextmanager

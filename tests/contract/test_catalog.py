@@ -15,12 +15,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from archive_service.archive import Archive, NoDispatch
 from archive_service.catalog import Catalog, CatalogBusy, Document, DocumentEvent, Page
-from archive_service.catalog.db import MIGRATIONS_DIR, SCHEMA_HEAD
+from archive_service.catalog.db import MIGRATIONS_DIR, SCHEMA_HEAD, WriteInReading
 from archive_service.catalog.models import Base
 from archive_service.config import load_settings
 from archive_service.domain import DocumentStatus, PageState
@@ -95,6 +95,31 @@ def test_a_failed_transaction_leaves_nothing(catalog: Catalog) -> None:
         raise RuntimeError("сбой посреди транзакции")
     with catalog.session() as s:
         assert s.get(Document, "c" * 32) is None
+
+
+def test_a_reading_session_answers_while_a_writer_holds_the_catalog(catalog: Catalog) -> None:
+    """A page opened while the worker files a stack: the read sees the last committed
+    state at once, where a writing session would queue behind the writer."""
+    with catalog.session() as s:
+        s.add(document("before", "a" * 64))
+    with catalog.session() as writer:
+        writer.add(document("during", "b" * 64))
+        writer.flush()  # the write lock is held from here (SQLite) until commit
+        started = time.monotonic()
+        with catalog.reading() as r:
+            seen = set(r.scalars(select(Document.id)))
+        waited = time.monotonic() - started
+    assert seen == {"before"}
+    assert waited < 5  # the busy timeout is 60 s: a queued read would not be back
+
+
+def test_a_write_in_a_reading_session_is_refused(catalog: Catalog) -> None:
+    with pytest.raises(WriteInReading), catalog.reading() as r:
+        r.add(document("sneaked", "c" * 64))
+    with pytest.raises(WriteInReading), catalog.reading() as r:
+        r.execute(delete(Document))
+    with catalog.reading() as r:
+        assert r.scalar(select(func.count()).select_from(Document)) == 0
 
 
 def test_deleting_a_document_removes_its_pages_and_events(catalog: Catalog) -> None:

@@ -152,7 +152,7 @@ class DocumentService:
         self.archive = archive
 
     def get(self, document_id: str) -> dict[str, Any]:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
@@ -249,7 +249,7 @@ class DocumentService:
         read in two queries. Unfiled documents are left out."""
         if not ids:
             return {}
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             docs = s.execute(
                 select(
                     Document.id, Document.class_label, Document.school_year, Document.document_date
@@ -278,7 +278,7 @@ class DocumentService:
         archived documents in no case yet, with the reason a cover sheet did not file
         them, if one tried."""
         query = select(Document).where(Document.case_id.is_(None))
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             docs = list(
                 s.scalars(
                     _Scope(None, policy, DocumentStatus.ARCHIVED)
@@ -321,7 +321,7 @@ class DocumentService:
         «С ошибкой» tab)."""
         scope = _Scope(ids, policy, status)
         chosen = narrowed or ListFilter()
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             done = (
                 select(Page.document_id, func.count().label("n"))
                 .where(Page.state == PageState.DONE)
@@ -364,7 +364,7 @@ class DocumentService:
         """How many documents the caller may see are in each state, every state named:
         the list's tabs show where a batch stands, and whether any failed."""
         query = select(Document.status, func.count()).group_by(Document.status)
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             found: dict[str, int] = dict(s.execute(_Scope(None, policy).of(query)).all())
         return {status: found.get(status.value, 0) for status in DocumentStatus}
 
@@ -385,7 +385,7 @@ class DocumentService:
         """What the access policy needs: the class it is filed under, whether it is
         health data, its school, the nomenclature item it is filed under. NotFound if
         there is no such document."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
@@ -396,7 +396,7 @@ class DocumentService:
             return doc.class_label, doc.health_data, doc.school_id, kind
 
     def statuses(self, ids: list[str]) -> dict[str, str]:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             rows = s.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
             return {doc_id: status for doc_id, status in rows}
 
@@ -405,7 +405,7 @@ class DocumentService:
         `waiting` events of the last `within`. A task still waiting notes it again at
         each retry (a minute apart at most), so an older note means it went on."""
         since = utcnow() - within
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             rows = s.scalars(
                 select(DocumentEvent.detail)
                 .join(Document, Document.id == DocumentEvent.document_id)
@@ -421,7 +421,7 @@ class DocumentService:
     def outcomes(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
         """Each document's status and error, without loading its pages (`get` of a
         300-page export reads 300 page rows)."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             rows = s.execute(
                 select(Document.id, Document.status, Document.error).where(Document.id.in_(ids))
             )
@@ -429,7 +429,7 @@ class DocumentService:
 
     def file_for_download(self, document_id: str, kind: str) -> tuple[str, str, str]:
         """(storage key, download name, media type) of the original or searchable PDF."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             doc = s.get(Document, document_id)
             if doc is None:
                 raise NotFound(document_id)
@@ -452,11 +452,11 @@ class DocumentService:
 
     def damaged_count(self) -> int:
         """Documents the last fixity check found damaged: the start page says so."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             return int(s.scalar(select(func.count()).where(Document.damage.is_not(None))) or 0)
 
     def page_preview_key(self, document_id: str, number: int) -> str:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             key = s.scalar(
                 select(Page.preview_key)
                 .join(Document, Document.id == Page.document_id)

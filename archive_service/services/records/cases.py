@@ -66,7 +66,7 @@ class CaseService:
         if policy is not None and policy.schools is not None:
             query = query.join(Nomenclature, Nomenclature.id == NomenclatureItem.nomenclature_id)
             query = query.where(Nomenclature.school_id.in_(sorted(policy.schools)))
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             rows = s.execute(query)
             return [
                 {
@@ -85,7 +85,7 @@ class CaseService:
         """The case and its documents in filing order with their sheets. A document the
         reader's policy may not open (health data) keeps its number and sheets, so the
         numbering stays whole, but neither its title nor its id is given."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             case = s.get(Case, case_id)
             if case is None or (
                 policy is not None and not policy.sees_school(case.item.nomenclature.school_id)

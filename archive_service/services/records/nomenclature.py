@@ -208,7 +208,7 @@ class NomenclatureService:
         """The newest version (of the year, if given); the default if there is none yet."""
         attempts = 0
         while True:
-            with self.archive.catalog.session() as s:
+            with self.archive.catalog.reading() as s:
                 row = self._current_row(s, school, year)
                 if row is not None:
                     return NomenclatureSpec(year=row.year, items=[item_spec(i) for i in row.items])
@@ -265,13 +265,13 @@ class NomenclatureService:
     def current_version(
         self, school: str | None = None, year: int | None = None
     ) -> tuple[int, int] | None:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             row = self._current_row(s, school, year)
             return None if row is None else (row.year, row.version)
 
     def schools(self) -> list[str]:
         """Every organisation with a catalog of its own (a district archive has several)."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             return list(s.scalars(select(School.name).order_by(School.name)))
 
     def year_in_force(self, school: str | None = None, on: date | None = None) -> int:
@@ -283,7 +283,7 @@ class NomenclatureService:
 
     def years(self, school: str | None = None) -> list[int]:
         """The years a school has a nomenclature for, newest first."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             query = select(Nomenclature.year).join(School).where(_of_school(school)).distinct()
             return sorted(s.scalars(query), reverse=True)
 

@@ -148,7 +148,7 @@ class ProposalService:
         """Each document's kept proposals by field, best first (the order `propose` gave
         and the ids keep): one query for a whole queue of documents."""
         found: dict[str, dict[str, list[Stored]]] = defaultdict(lambda: defaultdict(list))
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             rows = s.scalars(
                 select(MetadataProposal)
                 .where(MetadataProposal.document_id.in_(document_ids))
@@ -168,7 +168,7 @@ class ProposalService:
         proposed kind there is nothing to file by, and the archivist must choose; one
         held back with a reason (a stack split wrongly, a cover sheet that did not fit)
         is looked at whole on its own page."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             held = s.scalars(
                 select(DocumentEvent.detail)
                 .where(

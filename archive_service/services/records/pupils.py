@@ -195,7 +195,7 @@ class PupilQueries:
         secretary looks for one. With `classes`, only those whose latest class is one
         of them are there at all (a class teacher's); with `schools`, only pupils of
         those schools (a school's people in a district archive)."""
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             history: dict[str, list[tuple[str, str]]] = {}
             for c in s.scalars(select(PupilClass).order_by(PupilClass.school_year.desc())):
                 history.setdefault(c.pupil_id, []).append((c.school_year, c.class_label))
@@ -216,7 +216,7 @@ class PupilQueries:
         return PupilList(found, len(everyone), labels)
 
     def get(self, pupil_id: str) -> tuple[PupilSummary, list[PupilDocument]] | None:
-        with self.archive.catalog.session() as s:
+        with self.archive.catalog.reading() as s:
             pupil = s.get(Pupil, pupil_id)
             if pupil is None:
                 return None
