@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +71,43 @@ KINDS = {
 }
 # Forms other than those printed: morphology is what is measured.
 QUERIES = ["Кузнецова", "Смирновой", "заявления", "приёму", "класса", "подписи", "Иванова"]
+
+
+# Where the cores go during the run: a process is put under the first label whose
+# word appears in its command line (the load generator is this process).
+CPU_LABELS = [
+    ("postgres", "postgres"),
+    ("minio", "minio"),
+    ("elasticsearch", "elasticsearch"),
+    ("redis", "redis-server"),
+    ("web (archive serve)", " serve "),
+    ("worker", " worker"),
+]
+
+
+def cpu_seconds(own: dict[int, str]) -> dict[int, tuple[str, float]]:
+    """CPU seconds each process (with its reaped children) has used, with its label."""
+    found: dict[int, tuple[str, float]] = {}
+    for proc in psutil.process_iter(["pid", "cmdline", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if times is None:
+            continue
+        line = " " + " ".join(proc.info["cmdline"] or []) + " "
+        label = own.get(proc.pid) or next((lb for lb, w in CPU_LABELS if w in line), "other")
+        used = times.user + times.system + times.children_user + times.children_system
+        found[proc.pid] = (label, used)
+    return found
+
+
+def cpu_by_label(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds per label between two samples (processes born meanwhile count whole)."""
+    spent: dict[str, float] = {}
+    for pid, (label, used) in after.items():
+        start = before.get(pid, (label, 0.0))[1]
+        spent[label] = spent.get(label, 0.0) + max(0.0, used - start)
+    return {k: round(v, 1) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
 
 
 def fill(data: Path, documents: int, folder: Path) -> list[str]:
@@ -180,13 +218,22 @@ def user(base: str, ids: list[str], rec: Recorder, until: float, seed: int, thin
             time.sleep(rnd.uniform(0.5 * think, 1.5 * think))
 
 
-def uploader(base: str, token: str, folder: Path, rec: Recorder, until: float, n: int) -> None:
+def upload_pdf(folder: Path, n: int, count: int) -> Path:
+    """The `count`th PDF uploader `n` sends: a kind in turn, with a line of its own."""
+    kind = list(KINDS)[count % len(KINDS)]
+    text = [*KINDS[kind](count), f"загрузка {n}-{count} {time.time_ns()}"]
+    return born_digital_pdf(folder / f"up-{n}-{count}.pdf", [text])
+
+
+def uploader(
+    base: str, token: str, folder: Path, rec: Recorder, until: float, n: int, ready: list[Path]
+) -> None:
+    """One scanning station: uploads back to back, the PDFs made before the run (`ready`)
+    so that making them does not take the server's cores; more are made if it runs out."""
     headers = {"Authorization": f"Bearer {token}"}
     count = 0
     while time.monotonic() < until:
-        kind = list(KINDS)[count % len(KINDS)]
-        text = [*KINDS[kind](count), f"загрузка {n}-{count} {time.time_ns()}"]
-        pdf = born_digital_pdf(folder / f"up-{n}-{count}.pdf", [text])
+        pdf = ready[count] if count < len(ready) else upload_pdf(folder, n, count)
         started = time.perf_counter()
         try:
             with pdf.open("rb") as fh:
@@ -294,6 +341,11 @@ def main() -> None:
                 time.sleep(0.5)
         else:
             raise SystemExit((work / "serve.log").read_text())
+        # an uploader sends about 4 a second here: enough for the run, made beforehand
+        ready = [
+            [upload_pdf(work, n, count) for count in range(args.seconds * 5)]
+            for n in range(args.uploaders)
+        ]
         rec = Recorder()
         until = time.monotonic() + args.seconds
         threads = [
@@ -301,13 +353,18 @@ def main() -> None:
             for n in range(args.users)
         ]
         threads += [
-            threading.Thread(target=uploader, args=(base, token, work, rec, until, n))
+            threading.Thread(target=uploader, args=(base, token, work, rec, until, n, ready[n]))
             for n in range(args.uploaders)
         ]
+        own = {os.getpid(): "load generator"}
+        for proc in procs:  # a pool's children are labelled by their own command line
+            own[proc.pid] = "web (archive serve)" if proc is procs[0] else "worker"
+        cpu_before = cpu_seconds(own)
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        cpu = cpu_by_label(cpu_before, cpu_seconds(own))
         summary = rec.summary()
         total = sum(r["requests"] for r in summary.values())
         errors = sum(r["errors"] for r in summary.values())
@@ -329,6 +386,7 @@ def main() -> None:
             if search_times
             else None,
             "routes": summary,
+            "cpu_seconds": cpu,
         }
     print(f"{'route':<16}{'n':>7}{'err':>5}{'p50':>9}{'p95':>9}{'max':>9}")
     for route, r in summary.items():
@@ -339,6 +397,11 @@ def main() -> None:
     print(
         f"{result['mode']}: {total} requests, {errors} errors, "
         f"search p95 {result['search_p95_ms']} ms"
+    )
+    print(
+        "CPU s over the run (of "
+        + f"{args.seconds * (os.cpu_count() or 1)} available): "
+        + ", ".join(f"{k} {v}" for k, v in cpu.items())
     )
     out = ROOT / "bench" / "results"
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
