@@ -116,8 +116,12 @@ class ProcessingService:
             return []
         if media_type is not MediaType.PDF:
             return [WorkUnit([n], ocr=True) for n in todo]
-        with self.archive.store.local_path(key) as path:
-            has_text = pages_with_text_layer(path)
+        try:
+            with self.archive.store.local_path(key) as path:
+                has_text = pages_with_text_layer(path)
+        except StoreUnavailable as exc:  # the task comes back; meanwhile say why it waits
+            self.note_waiting(document_id, str(exc))
+            raise
         text_pages = [n for n in todo if has_text[n - 1]]
         units = [WorkUnit([n], ocr=True) for n in todo if not has_text[n - 1]]
         return units + text_layer_units(text_pages)
