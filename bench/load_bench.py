@@ -228,8 +228,8 @@ def upload_pdf(folder: Path, n: int, count: int) -> Path:
 def uploader(
     base: str, token: str, folder: Path, rec: Recorder, until: float, n: int, ready: list[Path]
 ) -> None:
-    """One scanning station: uploads back to back, the PDFs made before the run (`ready`)
-    so that making them does not take the server's cores; more are made if it runs out."""
+    """One scanning station: uploads back to back, first the PDFs made before the run
+    (`ready`), which take none of the server's cores, then more made as it goes."""
     headers = {"Authorization": f"Bearer {token}"}
     count = 0
     while time.monotonic() < until:
@@ -341,7 +341,8 @@ def main() -> None:
                 time.sleep(0.5)
         else:
             raise SystemExit((work / "serve.log").read_text())
-        # an uploader sends about 4 a second here: enough for the run, made beforehand
+        # 5 a second per uploader made beforehand; back to back an uploader sends about
+        # 7 a second here, so the last third of a run's uploads are made as it goes
         ready = [
             [upload_pdf(work, n, count) for count in range(args.seconds * 5)]
             for n in range(args.uploaders)
