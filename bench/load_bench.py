@@ -13,8 +13,15 @@ the kinds a school scans (a dense journal grid, a light form, a blank back), the
 by the real `archive serve` (waitress, its worker) in a separate process, so the load
 generator's own Python does not share the server's GIL.
 
+With `--scanned` the uploads are scans instead (images only, no text layer: a dense
+grid, a light form or a blank back, slightly skewed and speckled, a quarter of them
+upside down), so the worker recognises every page with Tesseract while people search:
+the load a school's scanning station puts on the archive. A station sends a page every
+`--scan-pause` seconds (2 s: a sheet-fed scanner's 30 pages a minute); all the scans are
+made before the run.
+
 Run:
-  .venv/bin/python bench/load_bench.py [--documents 600] [--seconds 60]
+  .venv/bin/python bench/load_bench.py [--documents 600] [--seconds 60] [--scanned]
   .venv/bin/python bench/load_bench.py --scaled    # with scripts/services.sh up and
                                                     # .services/env sourced
 Prints a table and writes bench/results/load-<mode>-<date>.json.
@@ -35,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +59,7 @@ from archive_service.accounts import AccountService  # noqa: E402
 from archive_service.archive import Archive  # noqa: E402
 from archive_service.config import load_settings  # noqa: E402
 from archive_service.services.pipeline.ingest import IngestService  # noqa: E402
-from tests.pagegen import born_digital_pdf  # noqa: E402
+from tests.pagegen import born_digital_pdf, render_page, save_pdf, scanned  # noqa: E402
 from workers.celery_app import app, configure_celery  # noqa: E402
 from workers.context import bind_archive  # noqa: E402
 from workers.dispatch import CeleryDispatcher  # noqa: E402
@@ -225,15 +233,40 @@ def upload_pdf(folder: Path, n: int, count: int) -> Path:
     return born_digital_pdf(folder / f"up-{n}-{count}.pdf", [text])
 
 
+def scanned_pdf(folder: Path, n: int, count: int) -> Path:
+    """The `count`th scan station `n` sends: one page of a kind in turn, as a scanner
+    gives it (blurred, speckled, a little skewed), every fourth one upside down."""
+    kind = list(KINDS)[count % len(KINDS)]
+    lines = [*KINDS[kind](count)[:32], f"скан {n}-{count}"] if kind != "blank" else []
+    page = scanned(
+        render_page(lines, font_size=40),
+        seed=n * 100_000 + count,
+        skew=0.4,
+        rotate=180 if count % 4 == 3 else 0,
+    )
+    return save_pdf([page], folder / f"scan-{n}-{count}.pdf")
+
+
 def uploader(
-    base: str, token: str, folder: Path, rec: Recorder, until: float, n: int, ready: list[Path]
+    base: str,
+    token: str,
+    folder: Path,
+    rec: Recorder,
+    until: float,
+    n: int,
+    ready: list[Path],
+    pause: float,
+    make: Callable[[Path, int, int], Path],
 ) -> None:
-    """One scanning station: uploads back to back, first the PDFs made before the run
-    (`ready`), which take none of the server's cores, then more made as it goes."""
+    """One scanning station: uploads one after another (`pause` seconds apart), first the
+    PDFs made before the run (`ready`), which take none of the server's cores, then more
+    made as it goes."""
     headers = {"Authorization": f"Bearer {token}"}
     count = 0
     while time.monotonic() < until:
-        pdf = ready[count] if count < len(ready) else upload_pdf(folder, n, count)
+        if count and pause:
+            time.sleep(pause)
+        pdf = ready[count] if count < len(ready) else make(folder, n, count)
         started = time.perf_counter()
         try:
             with pdf.open("rb") as fh:
@@ -263,6 +296,12 @@ def main() -> None:
         help="a person's mean pause between requests, s (0: back to back, a stress test)",
     )
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL, MinIO, ES, Redis")
+    parser.add_argument(
+        "--scanned", action="store_true", help="upload scans (OCR) instead of born-digital PDFs"
+    )
+    parser.add_argument(
+        "--scan-pause", type=float, default=2.0, help="seconds between a station's scans"
+    )
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -341,12 +380,13 @@ def main() -> None:
                 time.sleep(0.5)
         else:
             raise SystemExit((work / "serve.log").read_text())
-        # 5 a second per uploader made beforehand; back to back an uploader sends about
-        # 7 a second here, so the last third of a run's uploads are made as it goes
-        ready = [
-            [upload_pdf(work, n, count) for count in range(args.seconds * 5)]
-            for n in range(args.uploaders)
-        ]
+        # Born-digital: 5 a second per uploader made beforehand; back to back an uploader
+        # sends about 7 a second here, so the last third of a run's uploads are made as
+        # it goes. Scans: every one a station can send in the run, made beforehand.
+        pause = args.scan_pause if args.scanned else 0.0
+        make = scanned_pdf if args.scanned else upload_pdf
+        made = int(args.seconds / pause) + 2 if args.scanned else args.seconds * 5
+        ready = [[make(work, n, count) for count in range(made)] for n in range(args.uploaders)]
         rec = Recorder()
         until = time.monotonic() + args.seconds
         threads = [
@@ -354,7 +394,10 @@ def main() -> None:
             for n in range(args.users)
         ]
         threads += [
-            threading.Thread(target=uploader, args=(base, token, work, rec, until, n, ready[n]))
+            threading.Thread(
+                target=uploader,
+                args=(base, token, work, rec, until, n, ready[n], pause, make),
+            )
             for n in range(args.uploaders)
         ]
         own = {os.getpid(): "load generator"}
@@ -378,6 +421,8 @@ def main() -> None:
             "users": args.users,
             "uploaders": args.uploaders,
             "think_seconds": args.think,
+            "uploads": "scanned" if args.scanned else "born-digital",
+            "scan_pause_seconds": pause if args.scanned else None,
             "seconds": args.seconds,
             "cores": os.cpu_count(),
             "requests": total,
@@ -406,7 +451,8 @@ def main() -> None:
     )
     out = ROOT / "bench" / "results"
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    path = out / f"load-{result['mode']}-think{args.think:g}-{stamp}.json"
+    kind = "-scanned" if args.scanned else ""
+    path = out / f"load-{result['mode']}{kind}-think{args.think:g}-{stamp}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"written {path.relative_to(ROOT)}")
 
