@@ -3,6 +3,9 @@ index write the search engine refuses, which may go on for hours."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,11 +13,14 @@ from sqlalchemy import update
 
 from archive_service.archive import Archive
 from archive_service.catalog import OutboxEntry
+from archive_service.config import Settings
 from archive_service.services.pipeline.indexing import IndexingService
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
 from search.elasticsearch import ElasticsearchIndex
 from tests.pagegen import born_digital_pdf
+from workers.liveness import worker_accepting
+from workers.runner import ensure_worker
 
 
 def archived(archive: Archive, tmp_path: Path, words: str) -> str:
@@ -66,3 +72,43 @@ def test_an_index_refusing_writes_is_reported_and_the_write_is_kept_for_later(
     assert IndexingService(archive).relay().indexed == 1
     assert wait_until_final(archive, [document], timeout=5) == {}
     assert [hit.id for hit in archive.index.search("аттестатов").hits] == [document]
+
+
+@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
+def test_a_worker_asked_to_stop_takes_no_new_work_and_the_next_command_starts_its_own(
+    archive: Archive, settings: Settings, tmp_path: Path
+) -> None:
+    """`ingest --wait` leaves its idle worker to exit by itself (closing its pool takes
+    a second or more); the next command must neither lean on that worker nor wait."""
+    cli = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(settings.data_dir)]
+
+    def ingest(name: str) -> subprocess.CompletedProcess[str]:
+        pdf = born_digital_pdf(tmp_path / f"{name}.pdf", [[f"Ведомость {name}"]])
+        return subprocess.run(
+            [*cli, "ingest", str(pdf), "--wait", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    first = ensure_worker(settings)
+    assert first is not None
+    second = None
+    try:
+        done = ingest("первая")  # leans on the first worker, which does it
+        assert json.loads(done.stdout)["status"] == "archived", done.stderr
+        first.stop(wait=False)
+        assert not worker_accepting(settings.run_dir)
+        second = ensure_worker(settings)
+        assert second is not None, "leaned on a worker that was stopping"
+        assert second.process.pid != first.process.pid
+        assert first.process.wait(60) == 0, "the stopped worker did not exit by itself"
+        assert worker_accepting(settings.run_dir)
+
+        done = ingest("вторая")  # leans on the new worker, which does it
+        assert json.loads(done.stdout)["status"] == "archived", done.stderr
+        assert second.alive()
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()

@@ -3,6 +3,11 @@
 Each worker holds a shared lock on run/worker.lock while it lives; anyone can test for
 it by trying an exclusive lock. The kernel drops the lock when the process dies, so a
 crashed worker never leaves a stale "running" behind (unlike a pid file).
+
+A second lock, run/worker.accepting.lock, is held only while the worker takes new work:
+it lets go the moment a stop is asked for, though finishing its last tasks and closing
+its pool still take a second or more. So a command can leave its worker to exit by
+itself, and the next command knows not to hand work to one on its way out.
 """
 
 from __future__ import annotations
@@ -16,18 +21,40 @@ from celery import Celery
 from kombu.exceptions import ChannelError
 
 LOCK_NAME = "worker.lock"
-_held: list[IO[bytes]] = []
+ACCEPTING_NAME = "worker.accepting.lock"
+_held: dict[str, IO[bytes]] = {}
 
 
 def hold_worker_lock(run_dir: Path) -> None:
+    """Say, for as long as this process (and its pool) lives, that a worker runs here and
+    takes work."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    fh = (run_dir / LOCK_NAME).open("ab")
-    fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
-    _held.append(fh)
+    for name in (LOCK_NAME, ACCEPTING_NAME):
+        fh = (run_dir / name).open("ab")
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        _held[name] = fh
+
+
+def stop_accepting() -> None:
+    """Stop saying this worker takes work (it is stopping); it still says it runs. The
+    pool's children share the lock's open file, so one unlock here lets go for all."""
+    fh = _held.pop(ACCEPTING_NAME, None)
+    if fh is not None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()
 
 
 def worker_running(run_dir: Path) -> bool:
-    path = run_dir / LOCK_NAME
+    """A worker lives on this data directory, perhaps finishing its last tasks."""
+    return _locked(run_dir / LOCK_NAME)
+
+
+def worker_accepting(run_dir: Path) -> bool:
+    """A worker lives on this data directory and takes new work."""
+    return _locked(run_dir / ACCEPTING_NAME)
+
+
+def _locked(path: Path) -> bool:
     if not path.exists():
         return False
     fd = os.open(path, os.O_RDONLY)

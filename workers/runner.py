@@ -2,6 +2,8 @@
 
 In embedded mode nothing else would ever start a worker, so `ingest --wait` and `serve`
 start one themselves when none is running on the data directory, and stop it after.
+`ingest --wait` does not wait for its worker to exit: an idle worker still takes a second
+or more to close its pool, which the person at the command line need not sit through.
 """
 
 from __future__ import annotations
@@ -14,16 +16,26 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from celery.signals import worker_shutting_down
 
 from archive_service.archive import Archive
 from archive_service.config import Settings
 from workers.celery_app import configure_celery, is_embedded_broker
-from workers.liveness import hold_worker_lock, queue_is_empty, worker_running
+from workers.liveness import (
+    hold_worker_lock,
+    queue_is_empty,
+    stop_accepting,
+    worker_accepting,
+    worker_running,
+)
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0
+STOP_TIMEOUT = 60.0
 
 
 def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -> None:
@@ -31,6 +43,9 @@ def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -
     if is_embedded_broker(settings):
         recover_lost_work(archive)
     hold_worker_lock(settings.run_dir)
+    # A stop asked for (SIGTERM, Ctrl-C): take no more work from now on, so the next
+    # command starts a worker of its own instead of waiting on this one.
+    worker_shutting_down.connect(lambda **_: stop_accepting(), weak=False)
     app = configure_celery(settings)
     app.worker_main(
         [
@@ -78,14 +93,25 @@ def recover_lost_work(archive: Archive) -> None:
 @dataclass
 class WorkerProcess:
     process: subprocess.Popen[bytes]
+    run_dir: Path
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self, timeout: float = 60.0) -> None:
+    def stop(self, timeout: float = 60.0, wait: bool = True) -> None:
+        """Ask for a warm shutdown (current tasks finish); with `wait`, until it exits.
+        Without, only until it takes no new work (milliseconds), then it exits by itself,
+        even once this process is gone."""
         if self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)  # warm shutdown: finish current tasks
+        self.process.send_signal(signal.SIGTERM)
+        if not wait:
+            deadline = time.monotonic() + timeout
+            while worker_accepting(self.run_dir) and self.process.poll() is None:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            return
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -105,9 +131,14 @@ def _stop_with_parent() -> None:
 
 
 def ensure_worker(settings: Settings) -> WorkerProcess | None:
-    """Start a worker on this data directory unless one runs; return it to stop later."""
-    if not is_embedded_broker(settings) or worker_running(settings.run_dir):
+    """Start a worker on this data directory unless one takes work; return it to stop
+    later. One that is stopping is first let finish, so the new one finds anything it
+    left behind to re-queue (`recover_lost_work` runs only when no worker lives)."""
+    if not is_embedded_broker(settings) or worker_accepting(settings.run_dir):
         return None
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while worker_running(settings.run_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
     log_path = settings.run_dir / "worker.log"
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(
@@ -125,9 +156,9 @@ def ensure_worker(settings: Settings) -> WorkerProcess | None:
             start_new_session=True,
             preexec_fn=_stop_with_parent,
         )
-    worker = WorkerProcess(proc)
+    worker = WorkerProcess(proc, settings.run_dir)
     deadline = time.monotonic() + START_TIMEOUT
-    while not worker_running(settings.run_dir):
+    while not worker_accepting(settings.run_dir):
         if not worker.alive():
             raise RuntimeError(f"Фоновый обработчик не запустился, см. {log_path}")
         if time.monotonic() > deadline:

@@ -87,7 +87,7 @@ def wait_for(
         return {}
     finally:
         if worker is not None:
-            worker.stop()
+            worker.stop(wait=False)
 
 
 def _waiting(reasons: set[str]) -> None:
