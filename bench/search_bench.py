@@ -3,10 +3,12 @@
 For each size (default 10 000 and 100 000 pages) it generates the same Russian corpus
 (twelve kinds of school record, each document one kind, its pages that kind's
 headings followed by rows about pupils: surnames, classes, marks, years and dates; 10
-pages a document), loads it into the SQLite FTS5 adapter and the Elasticsearch
-adapter through their `rebuild` (the bulk path `archive reindex` uses), then runs a
-fixed set of Russian queries (words in other case forms, two-word queries, phrases, a
-rare surname, a word found nowhere) and reports p50/p95/max latency per adapter.
+pages a document, each filed: kind, case, year, class, pupils, school and access, so
+the facets are counted as in a filed archive), loads it into the SQLite FTS5 adapter
+and the Elasticsearch adapter through their `rebuild` (the bulk path `archive reindex`
+uses), then runs a fixed set of Russian queries (words in other case forms, two-word
+queries, phrases, a rare surname, a word found nowhere) and reports p50/p95/max latency
+per adapter, and each query's median.
 
 Elasticsearch must be running: scripts/services.sh up elasticsearch (the URL is read
 from ARCHIVE_TEST_ELASTICSEARCH_URL, as scripts/services.sh env prints it).
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -123,20 +126,35 @@ def page_text(rng: random.Random, kind: list[str]) -> str:
 
 def corpus(pages: int, seed: int = 20261122) -> Iterator[IndexedDocument]:
     rng = random.Random(seed)
-    # Headings from a generator of their own: the pages stay those of earlier results.
+    # Headings and facets from generators of their own: the pages stay those of earlier
+    # results.
     filing = random.Random(seed + 1)
+    facet = random.Random(seed + 2)
     for d in range(pages // PAGES_PER_DOCUMENT):
         kind = rng.choice(KINDS)
         pupils = [
             f"{filing.choice(SURNAMES)} {filing.choice(NAMES)}"
             for _ in range(filing.choice((0, 0, 1)))
         ]
+        year = facet.randint(2015, 2025)
+        kind_code = f"kind-{KINDS.index(kind)}"
         yield IndexedDocument(
             id=f"doc{d:07d}",
             filename=f"scan-{d:07d}.pdf",
             title=f"Документ {d}",
             pages=[IndexedPage(n, page_text(rng, kind)) for n in range(1, PAGES_PER_DOCUMENT + 1)],
             heading="\n".join([f"Документ {d}", f"scan-{d:07d}", *pupils]),
+            # A filed document's facets, as the catalog gives them: its kind, case, year,
+            # class, pupils, school and access.
+            facets={
+                "kind": [kind_code],
+                "case": [f"{kind_code}-{year}"],
+                "year": [f"{year}/{year + 1}"],
+                "class": [f"{facet.randint(1, 11)}{facet.choice('АБВГ')}"],
+                "pupil": pupils,
+                "school": ["own"],
+                "access": ["general"],
+            },
         )
 
 
@@ -153,11 +171,13 @@ def measure(index: SearchIndex, pages: int, rounds: int) -> dict[str, object]:
         index.search(query)
     latencies: list[float] = []
     totals: dict[str, int] = {}
+    per_query: dict[str, list[float]] = {}
     for _ in range(rounds):
         for query in QUERIES:
             t = time.perf_counter()
             result = index.search(query, limit=20)
             latencies.append((time.perf_counter() - t) * 1000)
+            per_query.setdefault(query, []).append(latencies[-1])
             totals[query] = result.total
     return {
         "pages": pages,
@@ -169,6 +189,7 @@ def measure(index: SearchIndex, pages: int, rounds: int) -> dict[str, object]:
         "p95_ms": round(percentile(latencies, 0.95), 2),
         "max_ms": round(max(latencies), 2),
         "hits_per_query": totals,
+        "median_ms_per_query": {q: round(statistics.median(t), 1) for q, t in per_query.items()},
     }
 
 
