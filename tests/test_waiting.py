@@ -79,7 +79,8 @@ def test_a_worker_asked_to_stop_takes_no_new_work_and_the_next_command_starts_it
     archive: Archive, settings: Settings, tmp_path: Path
 ) -> None:
     """`ingest --wait` leaves its idle worker to exit by itself (closing its pool takes
-    a second or more); the next command must neither lean on that worker nor wait."""
+    a second or more); the next command must not lean on that worker, and starts its
+    own once it has gone (so whatever it left is re-queued)."""
     cli = [sys.executable, "-m", "archive_service.cli", "--data-dir", str(settings.data_dir)]
 
     def ingest(name: str) -> subprocess.CompletedProcess[str]:
