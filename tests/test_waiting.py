@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from archive_service.archive import Archive
 from archive_service.catalog import OutboxEntry
 from archive_service.config import Settings
+from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.pipeline.indexing import IndexingService
 from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
@@ -48,6 +50,29 @@ def test_waiting_lasts_until_the_index_write_was_tried_and_reports_its_refusal(
     assert wait_until_final(archive, [document], timeout=5) == {
         document: "индекс только для чтения"
     }
+
+
+def test_a_catalog_gone_while_asking_what_documents_wait_for_is_waited_out(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL restarting just as the waiter asks what the documents wait for (a
+    rehearsal met it for real, in tests/test_scaled_mode.py): the wait goes on, as it
+    does when the statuses cannot be read. Faked: the instant cannot be hit at will."""
+    document = archived(archive, tmp_path, "Протокол педагогического совета")
+    asked: list[int] = []
+    real = DocumentService.waits
+
+    def restarting(self: DocumentService, ids: list[str]) -> set[str]:
+        asked.append(1)
+        if len(asked) == 1:
+            cause = Exception("terminating connection due to administrator command")
+            raise OperationalError("SELECT document_events.detail", {}, cause)
+        return real(self, ids)
+
+    monkeypatch.setattr(DocumentService, "waits", restarting)
+    told: list[set[str]] = []
+    assert wait_until_final(archive, [document], timeout=30, waiting=told.append) == {}
+    assert len(asked) == 2, "asked again once the catalog answered"
 
 
 @pytest.mark.parametrize("settings", ["scaled"], indirect=True)

@@ -48,6 +48,9 @@ def wait_until_final(
         try:
             statuses = documents.statuses(document_ids)
             pending = indexing.pending_for(document_ids)
+            reasons = None
+            if waiting is not None and time.monotonic() - asked >= WAITS_EVERY_SECONDS:
+                reasons = documents.waits(document_ids)
         except TRANSIENT_ERRORS:
             # The catalog's server restarts or fails over: keep waiting, the work is safe.
             log.warning("catalog unreachable while waiting; retrying")
@@ -56,9 +59,8 @@ def wait_until_final(
             time.sleep(1.0)
             continue
         done = sum(1 for s in statuses.values() if DocumentStatus(s).is_final)
-        if waiting is not None and time.monotonic() - asked >= WAITS_EVERY_SECONDS:
+        if waiting is not None and reasons is not None:
             asked = time.monotonic()
-            reasons = documents.waits(document_ids)
             if reasons != said:
                 waiting(reasons)
                 said = reasons
