@@ -107,9 +107,7 @@ class WorkerProcess:
         self.process.send_signal(signal.SIGTERM)
         if not wait:
             deadline = time.monotonic() + timeout
-            while worker_accepting(self.run_dir) and self.process.poll() is None:
-                if time.monotonic() > deadline:
-                    break
+            while worker_accepting(self.run_dir) and self.alive() and time.monotonic() < deadline:
                 time.sleep(0.01)
             return
         try:
