@@ -6,7 +6,8 @@
 #   scripts/services.sh status              which ones answer
 #   scripts/services.sh env                 print the settings that point at them
 #
-# SERVICE is postgres, redis, minio or elasticsearch (default: all four). Idempotent:
+# SERVICE is postgres, redis, minio, elasticsearch (the 9 line) or elasticsearch8 (the
+# 8.19 line, still supported; default: all five). Idempotent:
 # a running server is left alone. Ports are the project's own, so a system PostgreSQL or
 # Redis is never touched. Downloads and builds are cached in ARCHIVE_CACHE_DIR (MinIO
 # binary, Elasticsearch distribution); data, logs and pid files live in
@@ -210,31 +211,63 @@ minio_up() {
 minio_down() { stop_pidfile MinIO "$svc_dir/run/minio.pid"; }
 
 # --- Elasticsearch ---------------------------------------------------------------------
+# Two servers: `elasticsearch`, the current 9 line every scaled test runs on, and
+# `elasticsearch8`, the 8.19 line the archive still supports (search/es_client.py), on
+# which the search contract runs too. The functions take which one (es or es8).
 
-es_home() { echo "$cache_dir/elasticsearch-$ELASTICSEARCH_VERSION"; }
+es_version() { if [[ "$1" == es8 ]]; then echo "$ELASTICSEARCH8_VERSION"; else echo "$ELASTICSEARCH_VERSION"; fi; }
+es_port() { if [[ "$1" == es8 ]]; then echo "$ELASTICSEARCH8_PORT"; else echo "$ELASTICSEARCH_PORT"; fi; }
+es_transport_port() {
+  if [[ "$1" == es8 ]]; then echo "$ELASTICSEARCH8_TRANSPORT_PORT"; else echo "$ELASTICSEARCH_TRANSPORT_PORT"; fi
+}
+es_name() { if [[ "$1" == es8 ]]; then echo elasticsearch8; else echo elasticsearch; fi; }
+es_home() { echo "$cache_dir/elasticsearch-$(es_version "$1")"; }
 
-es_ready() {
+es_ready_at() {
   curl -fsS -o /dev/null \
-    "http://127.0.0.1:$ELASTICSEARCH_PORT/_cluster/health?wait_for_status=yellow&timeout=1s" \
+    "http://127.0.0.1:$1/_cluster/health?wait_for_status=yellow&timeout=1s" \
     2>/dev/null
 }
+es_ready() { es_ready_at "$ELASTICSEARCH_PORT"; }
+elasticsearch8_ready() { es_ready_at "$ELASTICSEARCH8_PORT"; }
 
+# The major version of the JDK in a home (java and javac both there), or nothing.
+java_major() {
+  [[ -x "$1/bin/java" && -x "$1/bin/javac" ]] || return 0
+  "$1/bin/java" -version 2>&1 | head -n1 | sed -E 's/.*version "([0-9]+).*/\1/'
+}
+
+# A JDK home for an Elasticsearch version: 8.x runs on Java 17+, 9.x needs 21+. Tried in
+# turn: ES_JAVA_HOME, the `java` on PATH, every JDK under /usr/lib/jvm (Debian's
+# openjdk-17 is the default; a Temurin 21 or 25 lies beside it on most machines).
 es_java_home() {
-  if [[ -n "${ES_JAVA_HOME:-}" ]]; then echo "$ES_JAVA_HOME"; return; fi
-  local java
-  java="$(command -v java || true)"
-  [[ -n "$java" ]] || die "для Elasticsearch нужна Java 17+; выполните scripts/system-deps.sh --test"
-  dirname "$(dirname "$(readlink -f "$java")")"
+  local need=17 candidate major
+  if [[ "${1%%.*}" -ge 9 ]]; then need=21; fi
+  local candidates=()
+  if [[ -n "${ES_JAVA_HOME:-}" ]]; then candidates+=("$ES_JAVA_HOME"); fi
+  if command -v java >/dev/null; then
+    candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
+  fi
+  for candidate in /usr/lib/jvm/*; do candidates+=("$candidate"); done
+  for candidate in "${candidates[@]}"; do
+    major="$(java_major "$candidate")"
+    if [[ -n "$major" && "$major" -ge "$need" ]]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  die "для Elasticsearch $1 нужен JDK $need+ (java и javac): его нет ни в ES_JAVA_HOME, ни в PATH, ни в /usr/lib/jvm; установите его и укажите ES_JAVA_HOME"
 }
 
 es_install() {
-  local home
-  home="$(es_home)"
+  local version home
+  version="$(es_version "$1")"
+  home="$(es_home "$1")"
   if [[ ! -x "$home/bin/elasticsearch" ]]; then
-    local zip="$cache_dir/elasticsearch-$ELASTICSEARCH_VERSION.zip"
+    local zip="$cache_dir/elasticsearch-$version.zip"
     if [[ ! -s "$zip" ]]; then
-      log "Elasticsearch: загружаю дистрибутив $ELASTICSEARCH_VERSION с Maven Central"
-      local artifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ELASTICSEARCH_VERSION:zip"
+      log "Elasticsearch: загружаю дистрибутив $version с Maven Central"
+      local artifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$version:zip"
       local got=""
       local attempt
       for attempt in 1 2 3; do
@@ -251,31 +284,31 @@ es_install() {
     tmp="$(mktemp -d "$cache_dir/.es-unpack.XXXXXX")"
     unzip -q "$zip" -d "$tmp"
     rm -rf "$home"
-    mv "$tmp/elasticsearch-$ELASTICSEARCH_VERSION" "$home"
+    mv "$tmp/elasticsearch-$version" "$home"
     rm -rf "$tmp"
   fi
-  es_install_shim "$home"
+  es_install_shim "$home" "$version"
 }
 
 # The integration-test distribution lacks the analysis-common module; build and install
 # the small plugin that registers the analysis components our mapping uses (see its
 # source for why this keeps tests honest).
 es_install_shim() {
-  local home="$1"
+  local home="$1" version="$2"
   local src="$root/servers/elasticsearch/analysis-shim"
   local stamp="$home/plugins/archive-analysis-shim/.source-sha256"
   local want
   want="$(cat "$src"/src/org/schoolarchive/analysis/*.java "$src/plugin-descriptor.properties" | sha256sum | cut -d' ' -f1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  log "Elasticsearch: собираю модуль анализа для тестов"
+  log "Elasticsearch $version: собираю модуль анализа для тестов"
   local jhome build
-  jhome="$(es_java_home)"
+  jhome="$(es_java_home "$version")"
   build="$(mktemp -d)"
   mkdir -p "$build/classes" "$build/zip"
   "$jhome/bin/javac" --release 17 -nowarn -cp "$home/lib/*" -d "$build/classes" \
     "$src"/src/org/schoolarchive/analysis/*.java
   "$jhome/bin/jar" --create --file "$build/zip/archive-analysis-shim.jar" -C "$build/classes" .
-  sed "s/@ELASTICSEARCH_VERSION@/$ELASTICSEARCH_VERSION/" "$src/plugin-descriptor.properties" \
+  sed "s/@ELASTICSEARCH_VERSION@/$version/" "$src/plugin-descriptor.properties" \
     >"$build/zip/plugin-descriptor.properties"
   (cd "$build/zip" && "$jhome/bin/jar" --create --no-manifest --file "$build/shim.zip" .)
   rm -rf "$home/plugins/archive-analysis-shim"
@@ -286,38 +319,45 @@ es_install_shim() {
   rm -rf "$build"
 }
 
-es_up() {
-  if es_ready; then return 0; fi
-  es_install
-  local home conf
-  home="$(es_home)"
-  conf="$svc_dir/elasticsearch/config"
-  own_dir "$svc_dir/elasticsearch/data" "$svc_dir/elasticsearch/logs" \
-    "$svc_dir/elasticsearch/tmp" "$conf" "$svc_dir/run"
+es_start() {
+  local which="$1" version port home name dir conf
+  version="$(es_version "$which")"
+  port="$(es_port "$which")"
+  if es_ready_at "$port"; then return 0; fi
+  es_install "$which"
+  home="$(es_home "$which")"
+  name="$(es_name "$which")"
+  dir="$svc_dir/$name"
+  conf="$dir/config"
+  own_dir "$dir/data" "$dir/logs" "$dir/tmp" "$conf" "$svc_dir/run"
   cp -n "$home"/config/jvm.options "$home"/config/log4j2.properties "$conf"/ 2>/dev/null || true
   mkdir -p "$conf/jvm.options.d"
-  cat >"$conf/elasticsearch.yml" <<EOF
-cluster.name: school-archive-test
-node.name: test-node
-discovery.type: single-node
-network.host: 127.0.0.1
-http.port: $ELASTICSEARCH_PORT
-transport.port: $ELASTICSEARCH_TRANSPORT_PORT
-path.data: $svc_dir/elasticsearch/data
-path.logs: $svc_dir/elasticsearch/logs
-xpack.security.enabled: false
-cluster.routing.allocation.disk.threshold_enabled: false
-action.destructive_requires_name: false
-EOF
+  {
+    echo "cluster.name: school-archive-test-$name"
+    echo "node.name: test-node"
+    echo "discovery.type: single-node"
+    echo "network.host: 127.0.0.1"
+    echo "http.port: $port"
+    echo "transport.port: $(es_transport_port "$which")"
+    echo "path.data: $dir/data"
+    echo "path.logs: $dir/logs"
+    echo "xpack.security.enabled: false"
+    echo "cluster.routing.allocation.disk.threshold_enabled: false"
+    echo "action.destructive_requires_name: false"
+  } >"$conf/elasticsearch.yml"
   own_dir "$conf"
-  as_user env ES_PATH_CONF="$conf" ES_JAVA_HOME="$(es_java_home)" \
-    ES_TMPDIR="$svc_dir/elasticsearch/tmp" ES_JAVA_OPTS="-Xms${ELASTICSEARCH_HEAP} -Xmx${ELASTICSEARCH_HEAP}" \
-    "$home/bin/elasticsearch" -d -p "$svc_dir/run/elasticsearch.pid" >/dev/null \
-    || die "Elasticsearch не запустился; см. $svc_dir/elasticsearch/logs"
-  wait_for Elasticsearch 120 es_ready || die "Elasticsearch не отвечает; см. $svc_dir/elasticsearch/logs"
+  as_user env ES_PATH_CONF="$conf" ES_JAVA_HOME="$(es_java_home "$version")" \
+    ES_TMPDIR="$dir/tmp" ES_JAVA_OPTS="-Xms${ELASTICSEARCH_HEAP} -Xmx${ELASTICSEARCH_HEAP}" \
+    "$home/bin/elasticsearch" -d -p "$svc_dir/run/$name.pid" >/dev/null \
+    || die "Elasticsearch $version не запустился; см. $dir/logs"
+  wait_for "Elasticsearch $version" 120 es_ready_at "$port" \
+    || die "Elasticsearch $version не отвечает; см. $dir/logs"
 }
 
+es_up() { es_start es; }
+elasticsearch8_up() { es_start es8; }
 es_down() { stop_pidfile Elasticsearch "$svc_dir/run/elasticsearch.pid"; }
+elasticsearch8_down() { stop_pidfile "Elasticsearch 8" "$svc_dir/run/elasticsearch8.pid"; }
 
 # --- commands --------------------------------------------------------------------------
 
@@ -330,17 +370,18 @@ export ARCHIVE_TEST_MINIO_URL=s3://127.0.0.1:$MINIO_PORT/?secure=false
 export ARCHIVE_S3_ACCESS_KEY=$MINIO_ROOT_USER
 export ARCHIVE_S3_SECRET_KEY=$MINIO_ROOT_PASSWORD
 export ARCHIVE_TEST_ELASTICSEARCH_URL=http://127.0.0.1:$ELASTICSEARCH_PORT
+export ARCHIVE_TEST_ELASTICSEARCH8_URL=http://127.0.0.1:$ELASTICSEARCH8_PORT
 EOF
 }
 
-all=(postgres redis minio elasticsearch)
+all=(postgres redis minio elasticsearch elasticsearch8)
 cmd="${1:-}"
 shift || true
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case "$t" in
-    postgres | redis | minio | elasticsearch) ;;
+    postgres | redis | minio | elasticsearch | elasticsearch8) ;;
     *) die "неизвестная служба: $t (ожидается: ${all[*]})" ;;
   esac
 done
@@ -365,7 +406,7 @@ case "$cmd" in
     ;;
   env) print_env ;;
   *)
-    echo "usage: scripts/services.sh up|down|status|env [postgres redis minio elasticsearch]" >&2
+    echo "usage: scripts/services.sh up|down|status|env [postgres redis minio elasticsearch elasticsearch8]" >&2
     exit 2
     ;;
 esac

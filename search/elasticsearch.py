@@ -12,24 +12,26 @@ then swaps the aliases: a reindex needs no downtime.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
-
-from elasticsearch import (
-    ApiError,
-    BadRequestError,
-    Elasticsearch,
-    NotFoundError,
-    TransportError,
-)
-from elasticsearch.helpers import streaming_bulk
 
 from search.analysis import (
     term_matcher,
     terms,
+)
+from search.es_client import (
+    API_ERRORS,
+    BAD_REQUEST,
+    ERRORS,
+    NOT_FOUND,
+    Elasticsearch,
+    TransportError,
+    connect,
+    streaming_bulk,
 )
 from search.es_mapping import MAPPING_VERSION, MAPPINGS, index_settings, page_actions
 from search.es_queries import (
@@ -57,7 +59,7 @@ BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
 
 
 def _explain(exc: Exception, what: str) -> SearchError:
-    if isinstance(exc, ApiError):
+    if isinstance(exc, API_ERRORS):
         reason = exc.message
         with contextlib.suppress(KeyError, IndexError, TypeError):
             reason = exc.body["error"]["root_cause"][0]["reason"]
@@ -71,14 +73,30 @@ def _explain(exc: Exception, what: str) -> SearchError:
 
 
 class ElasticsearchIndex:
-    def __init__(self, client: Elasticsearch, prefix: str, shards: int = 1, replicas: int = 0):
-        self.es = client
+    def __init__(
+        self,
+        client: Elasticsearch | Callable[[], Elasticsearch],
+        prefix: str,
+        shards: int = 1,
+        replicas: int = 0,
+    ):
+        """client: a client, or how to make one on first use (`from_url` asks the server
+        its version then, not while the process starts)."""
+        self._client = client if isinstance(client, Elasticsearch) else None
+        self._connect = client if not isinstance(client, Elasticsearch) else None
         self.prefix = prefix
         self.read_alias = f"{prefix}-pages-read"
         self.write_alias = f"{prefix}-pages-write"
         self.shards = shards
         self.replicas = replicas
         self._ensured = False
+
+    @property
+    def es(self) -> Elasticsearch:
+        if self._client is None:
+            assert self._connect is not None
+            self._client = self._connect()
+        return self._client
 
     @classmethod
     def from_url(cls, url: str) -> ElasticsearchIndex:
@@ -91,15 +109,15 @@ class ElasticsearchIndex:
             )
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         host = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        client = Elasticsearch(
-            host,
-            request_timeout=60,
-            max_retries=3,
-            retry_on_timeout=True,
-            retry_on_status=(502, 503, 504),
-        )
         return cls(
-            client,
+            functools.partial(
+                connect,
+                host,
+                request_timeout=60,
+                max_retries=3,
+                retry_on_timeout=True,
+                retry_on_status=(502, 503, 504),
+            ),
             prefix,
             shards=int(query.get("shards", 1)),
             replicas=int(query.get("replicas", 0)),
@@ -127,16 +145,16 @@ class ElasticsearchIndex:
                 aliases=aliases or {},
                 wait_for_active_shards="1",
             )
-        except BadRequestError as exc:
+        except BAD_REQUEST as exc:
             if not (exists_ok and exc.error == "resource_already_exists_exception"):
                 raise _explain(exc, f"Индекс {name} не создан") from exc
-        except ApiError as exc:
+        except API_ERRORS as exc:
             raise _explain(exc, f"Индекс {name} не создан") from exc
 
     def _alias_targets(self, alias: str) -> list[str]:
         try:
             return sorted(self.es.indices.get_alias(name=alias).body)
-        except NotFoundError:
+        except NOT_FOUND:
             return []
 
     def ensure(self) -> None:
@@ -159,7 +177,7 @@ class ElasticsearchIndex:
                         MAPPING_VERSION,
                     )
                     self._add_new_fields(current, meta.get("properties", {}))
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         self._ensured = True
 
@@ -172,7 +190,9 @@ class ElasticsearchIndex:
         self.ensure()
         try:
             current, meta = self._written_mapping()
-        except (ApiError, TransportError, IndexError) as exc:
+        except ERRORS as exc:
+            raise _explain(exc, "Поисковый индекс недоступен") from exc
+        except IndexError as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         version = meta.get("_meta", {}).get("mapping_version")
         if version == MAPPING_VERSION:
@@ -191,7 +211,7 @@ class ElasticsearchIndex:
             return
         try:
             self.es.indices.put_mapping(index=index, properties=missing)
-        except ApiError as exc:
+        except API_ERRORS as exc:
             log.warning(
                 "%s; до `archive reindex` новые записи в индекс не попадут",
                 _explain(exc, f"Поля {', '.join(sorted(missing))} не добавлены в {index}"),
@@ -276,7 +296,7 @@ class ElasticsearchIndex:
             self._bulk(page_actions(document, self.write_alias))
             if publish:
                 self.publish()
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, f"Документ {document.id} не проиндексирован") from exc
 
     def _has_page(self, document_id: str, number: int) -> bool:
@@ -293,13 +313,13 @@ class ElasticsearchIndex:
             self._delete_pages({"term": {"document_id": document_id}})
             if publish:
                 self.publish()
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, f"Документ {document_id} не удалён из индекса") from exc
 
     def publish(self) -> None:
         try:
             self.es.indices.refresh(index=self.write_alias)
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, "Индекс не обновлён") from exc
 
     def clear(self) -> None:
@@ -342,7 +362,7 @@ class ElasticsearchIndex:
                     {"add": {"index": new, "alias": self.read_alias}},
                 ]
             )
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, "Переиндексация не удалась") from exc
         for old in set(old_read) | set(old_write):
             self.es.indices.delete(index=old, ignore_unavailable=True)
@@ -374,7 +394,7 @@ class ElasticsearchIndex:
         self.ensure()
         try:
             return int(self.es.count(index=self.read_alias).body["count"]) == 0
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
 
     def search(
@@ -392,7 +412,7 @@ class ElasticsearchIndex:
             response = self.es.search(
                 index=self.read_alias, **search_body(query, filters, limit, offset)
             ).body
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, "Поиск не выполнен") from exc
         aggs = response["aggregations"]
         total = int(aggs["documents"]["value"])
@@ -440,7 +460,7 @@ class ElasticsearchIndex:
                 source_includes=["document_id"],
                 size=len(document_ids),
             ).body["hits"]["hits"]
-        except (ApiError, TransportError) as exc:
+        except ERRORS as exc:
             raise _explain(exc, "Поиск не выполнен") from exc
         pages: dict[str, list[PageHit]] = {document_id: [] for document_id in document_ids}
         pages.update({hit["_source"]["document_id"]: page_hits(hit) for hit in found})

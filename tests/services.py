@@ -1,6 +1,6 @@
 """The scaled-mode servers, as tests meet them: each test gets a space of its own.
 
-scripts/services.sh starts PostgreSQL, Redis, MinIO and Elasticsearch on loopback and
+scripts/services.sh starts PostgreSQL, Redis, MinIO and Elasticsearch (9 and 8.19) on loopback and
 writes their addresses to .services/env, which scripts/test exports. A test asks for a
 server here; where its address is not set, or the server does not answer, `require`
 fails the test under CI and skips it on a developer's machine.
@@ -72,18 +72,26 @@ def minio_bucket() -> Iterator[str]:
         destroy_bucket(S3Store.from_url(url, create_bucket=False))
 
 
-def elasticsearch_url(prefix: str) -> str:
+# The Elasticsearch lines the archive supports: the current one, which every scaled test
+# uses, and the 8.19 line, on which the search contract runs too.
+ELASTICSEARCH_SERVERS = {
+    "9": ("ARCHIVE_TEST_ELASTICSEARCH_URL", "Elasticsearch"),
+    "8": ("ARCHIVE_TEST_ELASTICSEARCH8_URL", "Elasticsearch 8.19"),
+}
+
+
+def elasticsearch_url(prefix: str, line: str = "9") -> str:
     """A search URL whose indices and aliases all start with prefix."""
-    base = _env("ARCHIVE_TEST_ELASTICSEARCH_URL", "Elasticsearch")
+    base = _env(*ELASTICSEARCH_SERVERS[line])
     return f"{base.rstrip('/')}/{prefix}"
 
 
 @contextmanager
-def elasticsearch_index() -> Iterator[str]:
+def elasticsearch_index(line: str = "9") -> Iterator[str]:
     """A search URL with a fresh name prefix; its indices are deleted afterwards."""
     from search.elasticsearch import ElasticsearchIndex
 
-    url = elasticsearch_url(unique("archive-test-"))
+    url = elasticsearch_url(unique("archive-test-"), line)
     try:
         yield url
     finally:

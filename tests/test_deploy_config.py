@@ -59,6 +59,10 @@ def test_compose_follows_the_versions_the_tests_run(compose: dict[str, Any]) -> 
 def test_python_client_major_matches_the_elasticsearch_server() -> None:
     server_major = versions()["ELASTICSEARCH_VERSION"].split(".")[0]
     assert version("elasticsearch").split(".")[0] == server_major
+    # The 8.19 line, still supported, through the 8.x client published as elasticsearch8.
+    previous_major = versions()["ELASTICSEARCH8_VERSION"].split(".")[0]
+    assert previous_major == "8"
+    assert version("elasticsearch8").split(".")[0] == previous_major
 
 
 def test_compose_sets_only_settings_the_code_reads(compose: dict[str, Any]) -> None:

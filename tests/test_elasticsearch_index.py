@@ -16,10 +16,25 @@ from tests.contract.test_search_index import CORPUS, HANDWRITTEN
 from tests.services import elasticsearch_index
 
 
-@pytest.fixture
-def index() -> Iterator[ElasticsearchIndex]:
-    with elasticsearch_index() as url:
+@pytest.fixture(params=["9", "8"], ids=["es9", "es8"])
+def index(request: pytest.FixtureRequest) -> Iterator[ElasticsearchIndex]:
+    """An index on each Elasticsearch line the archive supports."""
+    with elasticsearch_index(request.param) as url:
         yield ElasticsearchIndex.from_url(url)
+
+
+@pytest.mark.parametrize("line", ["9", "8"])
+def test_each_server_line_is_spoken_to_by_the_client_of_its_major(line: str) -> None:
+    # The 9.x client's requests are refused by an 8 server (compatible-with=9), so the
+    # archive asks the server first and takes the 8.x client (`elasticsearch8`) for it.
+    with elasticsearch_index(line) as url:
+        index = ElasticsearchIndex.from_url(url)
+        server = index.es.cluster.stats().body["nodes"]["versions"][0]
+        assert server.split(".")[0] == line
+        client_package = type(index.es).__module__.split(".")[0]
+        assert client_package == ("elasticsearch8" if line == "8" else "elasticsearch")
+        index.index_document(CORPUS[0])
+        assert index.search("сочинение").total == 1
 
 
 def test_reads_and_writes_go_through_aliases_of_a_versioned_index(
@@ -145,9 +160,12 @@ def test_bulk_writes_refused_with_429_are_retried(
     # A busy cluster answers 429 per item; a one-node test cluster cannot be made busy on
     # demand, so the first bulk call is answered as a busy cluster would.
     from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig, ObjectApiResponse
-    from elasticsearch import Elasticsearch
 
-    real_bulk = Elasticsearch.bulk
+    from search.es_client import Elasticsearch
+
+    # The 9.x client, or the 8.x one for a server of the 8.19 line.
+    client_class = type(index.es)
+    real_bulk = client_class.bulk
     calls: list[int] = []
 
     def busy_once(self: Elasticsearch, *args: object, **kwargs: object) -> object:
@@ -175,7 +193,7 @@ def test_bulk_writes_refused_with_429_are_retried(
         )
         return ObjectApiResponse(body={"errors": True, "items": items, "took": 1}, meta=meta)
 
-    monkeypatch.setattr(Elasticsearch, "bulk", busy_once)
+    monkeypatch.setattr(client_class, "bulk", busy_once)
     index.index_document(CORPUS[0])
     assert len(calls) >= 2
     assert index.search("сочинение").total == 1

@@ -16,7 +16,8 @@ from search import IndexedDocument, IndexedPage, SearchIndex, open_index
 from search.port import MAX_RESULT_WINDOW
 from tests.services import elasticsearch_index
 
-ADAPTERS = ["sqlite", "elasticsearch"]
+# Elasticsearch of the current 9 line, and of the 8.19 line the archive still supports.
+ADAPTERS = ["sqlite", "elasticsearch", "elasticsearch8"]
 
 CORPUS = [
     IndexedDocument(
@@ -134,7 +135,7 @@ def empty_index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sear
     if request.param == "sqlite":
         yield open_index(f"sqlite:///{tmp_path / 'search.sqlite3'}")
     else:
-        with elasticsearch_index() as url:
+        with elasticsearch_index("8" if request.param == "elasticsearch8" else "9") as url:
             yield open_index(url)
 
 

@@ -9,7 +9,6 @@ import org.apache.lucene.analysis.charfilter.NormalizeCharMap;
 import org.apache.lucene.analysis.miscellaneous.StemmerOverrideFilter;
 import org.apache.lucene.analysis.snowball.SnowballFilter;
 import org.elasticsearch.index.analysis.AbstractCharFilterFactory;
-import org.elasticsearch.index.analysis.AbstractTokenFilterFactory;
 import org.elasticsearch.index.analysis.CharFilterFactory;
 import org.elasticsearch.index.analysis.TokenFilterFactory;
 import org.elasticsearch.indices.analysis.AnalysisModule.AnalysisProvider;
@@ -100,22 +99,29 @@ public class AnalysisShimPlugin extends Plugin implements AnalysisPlugin {
                 } catch (java.io.IOException e) {
                     throw new IllegalArgumentException("Cannot build stemmer_override rules", e);
                 }
-                return new AbstractTokenFilterFactory(name, settings) {
-                    @Override
-                    public TokenStream create(TokenStream stream) {
-                        return new StemmerOverrideFilter(stream, map);
-                    }
-                };
+                return tokenFilter(name, stream -> new StemmerOverrideFilter(stream, map));
             },
             "snowball", (indexSettings, env, name, settings) -> {
                 String language = settings.get("language", "English");
-                return new AbstractTokenFilterFactory(name, settings) {
-                    @Override
-                    public TokenStream create(TokenStream stream) {
-                        return new SnowballFilter(stream, language);
-                    }
-                };
+                return tokenFilter(name, stream -> new SnowballFilter(stream, language));
             }
         );
+    }
+
+    /** A token filter factory by the interface alone: AbstractTokenFilterFactory's
+     * constructor took (name, settings) in Elasticsearch 8 and takes (name) in 9, and the
+     * shim is built against whichever server scripts/services.sh installs. */
+    static TokenFilterFactory tokenFilter(String name, java.util.function.UnaryOperator<TokenStream> filter) {
+        return new TokenFilterFactory() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public TokenStream create(TokenStream stream) {
+                return filter.apply(stream);
+            }
+        };
     }
 }
