@@ -1,8 +1,9 @@
 """Search on Elasticsearch: the scaled mode.
 
-One index entry per page, with the document's fields copied in, so a hit can say which
-pages matched; hits are collapsed per document with page-level highlights. The analysis
-chain and the fields are `search.es_mapping`; the queries, `search.es_queries`.
+One index entry per document with its pages nested in it, so a hit is a document and
+says which pages matched, with page-level highlights, while totals and facets count
+documents. The analysis chain and the fields are `search.es_mapping`; the queries,
+`search.es_queries`.
 
 The index is versioned (MAPPING_VERSION) and reached only through two aliases, read and
 write. `rebuild` fills a new index from the catalog while the old one keeps answering,
@@ -19,10 +20,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from search.analysis import (
-    term_matcher,
-    terms,
-)
 from search.es_client import (
     API_ERRORS,
     BAD_REQUEST,
@@ -33,18 +30,11 @@ from search.es_client import (
     connect,
     streaming_bulk,
 )
-from search.es_mapping import MAPPING_VERSION, MAPPINGS, index_settings, page_actions
-from search.es_queries import (
-    clause_queries,
-    facet_counts,
-    page_hits,
-    pages_by_document,
-    search_body,
-)
+from search.es_mapping import MAPPING_VERSION, MAPPINGS, document_action, index_settings
+from search.es_queries import facet_counts, page_hits, search_body
 from search.port import (
     Filters,
     IndexedDocument,
-    PageHit,
     SearchError,
     SearchHit,
     SearchResult,
@@ -54,7 +44,7 @@ from search.query import parse_query
 
 log = logging.getLogger(__name__)
 
-BULK_CHUNK = 500
+BULK_CHUNK = 200  # documents, each with all its pages (up to 100 MB a request)
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
 
 
@@ -252,65 +242,22 @@ class ElasticsearchIndex:
                 continue
             error = result.get("error", {})
             reason = error.get("reason", error) if isinstance(error, dict) else error
-            raise SearchError(f"Elasticsearch не принял страницу {result.get('_id')}: {reason}")
+            raise SearchError(f"Elasticsearch не принял документ {result.get('_id')}: {reason}")
         return done
-
-    def _delete_pages(self, query: dict[str, Any]) -> None:
-        """Delete the pages a query finds. Search-then-delete rather than delete_by_query,
-        which lives in ES's reindex module and is not in every distribution."""
-        after: list[Any] | None = None
-        while True:
-            extra: dict[str, Any] = {"search_after": after} if after else {}
-            found = self.es.search(
-                index=self.write_alias,
-                query=query,
-                sort=[{"document_id": "asc"}, {"page": "asc"}],
-                size=1000,
-                source=False,
-                **extra,
-            ).body["hits"]["hits"]
-            if not found:
-                return
-            self._bulk(
-                {"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]} for hit in found
-            )
-            after = found[-1]["sort"]
 
     def index_document(self, document: IndexedDocument, *, publish: bool = True) -> None:
         self.ensure()
         try:
-            if self._has_page(document.id, len(document.pages) + 1):
-                # Pages past the new last one (a shorter version of the document) are
-                # found by a search, which sees only what a refresh has published.
-                self.es.indices.refresh(index=self.write_alias)
-                self._delete_pages(
-                    {
-                        "bool": {
-                            "filter": [
-                                {"term": {"document_id": document.id}},
-                                {"range": {"page": {"gt": len(document.pages)}}},
-                            ]
-                        }
-                    }
-                )
-            self._bulk(page_actions(document, self.write_alias))
+            self._bulk([document_action(document, self.write_alias)])
             if publish:
                 self.publish()
         except ERRORS as exc:
             raise _explain(exc, f"Документ {document.id} не проиндексирован") from exc
 
-    def _has_page(self, document_id: str, number: int) -> bool:
-        """Whether the index holds this page, written or not yet published (a get is
-        real-time). A document's pages are always 1…n, since every write replaces them
-        all: so a page n+1 is there exactly when older pages past n are, and a new
-        document, the usual case, costs no refresh before its write."""
-        return bool(self.es.exists(index=self.write_alias, id=f"{document_id}:{number}"))
-
     def delete_document(self, document_id: str, *, publish: bool = True) -> None:
         self.ensure()
         try:
-            self.es.indices.refresh(index=self.write_alias)
-            self._delete_pages({"term": {"document_id": document_id}})
+            self.es.options(ignore_status=404).delete(index=self.write_alias, id=document_id)
             if publish:
                 self.publish()
         except ERRORS as exc:
@@ -352,7 +299,7 @@ class ElasticsearchIndex:
                 nonlocal count
                 for doc in documents:
                     count += 1
-                    yield from page_actions(doc, new, op_type="create")
+                    yield document_action(doc, new, op_type="create")
 
             self._bulk(actions(), ignore_conflicts=True)
             self.es.indices.refresh(index=new)
@@ -414,54 +361,15 @@ class ElasticsearchIndex:
             ).body
         except ERRORS as exc:
             raise _explain(exc, "Поиск не выполнен") from exc
-        aggs = response["aggregations"]
-        total = int(aggs["documents"]["value"])
-        facets = facet_counts(aggs)
-        found = response["hits"]["hits"]
-        # Every page of a document whose heading holds a query word matches with its
-        # help; the pages to list are those holding a query word themselves.
-        wanted = term_matcher(parsed.all_terms)
-        by_heading = [
-            h["_source"]["document_id"]
-            for h in found
-            if any(map(wanted, terms(h["_source"].get("heading") or "")))
-        ]
-        own_pages = self._pages_holding_words(query, by_heading) if by_heading else {}
-        hits = []
-        for hit in found:
-            source = hit["_source"]
-            document_id = source["document_id"]
-            hits.append(
-                SearchHit(
-                    id=document_id,
-                    filename=source["filename"],
-                    title=source["title"],
-                    score=round(float(hit["_score"] or 0.0), 6),
-                    pages=own_pages[document_id] if document_id in own_pages else page_hits(hit),
-                )
+        total = int(response["hits"]["total"]["value"])
+        hits = [
+            SearchHit(
+                id=hit["_source"]["document_id"],
+                filename=hit["_source"]["filename"],
+                title=hit["_source"]["title"],
+                score=round(float(hit["_score"] or 0.0), 6),
+                pages=page_hits(hit),
             )
-        return SearchResult(total=total, hits=hits, facets=facets)
-
-    def _pages_holding_words(self, query: str, document_ids: list[str]) -> dict[str, list[PageHit]]:
-        """The pages of these documents that match the query (heading included) and hold
-        at least one of its words in their own text, with their snippets."""
-        matching = clause_queries(query, ("text", "heading"))
-        on_page = clause_queries(query, ("text",))
-        try:
-            found = self.es.search(
-                index=self.read_alias,
-                query={
-                    "bool": {
-                        "filter": [{"terms": {"document_id": document_ids}}, *matching],
-                        "must": [{"bool": {"should": on_page, "minimum_should_match": 1}}],
-                    }
-                },
-                collapse=pages_by_document(),
-                source_includes=["document_id"],
-                size=len(document_ids),
-            ).body["hits"]["hits"]
-        except ERRORS as exc:
-            raise _explain(exc, "Поиск не выполнен") from exc
-        pages: dict[str, list[PageHit]] = {document_id: [] for document_id in document_ids}
-        pages.update({hit["_source"]["document_id"]: page_hits(hit) for hit in found})
-        return pages
+            for hit in response["hits"]["hits"]
+        ]
+        return SearchResult(total=total, hits=hits, facets=facet_counts(response["aggregations"]))

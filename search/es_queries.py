@@ -14,10 +14,17 @@ from search.analysis import PREFIX_MARK, TOKEN_RE, fold, query_terms
 from search.port import FACETS, MAX_PAGES_PER_HIT, MAX_RESULT_WINDOW, Filters, PageHit
 from search.query import PHRASE_RE, readings
 
+TEXT_FIELDS = ("pages.text", "pages.heading")  # where a query's words are looked for
+
 
 def search_body(query: str, filters: Filters | None, limit: int, offset: int) -> dict[str, Any]:
-    """One page of collapsed document hits for the query within the filters, with the
-    document total and every facet counted in documents."""
+    """One page of document hits for the query within the filters, ranked by their best
+    page, with the exact document total and every facet counted in documents.
+
+    A document matches when one of its pages holds every clause (on the page or in the
+    heading). The pages listed under it are those that match and hold a query word in
+    their own text (a heading word matches every page): a second nested clause that
+    only names them, adding nothing to the score."""
     offset = min(offset, MAX_RESULT_WINDOW)  # ES refuses a page past its window
     limit = min(limit, MAX_RESULT_WINDOW - offset)
     narrow = [
@@ -25,30 +32,49 @@ def search_body(query: str, filters: Filters | None, limit: int, offset: int) ->
         for name, value in sorted((filters or {}).items())
         if name in FACETS
     ]
+    matching = clause_queries(query, TEXT_FIELDS)
     exact = " ".join([*PHRASE_RE.findall(query), PHRASE_RE.sub(" ", query)]).strip()
-    return {
-        "query": {
-            "bool": {
-                "must": clause_queries(query, ("text", "heading")),
-                "filter": narrow,
-                "should": [{"match": {"text.exact": {"query": exact, "boost": 0.5}}}],
-            }
-        },
-        "collapse": pages_by_document(),
-        "aggs": {
-            "documents": {"cardinality": {"field": "document_id", "precision_threshold": 40000}},
-            **{
-                f"facet_{name}": {
-                    "terms": {"field": f"facet_{name}", "size": 100},
-                    "aggs": {"documents": {"cardinality": {"field": "document_id"}}},
+    best_page = {
+        "nested": {
+            "path": "pages",
+            "score_mode": "max",
+            "query": {
+                "bool": {
+                    "must": matching,
+                    "should": [{"match": {"pages.text.exact": {"query": exact, "boost": 0.5}}}],
                 }
-                for name in FACETS
             },
+        }
+    }
+    listed_pages = {
+        "nested": {
+            "path": "pages",
+            "score_mode": "none",
+            "query": {
+                "bool": {
+                    "filter": [
+                        *matching,
+                        {
+                            "bool": {
+                                "should": clause_queries(query, ("pages.text",)),
+                                "minimum_should_match": 1,
+                            }
+                        },
+                    ]
+                }
+            },
+            "inner_hits": listed_pages_hits(),
+        }
+    }
+    return {
+        "query": {"bool": {"must": [best_page], "filter": narrow, "should": [listed_pages]}},
+        "aggs": {
+            f"facet_{name}": {"terms": {"field": f"facet_{name}", "size": 100}} for name in FACETS
         },
-        "_source": ["document_id", "filename", "title", "heading"],
+        "_source": ["document_id", "filename", "title"],
         "from": offset,
         "size": limit,
-        "track_total_hits": False,
+        "track_total_hits": True,
     }
 
 
@@ -57,45 +83,44 @@ def facet_counts(aggs: dict[str, Any]) -> dict[str, dict[str, int]]:
     facets: dict[str, dict[str, int]] = {}
     for name in FACETS:
         buckets = sorted(
-            aggs[f"facet_{name}"]["buckets"],
-            key=lambda b: (-b["documents"]["value"], b["key"]),
+            aggs[f"facet_{name}"]["buckets"], key=lambda b: (-b["doc_count"], b["key"])
         )
         if buckets:
-            facets[name] = {b["key"]: int(b["documents"]["value"]) for b in buckets}
+            facets[name] = {b["key"]: int(b["doc_count"]) for b in buckets}
     return facets
 
 
-def pages_by_document() -> dict[str, Any]:
-    """Hits collapsed to one per document, with its matching pages in order, each with
-    its best passage marked."""
+def listed_pages_hits() -> dict[str, Any]:
+    """A hit's pages in order, each with its best passage marked."""
     return {
-        "field": "document_id",
-        "inner_hits": {
-            "name": "pages",
-            "size": MAX_PAGES_PER_HIT,
-            "sort": [{"page": "asc"}],
-            "_source": False,
-            "fields": ["page"],
-            "highlight": {
-                "encoder": "html",
-                "pre_tags": ["<mark>"],
-                "post_tags": ["</mark>"],
-                "fields": {
-                    "text": {
-                        "number_of_fragments": 1,
-                        "fragment_size": 220,
-                        "no_match_size": 220,
-                    }
-                },
+        "name": "pages",
+        "size": MAX_PAGES_PER_HIT,
+        "sort": [{"pages.page": "asc"}],
+        "_source": False,
+        "docvalue_fields": ["pages.page"],
+        "highlight": {
+            "encoder": "html",
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "fields": {
+                "pages.text": {
+                    "number_of_fragments": 1,
+                    "fragment_size": 220,
+                    "no_match_size": 220,
+                }
             },
         },
     }
 
 
 def page_hits(hit: dict[str, Any]) -> list[PageHit]:
+    inner = hit.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
     return [
-        PageHit(int(inner["fields"]["page"][0]), inner.get("highlight", {}).get("text", [""])[0])
-        for inner in hit["inner_hits"]["pages"]["hits"]["hits"]
+        PageHit(
+            int(page["fields"]["pages.page"][0]),
+            page.get("highlight", {}).get("pages.text", [""])[0],
+        )
+        for page in inner
     ]
 
 

@@ -466,7 +466,7 @@ def test_serve_rebuilds_an_elasticsearch_index_written_before_the_school_filter(
     `archive serve` rebuilds it before the first search, and says why."""
     from archive_service.cli.servers import _rebuild_a_stale_index
     from archive_service.services.pipeline.indexing import IndexingService
-    from search.es_mapping import MAPPING_VERSION, MAPPINGS, index_settings, page_actions
+    from search.es_mapping import MAPPING_VERSION, MAPPINGS, document_action, index_settings
 
     index = archive.index
     es = index.es  # type: ignore[attr-defined]
@@ -476,9 +476,9 @@ def test_serve_rebuilds_an_elasticsearch_index_written_before_the_school_filter(
     current = list(es.indices.get_alias(name=index.read_alias).body)  # type: ignore[attr-defined]
     es.indices.create(index=name, settings=index_settings(1, 0), mappings=older)
     for document in IndexingService(archive)._archived_documents():
-        for action in page_actions(document, name):
-            action["_source"].pop("facet_school", None)
-            es.index(index=name, id=action["_id"], document=action["_source"], refresh=True)
+        action = document_action(document, name)
+        action["_source"].pop("facet_school", None)
+        es.index(index=name, id=action["_id"], document=action["_source"], refresh=True)
     es.indices.update_aliases(
         actions=[
             *({"remove_index": {"index": old}} for old in current),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -94,21 +95,39 @@ def test_an_index_of_an_older_release_takes_writes_until_it_is_rebuilt(
 def test_analysis_runs_inside_elasticsearch(index: ElasticsearchIndex) -> None:
     index.ensure()
     tokens = index.es.indices.analyze(
-        index=index.read_alias, field="text", text="Журналы учёта сочинений"
+        index=index.read_alias, field="pages.text", text="Журналы учёта сочинений"
     ).body["tokens"]
     assert [t["token"] for t in tokens] == ["журнал", "учет", "сочинен"]
     exact = index.es.indices.analyze(
-        index=index.read_alias, field="text.exact", text="Журналы учёта"
+        index=index.read_alias, field="pages.text.exact", text="Журналы учёта"
     ).body["tokens"]
     assert [t["token"] for t in exact] == ["журналы", "учета"]
 
 
-def test_one_entry_per_page_with_document_fields(index: ElasticsearchIndex) -> None:
+def test_one_entry_per_document_with_its_pages_nested(index: ElasticsearchIndex) -> None:
     index.index_document(CORPUS[0])
-    page = index.es.get(index=index.read_alias, id="essays:2").body["_source"]
-    assert page["document_id"] == "essays"
-    assert page["filename"] == "essays-2024.pdf"
-    assert page["page"] == 2
+    entry = index.es.get(index=index.read_alias, id="essays").body["_source"]
+    assert entry["document_id"] == "essays"
+    assert entry["filename"] == "essays-2024.pdf"
+    assert [p["page"] for p in entry["pages"]] == [p.number for p in CORPUS[0].pages]
+    index.publish()
+    # What is counted is documents: the index holds one, however many pages it has.
+    assert index.es.count(index=index.read_alias).body["count"] == 1
+
+
+def test_a_shorter_version_of_a_document_leaves_none_of_its_old_pages(
+    index: ElasticsearchIndex,
+) -> None:
+    long = IndexedDocument(
+        "d",
+        "d.pdf",
+        "Д",
+        [IndexedPage(1, "ведомость"), IndexedPage(2, "ведомость"), IndexedPage(3, "сочинение")],
+    )
+    index.index_document(long)
+    index.index_document(replace(long, pages=long.pages[:1]))
+    assert index.search("сочинение").total == 0
+    assert [p.number for p in index.search("ведомость").hits[0].pages] == [1]
 
 
 def test_reindex_keeps_answering_from_the_old_index_until_the_swap(
@@ -225,7 +244,7 @@ def test_elasticsearch_and_python_analysis_give_the_same_terms(
 
     index.ensure()
     sent = unbroken(PARITY_TEXT)  # as the adapter sends a page
-    tokens = index.es.indices.analyze(index=index.read_alias, field="text", text=sent).body[
+    tokens = index.es.indices.analyze(index=index.read_alias, field="pages.text", text=sent).body[
         "tokens"
     ]
     assert [t["token"] for t in tokens] == terms(PARITY_TEXT)
