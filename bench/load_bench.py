@@ -24,6 +24,10 @@ Run:
   .venv/bin/python bench/load_bench.py [--documents 600] [--seconds 60] [--scanned]
   .venv/bin/python bench/load_bench.py --scaled    # with scripts/services.sh up and
                                                     # .services/env sourced
+  .venv/bin/python bench/load_bench.py --scaled --uploaders 0 \
+      --search-url $ARCHIVE_TEST_ELASTICSEARCH_URL/bench-district-scale
+                    # the 1M-page district index district_scale_bench.py --keep leaves
+The web process's peak RSS and PSS over the run are reported too (issue 26, point 9).
 Prints a table and writes bench/results/load-<mode>-<date>.json.
 """
 
@@ -139,6 +143,41 @@ def fill(data: Path, documents: int, folder: Path) -> list[str]:
     app.conf.task_always_eager = False
     (folder / "token").write_text(token)
     return ids
+
+
+class PeakMemory:
+    """The web process's largest RSS and PSS over the run (issue 26, point 9: under
+    300 MB while serving the search load), sampled every 0.2 s; its children (the
+    embedded worker) are not the web process and are left out."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.rss = self.pss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                info = self.process.memory_full_info()
+            except psutil.Error:
+                return
+            self.rss = max(self.rss, info.rss)
+            self.pss = max(self.pss, info.pss)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "peak_rss_mb": round(self.rss / 2**20, 1),
+            "peak_pss_mb": round(self.pss / 2**20, 1),
+        }
 
 
 def free_port() -> int:
@@ -283,6 +322,18 @@ def uploader(
         count += 1
 
 
+def searched_documents(url: str | None) -> int | None:
+    """How many documents (and so how large) the given index is, for the record."""
+    if not url:
+        return None
+    from search import open_index
+
+    index = open_index(url)
+    if url.startswith("sqlite"):
+        return len(index.document_ids())
+    return int(index.es.count(index=index.read_alias).body["count"])  # type: ignore[attr-defined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--documents", type=int, default=600)
@@ -296,6 +347,13 @@ def main() -> None:
         help="a person's mean pause between requests, s (0: back to back, a stress test)",
     )
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL, MinIO, ES, Redis")
+    parser.add_argument(
+        "--search-url",
+        help="search this existing index instead of a fresh one, the filled documents "
+        "added to it: with --scaled an Elasticsearch URL with its name prefix (the 1M pages "
+        "district_scale_bench.py --keep leaves), else an sqlite:/// one (the 300k pages "
+        "search_bench.py --keep-dir leaves)",
+    )
     parser.add_argument(
         "--scanned", action="store_true", help="upload scans (OCR) instead of born-digital PDFs"
     )
@@ -321,7 +379,7 @@ def main() -> None:
             scaled = {
                 "ARCHIVE_DATABASE_URL": stack.enter_context(postgres_database()),
                 "ARCHIVE_STORAGE_URL": stack.enter_context(minio_bucket()),
-                "ARCHIVE_SEARCH_URL": stack.enter_context(elasticsearch_index()),
+                "ARCHIVE_SEARCH_URL": args.search_url or stack.enter_context(elasticsearch_index()),
                 "ARCHIVE_BROKER_URL": redis_url(),
             }
             for name in ("ARCHIVE_S3_ACCESS_KEY", "ARCHIVE_S3_SECRET_KEY"):
@@ -333,6 +391,8 @@ def main() -> None:
             for name in list(os.environ):
                 if name.startswith("ARCHIVE_") and name != "ARCHIVE_DATA_DIR":
                     del os.environ[name]
+            if args.search_url:  # an SQLite index search_bench.py --keep-dir left
+                env["ARCHIVE_SEARCH_URL"] = os.environ["ARCHIVE_SEARCH_URL"] = args.search_url
         started = time.perf_counter()
         ids = fill(data, args.documents, work)
         fill_s = time.perf_counter() - started
@@ -404,10 +464,11 @@ def main() -> None:
         for proc in procs:  # a pool's children are labelled by their own command line
             own[proc.pid] = "web (archive serve)" if proc is procs[0] else "worker"
         cpu_before = cpu_seconds(own)
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with PeakMemory(procs[0].pid) as web_memory:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         cpu = cpu_by_label(cpu_before, cpu_seconds(own))
         summary = rec.summary()
         total = sum(r["requests"] for r in summary.values())
@@ -433,6 +494,9 @@ def main() -> None:
             else None,
             "routes": summary,
             "cpu_seconds": cpu,
+            "web_memory": web_memory.figures(),
+            "search_index": "given" if args.search_url else "fresh",
+            "search_index_documents": searched_documents(args.search_url),
         }
     print(f"{'route':<16}{'n':>7}{'err':>5}{'p50':>9}{'p95':>9}{'max':>9}")
     for route, r in summary.items():
@@ -443,6 +507,10 @@ def main() -> None:
     print(
         f"{result['mode']}: {total} requests, {errors} errors, "
         f"search p95 {result['search_p95_ms']} ms"
+    )
+    print(
+        f"web process peak: RSS {result['web_memory']['peak_rss_mb']} MB, "  # type: ignore[index]
+        f"PSS {result['web_memory']['peak_pss_mb']} MB"  # type: ignore[index]
     )
     print(
         "CPU s over the run (of "

@@ -198,10 +198,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--adapters", default="sqlite,elasticsearch")
+    parser.add_argument(
+        "--keep-dir",
+        help="write the SQLite indexes here and keep them (for load_bench.py --search-url)",
+    )
     args = parser.parse_args()
     es_url = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL")
     results: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep_dir or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         for size in (int(s) for s in args.sizes.split(",")):
             for adapter in args.adapters.split(","):
                 if adapter == "sqlite":
