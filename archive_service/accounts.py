@@ -15,8 +15,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
@@ -25,6 +23,7 @@ from archive_service.access import DISTRICT_ROLES, Policy, Role
 from archive_service.archive import Archive
 from archive_service.catalog import AccountSchool, User
 from archive_service.catalog.models import ApiToken, utcnow
+from archive_service.passwords import hash_password, password_matches
 from archive_service.schools import own_school_id, predecessors_of, school_named
 from archive_service.sessions import SessionService
 from intake.class_list import normalize_class
@@ -35,7 +34,6 @@ LOCK_AFTER = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 
-_hasher = PasswordHasher()
 TOKEN_PREFIX = "sa_"
 # An administrator's lock has no end: a date no failed sign-in lock ever reaches.
 LOCKED_FOR_GOOD = datetime(9999, 1, 1)
@@ -131,7 +129,9 @@ class AccountService:
             if (s.scalar(select(func.count()).select_from(User)) or 0) > 0:
                 return None
             password = secrets.token_urlsafe(12)
-            s.add(User(username=FIRST_ADMIN, password_hash=_hasher.hash(password), role=ADMIN_ROLE))
+            s.add(
+                User(username=FIRST_ADMIN, password_hash=hash_password(password), role=ADMIN_ROLE)
+            )
             return password
 
     def create(
@@ -154,7 +154,7 @@ class AccountService:
             raise AccountError("Имя пользователя — от 1 до 64 символов")
         _check_password(password)
         taken = AccountError(f"Пользователь «{username}» уже есть")
-        password_hash = _hasher.hash(password)  # slow on purpose: not inside the transaction
+        password_hash = hash_password(password)  # slow on purpose: not inside the transaction
         try:
             with self.archive.catalog.session() as s:
                 if s.scalar(select(User).where(User.username == username)) is not None:
@@ -193,15 +193,13 @@ class AccountService:
         with self.archive.catalog.session() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
-                _hasher.hash(password)  # same cost whether or not the name exists
+                hash_password(password)  # same cost whether or not the name exists
                 return None
             now = utcnow()
             if user.locked_until is not None and user.locked_until > now:
-                _hasher.hash(password)
+                hash_password(password)
                 return None
-            try:
-                _hasher.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
+            if not password_matches(user.password_hash, password):
                 user.failed_logins = (user.failed_logins or 0) + 1
                 if user.failed_logins >= LOCK_AFTER:
                     user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
@@ -217,11 +215,9 @@ class AccountService:
             user = s.get(User, account_id)
             if user is None:
                 raise AccountError("Пользователь не найден")
-            try:
-                _hasher.verify(user.password_hash, old)
-            except (VerificationError, InvalidHashError) as exc:
-                raise AccountError("Текущий пароль неверен") from exc
-            user.password_hash = _hasher.hash(new)
+            if not password_matches(user.password_hash, old):
+                raise AccountError("Текущий пароль неверен")
+            user.password_hash = hash_password(new)
             username = user.username
         SessionService(self.archive).close_all(username)
 
@@ -232,7 +228,7 @@ class AccountService:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
                 raise AccountError(f"Пользователя «{username}» нет")
-            user.password_hash = _hasher.hash(password)
+            user.password_hash = hash_password(password)
             user.failed_logins = 0
             user.locked_until = None
         SessionService(self.archive).close_all(username)
