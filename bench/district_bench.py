@@ -201,10 +201,10 @@ def settle(index: SearchIndex, patience_s: float = 300) -> None:
     alias = index.read_alias  # type: ignore[attr-defined]
     deadline = time.monotonic() + patience_s
     es.indices.refresh(index=alias)
-    while time.monotonic() < deadline:
+    quiet = 0  # merges start a while after the last refresh: wait for 10 s without one
+    while time.monotonic() < deadline and quiet < 10:
         merges = es.indices.stats(index=alias, metric="merge")["_all"]["total"]["merges"]
-        if merges["current"] == 0:
-            break
+        quiet = quiet + 1 if merges["current"] == 0 else 0
         time.sleep(1)
     es.indices.flush(index=alias)
 
