@@ -43,7 +43,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +58,7 @@ from search_bench import (  # noqa: E402
     corpus,
     page_text,
     percentile,
+    write_results,
 )
 
 from search import IndexedDocument, IndexedPage, SearchIndex, open_index  # noqa: E402
@@ -295,15 +295,7 @@ def main() -> None:
                     f"({c['pairs_school_not_slower']}/{c['queries']} pairs not slower)",  # type: ignore[index]
                     flush=True,
                 )
-    out = ROOT / "bench" / "results" / f"district-{datetime.now(UTC):%Y%m%d-%H%M}.json"
-    out.write_text(
-        json.dumps(
-            {"cores": os.cpu_count(), "rounds": args.rounds, "results": results},
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-    print(f"→ {out.relative_to(ROOT)}")
+    write_results("district", args.rounds, results)
 
 
 if __name__ == "__main__":

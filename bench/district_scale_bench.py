@@ -29,13 +29,11 @@ Prints a line per server and way, and writes bench/results/district-scale-<date>
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from district_bench import cold, drop_page_cache, settle, timed  # noqa: E402
-from search_bench import QUERIES, corpus, percentile  # noqa: E402
+from search_bench import QUERIES, corpus, percentile, write_results  # noqa: E402
 
 from search import IndexedDocument, open_index  # noqa: E402
 from search.elasticsearch import ElasticsearchIndex  # noqa: E402
@@ -166,15 +164,7 @@ def main() -> None:
                 f"school {c['school_median_ms']} ms ({c['page_cache']})",  # type: ignore[index]
                 flush=True,
             )
-    out = ROOT / "bench" / "results" / f"district-scale-{datetime.now(UTC):%Y%m%d-%H%M}.json"
-    out.write_text(
-        json.dumps(
-            {"cores": os.cpu_count(), "rounds": args.rounds, "results": results},
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-    print(f"→ {out.relative_to(ROOT)}")
+    write_results("district-scale", args.rounds, results)
 
 
 if __name__ == "__main__":

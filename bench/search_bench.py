@@ -158,6 +158,19 @@ def corpus(pages: int, seed: int = 20261122) -> Iterator[IndexedDocument]:
         )
 
 
+def write_results(name: str, rounds: int, results: list[dict[str, object]]) -> None:
+    """bench/results/<name>-<date>.json, the form every search bench writes."""
+    out = ROOT / "bench" / "results" / f"{name}-{datetime.now(UTC):%Y%m%d-%H%M}.json"
+    out.write_text(
+        json.dumps(
+            {"cores": os.cpu_count(), "rounds": rounds, "results": results},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    print(f"→ {out.relative_to(ROOT)}")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -229,15 +242,7 @@ def main() -> None:
                     f"max {row['max_ms']} ms over {row['queries']} queries",
                     flush=True,
                 )
-    out = ROOT / "bench" / "results" / f"search-{datetime.now(UTC):%Y%m%d-%H%M}.json"
-    out.write_text(
-        json.dumps(
-            {"cores": os.cpu_count(), "rounds": args.rounds, "results": results},
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-    print(f"→ {out.relative_to(ROOT)}")
+    write_results("search", args.rounds, results)
 
 
 if __name__ == "__main__":
