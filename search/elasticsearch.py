@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 BULK_CHUNK = 200  # documents, each with all its pages (up to 100 MB a request)
 BULK_RETRIES = 8  # on 429 "too many requests", with exponential backoff
+# A request failed, or the write alias points nowhere (an index removed by hand).
+UNREADABLE: tuple[type[Exception], ...] = (*ERRORS, IndexError)
 
 
 def _explain(exc: Exception, what: str) -> SearchError:
@@ -64,16 +66,12 @@ def _explain(exc: Exception, what: str) -> SearchError:
 
 class ElasticsearchIndex:
     def __init__(
-        self,
-        client: Elasticsearch | Callable[[], Elasticsearch],
-        prefix: str,
-        shards: int = 1,
-        replicas: int = 0,
+        self, connect: Callable[[], Elasticsearch], prefix: str, shards: int = 1, replicas: int = 0
     ):
-        """client: a client, or how to make one on first use (`from_url` asks the server
-        its version then, not while the process starts)."""
-        self._client = client if isinstance(client, Elasticsearch) else None
-        self._connect = client if not isinstance(client, Elasticsearch) else None
+        """connect: how to make the client, on first use: `from_url`'s asks the server its
+        version then, not while the process starts."""
+        self._connect = connect
+        self._client: Elasticsearch | None = None
         self.prefix = prefix
         self.read_alias = f"{prefix}-pages-read"
         self.write_alias = f"{prefix}-pages-write"
@@ -84,7 +82,6 @@ class ElasticsearchIndex:
     @property
     def es(self) -> Elasticsearch:
         if self._client is None:
-            assert self._connect is not None
             self._client = self._connect()
         return self._client
 
@@ -180,9 +177,7 @@ class ElasticsearchIndex:
         self.ensure()
         try:
             current, meta = self._written_mapping()
-        except ERRORS as exc:
-            raise _explain(exc, "Поисковый индекс недоступен") from exc
-        except IndexError as exc:
+        except UNREADABLE as exc:
             raise _explain(exc, "Поисковый индекс недоступен") from exc
         version = meta.get("_meta", {}).get("mapping_version")
         if version == MAPPING_VERSION:

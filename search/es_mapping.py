@@ -86,16 +86,15 @@ MAPPINGS: dict[str, Any] = {
             "analyzer": "archive_russian",
             "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
         },
-        # title, file name, pupils (search.port.IndexedDocument.heading)
-        "heading": {"type": "text", "analyzer": "archive_russian"},
         # The document's filing: filters and facets.
         **{f"facet_{name}": {"type": "keyword"} for name in FACETS},
         "pages": {
             "type": "nested",
             "properties": {
                 "page": {"type": "integer"},
-                # The heading again on each page: a query's words must be found on one
-                # page or in the heading, and a nested query sees only its page.
+                # The heading (title, file name, pupils: IndexedDocument.heading) on each
+                # page, not on the document: a query's words must be found on one page or
+                # in the heading, and a nested query sees only its page.
                 "heading": {"type": "text", "analyzer": "archive_russian"},
                 "text": {
                     "type": "text",
@@ -128,7 +127,6 @@ def document_action(
             "document_id": document.id,
             "filename": document.filename,
             "title": document.title,
-            "heading": document.heading,
             **{f"facet_{k}": v for k, v in document.facets.items() if k in FACETS},
             "pages": [
                 {
