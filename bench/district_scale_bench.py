@@ -21,8 +21,12 @@ Each server given with --servers is measured in the same run, one after the othe
 the same pages: `9` at ARCHIVE_TEST_ELASTICSEARCH_URL, `8` (the 8.19 line) at
 ARCHIVE_TEST_ELASTICSEARCH8_URL; scripts/services.sh up elasticsearch elasticsearch8.
 
+`--kind grid|light|blank|mixed` takes district_bench's pages of that kind instead (an
+e-journal grid, a form, duplex scans with blank backs, or a mix of all), each document
+filed with a school, a class and a school year.
+
 Run: .venv/bin/python bench/district_scale_bench.py [--pages 1000000] [--schools 30]
-     [--rounds 5] [--servers 9] [--cold 10]
+     [--rounds 5] [--servers 9] [--cold 10] [--kind dense]
 Prints a line per server and way, and writes bench/results/district-scale-<date>.json.
 """
 
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import time
 from collections.abc import Iterator
@@ -40,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from district_bench import cold, drop_page_cache, settle, timed  # noqa: E402
+from district_bench import cold, drop_page_cache, kind_pages, settle, timed  # noqa: E402
 from search_bench import QUERIES, corpus, percentile, write_results  # noqa: E402
 
 from search import IndexedDocument, open_index  # noqa: E402
@@ -52,10 +57,24 @@ SERVERS = {"9": "ARCHIVE_TEST_ELASTICSEARCH_URL", "8": "ARCHIVE_TEST_ELASTICSEAR
 CLASSES = [f"{grade}{letter}" for grade in range(1, 12) for letter in "АБВГ"]
 
 
-def district_corpus(pages: int, schools: int) -> Iterator[IndexedDocument]:
-    """search_bench's filed documents, each given to one of the schools in turn."""
-    for n, document in enumerate(corpus(pages)):
-        yield replace(document, facets={**document.facets, "school": [str(n % schools + 1)]})
+def district_corpus(pages: int, schools: int, kind: str = "dense") -> Iterator[IndexedDocument]:
+    """search_bench's filed documents (`dense`), or district_bench's pages of a kind
+    (grid, light, blank backs, mixed) filed alike: each given to one of the schools in
+    turn, with a class and a school year."""
+    if kind == "dense":
+        for n, document in enumerate(corpus(pages)):
+            yield replace(document, facets={**document.facets, "school": [str(n % schools + 1)]})
+        return
+    filing = random.Random(20261206)
+    for n, document in enumerate(kind_pages(kind, pages)):
+        year = filing.randint(2015, 2025)
+        facets = {
+            "year": [f"{year}/{year + 1}"],
+            "class": [filing.choice(CLASSES)],
+            "school": [str(n % schools + 1)],
+            "access": ["general"],
+        }
+        yield replace(document, facets=facets)
 
 
 def ways(turn: int, schools: int) -> dict[str, dict[str, object]]:
@@ -75,13 +94,13 @@ def store_bytes(index: ElasticsearchIndex) -> int:
 
 
 def measure(
-    url: str, pages: int, schools: int, rounds: int, cold_queries: int
+    url: str, pages: int, schools: int, rounds: int, cold_queries: int, kind: str = "dense"
 ) -> dict[str, object]:
     index = open_index(url)
     assert isinstance(index, ElasticsearchIndex)
     server = index.es.cluster.stats().body["nodes"]["versions"][0]
     started = time.perf_counter()
-    documents = index.rebuild(district_corpus(pages, schools))
+    documents = index.rebuild(district_corpus(pages, schools, kind))
     load_s = time.perf_counter() - started
     settle(index, patience_s=900)
     size = store_bytes(index)
@@ -102,6 +121,7 @@ def measure(
                     totals[way][query] = result.total
     row: dict[str, object] = {
         "server": server,
+        "kind": kind,
         "pages": pages,
         "documents": documents,
         "schools": schools,
@@ -132,6 +152,12 @@ def main() -> None:
     parser.add_argument("--servers", default="9", help="comma-separated: 9, 8")
     parser.add_argument("--cold", type=int, default=10, help="cold query pairs (0: none)")
     parser.add_argument("--keep", action="store_true", help="leave the index for a later look")
+    parser.add_argument(
+        "--kind",
+        default="dense",
+        choices=["dense", "grid", "light", "blank", "mixed"],
+        help="the pages: search_bench's filed records, or district_bench's kind",
+    )
     args = parser.parse_args()
     results = []
     for line in args.servers.split(","):
@@ -139,7 +165,7 @@ def main() -> None:
         if not base:
             sys.exit(f"{SERVERS[line]} is not set: scripts/services.sh up, source .services/env")
         url = f"{base.rstrip('/')}/bench-district-scale"
-        row = measure(url, args.pages, args.schools, args.rounds, args.cold)
+        row = measure(url, args.pages, args.schools, args.rounds, args.cold, args.kind)
         if not args.keep:
             index = open_index(url)
             index.es.indices.delete(index=f"{index.prefix}-pages-*")  # type: ignore[attr-defined]
