@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from PIL import Image, ImageDraw
 
 from archive_service.reading.ocr import detect_rotation, recognise, upright
-from tests.pagegen import page_lines, render_page, scanned
+from tests.pagegen import A4_300DPI, font, page_lines, render_page, scanned
 
 pytestmark = pytest.mark.usefixtures("tesseract")
 
@@ -74,3 +75,32 @@ def test_a_forked_pool_process_detects_orientation_with_its_own_engine() -> None
     assert _rotation_in_child(90) == 90  # the parent's engine exists now
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.map(_rotation_in_child, [180, 270]) == [180, 270]
+
+
+LEDGER = [
+    ("Иванов Алексей", "аттестат 2301"),
+    ("Петрова Мария", "аттестат 2302"),
+    ("Смирнов Дмитрий", "аттестат 2303"),
+    ("Кузнецова Анна", "аттестат 2304"),
+    ("Попов Сергей", "аттестат 2305"),
+    ("Васильева Елена", "аттестат 2306"),
+]
+
+
+def test_ledger_rows_read_across_the_page_not_column_by_column() -> None:
+    """Tesseract puts each column of a ledger in a block of its own; read block by
+    block, every name came before every certificate, and no row held both."""
+    img = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((220, 250), "Книга учёта выданных аттестатов", font=font(40), fill=0)
+    for n, (name, certificate) in enumerate(LEDGER):
+        y = 400 + n * 90
+        draw.text((220, y), str(n + 1), font=font(40), fill=0)
+        draw.text((420, y), name, font=font(40), fill=0)
+        draw.text((1700, y), certificate, font=font(40), fill=0)
+    out = recognise(scanned(img, seed=3, skew=0.5), 300, "rus+eng")
+    lines = out.text.splitlines()
+    for n, (name, certificate) in enumerate(LEDGER):
+        assert f"{n + 1} {name} {certificate}" in lines
+    # the word boxes follow the text's order, for highlights and the text layer
+    assert [w.text for w in out.words] == out.text.split()

@@ -28,6 +28,7 @@ from PIL import Image
 
 from archive_service.reading.class_letters import reread_rows
 from archive_service.reading.homoglyphs import fold_text
+from archive_service.reading.reading_order import Line, in_rows
 from archive_service.reading.result import Word
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -210,11 +211,9 @@ def _missing_language(missing: list[str], languages: str) -> str:
 
 
 def _parse_tsv(rows: list[dict[str, str]]) -> tuple[list[Word], str]:
-    words: list[Word] = []
-    lines: list[str] = []
-    current: tuple[str, str, str] | None = None
-    line_words: list[str] = []
-    last_block: str | None = None
+    """The page's words and text in reading order (`reading_order.in_rows`); a gap of
+    a line's height or more between two rows is kept as an empty line."""
+    lines: dict[tuple[str, str, str], Line] = {}
     for row in rows:
         if row.get("level") != "5":
             continue
@@ -223,14 +222,7 @@ def _parse_tsv(rows: list[dict[str, str]]) -> tuple[list[Word], str]:
         if not token or conf < 0:
             continue
         key = (row["block_num"], row["par_num"], row["line_num"])
-        if key != current:
-            if line_words:
-                lines.append(" ".join(line_words))
-            if last_block is not None and row["block_num"] != last_block:
-                lines.append("")
-            current, line_words, last_block = key, [], row["block_num"]
-        line_words.append(token)
-        words.append(
+        lines.setdefault(key, Line()).words.append(
             Word(
                 text=token,
                 left=float(row["left"]),
@@ -240,6 +232,16 @@ def _parse_tsv(rows: list[dict[str, str]]) -> tuple[list[Word], str]:
                 confidence=round(conf, 1),
             )
         )
-    if line_words:
-        lines.append(" ".join(line_words))
-    return words, "\n".join(lines).strip()
+    words: list[Word] = []
+    text: list[str] = []
+    last_bottom: float | None = None
+    for row_lines in in_rows(list(lines.values())):
+        top = min(line.top for line in row_lines)
+        bottom = max(line.bottom for line in row_lines)
+        if last_bottom is not None and top - last_bottom >= bottom - top:
+            text.append("")
+        last_bottom = bottom
+        row_words = [w for line in row_lines for w in line.words]
+        words.extend(row_words)
+        text.append(" ".join(w.text for w in row_words))
+    return words, "\n".join(text).strip()
