@@ -176,9 +176,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(index: SearchIndex, pages: int, rounds: int) -> dict[str, object]:
+def measure(index: SearchIndex, pages: int, rounds: int, reuse: bool = False) -> dict[str, object]:
+    """Load the corpus (unless `reuse` and the index already holds it), then time the
+    queries."""
     started = time.perf_counter()
-    documents = index.rebuild(corpus(pages))
+    reused = reuse and not index.is_empty()
+    documents = len(index.document_ids()) if reused else index.rebuild(corpus(pages))
     load_s = time.perf_counter() - started
     for query in QUERIES:  # warm caches once, as a running server would be
         index.search(query)
@@ -195,8 +198,8 @@ def measure(index: SearchIndex, pages: int, rounds: int) -> dict[str, object]:
     return {
         "pages": pages,
         "documents": documents,
-        "index_seconds": round(load_s, 2),
-        "pages_per_second": round(pages / load_s, 1),
+        "index_seconds": None if reused else round(load_s, 2),
+        "pages_per_second": None if reused else round(pages / load_s, 1),
         "queries": len(latencies),
         "p50_ms": round(percentile(latencies, 0.50), 2),
         "p95_ms": round(percentile(latencies, 0.95), 2),
@@ -215,6 +218,12 @@ def main() -> None:
         "--keep-dir",
         help="write the SQLite indexes here and keep them (for load_bench.py --search-url)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="query the SQLite indexes --keep-dir holds without loading them again "
+        "(old and new code side by side on the same pages)",
+    )
     args = parser.parse_args()
     es_url = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL")
     results: list[dict[str, object]] = []
@@ -231,13 +240,14 @@ def main() -> None:
                             "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: scripts/services.sh up"
                         )
                     index = open_index(f"{es_url}/bench-{size}")
-                row = {"adapter": adapter, **measure(index, size, args.rounds)}
+                row = {"adapter": adapter, **measure(index, size, args.rounds, args.reuse)}
                 if adapter == "elasticsearch":
                     es = index.es  # type: ignore[attr-defined]
                     es.indices.delete(index=f"{index.prefix}-pages-*")  # type: ignore[attr-defined]
                 results.append(row)
+                speed = row["pages_per_second"] or "(kept)"
                 print(
-                    f"{adapter:14} {size:>7} pages: index {row['pages_per_second']:>8} pages/s; "
+                    f"{adapter:14} {size:>7} pages: index {speed:>8} pages/s; "
                     f"search p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
                     f"max {row['max_ms']} ms over {row['queries']} queries",
                     flush=True,
