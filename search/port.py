@@ -27,6 +27,9 @@ FACETS = ("kind", "case", "year", "class", "pupil", "school", "access")
 # Facets that filter but are never shown: "access" is "health" for health data (a
 # permission of its own) and "general" otherwise.
 HIDDEN_FACETS = ("access",)
+# A document may hold several values of these; of every other facet it holds at most one
+# (archive_service.services.pipeline.indexing builds them so).
+MULTI_VALUED_FACETS = ("pupil",)
 Filters = Mapping[str, str | Sequence[str]]
 
 # Pages listed under one document hit, in page order: a class journal matches a word on

@@ -32,7 +32,9 @@ the filter's posting list with the query's instead of reading every match and ch
 each against a list afterwards: a school's search in a district of thirty reads about a
 thirtieth of the pages a district role's does, so the filter never makes it slower.
 The scope column weighs nothing in the rank (bm25 weight 0), and the query's own words
-are matched in the text and heading columns only.
+are matched in the text and heading columns only. A filter true of most documents is
+said the other way round (`_narrowing`), and a document without a single-valued facet
+holds that facet's NO_VALUE token, so "not any other value" can leave it out.
 """
 
 from __future__ import annotations
@@ -53,8 +55,10 @@ from pathlib import Path
 
 from search.analysis import terms
 from search.port import (
+    FACETS,
     MAX_PAGES_PER_HIT,
     MAX_RESULT_WINDOW,
+    MULTI_VALUED_FACETS,
     Filters,
     IndexedDocument,
     PageHit,
@@ -95,6 +99,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS page_terms USING fts5(
 INSERT INTO page_terms (page_terms, rank) VALUES ('rank', 'bm25(1.0, 1.0, 0.0)');
 """
 TEXT_COLUMNS = "{terms heading}"  # where the query's words are looked for
+
+
+NO_VALUE = "\x00"  # the value a document without that facet holds in the scope column
 
 
 def facet_token(name: str, value: str) -> str:
@@ -206,7 +213,12 @@ class SqliteSearchIndex:
         )
         heading = " ".join(terms(document.heading))
         scope = " ".join(
-            facet_token(name, v) for name, values in document.facets.items() for v in values
+            [facet_token(name, v) for name, values in document.facets.items() for v in values]
+            + [
+                facet_token(name, NO_VALUE)
+                for name in FACETS
+                if name not in MULTI_VALUED_FACETS and not document.facets.get(name)
+            ]
         )
         db.executemany(
             "INSERT INTO page_terms (rowid, terms, heading, scope) VALUES (?, ?, ?, ?)",
@@ -319,7 +331,7 @@ class SqliteSearchIndex:
         return list(best.items())
 
     @staticmethod
-    def _facets(db: sqlite3.Connection, total: int, *, whole: bool) -> dict[str, dict[str, int]]:
+    def _facets(db: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
         """Each facet value's count of the documents in temp.matched, most first.
 
         A document's facet values are one blob of their numbers (`doc_facets`, apart
@@ -327,13 +339,13 @@ class SqliteSearchIndex:
         count of integers (`Counter` over an array runs in C), not a lookup and a text
         grouping per facet row: for a word in 2 500 of a decade's 30 000 documents 4 ms
         against 10, in 21 000 of them 9 against 39.
-        When more than half of an unfiltered index matched («зачёт», a year), the
-        values' standing totals less the documents that did not match are read instead,
-        so the most a search reads is half the documents' rows.
+        When more than half of the index matched («зачёт», a year), the values'
+        standing totals less the documents that did not match (by the query or by a
+        filter) are read instead, so the most a search reads is half the documents' rows.
         """
         documents = db.execute("SELECT count(*) FROM docs").fetchone()[0]
         counts: Counter[int]
-        if whole and total * 2 > documents:
+        if total * 2 > documents:
             counts = Counter(
                 dict(db.execute("SELECT fid, documents FROM facet_values WHERE documents > 0"))
             )
@@ -357,17 +369,42 @@ class SqliteSearchIndex:
         return facets
 
     @staticmethod
-    def _narrowing(filters: Filters | None) -> str | None:
-        """The MATCH phrases that keep only pages of documents having, for every filter,
-        its value or one of its values; None when a filter allows no value at all."""
-        phrases = []
+    def _narrowing(db: sqlite3.Connection, filters: Filters | None) -> tuple[str, str] | None:
+        """What to AND into the MATCH and what to take out of it (NOT), to keep only
+        pages of documents having, for every filter, its value or one of its values;
+        None when a filter allows no value.
+
+        A filter that keeps most documents (a staff member's «general, not health»,
+        true of nearly every record) is said the other way round: NOT any other value
+        of that facet, nor the facet's absence. FTS5 reads a phrase's whole posting list
+        to AND it in, and a value on every page made a common word's search twice as
+        slow (63 ms against 35 at 300 000 pages); the other values' lists are short.
+        That is the same set only where a document holds at most one value of the
+        facet, so a facet that may hold several (MULTI_VALUED_FACETS) is always kept by
+        its own values.
+        """
+        documents: int | None = None
+        kept: list[str] = []
+        left_out: list[str] = []
         for name, value in sorted((filters or {}).items()):
-            values = [value] if isinstance(value, str) else list(value)
+            values = {value} if isinstance(value, str) else set(value)
             if not values:
                 return None
-            tokens = " OR ".join(facet_token(name, v) for v in values)
-            phrases.append(f"scope : ({tokens})")
-        return " AND ".join(phrases)
+            held = dict(
+                db.execute(
+                    "SELECT value, documents FROM facet_values WHERE name = ? AND documents > 0",
+                    (name,),
+                )
+            )
+            if documents is None:
+                documents = db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            if name in MULTI_VALUED_FACETS or sum(held.get(v, 0) for v in values) * 2 <= documents:
+                tokens = " OR ".join(facet_token(name, v) for v in sorted(values))
+                kept.append(f"scope : ({tokens})")
+            else:
+                others = [v for v in sorted(held) if v not in values]
+                left_out.extend(facet_token(name, v) for v in [*others, NO_VALUE])
+        return " AND ".join(kept), " OR ".join(left_out)
 
     def search(
         self,
@@ -381,16 +418,19 @@ class SqliteSearchIndex:
             return SearchResult(total=0, hits=[])
         words = f"{TEXT_COLUMNS} : ({to_fts5(parsed)})"
         on_page = f"({words}) AND terms : ({to_fts5_any(parsed)})"
-        narrow = self._narrowing(filters)
-        if narrow is None:
-            return SearchResult(total=0, hits=[])
-        match = f"{words} AND {narrow}" if narrow else words
         with self._connect() as db:
             # The matching documents once, for the count and the facets both (one read:
             # a snapshot of its own, and the MATCH, 15 ms for a word on every page of
             # 300 000, not run twice).
             db.execute("PRAGMA temp_store = MEMORY")
             db.execute("BEGIN")
+            narrowing = self._narrowing(db, filters)
+            if narrowing is None:
+                return SearchResult(total=0, hits=[])
+            kept, left_out = narrowing
+            match = f"{words} AND {kept}" if kept else words
+            if left_out:
+                match = f"({match}) NOT scope : ({left_out})"
             db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (seq INTEGER PRIMARY KEY)")
             db.execute(
                 f"INSERT INTO temp.matched SELECT DISTINCT rowid >> {PAGE_BITS} "
@@ -398,7 +438,7 @@ class SqliteSearchIndex:
                 (match,),
             )
             total = db.execute("SELECT count(*) FROM temp.matched").fetchone()[0]
-            facets = self._facets(db, total, whole=not narrow) if total else {}
+            facets = self._facets(db, total) if total else {}
             limit = min(limit, MAX_RESULT_WINDOW - min(offset, MAX_RESULT_WINDOW))
             if total <= offset or limit <= 0:
                 return SearchResult(total=total, hits=[], facets=facets)

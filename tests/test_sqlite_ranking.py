@@ -86,3 +86,70 @@ def test_facets_count_the_matching_documents_however_many_match(
     assert result.total == sum("зачёт" in text for text, _ in docs.values())
     assert result.facets == brute_facets(docs, "зачёт")
     assert next(iter(result.facets["pupil"])) == "Иванов", "most first"
+
+
+FILTERS = [
+    {"access": "general"},  # most documents: taken out by what it leaves out
+    {"year": ["2021", "2022"]},  # most: the other years and no year at all left out
+    {"year": "2022"},  # few: kept by its own value
+    {"class": "5А", "access": "general"},
+    {"pupil": ["Иванов"]},  # several a document: always by its own values
+    {"pupil": ["П3", "П4"], "year": ["2020", "2021"]},
+    {"kind": []},  # no value allowed: nothing
+]
+
+
+def holds(facets: dict[str, list[str]], filters: dict[str, str | list[str]]) -> bool:
+    for name, allowed in filters.items():
+        wanted = {allowed} if isinstance(allowed, str) else set(allowed)
+        if not wanted & set(facets.get(name, [])):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=str)
+def test_a_filter_keeps_exactly_the_documents_holding_an_allowed_value(
+    tmp_path: Path, filters: dict[str, str | list[str]]
+) -> None:
+    """A filter true of most documents is matched as NOT the facet's other values nor
+    its absence; documents without the facet, with another value, with health data, or
+    with several pupils must come out as the plain rule says, with counts to match."""
+    index = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    docs: dict[str, tuple[str, dict[str, list[str]]]] = {}
+    for n in range(12):
+        facets = {
+            "access": ["health" if n == 5 else "general"],
+            "class": [f"{5 + n % 2}А"],
+            "pupil": ["Иванов", f"П{n}"],
+        }
+        if n % 6:  # every sixth not yet filed under a year
+            facets["year"] = [f"{2020 + n % 3}"]
+        docs[f"d{n}"] = ("зачёт ведомость", facets)
+        index.index_document(
+            IndexedDocument(
+                f"d{n}", f"d{n}.pdf", f"Д {n}", [IndexedPage(1, "зачёт ведомость")], facets=facets
+            )
+        )
+    kept = {key for key, (_, facets) in docs.items() if holds(facets, filters)}
+
+    result = index.search("зачёт", limit=50, filters=filters)
+
+    assert {hit.id for hit in result.hits} == kept
+    assert result.total == len(kept)
+    assert result.facets == brute_facets({k: docs[k] for k in kept}, "зачёт")
+
+
+def test_a_filter_true_of_most_documents_is_said_by_what_it_leaves_out(tmp_path: Path) -> None:
+    index = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    for n in range(4):
+        access = ["health" if n == 0 else "general"]
+        index.index_document(
+            IndexedDocument(f"d{n}", "d.pdf", "Д", [IndexedPage(1, "зачёт")], {"access": access})
+        )
+    with index._connect() as db:
+        assert index._narrowing(db, {"access": "general"}) == (
+            "",
+            f"{sqlite_fts.facet_token('access', 'health')} OR "
+            f"{sqlite_fts.facet_token('access', sqlite_fts.NO_VALUE)}",
+        )
+        assert index._narrowing(db, {"access": "health"})[0].startswith("scope : (")
