@@ -93,6 +93,22 @@ def store_bytes(index: ElasticsearchIndex) -> int:
     return int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
 
 
+def server_state(index: ElasticsearchIndex) -> dict[str, int]:
+    """The index's segments and merges, and the node's garbage collections so far."""
+    stats = index.es.indices.stats(index=index.read_alias, metric="segments,merge").body
+    total = stats["_all"]["total"]
+    state = {
+        "segments": total["segments"]["count"],
+        "merges_now": total["merges"]["current"],
+        "merges_done": total["merges"]["total"],
+    }
+    for node in index.es.nodes.stats(metric="jvm").body["nodes"].values():
+        for name, gc in node["jvm"]["gc"]["collectors"].items():
+            state[f"gc_{name}_count"] = gc["collection_count"]
+            state[f"gc_{name}_ms"] = gc["collection_time_in_millis"]
+    return state
+
+
 def measure(
     url: str, pages: int, schools: int, rounds: int, cold_queries: int, kind: str = "dense"
 ) -> dict[str, object]:
@@ -107,6 +123,8 @@ def measure(
     cold_start = cold(url, schools, cold_queries) if cold_queries else None
     for query in DISTRICT_QUERIES:  # warm, as a running server is
         index.search(query)
+    before = server_state(index)
+    samples: list[tuple[float, str, int, str]] = []
     latencies: dict[str, list[float]] = {"district": [], "school": [], "class_teacher": []}
     per_query: dict[str, dict[str, list[float]]] = {w: {} for w in latencies}
     totals: dict[str, dict[str, int]] = {w: {} for w in latencies}
@@ -114,6 +132,7 @@ def measure(
         for q, query in enumerate(DISTRICT_QUERIES):
             for way, filters in ways(r * len(DISTRICT_QUERIES) + q, schools).items():
                 ms = timed(index, query, filters)
+                samples.append((ms, way, r, query))
                 latencies[way].append(ms)
                 per_query[way].setdefault(query, []).append(ms)
                 if r == 0:
@@ -132,6 +151,14 @@ def measure(
         "bytes_per_page": round(size / pages, 1),
         "queries_per_way": len(latencies["district"]),
         "cold": cold_start,
+        # What the slowest searches met: which round and query, and how the server's
+        # merging and garbage collection moved while the searches ran.
+        "slowest": [
+            {"ms": round(ms, 1), "way": way, "round": r, "query": query}
+            for ms, way, r, query in sorted(samples, reverse=True)[:10]
+        ],
+        "server_before": before,
+        "server_after": server_state(index),
     }
     for way, values in latencies.items():
         row[f"{way}_p50_ms"] = round(percentile(values, 0.5), 2)
