@@ -163,10 +163,16 @@ class Token:
     term: str
 
 
+def word_spans(text: str) -> Iterator[re.Match[str]]:
+    """The words of a text as regex matches: each one's offsets in the original text
+    and its folded form (`match.group()`, to `stem`). The snippet of every hit reads
+    these directly: a Token object per word cost it two fifths of its time."""
+    return TOKEN_RE.finditer(fold(unbroken(text)))
+
+
 def tokens(text: str) -> Iterator[Token]:
     """Tokens with their character offsets in the original text, for highlighting."""
-    folded = fold(unbroken(text))
-    for match in TOKEN_RE.finditer(folded):
+    for match in word_spans(text):
         yield Token(match.start(), match.end(), stem(match.group()))
 
 
