@@ -331,7 +331,7 @@ class SqliteSearchIndex:
         return list(best.items())
 
     @staticmethod
-    def _facets(db: sqlite3.Connection, total: int) -> dict[str, dict[str, int]]:
+    def _facets(db: sqlite3.Connection, total: int, documents: int) -> dict[str, dict[str, int]]:
         """Each facet value's count of the documents in temp.matched, most first.
 
         A document's facet values are one blob of their numbers (`doc_facets`, apart
@@ -343,7 +343,6 @@ class SqliteSearchIndex:
         standing totals less the documents that did not match (by the query or by a
         filter) are read instead, so the most a search reads is half the documents' rows.
         """
-        documents = db.execute("SELECT count(*) FROM docs").fetchone()[0]
         counts: Counter[int]
         if total * 2 > documents:
             counts = Counter(
@@ -369,7 +368,9 @@ class SqliteSearchIndex:
         return facets
 
     @staticmethod
-    def _narrowing(db: sqlite3.Connection, filters: Filters | None) -> tuple[str, str] | None:
+    def _narrowing(
+        db: sqlite3.Connection, filters: Filters | None, documents: int
+    ) -> tuple[str, str] | None:
         """What to AND into the MATCH and what to take out of it (NOT), to keep only
         pages of documents having, for every filter, its value or one of its values;
         None when a filter allows no value.
@@ -383,7 +384,6 @@ class SqliteSearchIndex:
         facet, so a facet that may hold several (MULTI_VALUED_FACETS) is always kept by
         its own values.
         """
-        documents: int | None = None
         kept: list[str] = []
         left_out: list[str] = []
         for name, value in sorted((filters or {}).items()):
@@ -396,8 +396,6 @@ class SqliteSearchIndex:
                     (name,),
                 )
             )
-            if documents is None:
-                documents = db.execute("SELECT count(*) FROM docs").fetchone()[0]
             if name in MULTI_VALUED_FACETS or sum(held.get(v, 0) for v in values) * 2 <= documents:
                 tokens = " OR ".join(facet_token(name, v) for v in sorted(values))
                 kept.append(f"scope : ({tokens})")
@@ -424,7 +422,10 @@ class SqliteSearchIndex:
             # 300 000, not run twice).
             db.execute("PRAGMA temp_store = MEMORY")
             db.execute("BEGIN")
-            narrowing = self._narrowing(db, filters)
+            # How many documents the index holds, read once: whether a filter or the
+            # matches take most of them decides how each is counted.
+            documents = db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            narrowing = self._narrowing(db, filters, documents)
             if narrowing is None:
                 return SearchResult(total=0, hits=[])
             kept, left_out = narrowing
@@ -438,7 +439,7 @@ class SqliteSearchIndex:
                 (match,),
             )
             total = db.execute("SELECT count(*) FROM temp.matched").fetchone()[0]
-            facets = self._facets(db, total) if total else {}
+            facets = self._facets(db, total, documents) if total else {}
             limit = min(limit, MAX_RESULT_WINDOW - min(offset, MAX_RESULT_WINDOW))
             if total <= offset or limit <= 0:
                 return SearchResult(total=total, hits=[], facets=facets)

@@ -147,9 +147,9 @@ def test_a_filter_true_of_most_documents_is_said_by_what_it_leaves_out(tmp_path:
             IndexedDocument(f"d{n}", "d.pdf", "Д", [IndexedPage(1, "зачёт")], {"access": access})
         )
     with index._connect() as db:
-        assert index._narrowing(db, {"access": "general"}) == (
+        assert index._narrowing(db, {"access": "general"}, 4) == (
             "",
             f"{sqlite_fts.facet_token('access', 'health')} OR "
             f"{sqlite_fts.facet_token('access', sqlite_fts.NO_VALUE)}",
         )
-        assert index._narrowing(db, {"access": "health"})[0].startswith("scope : (")
+        assert index._narrowing(db, {"access": "health"}, 4)[0].startswith("scope : (")
