@@ -43,7 +43,7 @@ def test_noisy_skewed_page_keeps_words_boxes_and_confidence() -> None:
     assert 0 < word.left < page.width and 0 < word.top < page.height
     assert word.width > 50 and word.height > 10
     assert 0 <= word.confidence <= 100
-    assert out.pdf.startswith(b"%PDF")
+    assert out.text_pdf.startswith(b"%PDF")
 
 
 def test_blank_page_has_no_text_and_no_confidence() -> None:

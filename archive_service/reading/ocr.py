@@ -1,10 +1,11 @@
-"""OCR of one page image with Tesseract: orientation first, then text with word boxes.
+"""OCR of one page image with Tesseract: its orientation, and its text with word boxes.
 
 Both run inside the worker through tesserocr, Tesseract's C++ API, with the models
 loaded once per process: a `tesseract` process per page spent ~0.15 s starting and
 loading the rus+eng models before reading a word, a third of a light page's time. One
-recognition per page yields both the TSV (words, boxes, confidence) and the single-page
-searchable PDF (Tesseract's own PDF renderer), so a page is recognised once, not twice.
+recognition of an area yields both the TSV (words, boxes, confidence) and the text for
+the searchable PDF (Tesseract's own PDF renderer, text only), so an area is recognised
+once, not twice. When orientation is asked, and of what, is reading/orientation.py's.
 Tesseract is told to use one thread (OMP_THREAD_LIMIT=1): parallelism comes from
 several worker processes, and OpenMP threads on top of them only fight for the cores.
 """
@@ -30,6 +31,7 @@ from archive_service.reading.class_letters import reread_rows
 from archive_service.reading.homoglyphs import fold_text
 from archive_service.reading.reading_order import Line, in_rows
 from archive_service.reading.result import Word
+from archive_service.reading.text_area import Box
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -47,7 +49,7 @@ class OcrOutput:
     text: str
     words: list[Word]
     confidence: float | None
-    pdf: bytes
+    text_pdf: bytes  # the invisible text alone, the size of the area read
 
 
 def detect_rotation(img: Image.Image) -> int:
@@ -103,6 +105,15 @@ def _osd_engine() -> tesserocr.PyTessBaseAPI:
     return _osd[1]
 
 
+def load_engines(languages: str) -> None:
+    """Load this process's recognition and OSD engines now (a worker's pool process as
+    it starts), so that its first page does not pay ~0.2 s for them."""
+    with _ocr_lock:
+        _ocr_engine(languages)
+    with _osd_lock:
+        _osd_engine()
+
+
 @functools.cache
 def tessdata_dir() -> Path:
     """Where the installed Tesseract keeps its models: TESSDATA_PREFIX when set, else
@@ -132,41 +143,44 @@ def upright(img: Image.Image, rotation: int) -> Image.Image:
     return img.rotate(-rotation, expand=True)
 
 
-def recognise(img: Image.Image, dpi: int, languages: str, timeout: int = 600) -> OcrOutput:
+def recognise(
+    img: Image.Image, dpi: int, languages: str, box: Box | None = None, timeout: int = 600
+) -> OcrOutput:
+    """Read the area `box` of the page (all of it when None); `timeout` in seconds.
+
+    The words' boxes come back in the page's pixels; the text-only PDF is the size of
+    the area, to be laid over the page's image (reading/page_pdf.py). Tesseract reads
+    the area from an uncompressed grey file (PGM: written and read in a few ms) at the
+    page's resolution, which such a file cannot carry, so it is set for the engine.
+    """
+    left, top, right, bottom = box or (0, 0, img.width, img.height)
+    area = img.crop((left, top, right, bottom)) if box else img
+    area = area.convert("L") if area.mode != "L" else area
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-        return recognise_file(save_for_ocr(img, dpi, Path(tmp)), languages, timeout)
-
-
-def save_for_ocr(img: Image.Image, dpi: int, folder: Path) -> Path:
-    """The page as Tesseract reads it; Tesseract embeds this JPEG as the image of the
-    searchable PDF page as it is."""
-    source = folder / "page.jpg"
-    img.save(source, format="JPEG", quality=80, dpi=(dpi, dpi))
-    return source
-
-
-def recognise_file(source: Path, languages: str, timeout: int = 600) -> OcrOutput:
-    """Recognise the page image saved by `save_for_ocr`; `timeout` in seconds."""
-    with _ocr_lock:
-        api = _ocr_engine(languages)
+        source = Path(tmp) / "area.pgm"
+        area.save(source)
         out_base = source.with_name("ocr")
-        # ProcessPages, not ProcessPage: only it begins and ends the PDF document (its
-        # header, cross-reference table and trailer); the page's words stay in the
-        # engine afterwards for GetTSVText.
-        done = api.ProcessPages(str(out_base), str(source), None, timeout * 1000)
-        tsv = api.GetTSVText(0) if done else ""
-        api.Clear()
-    pdf_path = out_base.with_suffix(".pdf")
-    if not done or not pdf_path.is_file():
-        raise OcrError(f"Tesseract не смог распознать страницу (за {timeout} с или совсем)")
+        with _ocr_lock:
+            api = _ocr_engine(languages)
+            api.SetVariable("user_defined_dpi", str(dpi))
+            # ProcessPages, not ProcessPage: only it begins and ends the PDF document (its
+            # header, cross-reference table and trailer); the page's words stay in the
+            # engine afterwards for GetTSVText.
+            done = api.ProcessPages(str(out_base), str(source), None, timeout * 1000)
+            tsv = api.GetTSVText(0) if done else ""
+            api.Clear()
+        pdf_path = out_base.with_suffix(".pdf")
+        if not done or not pdf_path.is_file():
+            raise OcrError(f"Tesseract не смог распознать страницу (за {timeout} с или совсем)")
+        text_pdf = pdf_path.read_bytes()
     rows = list(
         csv.DictReader(io.StringIO(TSV_HEADER + tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
     )
     if "rus" in languages.split("+"):
-        reread_rows(rows, source, str(tessdata_dir()))
-    words, text = _parse_tsv(rows)
+        reread_rows(rows, area, str(tessdata_dir()))
+    words, text = _parse_tsv(rows, left, top)
     confidence = round(sum(w.confidence for w in words) / len(words), 1) if words else None
-    return OcrOutput(text=text, words=words, confidence=confidence, pdf=pdf_path.read_bytes())
+    return OcrOutput(text=text, words=words, confidence=confidence, text_pdf=text_pdf)
 
 
 # GetTSVText gives the rows alone; the CLI's header names their columns.
@@ -188,6 +202,7 @@ def _ocr_engine(languages: str) -> tesserocr.PyTessBaseAPI:
         raise OcrError(_missing_language(missing, languages))
     api = tesserocr.PyTessBaseAPI(path=path, lang=languages, psm=tesserocr.PSM.AUTO)
     api.SetVariable("tessedit_create_pdf", "1")
+    api.SetVariable("textonly_pdf", "1")
     _ocr = (os.getpid(), languages, api)
     return api
 
@@ -210,9 +225,10 @@ def _missing_language(missing: list[str], languages: str) -> str:
     )
 
 
-def _parse_tsv(rows: list[dict[str, str]]) -> tuple[list[Word], str]:
+def _parse_tsv(rows: list[dict[str, str]], dx: int, dy: int) -> tuple[list[Word], str]:
     """The page's words and text in reading order (`reading_order.in_rows`); a gap of
-    a line's height or more between two rows is kept as an empty line."""
+    a line's height or more between two rows is kept as an empty line. Boxes read in
+    an area of the page are moved by (dx, dy) back onto the page."""
     lines: dict[tuple[str, str, str], Line] = {}
     for row in rows:
         if row.get("level") != "5":
@@ -225,8 +241,8 @@ def _parse_tsv(rows: list[dict[str, str]]) -> tuple[list[Word], str]:
         lines.setdefault(key, Line()).words.append(
             Word(
                 text=token,
-                left=float(row["left"]),
-                top=float(row["top"]),
+                left=float(row["left"]) + dx,
+                top=float(row["top"]) + dy,
                 width=float(row["width"]),
                 height=float(row["height"]),
                 confidence=round(conf, 1),
