@@ -36,8 +36,11 @@ class UprightReading:
     ocr: OcrOutput
 
 
-def read_upright(img: Image.Image, dpi: int, languages: str) -> UprightReading:
-    box = text_box(img, dpi) or (0, 0, img.width, img.height)
+def read_upright(
+    img: Image.Image, dpi: int, languages: str, half: Image.Image | None = None
+) -> UprightReading:
+    """`half` is `text_area.halved(img, dpi)` if the caller has it already."""
+    box = text_box(img, dpi, half) or (0, 0, img.width, img.height)
     if area_share(box, img.size) > READ_FIRST_MAX_SHARE:
         rotation = detect_rotation(img)
         return _read(img, dpi, languages, box, rotation)

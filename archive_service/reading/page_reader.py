@@ -1,5 +1,8 @@
 """Read one page that has no text layer: rasterise, turn upright, OCR; a blank page
-(reading/blank.py) is kept as its image alone, with no orientation or OCR pass."""
+(reading/blank.py) is kept as its image alone, with no orientation or OCR pass.
+
+The blank check, the area to read and the preview all look at the page halved once
+(`text_area.halved`), not each at the full page."""
 
 from __future__ import annotations
 
@@ -9,19 +12,26 @@ from PIL import Image
 
 from archive_service.domain import MediaType, PageSource
 from archive_service.reading.blank import is_blank
-from archive_service.reading.images import load_page_image, preview_jpeg
+from archive_service.reading.images import PREVIEW_WIDTH, load_page_image, preview_jpeg
+from archive_service.reading.ocr import upright
 from archive_service.reading.orientation import read_upright
 from archive_service.reading.page_pdf import page_pdf
 from archive_service.reading.result import PageReading
+from archive_service.reading.text_area import halved
 
 
 def ocr_page(
     path: Path, media_type: MediaType, number: int, dpi: int, languages: str
 ) -> PageReading:
     image, image_dpi = load_page_image(path, media_type, number, dpi)
-    if is_blank(image):
-        return _blank_page(number, image, image_dpi)
-    read = read_upright(image, image_dpi, languages)
+    half = halved(image, image_dpi)
+    if is_blank(half or image):
+        return _blank_page(number, image, image_dpi, half)
+    read = read_upright(image, image_dpi, languages, half)
+    if half is not None and half.width >= PREVIEW_WIDTH:
+        preview = preview_jpeg(upright(half, read.rotation))
+    else:
+        preview = preview_jpeg(read.image)
     return PageReading(
         number=number,
         source=PageSource.OCR,
@@ -31,13 +41,14 @@ def ocr_page(
         width=read.image.width,
         height=read.image.height,
         words=read.ocr.words,
-        preview_jpeg=preview_jpeg(read.image),
+        preview_jpeg=preview,
         page_pdf=page_pdf(read.image, image_dpi, read.ocr.text_pdf, read.box),
     )
 
 
-def _blank_page(number: int, image: Image.Image, dpi: int) -> PageReading:
+def _blank_page(number: int, image: Image.Image, dpi: int, half: Image.Image | None) -> PageReading:
     """The page's image as its PDF page (no text to lay over it)."""
+    small = half if half is not None and half.width >= PREVIEW_WIDTH else image
     width, height = image.size
     return PageReading(
         number=number,
@@ -48,6 +59,6 @@ def _blank_page(number: int, image: Image.Image, dpi: int) -> PageReading:
         width=width,
         height=height,
         words=[],
-        preview_jpeg=preview_jpeg(image),
+        preview_jpeg=preview_jpeg(small),
         page_pdf=page_pdf(image, dpi),
     )

@@ -9,36 +9,48 @@ within the box around its ink, padded, and the words' boxes are moved back onto 
 What counts as ink is what Tesseract's own binarisation would blacken: its threshold is
 Otsu's on the page's histogram, and so is this one. The page is first halved by area
 averaging, so that a lone speck of a pixel (dust, scanner noise) is lightened below the
-threshold while any stroke of print two or more pixels wide stays dark; a dark cell
-none of whose eight neighbours is dark (two specks met) is left out too, since print is
-strokes. The box may only be too large (a dark scanner edge, a smudge: no time saved,
-nothing lost), never too small for a mark Tesseract would read. Below 200 dpi strokes
+threshold while any stroke of print two or more pixels wide stays dark; a square of
+four cells with only one dark (two specks met) is left out too, since print is strokes.
+The box may only be too large (a dark scanner edge, a smudge: no time saved, nothing
+lost), never too small for a mark Tesseract would read. Below 200 dpi strokes
 are thinner than that halving allows, and the page is judged pixel by pixel.
 """
 
 from __future__ import annotations
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom in page pixels
 
-_TWO_OF_NINE = [255 if v >= 2 * 255 // 9 else 0 for v in range(256)]
+_TWO_OF_FOUR = [255 if v >= 255 // 2 else 0 for v in range(256)]
 PAD_INCH = 0.2  # white kept around the ink: Tesseract reads best with a margin
 HALVING_MIN_DPI = 200
 
 
-def text_box(img: Image.Image, dpi: int) -> Box | None:
-    """The padded box around the page's ink, or None if nothing on it is dark enough."""
+def halved(img: Image.Image, dpi: int) -> Image.Image | None:
+    """The grey page at half its resolution by area averaging, or None below 200 dpi.
+
+    The blank check, the text area and the preview all look at this one reduction (an
+    A4 page at 300 dpi: ~3 ms) instead of each reducing the page again (~30 ms)."""
+    if dpi < HALVING_MIN_DPI:
+        return None
     grey = img.convert("L") if img.mode != "L" else img
-    factor = 2 if dpi >= HALVING_MIN_DPI else 1
-    small = grey.reduce(factor) if factor > 1 else grey
+    return grey.reduce(2)
+
+
+def text_box(img: Image.Image, dpi: int, half: Image.Image | None = None) -> Box | None:
+    """The padded box around the page's ink, or None if nothing on it is dark enough;
+    `half` is `halved(img, dpi)` if the caller has it already."""
+    small = half or halved(img, dpi) or (img.convert("L") if img.mode != "L" else img)
+    factor = img.width // small.width
     level = otsu_threshold(small.histogram())
     ink = small.point([255 if v <= level else 0 for v in range(256)])
-    # A cell of ink with at least one more among its eight neighbours: print is strokes,
-    # a speck stands alone.
-    found = ink.filter(ImageFilter.BoxBlur(1)).point(_TWO_OF_NINE).getbbox()
+    # Cells of ink two or more to a square of four: print is strokes, a speck stands
+    # alone. The bounds of those squares, in the page's pixels.
+    found = ink.reduce(2).point(_TWO_OF_FOUR).getbbox()
     if found is None:
         return None
+    factor *= 2
     pad = round(PAD_INCH * dpi)
     left, top, right, bottom = found
     return (
