@@ -62,6 +62,14 @@ def test_otsu_level_splits_ink_from_paper() -> None:
     assert 20 <= otsu_threshold(histogram) < 240
 
 
+def test_a_page_of_odd_width_is_judged_at_its_own_scale() -> None:
+    """Halved, 2481 px make 1241: the box is still scaled back by two."""
+    page = render_page(["ТИТУЛЬНЫЙ ЛИСТ АРХИВА"], size=(2481, 3508), font_size=80)
+    box = text_box(page, 300)
+    assert box is not None
+    assert _inside(_ink(page), box)
+
+
 @pytest.mark.parametrize("rotation", [90, 180, 270])
 def test_a_box_turned_with_its_page_still_holds_the_same_ink(rotation: int) -> None:
     page = Image.new("L", (1000, 1400), 255)

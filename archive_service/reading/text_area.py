@@ -42,7 +42,7 @@ def text_box(img: Image.Image, dpi: int, half: Image.Image | None = None) -> Box
     """The padded box around the page's ink, or None if nothing on it is dark enough;
     `half` is `halved(img, dpi)` if the caller has it already."""
     small = half or halved(img, dpi) or (img.convert("L") if img.mode != "L" else img)
-    factor = img.width // small.width
+    factor = round(img.width / small.width)  # 2 or 1; a halved odd side rounds up
     level = otsu_threshold(small.histogram())
     ink = small.point([255 if v <= level else 0 for v in range(256)])
     # Cells of ink two or more to a square of four: print is strokes, a speck stands
