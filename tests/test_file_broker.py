@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from datetime import timedelta
 from pathlib import Path
 from queue import Empty
 
@@ -120,6 +121,7 @@ def test_a_worker_starting_requeues_the_work_a_killed_worker_left(
     finding the queue empty, queues them again."""
     from archive_service.archive import Archive, NoDispatch
     from archive_service.catalog import DisposalAct
+    from archive_service.catalog.models import utcnow
     from archive_service.config import load_settings
     from archive_service.schools import SchoolService
     from archive_service.services.admin.audit import CLI_ACTOR
@@ -166,7 +168,12 @@ def test_a_worker_starting_requeues_the_work_a_killed_worker_left(
 
     archive = Archive.open(settings, Recorder())
     try:
-        recover_lost_work(archive)
+        # `ingest --wait` asked for this worker just before it took these files in: they
+        # are on their way, not lost
+        recover_lost_work(archive, created_before=utcnow() - timedelta(minutes=5))
+        assert sent == [("act", str(act_id)), ("move", move)]
+        sent.clear()
+        recover_lost_work(archive, created_before=utcnow())
     finally:
         archive.close()
     assert sent == [("document", document), ("stack", stack), ("act", str(act_id)), ("move", move)]

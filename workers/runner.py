@@ -16,12 +16,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from celery.signals import worker_shutting_down
 
 from archive_service.archive import Archive
+from archive_service.catalog.models import utcnow
 from archive_service.config import Settings
 from workers.celery_app import configure_celery, is_embedded_broker
 from workers.liveness import (
@@ -38,10 +40,18 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
 
 
-def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -> None:
+def run_worker(
+    archive: Archive,
+    concurrency: int,
+    queues: str,
+    loglevel: str,
+    recover_before: datetime | None = None,
+) -> None:
+    """`recover_before`: the moment the command that started this worker asked for it
+    (see `recover_lost_work`); now, when a person starts it."""
     settings = archive.settings
     if is_embedded_broker(settings):
-        recover_lost_work(archive)
+        recover_lost_work(archive, recover_before or utcnow())
     hold_worker_lock(settings.run_dir)
     # A stop asked for (SIGTERM, Ctrl-C): take no more work from now on, so the next
     # command starts a worker of its own instead of waiting on this one.
@@ -62,11 +72,14 @@ def run_worker(archive: Archive, concurrency: int, queues: str, loglevel: str) -
     )
 
 
-def recover_lost_work(archive: Archive) -> None:
+def recover_lost_work(archive: Archive, created_before: datetime) -> None:
     """Re-queue documents, stacks, acts in destruction and school moves a killed worker
     left behind (the file broker drops a message as soon as it is received). Only when
     no worker runs and nothing is queued, so nothing is queued twice while its first
-    message still waits."""
+    message still waits; and only documents and stacks created before `created_before`,
+    when this worker was asked for: `ingest --wait` starts its worker before it takes the
+    files in, and the documents it creates meanwhile have their messages on the way, not
+    lost (re-queued too, each would be read twice)."""
     settings = archive.settings
     if worker_running(settings.run_dir) or not queue_is_empty(settings.broker_dir):
         return
@@ -79,8 +92,12 @@ def recover_lost_work(archive: Archive) -> None:
 
     dispatcher = archive.dispatcher
     lost: list[tuple[str, Iterable[Any], Callable[[Any], None]]] = [
-        ("document", ProcessingService(archive).unfinished(), dispatcher.process_document),
-        ("stack", StackJobs(archive).unfinished(), dispatcher.split_stack),
+        (
+            "document",
+            ProcessingService(archive).unfinished(created_before),
+            dispatcher.process_document,
+        ),
+        ("stack", StackJobs(archive).unfinished(created_before), dispatcher.split_stack),
         ("destruction of act", DestructionService(archive).unfinished(), dispatcher.destroy_act),
         ("school move", SchoolMoves(archive).unfinished(), dispatcher.move_school),
     ]
@@ -97,6 +114,18 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def wait_accepting(self) -> None:
+        """Until the worker takes work; a worker that exits or hangs first is said."""
+        log_path = self.run_dir / "worker.log"
+        deadline = time.monotonic() + START_TIMEOUT
+        while not worker_accepting(self.run_dir):
+            if not self.alive():
+                raise RuntimeError(f"Фоновый обработчик не запустился, см. {log_path}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"Фоновый обработчик не запустился за минуту, см. {log_path}")
+            time.sleep(0.1)
 
     def stop(self, timeout: float = 60.0, wait: bool = True) -> None:
         """Ask for a warm shutdown (current tasks finish); with `wait`, until it exits.
@@ -129,15 +158,27 @@ def _stop_with_parent() -> None:
 
 
 def ensure_worker(settings: Settings) -> WorkerProcess | None:
-    """Start a worker on this data directory unless one takes work; return it to stop
-    later. One that is stopping is first let finish, so the new one finds anything it
-    left behind to re-queue (`recover_lost_work` runs only when no worker lives)."""
+    """Start a worker on this data directory unless one takes work, and wait until it
+    does; return it to stop later."""
+    worker = start_worker(settings)
+    if worker is not None:
+        worker.wait_accepting()
+    return worker
+
+
+def start_worker(settings: Settings) -> WorkerProcess | None:
+    """Start a worker on this data directory unless one takes work, without waiting for
+    it (`WorkerProcess.wait_accepting`): it starts in ~1 s, which the caller may spend
+    on its own work. One that is stopping is first let finish, so the new one finds
+    anything it left behind to re-queue (`recover_lost_work` runs only when no worker
+    lives)."""
     if not is_embedded_broker(settings) or worker_accepting(settings.run_dir):
         return None
     deadline = time.monotonic() + STOP_TIMEOUT
     while worker_running(settings.run_dir) and time.monotonic() < deadline:
         time.sleep(0.05)
     log_path = settings.run_dir / "worker.log"
+    asked_at = utcnow()
     with log_path.open("ab") as log_file:
         proc = subprocess.Popen(
             [
@@ -148,19 +189,11 @@ def ensure_worker(settings: Settings) -> WorkerProcess | None:
                 str(settings.data_dir),
                 "worker",
                 "--loglevel=WARNING",
+                f"--recover-before={asked_at:%Y-%m-%dT%H:%M:%S.%f}",
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_stop_with_parent,
         )
-    worker = WorkerProcess(proc, settings.run_dir)
-    deadline = time.monotonic() + START_TIMEOUT
-    while not worker_accepting(settings.run_dir):
-        if not worker.alive():
-            raise RuntimeError(f"Фоновый обработчик не запустился, см. {log_path}")
-        if time.monotonic() > deadline:
-            worker.stop()
-            raise RuntimeError(f"Фоновый обработчик не запустился за минуту, см. {log_path}")
-        time.sleep(0.1)
-    return worker
+    return WorkerProcess(proc, settings.run_dir)

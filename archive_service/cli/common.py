@@ -12,7 +12,7 @@ from archive_service.access import ROLE_LABELS_RU, Permission, Policy
 from archive_service.archive import Archive
 from archive_service.services.admin.audit import Actor
 from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
-from workers.runner import ensure_worker
+from workers.runner import WorkerProcess, ensure_worker
 
 FAILED_STATUSES = {"rejected", "failed"}
 
@@ -67,12 +67,25 @@ def open_archive(ctx: click.Context, dispatch: bool = True) -> Archive:
 
 
 def wait_for(
-    archive: Archive, ids: list[str], timeout: float | None, progress: bool
+    archive: Archive,
+    ids: list[str],
+    timeout: float | None,
+    progress: bool,
+    worker: WorkerProcess | None = None,
 ) -> dict[str, str]:
     """Wait until these documents are final, with a worker of this command's own if none
     is running (so it works with no server); returns those the search index has not
-    taken yet, with the reason. A timeout is said on stderr and ends the wait."""
-    worker = ensure_worker(archive.settings)
+    taken yet, with the reason. A timeout is said on stderr and ends the wait. `worker`
+    is one this command started already (`start_worker`); it is stopped here."""
+    try:
+        if worker is None:
+            worker = ensure_worker(archive.settings)
+        else:
+            worker.wait_accepting()
+    except BaseException:
+        if worker is not None:
+            worker.stop(wait=False)
+        raise
     try:
         return wait_until_final(
             archive,

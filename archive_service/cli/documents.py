@@ -7,6 +7,7 @@ Output contracts (--json) are fixed and checked by tests; human output is Russia
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,6 +27,7 @@ from archive_service.domain import STATUS_LABELS_RU, DocumentStatus
 from archive_service.services.admin.labels import FACET_NAMES_RU, facet_labels, shown_facets
 from archive_service.services.pipeline.documents import DocumentService, NotFound
 from archive_service.services.pipeline.ingest import IngestService
+from workers.runner import start_worker
 
 
 @click.command()
@@ -56,6 +58,47 @@ def ingest(
     """
     archive = open_archive(ctx)
     school_id = school_id_of(archive, school) if school else None
+    # With --wait and no worker running, the worker starts (~1 s) while the files are
+    # taken in, not after.
+    worker = start_worker(archive.settings) if wait else None
+    try:
+        outcomes = _take_in(archive, school_id, paths, stack, wait, as_json)
+    except BaseException:
+        if worker is not None:
+            worker.stop(wait=False)
+        raise
+    if wait:
+        queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
+        if queued:
+            unindexed = wait_for(archive, queued, timeout, progress=not as_json, worker=worker)
+            final = DocumentService(archive).outcomes(queued)
+            for outcome in outcomes:
+                if outcome["status"] == "queued" and outcome["id"]:
+                    outcome["status"], outcome["error"] = final[str(outcome["id"])]
+                    if outcome["id"] in unindexed:
+                        click.echo(
+                            f"{outcome['file']}: в архиве, но поиск его пока не находит — "
+                            f"{unindexed[str(outcome['id'])]}; запись в индекс будет повторена",
+                            err=True,
+                        )
+        elif worker is not None:
+            worker.stop(wait=False)
+        for outcome in outcomes:
+            print_outcome(outcome, as_json)
+    if any(o["status"] in FAILED_STATUSES for o in outcomes):
+        ctx.exit(2)
+
+
+def _take_in(
+    archive: Archive,
+    school_id: int | None,
+    paths: tuple[str, ...],
+    stack: bool,
+    wait: bool,
+    as_json: bool,
+) -> list[dict[str, Any]]:
+    """Take each path in (a stack split into its parts); without --wait each outcome is
+    printed as it comes."""
     service = IngestService(archive, school_id)
     outcomes = []
     for given in paths:
@@ -76,24 +119,7 @@ def ingest(
                 audit_as_cli(archive, "create", f"document:{outcome['id']}", str(outcome["file"]))
             if not wait:
                 print_outcome(outcome, as_json)
-    if wait:
-        queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
-        if queued:
-            unindexed = wait_for(archive, queued, timeout, progress=not as_json)
-            final = DocumentService(archive).outcomes(queued)
-            for outcome in outcomes:
-                if outcome["status"] == "queued" and outcome["id"]:
-                    outcome["status"], outcome["error"] = final[str(outcome["id"])]
-                    if outcome["id"] in unindexed:
-                        click.echo(
-                            f"{outcome['file']}: в архиве, но поиск его пока не находит — "
-                            f"{unindexed[str(outcome['id'])]}; запись в индекс будет повторена",
-                            err=True,
-                        )
-        for outcome in outcomes:
-            print_outcome(outcome, as_json)
-    if any(o["status"] in FAILED_STATUSES for o in outcomes):
-        ctx.exit(2)
+    return outcomes
 
 
 @click.command()

@@ -7,6 +7,7 @@ import errno
 import os
 import signal
 import threading
+from datetime import datetime
 
 import click
 
@@ -34,14 +35,27 @@ def reindex(ctx: click.Context) -> None:
 @click.option("--concurrency", type=int, default=None, help="Число процессов (по умолчанию ядра).")
 @click.option("--queues", default="ocr,default", show_default=True)
 @click.option("--loglevel", default="INFO", show_default=True)
+# Set by a command that starts its own worker (`ingest --wait`): documents it creates
+# after this moment are its own, not work a killed worker lost.
+@click.option("--recover-before", type=click.DateTime(["%Y-%m-%dT%H:%M:%S.%f"]), hidden=True)
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int | None, queues: str, loglevel: str) -> None:
+def worker(
+    ctx: click.Context,
+    concurrency: int | None,
+    queues: str,
+    loglevel: str,
+    recover_before: datetime | None,
+) -> None:
     """Запустить фоновый обработчик (Celery) без сервера очередей."""
     from workers.runner import run_worker
 
     archive = open_archive(ctx)
     run_worker(
-        archive, concurrency=concurrency or os.cpu_count() or 1, queues=queues, loglevel=loglevel
+        archive,
+        concurrency=concurrency or os.cpu_count() or 1,
+        queues=queues,
+        loglevel=loglevel,
+        recover_before=recover_before,
     )
 
 

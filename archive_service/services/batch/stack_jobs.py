@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +165,14 @@ class StackJobs:
         self.archive.dispatcher.split_stack(stack_id)
         return True
 
-    def unfinished(self) -> list[str]:
-        """Stacks left queued or splitting, e.g. by a worker that was killed."""
+    def unfinished(self, created_before: datetime | None = None) -> list[str]:
+        """Stacks left queued or splitting, e.g. by a worker that was killed; only those
+        created before `created_before` if given."""
         with self.archive.catalog.session() as s:
             pending = [StackStatus.QUEUED, StackStatus.SPLITTING]
             query = select(Stack.id).where(Stack.status.in_(pending)).order_by(Stack.created_at)
+            if created_before is not None:
+                query = query.where(Stack.created_at < created_before)
             return list(s.scalars(query))
 
     def recent(self, limit: int = 50, policy: Policy | None = None) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Select, func, select, update
@@ -408,10 +408,14 @@ class ProcessingService:
             self.archive.dispatcher.process_document(document_id)
         return ids
 
-    def unfinished(self) -> list[str]:
-        """Documents left queued or processing, e.g. by a worker that was killed."""
+    def unfinished(self, created_before: datetime | None = None) -> list[str]:
+        """Documents left queued or processing, e.g. by a worker that was killed; only
+        those created before `created_before` if given."""
+        query = _unfinished()
+        if created_before is not None:
+            query = query.where(Document.created_at < created_before)
         with self.archive.catalog.session() as s:
-            return list(s.scalars(_unfinished()))
+            return list(s.scalars(query))
 
 
 def _unfinished() -> Select[str]:
