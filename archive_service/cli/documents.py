@@ -56,12 +56,15 @@ def ingest(
     Код выхода 0, если все файлы приняты (или уже были в архиве), 2 — если какой-то
     файл отклонён или не обработан. С --stack каждая часть пачки — отдельная строка.
     """
-    archive = open_archive(ctx)
-    school_id = school_id_of(archive, school) if school else None
-    # With --wait and no worker running, the worker starts (~1 s) while the files are
-    # taken in, not after.
-    worker = start_worker(archive.settings) if wait else None
+    # With --wait and no worker running, the worker starts (~1 s) while this command
+    # opens the catalog and takes the files in, not after.
+    worker = None
+    if wait:
+        ctx.obj.ensure_dirs()
+        worker = start_worker(ctx.obj)
     try:
+        archive = open_archive(ctx)
+        school_id = school_id_of(archive, school) if school else None
         outcomes = _take_in(archive, school_id, paths, stack, wait, as_json)
     except BaseException:
         if worker is not None:

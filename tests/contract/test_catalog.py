@@ -291,3 +291,37 @@ def test_upgrading_an_older_catalog_keeps_every_page_and_event(
             assert s.scalar(select(func.count()).select_from(Page)) == 2
             assert s.scalar(select(func.count()).select_from(DocumentEvent)) == 1
             assert s.get(Document, "d1") is not None
+
+
+MIGRATE_AT = """
+import sys, time
+from archive_service.catalog import Catalog
+catalog = Catalog(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all start at the same moment
+catalog.migrate()
+print(catalog.schema_revisions())
+"""
+
+
+def test_processes_opening_a_new_sqlite_catalog_at_once_all_find_it_migrated(
+    tmp_path: Path,
+) -> None:
+    """`ingest --wait` starts its worker before it opens the catalog itself: on a new data
+    folder both migrate at once. Every transaction on the catalog begins IMMEDIATE, so
+    alembic's are taken one after the other: the first migrates, the others find the
+    version at head once they have the write lock, and do nothing."""
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    start = str(time.time() + 3)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE_AT, url, start],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outcomes = [run.communicate(timeout=120) for run in runs]
+    for run, (out, err) in zip(runs, outcomes, strict=True):
+        assert run.returncode == 0, err[-2000:]
+        assert out.strip() == f"['{SCHEMA_HEAD}']"
