@@ -20,7 +20,7 @@ from workers import memory
 
 pdf, mode = Path(sys.argv[1]), sys.argv[2]
 if mode == "tuned":
-    memory.fix_mmap_threshold()  # what each pool process does at start
+    memory.return_big_buffers_at_once()  # what each pool process does at start
 process = psutil.Process()
 before = process.memory_info().rss
 # A page as the worker handles it: rendered at 300 dpi, turned, previewed, saved for
