@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from pathlib import Path
 
 import tesserocr
 from PIL import Image
@@ -60,13 +61,17 @@ def reread(token: str, box: tuple[int, int, int, int], page: Image.Image, tessda
     return f"{found['pre']}{letters.pop()}{found['post']}"
 
 
-def reread_rows(rows: list[dict[str, str]], page: Image.Image, tessdata: str) -> None:
+def reread_rows(rows: list[dict[str, str]], source: Path, tessdata: str) -> None:
     """Rewrite, in Tesseract's TSV rows, the text of each word that is a class letter
-    read as a Latin «B»; `page` is the image the rows' boxes were read on."""
+    read as a Latin «B» (the page image opened only when there is one)."""
+    page: Image.Image | None = None
     for row in rows:
         token = (row.get("text") or "").strip()
         if row.get("level") != "5" or not is_ambiguous(token):
             continue
+        if page is None:
+            page = Image.open(source)
+            page.load()
         box = (int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]))
         row["text"] = reread(token, box, page, tessdata)
 

@@ -155,10 +155,10 @@ def recognise(
     """
     left, top, right, bottom = box or (0, 0, img.width, img.height)
     area = img.crop((left, top, right, bottom)) if box else img
-    area = area.convert("L") if area.mode != "L" else area
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
         source = Path(tmp) / "area.pgm"
-        area.save(source)
+        (area.convert("L") if area.mode != "L" else area).save(source)
+        del area  # a dense page's crop is most of the page: not held while Tesseract reads
         out_base = source.with_name("ocr")
         with _ocr_lock:
             api = _ocr_engine(languages)
@@ -173,11 +173,11 @@ def recognise(
         if not done or not pdf_path.is_file():
             raise OcrError(f"Tesseract не смог распознать страницу (за {timeout} с или совсем)")
         text_pdf = pdf_path.read_bytes()
-    rows = list(
-        csv.DictReader(io.StringIO(TSV_HEADER + tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
-    )
-    if "rus" in languages.split("+"):
-        reread_rows(rows, area, str(tessdata_dir()))
+        rows = list(
+            csv.DictReader(io.StringIO(TSV_HEADER + tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+        )
+        if "rus" in languages.split("+"):
+            reread_rows(rows, source, str(tessdata_dir()))
     words, text = _parse_tsv(rows, left, top)
     confidence = round(sum(w.confidence for w in words) / len(words), 1) if words else None
     return OcrOutput(text=text, words=words, confidence=confidence, text_pdf=text_pdf)
