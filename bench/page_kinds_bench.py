@@ -4,6 +4,7 @@ Tesseract and OCRmyPDF, from a cold start and with a worker running, in one run.
 Page kinds, generated at 300 dpi with the truth known (a quarter of each upside down):
 - light: a form with a few filled lines (an application, a cover, a note);
 - dense: a full page of journal prose (~2 500 characters);
+- grid: a paper class journal's page, 25 pupils × 12 lesson dates of marks in ruled cells;
 - blank: the back of a sheet, speckled as a scanner gives it.
 
 For each kind, a batch of `--pages` pages as one scanned PDF:
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -42,11 +44,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pypdfium2 as pdfium  # noqa: E402
-from bench_pages import dense_lines  # noqa: E402
+from bench_pages import NAMES, SURNAMES, dense_lines  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from tests.pagegen import render_page, save_pdf, scanned  # noqa: E402
+from tests.pagegen import A4_300DPI, font, render_page, save_pdf, scanned  # noqa: E402
 
 PEER = ROOT / "bench" / ".peers" / "bin" / "ocrmypdf"
 LIGHT = [
@@ -57,11 +60,46 @@ LIGHT = [
 ]
 
 
+GRID_DAYS = 12
+
+
+def grid_rows(i: int) -> list[list[str]]:
+    """A paper class journal's page: a heading, then pupils × lesson dates of marks."""
+    rng = random.Random(i)
+    rows = [[f"Классный журнал 7 «Б», алгебра, лист {i + 1}"]]
+    rows.append(["Обучающийся"] + [f"{day + 1:02d}.10" for day in range(GRID_DAYS)])
+    for row in range(25):
+        pupil = f"{row + 1}. {rng.choice(SURNAMES)} {rng.choice(NAMES)}"
+        rows.append([pupil] + [rng.choice(["5", "4", "3", "н", "", ""]) for _ in range(GRID_DAYS)])
+    return rows
+
+
+def grid_page(i: int) -> Image.Image:
+    """The grid drawn as printed: ruled cells, the heading above them."""
+    img = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(img)
+    face = font(34)
+    rows = grid_rows(i)
+    draw.text((150, 180), rows[0][0], font=face, fill=0)
+    widths = [620] + [130] * GRID_DAYS
+    top = 280
+    for cells in rows[1:]:
+        left = 150
+        for width, cell in zip(widths, cells, strict=True):
+            draw.rectangle((left, top, left + width, top + 100), outline=0, width=3)
+            draw.text((left + 15, top + 30), cell, font=face, fill=0)
+            left += width
+        top += 100
+    return img
+
+
 def truth_of(kind: str, i: int) -> list[str]:
     if kind == "light":
         return LIGHT[i % len(LIGHT)] + [f"лист {i + 1}"]
     if kind == "dense":
         return dense_lines(i)
+    if kind == "grid":
+        return [" ".join(cell for cell in row if cell) for row in grid_rows(i)]
     return []
 
 
@@ -70,8 +108,9 @@ def make_batch(kind: str, count: int, folder: Path) -> tuple[Path, list[str]]:
     images, truths = [], []
     for i in range(count):
         lines = truth_of(kind, i)
+        page = grid_page(i) if kind == "grid" else None
         img = scanned(
-            render_page(lines, font_size=34 if kind == "dense" else 48),
+            page or render_page(lines, font_size=34 if kind == "dense" else 48),
             seed=i,
             skew=0.5,
             noise=0.05 if kind == "blank" else 0.02,
@@ -198,7 +237,7 @@ def start_up(folder: Path, rounds: int = 5) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--kinds", default="light,dense,blank")
+    parser.add_argument("--kinds", default="light,dense,grid,blank")
     parser.add_argument(
         "--start-up-only", action="store_true", help="only `--help` and one page from cold"
     )
