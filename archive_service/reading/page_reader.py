@@ -25,7 +25,7 @@ def ocr_page(
 ) -> PageReading:
     image, image_dpi = load_page_image(path, media_type, number, dpi)
     half = halved(image, image_dpi)
-    if is_blank(half or image):
+    if is_blank(half if half is not None else image):
         return _blank_page(number, image, image_dpi, half)
     read = read_upright(image, image_dpi, languages, half)
     if half is not None and half.width >= PREVIEW_WIDTH:

@@ -41,7 +41,9 @@ def halved(img: Image.Image, dpi: int) -> Image.Image | None:
 def text_box(img: Image.Image, dpi: int, half: Image.Image | None = None) -> Box | None:
     """The padded box around the page's ink, or None if nothing on it is dark enough;
     `half` is `halved(img, dpi)` if the caller has it already."""
-    small = half or halved(img, dpi) or (img.convert("L") if img.mode != "L" else img)
+    if half is None:
+        half = halved(img, dpi)
+    small = half if half is not None else (img.convert("L") if img.mode != "L" else img)
     factor = round(img.width / small.width)  # 2 or 1; a halved odd side rounds up
     level = otsu_threshold(small.histogram())
     ink = small.point([255 if v <= level else 0 for v in range(256)])
