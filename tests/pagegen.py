@@ -67,6 +67,15 @@ def scanned(
     return out
 
 
+def show_through(front: Image.Image, strength: float = 0.3) -> Image.Image:
+    """The back of a sheet whose front shows through the paper: the front mirrored left
+    to right, its ink faint (`strength` of its darkness: 0.3 makes black print a grey of
+    ~180) and spread by the paper. Pass the result to `scanned` for the speckle."""
+    mirrored = front.convert("L").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    faint = mirrored.point(lambda v: round(255 - (255 - v) * strength))
+    return faint.filter(ImageFilter.GaussianBlur(1.5))
+
+
 def page_lines(index: int) -> list[str]:
     rng = random.Random(index)
     lines = [f"Лист {index + 1}. Классный журнал 2023/2024 учебного года"]

@@ -16,7 +16,7 @@ from archive_service.services.batch.cover_sheets import CoverSheetService
 from archive_service.services.batch.stacks import StackService
 from archive_service.services.pipeline.documents import DocumentService
 from archive_service.services.pipeline.ingest import IngestService
-from tests.pagegen import page_lines, render_page, save_pdf, scanned
+from tests.pagegen import page_lines, render_page, save_pdf, scanned, show_through
 from tests.test_stacks import sheet_images
 
 pytestmark = pytest.mark.usefixtures("tesseract")
@@ -32,6 +32,7 @@ def _blank_back(seed: int) -> Image.Image:
     [
         ([], True),
         (["5"], True),  # a page number alone
+        (["12"], True),
         (["Заявление"], False),  # a single word is text
         (["Протокол", "Подпись"], False),
     ],
@@ -39,6 +40,25 @@ def _blank_back(seed: int) -> Image.Image:
 def test_a_page_is_blank_only_without_a_word_on_it(lines: list[str], blank: bool) -> None:
     page = scanned(render_page(lines), seed=len(lines), noise=0.05)
     assert is_blank(page) is blank, ink_share(page) / MAX_INK_SHARE
+
+
+@pytest.mark.parametrize("strength", [0.15, 0.3, 0.45])
+def test_a_back_showing_its_front_through_the_paper_is_blank(strength: float) -> None:
+    """Thin paper shows the front's print, mirrored and grey, on the back: that is no
+    ink of the back's own, and the back is still an empty side."""
+    front = render_page(page_lines(3), font_size=34)
+    back = scanned(show_through(front, strength), seed=3, noise=0.05, skew=0.4)
+    assert is_blank(back), ink_share(back) / MAX_INK_SHARE
+    assert not is_blank(scanned(front, seed=3)), "the front itself is text"
+
+
+@pytest.mark.parametrize("darkness", [0.5, 0.7])
+def test_a_page_of_faint_print_is_read_not_taken_for_blank(darkness: float) -> None:
+    """A faded copy or a pale printer's page: its print at half or 70 % of black's
+    darkness is still text to read."""
+    front = render_page(page_lines(4), font_size=34)
+    faint = front.point(lambda v: round(255 - (255 - v) * darkness))
+    assert not is_blank(scanned(faint, seed=4)), ink_share(faint) / MAX_INK_SHARE
 
 
 def test_judging_a_page_costs_a_fraction_of_reading_it() -> None:

@@ -5,11 +5,18 @@ sheets. Recognising one costs a whole OCR pass and an orientation pass (~3 s) to
 that there is no text; looking at the image costs ~15 ms. The page is reduced by
 averaging (a speckle of dust is lost in the white around it, a stroke of ink stays
 dark), its edges (a scanner's dark margins, hole punches) are left out, and what is
-still darker than mid-grey after a median filter is counted as ink.
+still darker than a light grey (180) after a median filter is counted as ink.
 
-The threshold keeps a page with a single word on it (~46 millionths of the page is ink
-in a generated scan) as text and takes a page with only a dot, a dust speck or a
-one-digit page number as blank; `tests/test_blank_pages.py` holds both sides of it.
+Why that grey: reduced, the darkest of black 8-point print is ~60, and of print at half
+its darkness (a faded copy, a pale printer) ~160; judged at mid-grey (128), as before,
+such a page was taken for blank and never read. The front of a sheet showing through
+its back (mirrored, faint and spread by the paper: `tests/pagegen.show_through`) stays
+at 210 or lighter at a third of the print's darkness, 188 at almost half, and that back
+is still blank.
+
+The share keeps a page with a single word on it (3–4× the share) as text and takes a
+page with only a dot, a dust speck or a page number of one or two digits as blank;
+`tests/test_blank_pages.py` holds both sides of it.
 """
 
 from __future__ import annotations
@@ -18,8 +25,8 @@ from PIL import Image, ImageFilter
 
 SIDE = 800  # px of the longer side the page is judged at
 MARGIN = 0.04  # of each side, left out: scanner edges, punch holes
-INK_LEVEL = 128  # darker than this (0–255) is ink
-MAX_INK_SHARE = 0.00002  # of the judged pixels; a single word is ~2× this
+INK_LEVEL = 180  # darker than this (0–255) is ink
+MAX_INK_SHARE = 0.00006  # of the judged pixels; a single word is 3–4× this
 
 
 def ink_share(img: Image.Image) -> float:
