@@ -5,7 +5,9 @@ Page kinds, generated at 300 dpi with the truth known (a quarter of each upside 
 - light: a form with a few filled lines (an application, a cover, a note);
 - dense: a full page of journal prose (~2 500 characters);
 - grid: a paper class journal's page, 25 pupils × 12 lesson dates of marks in ruled cells;
-- blank: the back of a sheet, speckled as a scanner gives it.
+- blank: the back of a sheet, speckled as a scanner gives it;
+- through: such a back with its front (a dense page) showing through the paper, mirrored
+  and at a third of the print's darkness (`tests.pagegen.show_through`).
 
 For each kind, a batch of `--pages` pages as one scanned PDF:
 1. raw Tesseract CLI, one page after another (`tesseract PAGE out -l rus+eng tsv`,
@@ -49,7 +51,14 @@ from PIL import Image, ImageDraw  # noqa: E402
 from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from tests.pagegen import A4_300DPI, font, render_page, save_pdf, scanned  # noqa: E402
+from tests.pagegen import (  # noqa: E402
+    A4_300DPI,
+    font,
+    render_page,
+    save_pdf,
+    scanned,
+    show_through,
+)
 
 PEER = ROOT / "bench" / ".peers" / "bin" / "ocrmypdf"
 LIGHT = [
@@ -108,12 +117,17 @@ def make_batch(kind: str, count: int, folder: Path) -> tuple[Path, list[str]]:
     images, truths = [], []
     for i in range(count):
         lines = truth_of(kind, i)
-        page = grid_page(i) if kind == "grid" else None
+        if kind == "grid":
+            page = grid_page(i)
+        elif kind == "through":
+            page = show_through(render_page(dense_lines(i), font_size=34), strength=0.3)
+        else:
+            page = render_page(lines, font_size=34 if kind == "dense" else 48)
         img = scanned(
-            page or render_page(lines, font_size=34 if kind == "dense" else 48),
+            page,
             seed=i,
             skew=0.5,
-            noise=0.05 if kind == "blank" else 0.02,
+            noise=0.05 if kind in ("blank", "through") else 0.02,
             rotate=(0, 0, 0, 180)[i % 4],
         )
         img.save(folder / f"{kind}-{i:03d}.png", dpi=(300, 300))
@@ -237,7 +251,7 @@ def start_up(folder: Path, rounds: int = 5) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--kinds", default="light,dense,grid,blank")
+    parser.add_argument("--kinds", default="light,dense,grid,blank,through")
     parser.add_argument(
         "--start-up-only", action="store_true", help="only `--help` and one page from cold"
     )
