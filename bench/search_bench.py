@@ -14,7 +14,11 @@ the access filter every search of theirs carries (STAFF).
 Elasticsearch must be running: scripts/services.sh up elasticsearch (the URL is read
 from ARCHIVE_TEST_ELASTICSEARCH_URL, as scripts/services.sh env prints it).
 
-Run: .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--rounds 5]
+`--kind grid|light|blank|mixed` loads district_bench's pages of that kind instead (an
+e-journal grid, a form, duplex scans with blank backs, or a mix of all), filed as one
+school's, and asks them the same queries.
+
+Run: .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--rounds 5] [--kind dense]
 Prints a table and writes bench/results/search-<date>.json.
 """
 
@@ -162,6 +166,17 @@ def corpus(pages: int, seed: int = 20261122) -> Iterator[IndexedDocument]:
         )
 
 
+def kind_corpus(kind: str, pages: int) -> Iterator[IndexedDocument]:
+    """This bench's filed records (`dense`), or district_bench's pages of another kind,
+    filed as one school's: a grid page carries about four times a record page's text,
+    so a school's decade of grids is a bigger index than its records."""
+    if kind == "dense":
+        return corpus(pages)
+    from district_scale_bench import district_corpus  # it imports this module at its top
+
+    return district_corpus(pages, 1, kind)
+
+
 def write_results(name: str, rounds: int, results: list[dict[str, object]]) -> None:
     """bench/results/<name>-<date>.json, the form every search bench writes."""
     out = ROOT / "bench" / "results" / f"{name}-{datetime.now(UTC):%Y%m%d-%H%M}.json"
@@ -180,12 +195,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(index: SearchIndex, pages: int, rounds: int, reuse: bool = False) -> dict[str, object]:
+def measure(
+    index: SearchIndex, pages: int, rounds: int, reuse: bool = False, kind: str = "dense"
+) -> dict[str, object]:
     """Load the corpus (unless `reuse` and the index already holds it), then time the
     queries."""
     started = time.perf_counter()
     reused = reuse and not index.is_empty()
-    documents = len(index.document_ids()) if reused else index.rebuild(corpus(pages))
+    documents = len(index.document_ids()) if reused else index.rebuild(kind_corpus(kind, pages))
     load_s = time.perf_counter() - started
     for query in QUERIES:  # warm caches once, as a running server would be
         index.search(query)
@@ -205,6 +222,7 @@ def measure(index: SearchIndex, pages: int, rounds: int, reuse: bool = False) ->
             index.search(query, limit=20, filters=STAFF)
             staff.append((time.perf_counter() - t) * 1000)
     return {
+        "kind": kind,
         "pages": pages,
         "documents": documents,
         "index_seconds": None if reused else round(load_s, 2),
@@ -235,7 +253,15 @@ def main() -> None:
         help="query the SQLite indexes --keep-dir holds without loading them again "
         "(old and new code side by side on the same pages)",
     )
+    parser.add_argument(
+        "--kind",
+        default="dense",
+        choices=["dense", "grid", "light", "blank", "mixed"],
+        help="the pages: this bench's filed records, or district_bench's kind",
+    )
     args = parser.parse_args()
+    # The records' index keeps its old name, so --reuse finds the indexes earlier runs kept.
+    suffix = "" if args.kind == "dense" else f"-{args.kind}"
     es_url = os.environ.get("ARCHIVE_TEST_ELASTICSEARCH_URL")
     results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -244,21 +270,24 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             for adapter in args.adapters.split(","):
                 if adapter == "sqlite":
-                    index = open_index(f"sqlite:///{tmp}/search-{size}.sqlite3")
+                    index = open_index(f"sqlite:///{tmp}/search-{size}{suffix}.sqlite3")
                 else:
                     if not es_url:
                         sys.exit(
                             "ARCHIVE_TEST_ELASTICSEARCH_URL is not set: scripts/services.sh up"
                         )
-                    index = open_index(f"{es_url}/bench-{size}")
-                row = {"adapter": adapter, **measure(index, size, args.rounds, args.reuse)}
+                    index = open_index(f"{es_url}/bench-{size}{suffix}")
+                row = {
+                    "adapter": adapter,
+                    **measure(index, size, args.rounds, args.reuse, args.kind),
+                }
                 if adapter == "elasticsearch":
                     es = index.es  # type: ignore[attr-defined]
                     es.indices.delete(index=f"{index.prefix}-pages-*")  # type: ignore[attr-defined]
                 results.append(row)
                 speed = row["pages_per_second"] or "(kept)"
                 print(
-                    f"{adapter:14} {size:>7} pages: index {speed:>8} pages/s; "
+                    f"{adapter:14} {size:>7} {args.kind} pages: index {speed:>8} pages/s; "
                     f"search p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
                     f"max {row['max_ms']} ms over {row['queries']} queries; "
                     f"as staff (access filter) p50 {row['staff_p50_ms']} ms, "
