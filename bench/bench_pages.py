@@ -11,7 +11,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.pagegen import render_page, scanned
+from tests.pagegen import NAMES, SURNAMES, render_page, scanned
 
 WORDS = [
     "классный",
@@ -64,10 +64,6 @@ def dense_lines(seed: int, count: int = 44) -> list[str]:
         words = [rng.choice(WORDS) for _ in range(rng.randint(7, 10))]
         lines.append(f"{i + 1}. " + " ".join(words).capitalize())
     return lines
-
-
-SURNAMES = ["Иванов", "Петрова", "Смирнов", "Кузнецова", "Попов", "Васильева", "Соколов"]
-NAMES = ["Алексей", "Мария", "Дмитрий", "Анна", "Сергей", "Елена", "Никита"]
 
 
 def journal_pdf(path: Path, count: int) -> Path:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -46,14 +45,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pypdfium2 as pdfium  # noqa: E402
-from bench_pages import NAMES, SURNAMES, dense_lines  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+from bench_pages import dense_lines  # noqa: E402
 from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from tests.pagegen import (  # noqa: E402
-    A4_300DPI,
-    font,
+    grid_page,
+    grid_rows,
     render_page,
     save_pdf,
     scanned,
@@ -67,39 +65,6 @@ LIGHT = [
     ["Справка", "Выдана Кузнецовой Анне в том, что она обучается в 7 классе"],
     ["Приказ № 45", "О переводе обучающихся в следующий класс"],
 ]
-
-
-GRID_DAYS = 12
-
-
-def grid_rows(i: int) -> list[list[str]]:
-    """A paper class journal's page: a heading, then pupils × lesson dates of marks."""
-    rng = random.Random(i)
-    rows = [[f"Классный журнал 7 «Б», алгебра, лист {i + 1}"]]
-    rows.append(["Обучающийся"] + [f"{day + 1:02d}.10" for day in range(GRID_DAYS)])
-    for row in range(25):
-        pupil = f"{row + 1}. {rng.choice(SURNAMES)} {rng.choice(NAMES)}"
-        rows.append([pupil] + [rng.choice(["5", "4", "3", "н", "", ""]) for _ in range(GRID_DAYS)])
-    return rows
-
-
-def grid_page(i: int) -> Image.Image:
-    """The grid drawn as printed: ruled cells, the heading above them."""
-    img = Image.new("L", A4_300DPI, 255)
-    draw = ImageDraw.Draw(img)
-    face = font(34)
-    rows = grid_rows(i)
-    draw.text((150, 180), rows[0][0], font=face, fill=0)
-    widths = [620] + [130] * GRID_DAYS
-    top = 280
-    for cells in rows[1:]:
-        left = 150
-        for width, cell in zip(widths, cells, strict=True):
-            draw.rectangle((left, top, left + width, top + 100), outline=0, width=3)
-            draw.text((left + 15, top + 30), cell, font=face, fill=0)
-            left += width
-        top += 100
-    return img
 
 
 def truth_of(kind: str, i: int) -> list[str]:

@@ -67,6 +67,41 @@ def scanned(
     return out
 
 
+SURNAMES = ["Иванов", "Петрова", "Смирнов", "Кузнецова", "Попов", "Васильева", "Соколов"]
+NAMES = ["Алексей", "Мария", "Дмитрий", "Анна", "Сергей", "Елена", "Никита"]
+GRID_DAYS = 12
+
+
+def grid_rows(i: int) -> list[list[str]]:
+    """A paper class journal's page: a heading, then pupils × lesson dates of marks."""
+    rng = random.Random(i)
+    rows = [[f"Классный журнал 7 «Б», алгебра, лист {i + 1}"]]
+    rows.append(["Обучающийся"] + [f"{day + 1:02d}.10" for day in range(GRID_DAYS)])
+    for row in range(25):
+        pupil = f"{row + 1}. {rng.choice(SURNAMES)} {rng.choice(NAMES)}"
+        rows.append([pupil] + [rng.choice(["5", "4", "3", "н", "", ""]) for _ in range(GRID_DAYS)])
+    return rows
+
+
+def grid_page(i: int) -> Image.Image:
+    """The grid drawn as printed: ruled cells, the heading above them."""
+    img = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(img)
+    face = font(34)
+    rows = grid_rows(i)
+    draw.text((150, 180), rows[0][0], font=face, fill=0)
+    widths = [620] + [130] * GRID_DAYS
+    top = 280
+    for cells in rows[1:]:
+        left = 150
+        for width, cell in zip(widths, cells, strict=True):
+            draw.rectangle((left, top, left + width, top + 100), outline=0, width=3)
+            draw.text((left + 15, top + 30), cell, font=face, fill=0)
+            left += width
+        top += 100
+    return img
+
+
 def show_through(front: Image.Image, strength: float = 0.3) -> Image.Image:
     """The back of a sheet whose front shows through the paper: the front mirrored left
     to right, its ink faint (`strength` of its darkness: 0.3 makes black print a grey of

@@ -1,5 +1,6 @@
 """Read one page that has no text layer: rasterise, turn upright, OCR; a blank page
-(reading/blank.py) is kept as its image alone, with no orientation or OCR pass.
+(reading/blank.py) is kept as its image alone, with no orientation or OCR pass. A
+ruled page is read without its lines (reading/rules.py) and kept with them.
 
 The blank check, the area to read and the preview all look at the page halved once
 (`text_area.halved`), not each at the full page."""
@@ -17,6 +18,7 @@ from archive_service.reading.ocr import upright
 from archive_service.reading.orientation import read_upright
 from archive_service.reading.page_pdf import page_pdf
 from archive_service.reading.result import PageReading
+from archive_service.reading.rules import without_rules
 from archive_service.reading.text_area import halved
 
 
@@ -27,22 +29,25 @@ def ocr_page(
     half = halved(image, image_dpi)
     if is_blank(half if half is not None else image):
         return _blank_page(number, image, image_dpi, half)
-    read = read_upright(image, image_dpi, languages, half)
+    unruled = without_rules(image, half, image_dpi)
+    read = read_upright(unruled, image_dpi, languages, half)
+    # The scan itself, lines and all, is what the archive keeps.
+    scan = read.image if unruled is image else upright(image, read.rotation)
     if half is not None and half.width >= PREVIEW_WIDTH:
         preview = preview_jpeg(upright(half, read.rotation))
     else:
-        preview = preview_jpeg(read.image)
+        preview = preview_jpeg(scan)
     return PageReading(
         number=number,
         source=PageSource.OCR,
         text=read.ocr.text,
         confidence=read.ocr.confidence,
         rotation=read.rotation,
-        width=read.image.width,
-        height=read.image.height,
+        width=scan.width,
+        height=scan.height,
         words=read.ocr.words,
         preview_jpeg=preview,
-        page_pdf=page_pdf(read.image, image_dpi, read.ocr.text_pdf, read.box),
+        page_pdf=page_pdf(scan, image_dpi, read.ocr.text_pdf, read.box),
     )
 
 

@@ -45,8 +45,7 @@ def text_box(img: Image.Image, dpi: int, half: Image.Image | None = None) -> Box
         half = halved(img, dpi)
     small = half if half is not None else (img.convert("L") if img.mode != "L" else img)
     factor = round(img.width / small.width)  # 2 or 1; a halved odd side rounds up
-    level = otsu_threshold(small.histogram())
-    ink = small.point([255 if v <= level else 0 for v in range(256)])
+    ink = ink_mask(small)
     # Cells of ink two or more to a square of four: print is strokes, a speck stands
     # alone. The bounds of those squares, in the page's pixels.
     found = ink.reduce(2).point(_TWO_OF_FOUR).getbbox()
@@ -61,6 +60,13 @@ def text_box(img: Image.Image, dpi: int, half: Image.Image | None = None) -> Box
         min(img.width, right * factor + pad),
         min(img.height, bottom * factor + pad),
     )
+
+
+def ink_mask(grey: Image.Image) -> Image.Image:
+    """What Tesseract's binarisation would blacken, as 255 on 0: the pixels at or below
+    the page's Otsu threshold."""
+    level = otsu_threshold(grey.histogram())
+    return grey.point([255 if v <= level else 0 for v in range(256)])
 
 
 def otsu_threshold(histogram: list[int]) -> int:

@@ -1,0 +1,85 @@
+"""A grid's vertical rules are left out of what Tesseract reads (reading/rules.py): the
+rows read whole, the cells' marks and the horizontal rules stay, the archive's copy of
+the scan keeps every line, and a page without rules is not touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from archive_service.domain import MediaType
+from archive_service.reading.page_reader import ocr_page
+from archive_service.reading.rules import without_rules
+from archive_service.reading.text_area import halved
+from tests.pagegen import grid_page, grid_rows, page_lines, render_page, scanned
+
+# grid_page's layout: the first column's left edge, a cell's width, the rows' tops.
+FIRST_RULE_X, NAME_WIDTH, CELL_WIDTH, TOP, ROW_HEIGHT = 150, 620, 130, 280, 100
+
+
+def _unruled(page: Image.Image) -> Image.Image:
+    return without_rules(page, halved(page, 300), 300)
+
+
+def _darkest(img: Image.Image, box: tuple[int, int, int, int]) -> int:
+    return int(img.crop(box).getextrema()[0])
+
+
+def _column_rule(row: int) -> tuple[int, int, int, int]:
+    """A stretch of the rule left of the first date column, inside row `row`."""
+    x, top = FIRST_RULE_X + NAME_WIDTH, TOP + row * ROW_HEIGHT
+    return (x - 8, top + 10, x + 8, top + ROW_HEIGHT - 10)
+
+
+def test_a_grid_loses_its_vertical_rules_and_keeps_its_marks_and_row_rules() -> None:
+    page = scanned(grid_page(0), seed=0)
+    clean = _unruled(page)
+    assert _darkest(page, _column_rule(3)) < 100
+    assert _darkest(clean, _column_rule(3)) > 200, "the vertical rule is still there"
+    # Between two rows, along the name column: the horizontal rule is still ink.
+    row_rule = (FIRST_RULE_X + 60, TOP + ROW_HEIGHT - 6, FIRST_RULE_X + 400, TOP + ROW_HEIGHT + 6)
+    assert _darkest(clean, row_rule) < 100
+    # Inside its rules every cell is as it was: names and marks are not touched.
+    for row in range(1, 6):
+        for column in range(-1, 6):
+            left = FIRST_RULE_X + NAME_WIDTH + column * CELL_WIDTH + 12
+            top = TOP + row * ROW_HEIGHT + 12
+            cell = (left, top, left + CELL_WIDTH - 24, top + ROW_HEIGHT - 24)
+            assert clean.crop(cell).tobytes() == page.crop(cell).tobytes()
+
+
+@pytest.mark.parametrize("skew", [1.0, 2.0, 3.5])
+def test_a_skewed_grid_loses_its_vertical_rules_whole(skew: float) -> None:
+    """A skewed rule is a staircase of short runs: it goes whole or its stubs are read
+    as letters. Nothing a quarter inch long is left to find on the clean page."""
+    page = scanned(grid_page(0), seed=0, skew=skew)
+    clean = _unruled(page)
+    assert clean is not page
+    assert _unruled(clean) is clean
+
+
+def test_a_page_without_rules_is_given_back_untouched() -> None:
+    prose = scanned(render_page(page_lines(1), font_size=34), seed=1)
+    form = scanned(render_page(["Заявление", "Подпись ______________________"]), seed=2)
+    assert _unruled(prose) is prose
+    assert _unruled(form) is form  # an underline is a horizontal line: Tesseract's own
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_journal_grid_reads_row_by_row_and_its_scan_keeps_every_rule(tmp_path: Path) -> None:
+    source = tmp_path / "grid.png"
+    page = scanned(grid_page(1), seed=1, skew=0.5)
+    page.save(source, dpi=(300, 300))
+    reading = ocr_page(source, MediaType.PNG, 1, 300, "rus+eng")
+    read = [" ".join(line.split()) for line in reading.text.splitlines() if line.strip()]
+    rows = [" ".join(cell for cell in row if cell) for row in grid_rows(1)]
+    # A lone «н» (absent) is read as Latin «H» by its shape; what matters is the row.
+    read = [" ".join("н" if word == "H" else word for word in line.split()) for line in read]
+    same = [row for row in rows[1:] if row in read]
+    assert len(same) >= 24, "\n".join(read)
+    pdf = pdfium.PdfDocument(reading.page_pdf)
+    kept = pdf[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L")
+    assert _darkest(kept, _column_rule(3)) < 100, "the archived page lost a rule"
