@@ -135,24 +135,35 @@ def _snowball(word: str) -> str:
 # keeps Snowball's stems and a query word asks for both readings (`alternatives`).
 SURNAME_SUFFIXES = ("ов", "ев")
 MIN_SURNAME_BASE = 3  # «нов» from «новые» is no surname base; «петр», «иван» are
+# Snowball strips «-ьев», «-иев» whole: «Соловьёв» → «солов», «Дмитриев» → «дмитр».
+MAX_NOMINATIVE_CUT = 3
 
 
 def alternatives(word: str) -> tuple[str, ...]:
     """The terms a folded query word may stand for on a page, its own stem first.
 
-    A nominative in «-ов/-ев» also asks for the stem its other forms share
-    («смирнов» for «Смирнов»), and a form that keeps «-ов/-ев» in its stem also asks for
-    the nominative's («смирн» for «Смирнову»). So every form of a surname finds every
-    other. A word the overrides know (a school noun, a first name) is no surname.
+    A nominative in «-ов/-ев» also asks for the stem its other forms share, the whole
+    word («смирнов» for «Смирнов», «соловьев» for «Соловьёв»), and a form that keeps
+    «-ов/-ев» in its stem (that stem is the nominative) also asks for the nominative's
+    own stem, as the index holds it («смирн» for «Смирнову», «солов» for «Соловьёва»).
+    So every form of a surname finds every other. A word the overrides know (a school
+    noun, a first name) is no surname.
     """
     word = word.replace(SOFT_HYPHEN, "")
     term = stem(word)
     if word in STEM_OVERRIDES or not CYRILLIC_RE.search(word):  # a word we know is no surname
         return (term,)
-    if word.endswith(SURNAME_SUFFIXES) and term == word[:-2] and len(term) >= MIN_SURNAME_BASE:
+    cut = len(word) - len(term)
+    if (
+        word.endswith(SURNAME_SUFFIXES)
+        and word.startswith(term)
+        and 2 <= cut <= MAX_NOMINATIVE_CUT
+        and len(term) >= MIN_SURNAME_BASE
+    ):
         return (term, word)
     if term != word and term.endswith(SURNAME_SUFFIXES) and len(term) - 2 >= MIN_SURNAME_BASE:
-        return (term, term[:-2])
+        nominative = stem(term)
+        return (term, nominative) if nominative != term else (term,)
     return (term,)
 
 
