@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from archive_service.domain import MediaType
+from archive_service.reading.ocr import recognise
 from archive_service.reading.page_reader import ocr_page
 from archive_service.reading.rules import without_rules
 from archive_service.reading.text_area import halved
-from tests.pagegen import grid_page, grid_rows, page_lines, render_page, scanned
+from tests.pagegen import A4_300DPI, grid_page, grid_rows, page_lines, render_page, scanned
 
 # grid_page's layout: the first column's left edge, a cell's width, the rows' tops.
 FIRST_RULE_X, NAME_WIDTH, CELL_WIDTH, TOP, ROW_HEIGHT = 150, 620, 130, 280, 100
@@ -54,7 +55,7 @@ def test_a_grid_loses_its_vertical_rules_and_keeps_its_marks_and_row_rules() -> 
 @pytest.mark.parametrize("skew", [1.0, 2.0, 3.5])
 def test_a_skewed_grid_loses_its_vertical_rules_whole(skew: float) -> None:
     """A skewed rule is a staircase of short runs: it goes whole or its stubs are read
-    as letters. Nothing a quarter inch long is left to find on the clean page."""
+    as letters. Nothing half an inch long is left to find on the clean page."""
     page = scanned(grid_page(0), seed=0, skew=skew)
     clean = _unruled(page)
     assert clean is not page
@@ -66,6 +67,33 @@ def test_a_page_without_rules_is_given_back_untouched() -> None:
     form = scanned(render_page(["Заявление", "Подпись ______________________"]), seed=2)
     assert _unruled(prose) is prose
     assert _unruled(form) is form  # an underline is a horizontal line: Tesseract's own
+
+
+def _title_page(face: str, size: int) -> Image.Image:
+    """A cover or a certificate: its heading in large letters, their stems long and
+    straight down the page as a rule is."""
+    img = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{face}", size)
+    draw.text((150, 400), "АТТЕСТАТ", font=font, fill=0)
+    draw.text((150, 400 + size * 3 // 2), "ТИТУЛЬНЫЙ", font=font, fill=0)
+    return scanned(img, seed=1, skew=0.5)
+
+
+@pytest.mark.parametrize("face", ["DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSans-Bold.ttf"])
+@pytest.mark.parametrize("points", [36, 48])
+def test_a_large_heading_is_no_rule(face: str, points: int) -> None:
+    page = _title_page(face, points * 300 // 72)
+    assert _unruled(page) is page
+
+
+@pytest.mark.usefixtures("tesseract")
+@pytest.mark.parametrize("face", ["DejaVuSerif.ttf", "DejaVuSans-Bold.ttf"])
+def test_a_72_point_heading_still_reads_whole(face: str) -> None:
+    """Stems an inch tall: a hairline of a serif may go, never the letter."""
+    page = _title_page(face, 300)
+    words = recognise(_unruled(page), 300, "rus+eng").text.split()
+    assert "АТТЕСТАТ" in words and "ТИТУЛЬНЫЙ" in words, words
 
 
 @pytest.mark.usefixtures("tesseract")
