@@ -2,8 +2,9 @@
 (reading/blank.py) is kept as its image alone, with no orientation or OCR pass. A
 ruled page is read without its lines (reading/rules.py) and kept with them.
 
-The blank check, the area to read and the preview all look at the page halved once
-(`text_area.halved`), not each at the full page."""
+The blank check, the rules, the area to read and the preview all look at the page halved
+once (`text_area.halved`), not each at the full page, and the rules and the area at its
+one ink mask."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from archive_service.reading.orientation import read_upright
 from archive_service.reading.page_pdf import page_pdf
 from archive_service.reading.result import PageReading
 from archive_service.reading.rules import without_rules
-from archive_service.reading.text_area import halved
+from archive_service.reading.text_area import halved, ink_mask
 
 
 def ocr_page(
@@ -29,8 +30,9 @@ def ocr_page(
     half = halved(image, image_dpi)
     if is_blank(half if half is not None else image):
         return _blank_page(number, image, image_dpi, half)
-    unruled = without_rules(image, half, image_dpi)
-    read = read_upright(unruled, image_dpi, languages, half)
+    ink = ink_mask(half) if half is not None else None
+    unruled = without_rules(image, half, image_dpi, ink)
+    read = read_upright(unruled, image_dpi, languages, half, ink)
     # The scan itself, lines and all, is what the archive keeps.
     scan = read.image if unruled is image else upright(image, read.rotation)
     if half is not None and half.width >= PREVIEW_WIDTH:
