@@ -65,6 +65,31 @@ def test_snippet_marks_inflected_matches_and_escapes_html() -> None:
     assert "&lt;b&gt;" in snippet and "<b>" not in snippet
 
 
+FILLER = ["5", "4", "н", "Иванов", "Анна", "пере\u00adнос", "12.02.2025", "Сергеевич", "ёлка"]
+SEPARATORS = [" ", "\n", ", ", " — ", ". "]
+
+
+@given(
+    before=st.lists(st.sampled_from(FILLER), max_size=40),
+    after=st.lists(st.sampled_from(FILLER), max_size=40),
+    found=st.sampled_from(["Смирнову", "СМИРНОВ", "Смирнова", "смирновых"]),
+    glue=st.sampled_from(SEPARATORS),
+)
+@example(before=["Иванов"] * 9, after=[], found="Смирнову", glue=" ")
+def test_a_snippet_opens_a_little_before_the_first_match_however_deep(
+    before: list[str], after: list[str], found: str, glue: str
+) -> None:
+    """A grid page's match may lie hundreds of words in: the snippet still opens the
+    eight words before it, with «…» when more lie before them, and marks it."""
+    text = glue.join([*before, found, *after])
+    snippet = make_snippet(text, parse_query("Смирнов").all_terms)
+    words_before = terms(glue.join(before))
+    assert snippet.startswith("… ") is (len(words_before) > 8)
+    opening = snippet.removeprefix("… ").split("<mark>")[0]
+    assert terms(opening) == words_before[-8:]
+    assert f"<mark>{found}</mark>" in snippet
+
+
 def test_a_snippet_reads_as_plain_text_in_a_terminal() -> None:
     """`archive search` prints the characters the page holds, not their HTML escapes,
     and the matches marked its own way, from either engine's snippet."""
