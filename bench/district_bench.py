@@ -78,6 +78,44 @@ def grid_text(rng: random.Random) -> str:
     return "\n".join([page_text(rng, rng.choice(KINDS)).splitlines()[0], dates, *rows])
 
 
+ROSTER_SURNAMES = 599  # a school of ~1 100 pupils has some 600 surnames
+CLASS_SIZE = 25
+
+
+def school_surnames(count: int = ROSTER_SURNAMES) -> list[str]:
+    """A school's surnames: search_bench's 23 (the ones the queries name), and the rest
+    made as Russian surnames are made (a root, a syllable, «-ов/-ев/-ин»), so each stems
+    and declines as a real one does."""
+    roots = ["Бел", "Кор", "Мал", "Сав", "Тар", "Вол", "Гор", "Лук", "Мор", "Рог", "Дуб", "Жук"]
+    middles = ["", "ан", "ял", "ын", "ош", "ик", "ен", "ач", "уг", "ер", "од", "ит"]
+    ends = ["ов", "ев", "ин", "цов"]
+    made = [r + m + e for r in roots for m in middles for e in ends]
+    rng = random.Random(20261207)
+    rng.shuffle(made)
+    return SURNAMES + made[: count - len(SURNAMES)]
+
+
+def roster_grid_text(rng: random.Random, classes: list[list[str]]) -> str:
+    """A grid page as OCR gives it, for one class of the school: its own pupils, each
+    on every grid page of that class, as a real journal lists them."""
+    dates = " ".join(f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}" for _ in range(12))
+    pupils = rng.choice(classes)
+    rows = [
+        f"{n} {pupil} " + " ".join(rng.choice(["5", "4", "3", "2", "н", "."]) for _ in range(18))
+        for n, pupil in enumerate(pupils, start=1)
+    ]
+    return "\n".join([page_text(rng, rng.choice(KINDS)).splitlines()[0], dates, *rows])
+
+
+def school_classes(rng: random.Random, count: int = 44) -> list[list[str]]:
+    """44 classes (1–11, А–Г) of CLASS_SIZE pupils, surnames from `school_surnames`."""
+    surnames = school_surnames()
+    return [
+        [f"{rng.choice(surnames)} {rng.choice(NAMES)}" for _ in range(CLASS_SIZE)]
+        for _ in range(count)
+    ]
+
+
 def light_text(rng: random.Random) -> str:
     """A form: its headings and two filled lines (a name, a date)."""
     heading = page_text(rng, rng.choice(KINDS)).splitlines()[0]
@@ -103,8 +141,10 @@ def kind_pages(kind: str, pages: int, seed: int = 20261205) -> Iterator[IndexedD
         yield from corpus(pages)
         return
     rng = random.Random(seed)
+    classes = school_classes(random.Random(seed + 1))
     makers = {
         "grid": lambda n: grid_text(rng),
+        "roster": lambda n: roster_grid_text(rng, classes),
         "light": lambda n: light_text(rng),
         "blank": lambda n: blank_text(rng, n),
     }

@@ -21,9 +21,10 @@ Each server given with --servers is measured in the same run, one after the othe
 the same pages: `9` at ARCHIVE_TEST_ELASTICSEARCH_URL, `8` (the 8.19 line) at
 ARCHIVE_TEST_ELASTICSEARCH8_URL; scripts/services.sh up elasticsearch elasticsearch8.
 
-`--kind grid|light|blank|mixed` takes district_bench's pages of that kind instead (an
-e-journal grid, a form, duplex scans with blank backs, or a mix of all), each document
-filed with a school, a class and a school year.
+`--kind grid|roster|light|blank|mixed` takes district_bench's pages of that kind instead
+(an e-journal grid, a class's grid from a school's own roster, a form, duplex scans
+with blank backs, or a mix of all), each document filed with a school, a class and a
+school year.
 
 Run: .venv/bin/python bench/district_scale_bench.py [--pages 1000000] [--schools 30]
      [--rounds 5] [--servers 9] [--cold 10] [--kind dense]
@@ -186,7 +187,7 @@ def main() -> None:
     parser.add_argument(
         "--kind",
         default="dense",
-        choices=["dense", "grid", "light", "blank", "mixed"],
+        choices=["dense", "grid", "roster", "light", "blank", "mixed"],
         help="the pages: search_bench's filed records, or district_bench's kind",
     )
     args = parser.parse_args()

@@ -14,9 +14,11 @@ the access filter every search of theirs carries (STAFF).
 Elasticsearch must be running: scripts/services.sh up elasticsearch (the URL is read
 from ARCHIVE_TEST_ELASTICSEARCH_URL, as scripts/services.sh env prints it).
 
-`--kind grid|light|blank|mixed` loads district_bench's pages of that kind instead (an
-e-journal grid, a form, duplex scans with blank backs, or a mix of all), filed as one
-school's, and asks them the same queries.
+`--kind grid|roster|light|blank|mixed` loads district_bench's pages of that kind instead
+(an e-journal grid of pupils drawn from 23 surnames, so every surname stands on most
+pages; a grid of one of a school's 44 classes, its pupils' surnames from the school's
+600; a form; duplex scans with blank backs; or a mix of all), filed as one school's, and
+asks them the same queries.
 
 Run: .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--rounds 5] [--kind dense]
 Prints a table and writes bench/results/search-<date>.json.
@@ -256,7 +258,7 @@ def main() -> None:
     parser.add_argument(
         "--kind",
         default="dense",
-        choices=["dense", "grid", "light", "blank", "mixed"],
+        choices=["dense", "grid", "roster", "light", "blank", "mixed"],
         help="the pages: this bench's filed records, or district_bench's kind",
     )
     args = parser.parse_args()
