@@ -14,7 +14,7 @@ from archive_service.domain import MediaType
 from archive_service.reading.ocr import recognise
 from archive_service.reading.page_reader import ocr_page
 from archive_service.reading.rules import without_rules
-from archive_service.reading.text_area import halved
+from archive_service.reading.text_area import halved, ink_mask
 from tests.pagegen import A4_300DPI, grid_page, grid_rows, page_lines, render_page, scanned
 
 # grid_page's layout: the first column's left edge, a cell's width, the rows' tops.
@@ -22,7 +22,7 @@ FIRST_RULE_X, NAME_WIDTH, CELL_WIDTH, TOP, ROW_HEIGHT = 150, 620, 130, 280, 100
 
 
 def _unruled(page: Image.Image) -> Image.Image:
-    return without_rules(page, halved(page, 300), 300)
+    return without_rules(page, ink_mask(halved(page, 300)), 300)
 
 
 def _darkest(img: Image.Image, box: tuple[int, int, int, int]) -> int:

@@ -40,12 +40,10 @@ def read_upright(
     img: Image.Image,
     dpi: int,
     languages: str,
-    half: Image.Image | None = None,
     ink: Image.Image | None = None,
 ) -> UprightReading:
-    """`half` is `text_area.halved(img, dpi)` and `ink` its `ink_mask` if the caller
-    has them already."""
-    box = text_box(img, dpi, half, ink) or (0, 0, img.width, img.height)
+    """`ink` is the halved page's `text_area.ink_mask` if the caller has it already."""
+    box = text_box(img, dpi, ink) or (0, 0, img.width, img.height)
     if area_share(box, img.size) > READ_FIRST_MAX_SHARE:
         rotation = detect_rotation(img)
         return _read(img, dpi, languages, box, rotation)

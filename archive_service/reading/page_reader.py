@@ -31,8 +31,8 @@ def ocr_page(
     if is_blank(half if half is not None else image):
         return _blank_page(number, image, image_dpi, half)
     ink = ink_mask(half) if half is not None else None
-    unruled = without_rules(image, half, image_dpi, ink)
-    read = read_upright(unruled, image_dpi, languages, half, ink)
+    unruled = without_rules(image, ink, image_dpi)
+    read = read_upright(unruled, image_dpi, languages, ink)
     # The scan itself, lines and all, is what the archive keeps.
     scan = read.image if unruled is image else upright(image, read.rotation)
     if half is not None and half.width >= PREVIEW_WIDTH:

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 from PIL import Image, ImageChops
 
-from archive_service.reading.text_area import ink_mask
-
 RULE_INCH = 0.5  # the shortest straight run of ink taken for a rule
 # A rule is at most this wide on the halved page (a 1.5-point rule is ~3 px); the stem
 # of a letter half an inch tall (a 50-point capital) is twice as wide.
@@ -41,18 +39,14 @@ _HALF = [255 if v >= 128 else 0 for v in range(256)]
 _FULL = [255 if v >= 230 else 0 for v in range(256)]  # a stretch at least 90 % ink
 
 
-def without_rules(
-    img: Image.Image, half: Image.Image | None, dpi: int, ink: Image.Image | None = None
-) -> Image.Image:
+def without_rules(img: Image.Image, ink: Image.Image | None, dpi: int) -> Image.Image:
     """The page with its vertical rules turned to paper, or `img` itself if it has none.
 
-    `half` is `text_area.halved(img, dpi)`; without it (a scan under 200 dpi, where a
-    line is a pixel or two wide) the page is given back as it is. `ink` is
-    `text_area.ink_mask(half)` if the caller has it already."""
-    if half is None:
-        return img
+    `ink` is the halved page's mask, `text_area.ink_mask(text_area.halved(img, dpi))`;
+    without it (a scan under 200 dpi, where a line is a pixel or two wide) the page is
+    given back as it is."""
     if ink is None:
-        ink = ink_mask(half)
+        return img
     length = max(2, round(RULE_INCH * dpi / 2))
     width, height = ink.size
     squat = ink.resize((width, max(1, height // SQUAT)), Image.Resampling.BOX).point(_HALF)

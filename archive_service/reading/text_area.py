@@ -38,17 +38,14 @@ def halved(img: Image.Image, dpi: int) -> Image.Image | None:
     return grey.reduce(2)
 
 
-def text_box(
-    img: Image.Image, dpi: int, half: Image.Image | None = None, ink: Image.Image | None = None
-) -> Box | None:
+def text_box(img: Image.Image, dpi: int, ink: Image.Image | None = None) -> Box | None:
     """The padded box around the page's ink, or None if nothing on it is dark enough;
-    `half` is `halved(img, dpi)` and `ink` its `ink_mask` if the caller has them."""
-    if half is None:
+    `ink` is `ink_mask(halved(img, dpi))` if the caller has it already."""
+    if ink is None:
         half = halved(img, dpi)
-    small = half if half is not None else (img.convert("L") if img.mode != "L" else img)
-    factor = round(img.width / small.width)  # 2 or 1; a halved odd side rounds up
-    if ink is None or ink.size != small.size:
-        ink = ink_mask(small)
+        grey = img if img.mode == "L" else img.convert("L")
+        ink = ink_mask(half if half is not None else grey)
+    factor = round(img.width / ink.width)  # 2 or 1; a halved odd side rounds up
     # Cells of ink two or more to a square of four: print is strokes, a speck stands
     # alone. The bounds of those squares, in the page's pixels.
     found = ink.reduce(2).point(_TWO_OF_FOUR).getbbox()
