@@ -153,3 +153,21 @@ def test_a_filter_true_of_most_documents_is_said_by_what_it_leaves_out(tmp_path:
             f"{sqlite_fts.facet_token('access', sqlite_fts.NO_VALUE)}",
         )
         assert index._narrowing(db, {"access": "health"}, 4)[0].startswith("scope : (")
+
+
+def test_a_query_never_meets_a_filter_token(tmp_path: Path) -> None:
+    """The query's words are matched in every column, the filters' scope too: no word a
+    person types, whole or as a beginning, may be one of its tokens."""
+    index = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    facets = {"class": ["5А"], "year": ["2020/2021"], "access": ["general"]}
+    index.index_document(
+        IndexedDocument("d", "d.pdf", "Ведомость", [IndexedPage(1, "зачёт")], facets=facets)
+    )
+    tokens = [
+        sqlite_fts.facet_token(name, value) for name, values in facets.items() for value in values
+    ] + [sqlite_fts.facet_token("school", sqlite_fts.NO_VALUE)]
+
+    for token in tokens:
+        for typed in (token, token.lstrip("_"), token[:6] + "*", token[1:6] + "*"):
+            assert index.search(typed).total == 0, typed
+    assert index.search("зачёт", filters={"class": "5А"}).total == 1
