@@ -14,10 +14,19 @@ from collections.abc import Callable
 
 from markupsafe import escape
 
-from search.analysis import stem, term_matcher, tokens, word_spans
+from search.analysis import (
+    TOKEN_RE,
+    first_possible_match,
+    fold,
+    stem,
+    term_matcher,
+    tokens,
+    unbroken,
+)
 
 CONTEXT_BEFORE = 8
 WINDOW = 30
+LOOK_BACK = 64  # characters first looked back over for the words before a match, doubled
 # How both engines mark a match in a snippet (Elasticsearch's highlighter is given the
 # same tags and the html encoder).
 MARKED = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -29,24 +38,24 @@ def make_snippet(text: str, wanted: set[str]) -> str:
     Words are read lazily and reading stops once the window is full, so a page costs
     only as much as its text up to the first match: a results page shows up to 20 × 10
     page snippets, so this is the hot path of the embedded search. For that it works on
-    the tokenizer's regex matches (`word_spans`), not `tokens`' objects, and escapes the
-    text between marks whole rather than word by word: 72 µs a page before, a third of
-    a common query's 40 ms at 300 000 pages.
+    the tokenizer's regex matches, not `tokens`' objects, and escapes the text between
+    marks whole rather than word by word: 72 µs a page before, a third of a common
+    query's 40 ms at 300 000 pages. The words before the first place a match can begin
+    (`first_possible_match`) are not stemmed at all, only the few that lead up to it are cut.
     """
     matches = term_matcher(wanted)
-    words = word_spans(text)
-    head: deque[re.Match[str]] = deque(maxlen=CONTEXT_BEFORE)
-    seen = 0
+    folded = fold(unbroken(text))
+    begin, head, skipped = _lead_up(folded, frozenset(wanted))
     window: list[re.Match[str]] = []
-    for word in words:
-        if matches(stem(word.group())):
-            window = [*head, word]
-            break
-        head.append(word)
-        seen += 1
-    skipped = bool(window) and seen > CONTEXT_BEFORE
-    if not window:  # no match on this page: its opening words
-        words = word_spans(text)
+    if begin < len(folded):
+        for word in TOKEN_RE.finditer(folded, begin):
+            if matches(stem(word.group())):
+                window = [*head, word]
+                break
+            skipped = skipped or len(head) == CONTEXT_BEFORE
+            head.append(word)
+    skipped = skipped and bool(window)
+    words = TOKEN_RE.finditer(folded, window[-1].end() if window else 0)
     more = False
     for word in words:
         if len(window) == WINDOW:
@@ -69,6 +78,28 @@ def make_snippet(text: str, wanted: set[str]) -> str:
     if more:
         out.append(" …")
     return " ".join("".join(out).split())
+
+
+def _lead_up(folded: str, wanted: frozenset[str]) -> tuple[int, deque[re.Match[str]], bool]:
+    """Where to start reading words for a match (`first_possible_match`; the page's
+    start when that cannot be told), the CONTEXT_BEFORE words before that place, and
+    whether more words lie before them."""
+    head: deque[re.Match[str]] = deque(maxlen=CONTEXT_BEFORE)
+    begin = first_possible_match(folded, wanted)
+    if not begin:
+        return 0, head, False
+    # The stretch looked back over doubles until it holds more words than the head
+    # keeps, or the page's start: its first may be the end of a word cut at `back`.
+    reach = LOOK_BACK
+    while True:
+        back = max(0, begin - reach)
+        before = list(TOKEN_RE.finditer(folded, back, begin))
+        if not back or len(before) > CONTEXT_BEFORE:
+            break
+        reach *= 2
+    head.extend(before)
+    first = TOKEN_RE.search(folded)
+    return begin, head, bool(head) and first is not None and first.start() < head[0].start()
 
 
 def highlight(text: str, wanted: set[str]) -> tuple[str, int]:

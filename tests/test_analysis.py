@@ -6,10 +6,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from search.analysis import fold, query_terms, terms, tokens
+from search.analysis import fold, query_terms, term_matcher, terms, tokens
 from search.first_names import FEMALE, MALE, forms
 from search.query import parse_query, to_fts5, words_match
-from search.snippets import highlight, make_snippet, plain_snippet
+from search.snippets import MARKED, highlight, make_snippet, plain_snippet
 
 
 def test_inflected_forms_share_a_stem() -> None:
@@ -88,6 +88,53 @@ def test_a_snippet_opens_a_little_before_the_first_match_however_deep(
     opening = snippet.removeprefix("… ").split("<mark>")[0]
     assert terms(opening) == words_before[-8:]
     assert f"<mark>{found}</mark>" in snippet
+
+
+# Words a snippet may meet on the way to its match: forms pinned to a stem that does not
+# begin them («Анны» → «аннъ», «любви» → «любов»), words that begin as a query word does
+# but are another («Смирновский», «кузнечный» against «кузнец»), one holding it inside
+# («несмирнова»), English, numbers in a date.
+PAGE_WORDS = [
+    *["5", "4", "н", "Иванов", "Сергеевич", "ёлка", "12.02.2023", "2023", "Анна", "Анны"],
+    *["анной", "любви", "любовь", "журнала", "Смирнову", "Смирновский", "несмирнова"],
+    *["Кузнецова", "кузнечный", "English", "happy", "happiness"],
+]
+PAGE_QUERIES = ["Анна", "любовь", "журнал", "Смирнов", "Кузн*", "2023", "happy", "Анны Смирновой"]
+
+
+@given(
+    # long words too, so that few of them fit the stretch looked back over
+    words=st.lists(
+        st.sampled_from(PAGE_WORDS) | st.text("абвгдежз", min_size=30, max_size=90),
+        max_size=300,
+    ),
+    query=st.sampled_from(PAGE_QUERIES),
+    glue=st.sampled_from(SEPARATORS),
+)
+# eight words of 16 letters: the stretch looked back over holds seven and the end of one
+@example(words=["Иванов", *["вгдежвгдежвгдежв"] * 8, "Смирнову"], query="Смирнов", glue=" ")
+def test_a_snippet_opens_at_the_first_word_of_the_page_that_matches(
+    words: list[str], query: str, glue: str
+) -> None:
+    """Whatever lies before it, the first word marked is the page's first that
+    matches, read word by word, with the eight before it; a page with none opens at
+    its start, nothing marked."""
+    text = glue.join(words)
+    wanted = parse_query(query).all_terms
+    matches = term_matcher(wanted)
+    page = list(tokens(text))
+    first = next((n for n, token in enumerate(page) if matches(token.term)), None)
+
+    snippet = make_snippet(text, wanted)
+
+    if first is None:
+        assert "<mark>" not in snippet
+        assert terms(snippet) == [token.term for token in page[:30]]
+        return
+    opening, marked = snippet.removeprefix("… ").split("<mark>")[0], MARKED.findall(snippet)[0]
+    assert terms(opening) == [token.term for token in page[max(0, first - 8) : first]]
+    assert snippet.startswith("… ") is (first > 8)
+    assert marked == text[page[first].start : page[first].end]
 
 
 def test_a_snippet_reads_as_plain_text_in_a_terminal() -> None:
