@@ -27,6 +27,10 @@ Run:
   .venv/bin/python bench/load_bench.py --scaled --uploaders 0 \
       --search-url $ARCHIVE_TEST_ELASTICSEARCH_URL/bench-district-scale
                     # the 1M-page district index district_scale_bench.py --keep leaves
+  .venv/bin/python bench/load_bench.py --users 1 --uploaders 0 --seconds 180 \
+      --search-url sqlite:////tmp/sq300/search-300000-grid.sqlite3 --queries search-bench
+                    # the web search page on a 300k-page index search_bench.py --keep-dir
+                    # left, one person at a time, with that bench's 19 queries
 The web process's peak RSS and PSS over the run are reported too (issue 26, point 9).
 Prints a table and writes bench/results/load-<mode>-<date>.json.
 """
@@ -241,13 +245,21 @@ def sign_in(base: str) -> requests.Session:
     return session
 
 
-def user(base: str, ids: list[str], rec: Recorder, until: float, seed: int, think: float) -> None:
+def user(
+    base: str,
+    ids: list[str],
+    rec: Recorder,
+    until: float,
+    seed: int,
+    think: float,
+    queries: list[str],
+) -> None:
     """One person: a request, a pause to read it (`think` seconds on average), again."""
     rnd = random.Random(seed)
     session = sign_in(base)
     routes = [
-        ("search", 30, lambda: (f"{base}/search", {"q": rnd.choice(QUERIES)})),
-        ("api search", 15, lambda: (f"{base}/api/v1/search", {"q": rnd.choice(QUERIES)})),
+        ("search", 30, lambda: (f"{base}/search", {"q": rnd.choice(queries)})),
+        ("api search", 15, lambda: (f"{base}/api/v1/search", {"q": rnd.choice(queries)})),
         ("documents list", 15, lambda: (f"{base}/documents", {})),
         ("document", 15, lambda: (f"{base}/documents/{rnd.choice(ids)}", {})),
         ("page image", 10, lambda: (f"{base}/documents/{rnd.choice(ids)}/pages/1.jpg", {})),
@@ -322,6 +334,13 @@ def uploader(
         count += 1
 
 
+def search_bench_queries() -> list[str]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from search_bench import QUERIES as searched
+
+    return list(searched)
+
+
 def searched_documents(url: str | None) -> int | None:
     """How many documents (and so how large) the given index is, for the record."""
     if not url:
@@ -355,12 +374,21 @@ def main() -> None:
         "search_bench.py --keep-dir leaves)",
     )
     parser.add_argument(
+        "--queries",
+        choices=("forms", "search-bench"),
+        default="forms",
+        help="what people search for: the filled documents' words in other forms, or "
+        "search_bench.py's 19 queries (words, phrases, names, a year), which fit the index "
+        "it left for --search-url",
+    )
+    parser.add_argument(
         "--scanned", action="store_true", help="upload scans (OCR) instead of born-digital PDFs"
     )
     parser.add_argument(
         "--scan-pause", type=float, default=2.0, help="seconds between a station's scans"
     )
     args = parser.parse_args()
+    queries = QUERIES if args.queries == "forms" else search_bench_queries()
 
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-")))
@@ -450,7 +478,7 @@ def main() -> None:
         rec = Recorder()
         until = time.monotonic() + args.seconds
         threads = [
-            threading.Thread(target=user, args=(base, ids, rec, until, n, args.think))
+            threading.Thread(target=user, args=(base, ids, rec, until, n, args.think, queries))
             for n in range(args.users)
         ]
         threads += [
@@ -496,6 +524,7 @@ def main() -> None:
             "cpu_seconds": cpu,
             "web_memory": web_memory.figures(),
             "search_index": "given" if args.search_url else "fresh",
+            "queries": args.queries,
             "search_index_documents": searched_documents(args.search_url),
         }
     print(f"{'route':<16}{'n':>7}{'err':>5}{'p50':>9}{'p95':>9}{'max':>9}")
