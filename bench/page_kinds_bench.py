@@ -18,7 +18,8 @@ For each kind, a batch of `--pages` pages as one scanned PDF:
 4. OCRmyPDF `--jobs <cores> -l rus+eng --rotate-pages --output-type pdf` (installed in
    its own virtualenv by bench/setup-peers.sh): pages/s;
 and the character error rate of the archive's text and of OCRmyPDF's text layer
-against the truth (blank pages: characters found where there are none).
+against the truth (blank pages: characters found where there are none), and what the
+archive keeps on disk a page (stored files, catalog, search index), for sizing a disk.
 
 Start-up: `archive --help`, and `archive ingest ONE.png --wait` from cold (median of 5).
 
@@ -148,6 +149,7 @@ def archive_run(pdf: Path, cores: int, warm: bool) -> dict[str, Any]:
             if worker is not None:
                 worker.terminate()
                 worker.wait(60)
+        disk = disk_per_page(data, len(shown["pages"]))
     pages = shown["pages"]
     return {
         "status": outcome["status"],
@@ -155,6 +157,23 @@ def archive_run(pdf: Path, cores: int, warm: bool) -> dict[str, Any]:
         "pages_per_second": round(len(pages) / seconds, 3),
         "texts": [p["text"] for p in pages],
         "sources": sorted({p["source"] for p in pages}),
+        "disk_kb_per_page": disk,
+    }
+
+
+def disk_per_page(data: Path, pages: int) -> dict[str, float]:
+    """What the archive keeps on disk for each page, in KB: the stored files (the scan
+    as uploaded, each page's searchable PDF and preview, the manifest), the catalog and
+    the search index with their WAL files, for sizing a school's disk (docs/deploy.md)."""
+
+    def size(paths: list[Path]) -> float:
+        total = sum(f.stat().st_size for p in paths for f in [p, *p.rglob("*")] if f.is_file())
+        return round(total / 1024 / max(pages, 1), 1)
+
+    return {
+        "stored_files": size([data / "objects"]),
+        "catalog": size(sorted(data.glob("catalog.sqlite3*"))),
+        "search_index": size(sorted(data.glob("search.sqlite3*"))),
     }
 
 
@@ -249,6 +268,8 @@ def main() -> None:
                 "archive_warm_ratio": round(warm["pages_per_second"] / ceiling, 3),
                 "archive_cer": cer(warm["texts"], truth),
                 "archive_sources": warm["sources"],
+                "scan_kb_per_page": round(pdf.stat().st_size / 1024 / args.pages, 1),
+                "disk_kb_per_page": warm["disk_kb_per_page"],
             }
             if "texts" in peer:
                 row |= {
