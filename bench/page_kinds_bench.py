@@ -163,8 +163,9 @@ def archive_run(pdf: Path, cores: int, warm: bool) -> dict[str, Any]:
 
 def disk_per_page(data: Path, pages: int) -> dict[str, float]:
     """What the archive keeps on disk for each page, in KB: the stored files (the scan
-    as uploaded, each page's searchable PDF and preview, the manifest), the catalog and
-    the search index with their WAL files, for sizing a school's disk (docs/deploy.md)."""
+    as uploaded, each page's PDF, `searchable.pdf`, previews, texts, the manifest), the
+    catalog and the search index with their WAL files, for sizing a school's disk
+    (docs/deploy.md)."""
 
     def size(paths: list[Path]) -> float:
         total = sum(f.stat().st_size for p in paths for f in [p, *p.rglob("*")] if f.is_file())
