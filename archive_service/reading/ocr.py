@@ -150,13 +150,15 @@ def recognise(
 
     The words' boxes come back in the page's pixels; the text-only PDF is the size of
     the area, to be laid over the page's image (reading/page_pdf.py). Tesseract reads
-    the area from an uncompressed grey file (PGM: written and read in a few ms) at the
-    page's resolution, which such a file cannot carry, so it is set for the engine.
+    the area from an uncompressed grey TIFF, written and read in a few ms. Leptonica
+    reads a PGM, as used before, a pixel at a time: ~115 ms of an A4 page's 0.3 s on a
+    cover or a form (bench/page_kinds_bench.py), the same words read. The resolution is
+    set for the engine as well, whatever the file carries.
     """
     left, top, right, bottom = box or (0, 0, img.width, img.height)
     area = img.crop((left, top, right, bottom)) if box else img
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-        source = Path(tmp) / "area.pgm"
+        source = Path(tmp) / "area.tif"
         (area.convert("L") if area.mode != "L" else area).save(source)
         del area  # a dense page's crop is most of the page: not held while Tesseract reads
         out_base = source.with_name("ocr")
