@@ -102,6 +102,84 @@ def grid_page(i: int) -> Image.Image:
     return img
 
 
+COVER_CLASSES = ["1 «А»", "5 «Б»", "7 «В»", "9 «А»", "11 «Б»"]
+
+
+def cover_lines(i: int) -> list[tuple[str, int]]:
+    """A class journal's title page: the school's name small, the title large, each
+    line with its font size in px at 300 dpi (110 px is a 26-point title)."""
+    year = 2018 + i % 7
+    return [
+        ("Муниципальное бюджетное", 40),
+        ("общеобразовательное учреждение", 40),
+        (f"«Средняя общеобразовательная школа № {10 + i % 30}»", 40),
+        ("КЛАССНЫЙ ЖУРНАЛ", 110),
+        (f"{COVER_CLASSES[i % len(COVER_CLASSES)]} класса", 80),
+        (f"на {year}/{year + 1} учебный год", 56),
+        (f"Классный руководитель: {SURNAMES[i % len(SURNAMES)]} Е. В.", 44),
+    ]
+
+
+COVER_FRAME = 160  # px from each edge to the frame's outer line; the frame is 8 px wide
+
+
+def cover_page(i: int, frame: bool = True) -> Image.Image:
+    """The title page as printed: every line centred inside a ruled frame."""
+    img = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(img)
+    width, height = A4_300DPI
+    if frame:
+        edge = COVER_FRAME
+        draw.rectangle((edge, edge, width - edge, height - edge), outline=0, width=8)
+    y = 420
+    for text, size in cover_lines(i):
+        face = font(size)
+        draw.text(((width - draw.textlength(text, font=face)) / 2, y), text, font=face, fill=0)
+        y += int(size * 1.9) + (260 if size >= 80 else 0)
+    return img
+
+
+LIST_PUPILS = 30
+MALE = (["Иванов", "Смирнов", "Кузнецов", "Попов", "Соколов", "Лебедев", "Новиков"],
+        ["Алексей", "Дмитрий", "Сергей", "Никита", "Иван", "Артём"],
+        ["Сергеевич", "Иванович", "Петрович", "Андреевич", "Олегович"])  # fmt: skip
+FEMALE = ([s + "а" for s in MALE[0]],
+          ["Мария", "Анна", "Елена", "Ольга", "Дарья", "Софья"],
+          ["Сергеевна", "Ивановна", "Петровна", "Андреевна", "Олеговна"])  # fmt: skip
+
+
+def list_rows(i: int) -> list[list[str]]:
+    """A class list (списочный состав): a heading, then each pupil's number, full name
+    and date of birth in three columns."""
+    rng = random.Random(i)
+    born = 2007 + i % 10
+    rows = [
+        [f"Список обучающихся {COVER_CLASSES[i % len(COVER_CLASSES)]} класса"],
+        [f"на 1 сентября {born + 10} года"],
+        ["№", "Фамилия, имя, отчество", "Дата рождения"],
+    ]
+    for n in range(LIST_PUPILS):
+        surnames, names, patronymics = rng.choice((MALE, FEMALE))
+        name = f"{rng.choice(surnames)} {rng.choice(names)} {rng.choice(patronymics)}"
+        rows.append(
+            [f"{n + 1}.", name, f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{born}"]
+        )
+    return rows
+
+
+def list_page(i: int) -> Image.Image:
+    """The list as typed: the heading, then the three columns at their tab stops."""
+    img = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(img)
+    face = font(40)
+    y = 250
+    for cells in list_rows(i):
+        for left, cell in zip((220, 340, 1560), cells, strict=False):
+            draw.text((left, y), cell, font=face, fill=0)
+        y += 88
+    return img
+
+
 def show_through(front: Image.Image, strength: float = 0.3) -> Image.Image:
     """The back of a sheet whose front shows through the paper: the front mirrored left
     to right, its ink faint (`strength` of its darkness: 0.3 makes black print a grey of

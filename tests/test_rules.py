@@ -8,21 +8,33 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
 from archive_service.domain import MediaType
 from archive_service.reading.ocr import recognise
 from archive_service.reading.page_reader import ocr_page
-from archive_service.reading.rules import without_rules
-from archive_service.reading.text_area import halved, ink_mask
-from tests.pagegen import A4_300DPI, grid_page, grid_rows, page_lines, render_page, scanned
+from archive_service.reading.rules import _spread, print_ink, vertical_rules, without_rules
+from archive_service.reading.text_area import halved, ink_mask, text_box
+from tests.pagegen import (
+    A4_300DPI,
+    COVER_FRAME,
+    cover_lines,
+    cover_page,
+    grid_page,
+    grid_rows,
+    page_lines,
+    render_page,
+    scanned,
+)
 
 # grid_page's layout: the first column's left edge, a cell's width, the rows' tops.
 FIRST_RULE_X, NAME_WIDTH, CELL_WIDTH, TOP, ROW_HEIGHT = 150, 620, 130, 280, 100
 
 
 def _unruled(page: Image.Image) -> Image.Image:
-    return without_rules(page, ink_mask(halved(page, 300)), 300)
+    return without_rules(page, vertical_rules(ink_mask(halved(page, 300)), 300))
 
 
 def _darkest(img: Image.Image, box: tuple[int, int, int, int]) -> int:
@@ -111,3 +123,64 @@ def test_a_journal_grid_reads_row_by_row_and_its_scan_keeps_every_rule(tmp_path:
     pdf = pdfium.PdfDocument(reading.page_pdf)
     kept = pdf[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L")
     assert _darkest(kept, _column_rule(3)) < 100, "the archived page lost a rule"
+
+
+def _reading_box(page: Image.Image) -> tuple[int, int, int, int] | None:
+    """The area `page_reader` gives Tesseract: around the page's ink less its rules."""
+    ink = ink_mask(halved(page, 300))
+    return text_box(page, 300, print_ink(ink, vertical_rules(ink, 300), 300))
+
+
+@pytest.mark.parametrize("skew", [0.0, 0.5, 1.5])
+def test_a_framed_title_page_is_read_within_its_text_not_its_frame(skew: float) -> None:
+    """A cover's frame made the area the whole sheet; the area is now its lines of text,
+    as on the same page printed without the frame."""
+    framed = _reading_box(scanned(cover_page(2), seed=2, skew=skew))
+    bare = text_box(plain := scanned(cover_page(2, frame=False), seed=2, skew=skew), 300)
+    assert framed is not None and bare is not None
+    width, height = plain.size
+    left, top, right, bottom = framed
+    assert left > COVER_FRAME + 60 and top > COVER_FRAME + 60, framed
+    assert right < width - COVER_FRAME - 60 and bottom < height - COVER_FRAME - 60, framed
+    assert all(abs(a - b) <= 24 for a, b in zip(framed, bare, strict=True)), (framed, bare)
+
+
+def test_a_page_without_rules_down_keeps_all_its_ink_for_its_area() -> None:
+    """Underlines across a form are looked for only where rules run down the page."""
+    form = scanned(render_page(["Заявление", "Подпись ______________________"]), seed=2)
+    ink = ink_mask(halved(form, 300))
+    assert print_ink(ink, vertical_rules(ink, 300), 300) is ink
+
+
+@pytest.mark.usefixtures("tesseract")
+@pytest.mark.parametrize("turn", [0, 180])
+def test_a_framed_cover_reads_whole_either_way_up(tmp_path: Path, turn: int) -> None:
+    source = tmp_path / "cover.png"
+    scanned(cover_page(3), seed=3, skew=0.5, rotate=turn).save(source, dpi=(300, 300))
+    reading = ocr_page(source, MediaType.PNG, 1, 300, "rus+eng")
+    read = [" ".join(line.split()) for line in reading.text.splitlines() if line.strip()]
+    assert reading.rotation == turn
+    assert read == [text for text, _ in cover_lines(3)], read
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 7)), max_size=12),
+    st.integers(0, 9),
+    st.booleans(),
+)
+def test_a_spread_widens_each_ink_pixel_by_exactly_its_reach(
+    dots: list[tuple[int, int]], by: int, down: bool
+) -> None:
+    """`_spread` goes in doubling steps; it must give what the plain definition gives,
+    at the mask's edges too (a step once lost what an earlier one spread past them)."""
+    mask = Image.new("L", (12, 8), 0)
+    for dot in dots:
+        mask.putpixel(dot, 255)
+    spread = _spread(mask, by, down=down)
+    for x in range(12):
+        for y in range(8):
+            near = any(
+                (dx == x and abs(dy - y) <= by) if down else (dy == y and abs(dx - x) <= by)
+                for dx, dy in dots
+            )
+            assert spread.getpixel((x, y)) == (255 if near else 0), (x, y)

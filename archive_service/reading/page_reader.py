@@ -19,7 +19,7 @@ from archive_service.reading.ocr import upright
 from archive_service.reading.orientation import read_upright
 from archive_service.reading.page_pdf import page_pdf
 from archive_service.reading.result import PageReading
-from archive_service.reading.rules import without_rules
+from archive_service.reading.rules import print_ink, vertical_rules, without_rules
 from archive_service.reading.text_area import halved, ink_mask
 
 
@@ -31,8 +31,11 @@ def ocr_page(
     if is_blank(half if half is not None else image):
         return _blank_page(number, image, image_dpi, half)
     ink = ink_mask(half) if half is not None else None
-    unruled = without_rules(image, ink, image_dpi)
-    read = read_upright(unruled, image_dpi, languages, ink)
+    rules = vertical_rules(ink, image_dpi)
+    unruled = without_rules(image, rules)
+    read = read_upright(
+        unruled, image_dpi, languages, None if ink is None else print_ink(ink, rules, image_dpi)
+    )
     # The scan itself, lines and all, is what the archive keeps.
     scan = read.image if unruled is image else upright(image, read.rotation)
     if half is not None and half.width >= PREVIEW_WIDTH:
