@@ -2,7 +2,10 @@
 Tesseract and OCRmyPDF, from a cold start and with a worker running, in one run.
 
 Page kinds, generated at 300 dpi with the truth known (a quarter of each upside down):
-- light: a form with a few filled lines (an application, a cover, a note);
+- light: a form with a few filled lines (an application, a note, an order);
+- cover: a class journal's title page: the school's name small, the title large, centred
+  in a ruled frame;
+- list: a class list, 30 pupils' numbers, full names and dates of birth in columns;
 - dense: a full page of journal prose (~2 500 characters);
 - grid: a paper class journal's page, 25 pupils × 12 lesson dates of marks in ruled cells;
 - blank: the back of a sheet, speckled as a scanner gives it;
@@ -51,8 +54,12 @@ from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa:
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from tests.pagegen import (  # noqa: E402
+    cover_lines,
+    cover_page,
     grid_page,
     grid_rows,
+    list_page,
+    list_rows,
     render_page,
     save_pdf,
     scanned,
@@ -68,6 +75,9 @@ LIGHT = [
 ]
 
 
+PRINTED = {"grid": grid_page, "list": list_page, "cover": cover_page}
+
+
 def truth_of(kind: str, i: int) -> list[str]:
     if kind == "light":
         return LIGHT[i % len(LIGHT)] + [f"лист {i + 1}"]
@@ -75,6 +85,10 @@ def truth_of(kind: str, i: int) -> list[str]:
         return dense_lines(i)
     if kind == "grid":
         return [" ".join(cell for cell in row if cell) for row in grid_rows(i)]
+    if kind == "list":
+        return [" ".join(row) for row in list_rows(i)]
+    if kind == "cover":
+        return [text for text, _ in cover_lines(i)]
     return []
 
 
@@ -83,8 +97,8 @@ def make_batch(kind: str, count: int, folder: Path) -> tuple[Path, list[str]]:
     images, truths = [], []
     for i in range(count):
         lines = truth_of(kind, i)
-        if kind == "grid":
-            page = grid_page(i)
+        if kind in PRINTED:
+            page = PRINTED[kind](i)
         elif kind == "through":
             page = show_through(render_page(dense_lines(i), font_size=34), strength=0.3)
         else:
@@ -236,7 +250,7 @@ def start_up(folder: Path, rounds: int = 5) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--kinds", default="light,dense,grid,blank,through")
+    parser.add_argument("--kinds", default="light,cover,list,dense,grid,blank,through")
     parser.add_argument(
         "--start-up-only", action="store_true", help="only `--help` and one page from cold"
     )
@@ -251,9 +265,10 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         folder = Path(tmp)
-        if args.start_up_only:
-            make_batch("light", 1, folder)
-        for kind in [] if args.start_up_only else args.kinds.split(","):
+        kinds = [] if args.start_up_only else args.kinds.split(",")
+        if "light" not in kinds:
+            make_batch("light", 1, folder)  # the page the start-up is timed on
+        for kind in kinds:
             pdf, truth = make_batch(kind, args.pages, folder)
             raw_rate, raw_texts = raw_tesseract(folder, kind, args.pages)
             cold = archive_run(pdf, cores, warm=False)
