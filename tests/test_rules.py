@@ -15,7 +15,15 @@ from PIL import Image, ImageDraw, ImageFont
 from archive_service.domain import MediaType
 from archive_service.reading.ocr import recognise
 from archive_service.reading.page_reader import ocr_page
-from archive_service.reading.rules import _spread, print_ink, vertical_rules, without_rules
+from archive_service.reading.rules import (
+    RULE_INCH,
+    SKEW_BAND,
+    _rules_in,
+    _spread,
+    print_ink,
+    vertical_rules,
+    without_rules,
+)
 from archive_service.reading.text_area import halved, ink_mask, text_box
 from tests.pagegen import (
     A4_300DPI,
@@ -184,3 +192,28 @@ def test_a_spread_widens_each_ink_pixel_by_exactly_its_reach(
                 for dx, dy in dots
             )
             assert spread.getpixel((x, y)) == (255 if near else 0), (x, y)
+
+
+@pytest.mark.parametrize(
+    ("page", "skew"),
+    [("grid", 0.0), ("grid", 0.5), ("grid", 3.5), ("cover", 0.0), ("cover", 1.5), ("prose", 0.5)],
+)
+@pytest.mark.parametrize("across", [False, True])
+def test_rules_found_in_strips_are_those_of_the_whole_page(
+    page: str, skew: float, across: bool
+) -> None:
+    """`vertical_rules` searches only strips around columns with ink running down them;
+    the whole page searched at once must give the very same masks."""
+    made = {"grid": grid_page(2), "cover": cover_page(2), "prose": render_page(page_lines(2))}
+    ink = ink_mask(halved(scanned(made[page], seed=2, skew=skew), 300))
+    if across:
+        ink = ink.transpose(Image.Transpose.TRANSPOSE)
+    length = round(RULE_INCH * 300 / 2)
+    whole = _rules_in(_spread(ink, SKEW_BAND, down=False), ink, length)
+    found = vertical_rules(ink, 300)
+    if page == "prose":
+        assert whole is None and found is None
+        return
+    assert whole is not None and found is not None
+    assert found.lines.tobytes() == whole.lines.tobytes()
+    assert found.near.tobytes() == whole.near.tobytes()
