@@ -4,12 +4,18 @@ a short one.
 A page image is tens of megabytes (an A4 page at 300 dpi, grey, plus its upright copy).
 glibc raises its mmap threshold after such a block is freed, so the next page's buffers
 come from the heap and stay there when freed: each pool process kept ~20 MB more after
-its first page. A fixed threshold makes big buffers go back to the system as soon as
-they are freed, and a trim after every task returns what smaller frees left behind.
-Elsewhere than glibc (musl, macOS) this does nothing. A threshold of 32 MB instead (a
-page's buffers reused from the heap within the page) read a light page 3 % faster but
-raised the worker's peak on a long scan by ~30 MB (461 against 432 MB on 40 dense
-pages), too near the 500 MB the worker must stay under.
+its first page. A fixed threshold of 4 MB makes the page-sized buffers (8.7 MB) go
+back to the system as soon as they are freed, and a trim after every task returns what
+smaller frees left behind. Elsewhere than glibc (musl, macOS) this does nothing.
+
+Why 4 MB: the halved page (2.2 MB) and the masks the rules are found on are made and
+dropped by the hundred a ruled page; at 256 KB, as before, each was a fresh mmap whose
+every page the kernel zeroed on first touch, ~45 ms of a framed cover page's 0.41 s
+and ~55 ms of a journal grid's 1.04 s. At 4 MB they are reused from the heap (in-process,
+cover 0.41 → 0.37 s, grid 1.04 → 0.98, peak +6 MB). A threshold of 32 MB (the
+page-sized buffers reused too) read a light page 3 % faster but raised the worker's
+peak on a long scan by ~30 MB (461 against 432 MB on 40 dense pages), too near the
+500 MB the worker must stay under.
 
 Everything the worker loaded before forking (Celery, SQLAlchemy, the readers, the
 morphology dictionary: ~90 000 objects) is frozen out of the garbage collector just
@@ -40,7 +46,7 @@ from celery import signals
 log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # mallopt parameter number in glibc's <malloc.h>
-MMAP_THRESHOLD = 256 * 1024  # bytes: every page-image buffer is far larger
+MMAP_THRESHOLD = 4 * 1024 * 1024  # bytes: a full page's buffer (8.7 MB) is larger
 YOUNG_GENERATION_THRESHOLD = 10_000
 
 _libc: Any = None
