@@ -46,12 +46,9 @@ def text_box(img: Image.Image, dpi: int, ink: Image.Image | None = None) -> Box 
         grey = img if img.mode == "L" else img.convert("L")
         ink = ink_mask(half if half is not None else grey)
     factor = round(img.width / ink.width)  # 2 or 1; a halved odd side rounds up
-    # Cells of ink two or more to a square of four: print is strokes, a speck stands
-    # alone. The bounds of those squares, in the page's pixels.
-    found = ink.reduce(2).point(_TWO_OF_FOUR).getbbox()
+    found = print_bounds(ink)
     if found is None:
         return None
-    factor *= 2
     pad = round(PAD_INCH * dpi)
     left, top, right, bottom = found
     return (
@@ -60,6 +57,16 @@ def text_box(img: Image.Image, dpi: int, ink: Image.Image | None = None) -> Box 
         min(img.width, right * factor + pad),
         min(img.height, bottom * factor + pad),
     )
+
+
+def print_bounds(ink: Image.Image) -> Box | None:
+    """The bounds of the print on an ink mask, in its pixels: cells of ink two or more
+    to a square of four, since print is strokes and a speck stands alone."""
+    found = ink.reduce(2).point(_TWO_OF_FOUR).getbbox()
+    if found is None:
+        return None
+    left, top, right, bottom = found
+    return (left * 2, top * 2, min(ink.width, right * 2), min(ink.height, bottom * 2))
 
 
 def ink_mask(grey: Image.Image) -> Image.Image:
