@@ -1,16 +1,21 @@
 """Reading a page the right way up (issue 26, points 1 and 3): an upright light page is
 read once with no orientation pass; a turned one is read upright; a dense page is turned
-by OSD before its one reading. The searchable page's hidden text lies on its words."""
+by OSD before its one reading; a title page has its first lines read first, and is
+turned by OSD without being read whole as it lies when they read badly. The searchable
+page's hidden text lies on its words."""
 
 from __future__ import annotations
 
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
 from archive_service.reading import orientation
-from archive_service.reading.orientation import read_upright
+from archive_service.reading.ocr import recognise
+from archive_service.reading.orientation import PROBE_MIN_SHARE, read_upright
 from archive_service.reading.page_pdf import page_pdf
-from tests.pagegen import render_page, scanned
+from archive_service.reading.text_area import area_share, first_lines, halved, ink_mask, text_box
+from tests.pagegen import cover_lines, cover_page, render_page, scanned
 
 pytestmark = pytest.mark.usefixtures("tesseract")
 
@@ -88,3 +93,53 @@ def test_the_hidden_text_lies_on_the_words_of_the_page_image() -> None:
     assert abs(left * 300 / 72 - word.left) < 8
     assert abs((height - top) * 300 / 72 - word.top) < 25
     assert len(list(sheet.get_objects())) >= 2  # the page image, and the text as a form
+
+
+def _title_page(turned: int) -> tuple[Image.Image, Image.Image]:
+    """A journal's title page (seven lines in a box a fifth of the sheet) and its ink."""
+    page = scanned(cover_page(1, frame=False), seed=1, skew=0.5, rotate=turned)
+    return page, ink_mask(halved(page, 300))
+
+
+def test_a_title_pages_first_lines_are_whole_lines_of_it() -> None:
+    page, ink = _title_page(0)
+    box = text_box(page, 300, ink)
+    assert box is not None and PROBE_MIN_SHARE < area_share(box, page.size) <= 0.25
+    probe = first_lines(page, 300, ink, box)
+    assert probe is not None and probe[3] - probe[1] < (box[3] - box[1]) / 2
+    lines = recognise(page, 300, "rus+eng", probe).text.splitlines()
+    assert lines == [text for text, _ in cover_lines(1)[: len(lines)]] and lines, lines
+
+
+def test_an_upright_title_page_is_read_whole_after_its_first_lines_with_no_osd(
+    calls: dict[str, int],
+) -> None:
+    page, ink = _title_page(0)
+    read = read_upright(page, 300, "rus+eng", ink)
+    assert read.rotation == 0
+    assert calls == {"osd": 0, "recognise": 2}  # the first lines, then the whole
+    assert "КЛАССНЫЙ ЖУРНАЛ" in read.ocr.text.splitlines()
+
+
+def test_an_upside_down_title_page_is_turned_once_its_first_lines_read_badly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not read whole as it lies first: that reading would be thrown away."""
+    page, ink = _title_page(180)
+    read_areas: list[tuple[int, int, int, int]] = []
+    real = orientation.recognise
+
+    def recording(img, dpi, languages, box=None):  # type: ignore[no-untyped-def]
+        read_areas.append(box)
+        return real(img, dpi, languages, box)
+
+    monkeypatch.setattr(orientation, "recognise", recording)
+    read = read_upright(page, 300, "rus+eng", ink)
+    assert read.rotation == 180
+    box = text_box(page, 300, ink)
+    assert box is not None and len(read_areas) == 2
+    probe, whole = read_areas  # the first lines as the page lies, then the whole, turned
+    assert probe == first_lines(page, 300, ink, box) and whole == read.box
+    assert [line for line in read.ocr.text.splitlines() if line] == [
+        text for text, _ in cover_lines(1)
+    ]

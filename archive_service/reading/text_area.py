@@ -25,6 +25,8 @@ Box = tuple[int, int, int, int]  # left, top, right, bottom in page pixels
 _TWO_OF_FOUR = [255 if v >= 255 // 2 else 0 for v in range(256)]
 PAD_INCH = 0.2  # white kept around the ink: Tesseract reads best with a margin
 HALVING_MIN_DPI = 200
+FIRST_LINES_INCH = 0.4  # `first_lines` reach at least this far below the print's top
+FIRST_LINES_MAX_SHARE = 0.4  # and end in this upper share of the box, or are not given
 
 
 def halved(img: Image.Image, dpi: int) -> Image.Image | None:
@@ -67,6 +69,29 @@ def print_bounds(ink: Image.Image) -> Box | None:
         return None
     left, top, right, bottom = found
     return (left * 2, top * 2, min(ink.width, right * 2), min(ink.height, bottom * 2))
+
+
+def first_lines(img: Image.Image, dpi: int, ink: Image.Image, box: Box) -> Box | None:
+    """The top of `box` down to the first gap between lines of print that lies at least
+    FIRST_LINES_INCH below the print's top: a line or two, whole, to try the page's
+    orientation on. None when no such gap comes within the box's upper part, where
+    reading those lines would cost nearly what the whole box does.
+
+    `ink` is the halved page's mask, as for `text_box`; the rows are judged at a quarter
+    of the page's resolution, specks left out as there."""
+    factor = round(img.width / ink.width) * 2
+    left, top, right, bottom = (edge // factor for edge in box)
+    rows = ink.reduce(2).point(_TWO_OF_FOUR).crop((left, top, right, bottom))
+    inked = rows.resize((1, rows.height), Image.Resampling.BOX).tobytes()
+    start = next((y for y, value in enumerate(inked) if value), None)
+    if start is None:
+        return None
+    least = start + round(FIRST_LINES_INCH * dpi / factor)
+    most = round(len(inked) * FIRST_LINES_MAX_SHARE)
+    gap = next((y for y in range(least, most) if not inked[y]), None)
+    if gap is None:
+        return None
+    return (box[0], box[1], box[2], min(box[3], box[1] + gap * factor))
 
 
 def ink_mask(grey: Image.Image) -> Image.Image:
