@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from hypothesis import example, given
+from hypothesis import strategies as st
+from PIL import Image, ImageFilter
 
 from archive_service.archive import Archive
-from archive_service.reading.blank import MAX_INK_SHARE, ink_share, is_blank
+from archive_service.reading.blank import INK_LEVEL, MAX_INK_SHARE, ink_share, is_blank
 from archive_service.services.batch.cover_sheets import CoverSheetService
 from archive_service.services.batch.stacks import StackService
 from archive_service.services.pipeline.documents import DocumentService
@@ -111,3 +113,21 @@ def test_a_stack_drops_the_back_of_a_cover_sheet_and_a_part_of_blank_pages(
     assert [(p.first_page, p.last_page) for p in report.parts] == [(3, 4)]
     assert DocumentService(archive).get(report.parts[0].outcome.id or "")["page_count"] == 2
     assert any("лист 7: пустые, не приняты как документ" in p for p in report.problems)
+
+
+@given(
+    st.lists(st.integers(0, 255), min_size=20 * 15, max_size=20 * 15),
+    st.integers(0, 3),
+)
+@example([0] * 300, 0)  # all ink, to the edges
+@example([255] * 150 + [0] * 150, 1)
+def test_ink_is_counted_as_a_median_filter_counts_it(values: list[int], blots: int) -> None:
+    """`ink_share` counts the pixels whose 3×3 median is darker than the ink level, edges
+    included (the median filter repeats the edge pixels outward)."""
+    img = Image.new("L", (20, 15))
+    img.putdata(values)
+    for n in range(blots):  # dark blots, as print gives, beside the noise
+        img.paste(n * 40, (n * 5, n * 3, n * 5 + 4, n * 3 + 4))
+    median = img.filter(ImageFilter.MedianFilter(3))
+    expected = sum(median.histogram()[:INK_LEVEL]) / (20 * 15)
+    assert ink_share(img) == expected
