@@ -91,7 +91,18 @@ def first_lines(img: Image.Image, dpi: int, ink: Image.Image, box: Box) -> Box |
     gap = next((y for y in range(least, most) if not inked[y]), None)
     if gap is None:
         return None
-    return (box[0], box[1], box[2], min(box[3], box[1] + gap * factor))
+    # Only as wide as those lines (a title is wider than the school's name above it),
+    # with the box's margin either side.
+    found = rows.crop((0, 0, rows.width, gap)).getbbox()
+    if found is None:  # cannot be: the rows above the gap hold the print's top
+        return None
+    pad = round(PAD_INCH * dpi)
+    return (
+        max(box[0], (left + found[0]) * factor - pad),
+        box[1],
+        min(box[2], (left + found[2]) * factor + pad),
+        min(box[3], box[1] + gap * factor),
+    )
 
 
 def ink_mask(grey: Image.Image) -> Image.Image:
