@@ -64,11 +64,17 @@ def text_box(img: Image.Image, dpi: int, ink: Image.Image | None = None) -> Box 
 def print_bounds(ink: Image.Image) -> Box | None:
     """The bounds of the print on an ink mask, in its pixels: cells of ink two or more
     to a square of four, since print is strokes and a speck stands alone."""
-    found = ink.reduce(2).point(_TWO_OF_FOUR).getbbox()
+    found = _print_cells(ink).getbbox()
     if found is None:
         return None
     left, top, right, bottom = found
     return (left * 2, top * 2, min(ink.width, right * 2), min(ink.height, bottom * 2))
+
+
+def _print_cells(ink: Image.Image) -> Image.Image:
+    """The ink mask halved, a cell inked where two or more of its four pixels are: print
+    is strokes, a speck stands alone."""
+    return ink.reduce(2).point(_TWO_OF_FOUR)
 
 
 def first_lines(img: Image.Image, dpi: int, ink: Image.Image, box: Box) -> Box | None:
@@ -81,7 +87,7 @@ def first_lines(img: Image.Image, dpi: int, ink: Image.Image, box: Box) -> Box |
     of the page's resolution, specks left out as there."""
     factor = round(img.width / ink.width) * 2
     left, top, right, bottom = (edge // factor for edge in box)
-    rows = ink.reduce(2).point(_TWO_OF_FOUR).crop((left, top, right, bottom))
+    rows = _print_cells(ink).crop((left, top, right, bottom))
     inked = rows.resize((1, rows.height), Image.Resampling.BOX).tobytes()
     start = next((y for y, value in enumerate(inked) if value), None)
     if start is None:
