@@ -27,7 +27,6 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-MIGRATION_LOCK = 7_305_512_001  # any constant; names the catalog's migration lock
 # The newest migration's revision; a test checks it is alembic's head.
 SCHEMA_HEAD = "0023"
 
@@ -106,9 +105,23 @@ class Catalog:
         Every CLI command, web process and worker opens the catalog, and nearly always it
         is already current: one query answers that, and alembic (a quarter of a second to
         import and read its scripts) is loaded only when there is something to do.
+
+        Several processes may open a new catalog at once (`ingest --wait` starts its worker
+        before it opens the catalog itself; many workers start on a new database). They
+        take the archive-wide "migration" lock in turn: the first migrates, the others then
+        find the schema current and do nothing. BEGIN IMMEDIATE alone did not serialise
+        them on SQLite: alembic, since SQLite has no transactional DDL there, reads the
+        version in one transaction and runs each migration in another, so a process that
+        read "no version" while another migrated created tables that by then existed.
         """
         if self.schema_revisions() == [SCHEMA_HEAD]:
             return
+        with self.exclusive("migration", wait=True):
+            if self.schema_revisions() != [SCHEMA_HEAD]:
+                self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Run alembic's upgrade to head on one connection; the caller holds the lock."""
         from alembic import command
         from alembic.config import Config
 
@@ -116,34 +129,25 @@ class Catalog:
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", self.url)
         with self.engine.connect() as conn:
-            postgres = conn.dialect.name == "postgresql"
-            if not postgres:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
                 # SQLite alters a table by copying it and dropping the old one (alembic's
                 # batch mode), and a DROP with foreign keys on deletes first, cascading:
                 # adding a column to `documents` would empty `pages` and every table that
                 # cascades from it. Off for the migration (outside any transaction, where
                 # the pragma takes effect), checked and back on after.
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-            if postgres:
-                # Several workers may start at once on a new database: one migrates,
-                # the others wait for it and then find nothing left to do.
-                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-                conn.commit()
             try:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-                if not postgres:
+                if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     conn.commit()
                     if broken:
                         raise RuntimeError(f"Каталог после обновления нарушает связи: {broken[:5]}")
             finally:
-                if not postgres:
+                if sqlite:
                     conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
-                if postgres:
-                    conn.rollback()
-                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-                    conn.commit()
 
     def schema_revisions(self) -> list[str]:
         """The revisions alembic recorded; none for a new, empty catalog."""

@@ -303,14 +303,24 @@ print(catalog.schema_revisions())
 """
 
 
-def test_processes_opening_a_new_sqlite_catalog_at_once_all_find_it_migrated(
-    tmp_path: Path,
+@pytest.mark.parametrize("database", DATABASES)
+def test_processes_opening_a_new_catalog_at_once_all_find_it_migrated(
+    tmp_path: Path, database: str
 ) -> None:
     """`ingest --wait` starts its worker before it opens the catalog itself: on a new data
-    folder both migrate at once. Every transaction on the catalog begins IMMEDIATE, so
-    alembic's are taken one after the other: the first migrates, the others find the
-    version at head once they have the write lock, and do nothing."""
-    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    folder both migrate at once. They take the catalog's migration lock in turn: the
+    first migrates, the others find the version at head once they hold it, and do
+    nothing. (BEGIN IMMEDIATE alone once let one run a migration twice: alembic reads the
+    version and runs each migration in separate transactions on SQLite.)"""
+    with ExitStack() as stack:
+        if database == "sqlite":
+            url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+        else:
+            url = stack.enter_context(postgres_database())
+        _migrate_at_once(url)
+
+
+def _migrate_at_once(url: str) -> None:
     start = str(time.time() + 3)
     runs = [
         subprocess.Popen(
