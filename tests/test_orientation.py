@@ -129,9 +129,9 @@ def test_an_upside_down_title_page_is_turned_once_its_first_lines_read_badly(
     read_areas: list[tuple[int, int, int, int]] = []
     real = orientation.recognise
 
-    def recording(img, dpi, languages, box=None):  # type: ignore[no-untyped-def]
+    def recording(img, dpi, languages, box=None, **options):  # type: ignore[no-untyped-def]
         read_areas.append(box)
-        return real(img, dpi, languages, box)
+        return real(img, dpi, languages, box, **options)
 
     monkeypatch.setattr(orientation, "recognise", recording)
     read = read_upright(page, 300, "rus+eng", ink)

@@ -144,9 +144,16 @@ def upright(img: Image.Image, rotation: int) -> Image.Image:
 
 
 def recognise(
-    img: Image.Image, dpi: int, languages: str, box: Box | None = None, timeout: int = 600
+    img: Image.Image,
+    dpi: int,
+    languages: str,
+    box: Box | None = None,
+    timeout: int = 600,
+    reduce: int = 1,
 ) -> OcrOutput:
     """Read the area `box` of the page (all of it when None); `timeout` in seconds.
+    The area is read reduced `reduce` times (reading/text_size.py says when that loses
+    nothing), and the words' boxes come back in the page's own pixels all the same.
 
     The words' boxes come back in the page's pixels; the text-only PDF is the size of
     the area, to be laid over the page's image (reading/page_pdf.py). Tesseract reads
@@ -159,12 +166,13 @@ def recognise(
     area = img.crop((left, top, right, bottom)) if box else img
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
         source = Path(tmp) / "area.tif"
-        (area.convert("L") if area.mode != "L" else area).save(source)
-        del area  # a dense page's crop is most of the page: not held while Tesseract reads
+        grey = area.convert("L") if area.mode != "L" else area
+        (grey.reduce(reduce) if reduce > 1 else grey).save(source)
+        del area, grey  # a dense page's crop is most of it: not held while Tesseract reads
         out_base = source.with_name("ocr")
         with _ocr_lock:
             api = _ocr_engine(languages)
-            api.SetVariable("user_defined_dpi", str(dpi))
+            api.SetVariable("user_defined_dpi", str(dpi // reduce))
             # ProcessPages, not ProcessPage: only it begins and ends the PDF document (its
             # header, cross-reference table and trailer); the page's words stay in the
             # engine afterwards for GetTSVText.
@@ -180,7 +188,7 @@ def recognise(
         )
         if "rus" in languages.split("+"):
             reread_rows(rows, source, str(tessdata_dir()))
-    words, text = _parse_tsv(rows, left, top)
+    words, text = _parse_tsv(rows, left, top, reduce)
     confidence = round(sum(w.confidence for w in words) / len(words), 1) if words else None
     return OcrOutput(text=text, words=words, confidence=confidence, text_pdf=text_pdf)
 
@@ -227,10 +235,13 @@ def _missing_language(missing: list[str], languages: str) -> str:
     )
 
 
-def _parse_tsv(rows: list[dict[str, str]], dx: int, dy: int) -> tuple[list[Word], str]:
+def _parse_tsv(
+    rows: list[dict[str, str]], dx: int, dy: int, scale: int = 1
+) -> tuple[list[Word], str]:
     """The page's words and text in reading order (`reading_order.in_rows`); a gap of
     a line's height or more between two rows is kept as an empty line. Boxes read in
-    an area of the page are moved by (dx, dy) back onto the page."""
+    an area of the page, reduced `scale` times, are scaled and moved by (dx, dy) back
+    onto the page."""
     lines: dict[tuple[str, str, str], Line] = {}
     for row in rows:
         if row.get("level") != "5":
@@ -243,10 +254,10 @@ def _parse_tsv(rows: list[dict[str, str]], dx: int, dy: int) -> tuple[list[Word]
         lines.setdefault(key, Line()).words.append(
             Word(
                 text=token,
-                left=float(row["left"]) + dx,
-                top=float(row["top"]) + dy,
-                width=float(row["width"]),
-                height=float(row["height"]),
+                left=float(row["left"]) * scale + dx,
+                top=float(row["top"]) * scale + dy,
+                width=float(row["width"]) * scale,
+                height=float(row["height"]) * scale,
                 confidence=round(conf, 1),
             )
         )

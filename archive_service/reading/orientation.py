@@ -48,28 +48,30 @@ def read_upright(
     dpi: int,
     languages: str,
     ink: Image.Image | None = None,
+    reduce: int = 1,
 ) -> UprightReading:
-    """`ink` is the halved page's `text_area.ink_mask` if the caller has it already."""
+    """`ink` is the halved page's `text_area.ink_mask` if the caller has it already;
+    every reading is made `reduce` times reduced (`ocr.recognise`)."""
     box = text_box(img, dpi, ink) or (0, 0, img.width, img.height)
     share = area_share(box, img.size)
     if share > READ_FIRST_MAX_SHARE:
-        return _read(img, dpi, languages, box, detect_rotation(img))
+        return _read(img, dpi, languages, box, detect_rotation(img), reduce)
     rotation: int | None = None  # OSD's answer, once asked
     second: UprightReading | None = None  # the page read turned as OSD says
     probe = first_lines(img, dpi, ink, box) if ink is not None and share > PROBE_MIN_SHARE else None
-    if probe is not None and not _readable(recognise(img, dpi, languages, probe)):
+    if probe is not None and not _readable(recognise(img, dpi, languages, probe, reduce=reduce)):
         rotation = detect_rotation(img.crop(box))
         if rotation != 0:
-            second = _read(img, dpi, languages, box, rotation)
+            second = _read(img, dpi, languages, box, rotation, reduce)
             if _readable(second.ocr):
                 return second
-    first = UprightReading(0, img, box, recognise(img, dpi, languages, box))
+    first = UprightReading(0, img, box, recognise(img, dpi, languages, box, reduce=reduce))
     if _readable(first.ocr):
         return first
     if rotation is None:
         rotation = detect_rotation(img.crop(box))
         if rotation != 0:
-            second = _read(img, dpi, languages, box, rotation)
+            second = _read(img, dpi, languages, box, rotation, reduce)
     if second is not None and (
         _readable(second.ocr) or (second.ocr.confidence or 0.0) > (first.ocr.confidence or 0.0)
     ):
@@ -77,10 +79,14 @@ def read_upright(
     return first
 
 
-def _read(img: Image.Image, dpi: int, languages: str, box: Box, rotation: int) -> UprightReading:
+def _read(
+    img: Image.Image, dpi: int, languages: str, box: Box, rotation: int, reduce: int
+) -> UprightReading:
     turned = upright(img, rotation)
     area = turn_box(box, rotation, img.size)
-    return UprightReading(rotation, turned, area, recognise(turned, dpi, languages, area))
+    return UprightReading(
+        rotation, turned, area, recognise(turned, dpi, languages, area, reduce=reduce)
+    )
 
 
 def _readable(out: OcrOutput) -> bool:

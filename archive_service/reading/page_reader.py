@@ -3,8 +3,9 @@
 ruled page is read without its lines (reading/rules.py) and kept with them.
 
 The blank check, the rules, the area to read and the preview all look at the page halved
-once (`text_area.halved`), not each at the full page, and the rules and the area at its
-one ink mask."""
+once (`text_area.halved`), not each at the full page, and the rules, the area and the
+print's size at its one ink mask. Print of ~8 points and up is read halved
+(reading/text_size.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from archive_service.reading.page_pdf import page_pdf
 from archive_service.reading.result import PageReading
 from archive_service.reading.rules import print_ink, vertical_rules, without_rules
 from archive_service.reading.text_area import halved, ink_mask
+from archive_service.reading.text_size import reading_reduction
 
 
 def ocr_page(
@@ -33,8 +35,9 @@ def ocr_page(
     ink = ink_mask(half) if half is not None else None
     rules = vertical_rules(ink, image_dpi)
     unruled = without_rules(image, rules)
+    printed = None if ink is None else print_ink(ink, rules, image_dpi)
     read = read_upright(
-        unruled, image_dpi, languages, None if ink is None else print_ink(ink, rules, image_dpi)
+        unruled, image_dpi, languages, printed, reading_reduction(printed, image_dpi)
     )
     # The scan itself, lines and all, is what the archive keeps.
     scan = read.image if unruled is image else upright(image, read.rotation)
