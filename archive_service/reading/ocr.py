@@ -153,14 +153,14 @@ def recognise(
 ) -> OcrOutput:
     """Read the area `box` of the page (all of it when None); `timeout` in seconds.
     The area is read reduced `reduce` times (reading/text_size.py says when that loses
-    nothing), and the words' boxes come back in the page's own pixels all the same.
+    nothing).
 
-    The words' boxes come back in the page's pixels; the text-only PDF is the size of
-    the area, to be laid over the page's image (reading/page_pdf.py). Tesseract reads
-    the area from an uncompressed grey TIFF, written and read in a few ms. Leptonica
-    reads a PGM, as used before, a pixel at a time: ~115 ms of an A4 page's 0.3 s on a
-    cover or a form (bench/page_kinds_bench.py), the same words read. The resolution is
-    set for the engine as well, whatever the file carries.
+    The words' boxes come back in the page's pixels, reduced or not; the text-only PDF
+    is the size of the area, to be laid over the page's image (reading/page_pdf.py).
+    Tesseract reads the area from an uncompressed grey TIFF, written and read in a few
+    ms. Leptonica reads a PGM, as used before, a pixel at a time: ~115 ms of an A4
+    page's 0.3 s on a cover or a form (bench/page_kinds_bench.py), the same words read.
+    The resolution is set for the engine as well, whatever the file carries.
     """
     left, top, right, bottom = box or (0, 0, img.width, img.height)
     area = img.crop((left, top, right, bottom)) if box else img

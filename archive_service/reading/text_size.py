@@ -7,7 +7,7 @@ halved 130 ms, a dense page 1.96 s against 1.12 s. Halved pages were read as wel
 better (CER against the generated truth, `bench/page_kinds_bench.py` pages and print of
 7–10 points in a serif and a sans face, sharp and degraded by blur, speckle and JPEG at
 quality 50). Only 6-point sans print, degraded, read worse halved (CER 0.033 against
-0.021): small print, and a grid of handwritten marks, stay at the scan's resolution.
+0.021): small print, and a grid of single marks, stay at the scan's resolution.
 
 So a page is read halved when its lines of print stand at least MIN_HALVED_LINE_PX
 tall on the halved page (~8-point print at 300 dpi), and as scanned otherwise.
