@@ -4,10 +4,11 @@ Tesseract's recogniser sees each line scaled to 36 px high (the input of the rus
 models), whatever the scan gave it. What it spends on the scan's full resolution is its
 layout analysis of every pixel: a title page read at 300 dpi took 340 ms, the same page
 halved 130 ms, a dense page 1.96 s against 1.12 s. Halved pages were read as well or
-better (CER against the generated truth, `bench/page_kinds_bench.py` pages and print of
-7–10 points in a serif and a sans face, sharp and degraded by blur, speckle and JPEG at
-quality 50). Only 6-point sans print, degraded, read worse halved (CER 0.033 against
-0.021): small print, and a grid of single marks, stay at the scan's resolution.
+better (CER against the generated truth: `bench/page_kinds_bench.py`'s kinds, and
+`bench/print_size_bench.py`'s print of 6–10 points in a serif and a sans face, sharp
+and degraded by blur, speckle, grey and JPEG at quality 50). Only 6-point sans print,
+degraded, read worse halved (CER 0.055 against 0.020): small print, and a grid of
+single marks, stay at the scan's resolution.
 
 So a page is read halved when its lines of print stand at least MIN_HALVED_LINE_PX
 tall on the halved page (~8-point print at 300 dpi), and as scanned otherwise.
