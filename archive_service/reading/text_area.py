@@ -77,6 +77,11 @@ def _print_cells(ink: Image.Image) -> Image.Image:
     return ink.reduce(2).point(_TWO_OF_FOUR)
 
 
+def inked_rows(mask: Image.Image) -> bytes:
+    """A byte a row of `mask`: 0 where the row holds no ink, more the more it holds."""
+    return mask.resize((1, mask.height), Image.Resampling.BOX).tobytes()
+
+
 def first_lines(img: Image.Image, dpi: int, ink: Image.Image, box: Box) -> Box | None:
     """The top of `box` down to the first gap between lines of print that lies at least
     FIRST_LINES_INCH below the print's top: a line or two, whole, to try the page's
@@ -88,7 +93,7 @@ def first_lines(img: Image.Image, dpi: int, ink: Image.Image, box: Box) -> Box |
     factor = round(img.width / ink.width) * 2
     left, top, right, bottom = (edge // factor for edge in box)
     rows = _print_cells(ink).crop((left, top, right, bottom))
-    inked = rows.resize((1, rows.height), Image.Resampling.BOX).tobytes()
+    inked = inked_rows(rows)
     start = next((y for y, value in enumerate(inked) if value), None)
     if start is None:
         return None

@@ -20,7 +20,7 @@ from statistics import median
 
 from PIL import Image
 
-from archive_service.reading.text_area import print_bounds
+from archive_service.reading.text_area import inked_rows, print_bounds
 
 STRIP_INCH = 1.0  # a line is measured across this much of its length: a 0.5° skew moves it ~1 px
 MIN_RUN_PX = 4  # fewer inked rows than this on the halved page are a rule or specks, not a line
@@ -42,10 +42,8 @@ def line_height(ink: Image.Image, dpi: int) -> float | None:
     step = max(1, round(STRIP_INCH * dpi / HALVING))
     heights: list[int] = []
     for x in range(left, right, step):
-        strip = ink.crop((x, top, min(right, x + step), bottom))
-        rows = strip.resize((1, strip.height), Image.Resampling.BOX).tobytes()
         run = 0
-        for inked in rows + b"\0":
+        for inked in inked_rows(ink.crop((x, top, min(right, x + step), bottom))) + b"\0":
             if inked:
                 run += 1
                 continue
