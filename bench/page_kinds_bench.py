@@ -26,7 +26,14 @@ archive keeps on disk a page (stored files, catalog, search index), for sizing a
 
 Start-up: `archive --help`, and `archive ingest ONE.png --wait` from cold (median of 5).
 
+Real scans: `--scans DIR` measures, after the generated kinds, each kind of a folder of
+real scans (bench/real_scans.py says how it is laid out, and lays out the PHONE-SCAN
+dataset's 66 scans of Russian office documents so), a quarter of each kind turned upside
+down as above. Their CER is against the text beside each scan, on letters and digits,
+case folded (`real_scans.fold`). `--kinds ""` measures the real scans alone.
+
 Run: bench/setup-peers.sh && .venv/bin/python bench/page_kinds_bench.py [--pages 20]
+     [--scans DIR]
 Prints a table and writes bench/results/page-kinds-<date>.json.
 """
 
@@ -40,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,8 +58,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import pypdfium2 as pdfium  # noqa: E402
 from bench_pages import dense_lines  # noqa: E402
+from PIL import Image  # noqa: E402
 from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
+from real_scans import fold as fold_words  # noqa: E402
+from real_scans import scans_by_kind  # noqa: E402
 
 from tests.pagegen import (  # noqa: E402
     cover_lines,
@@ -116,13 +127,31 @@ def make_batch(kind: str, count: int, folder: Path) -> tuple[Path, list[str]]:
     return save_pdf(images, folder / f"{kind}.pdf"), truths
 
 
-def cer(found: list[str], truth: list[str]) -> float:
-    """Edits per character of the truth, whitespace folded; on blank pages, characters
-    found per page (there is no truth to divide by)."""
+def make_scan_batch(
+    kind: str, scans: list[tuple[Path, str | None]], folder: Path
+) -> tuple[Path, list[str] | None]:
+    """A kind of real scans as one scanned PDF, a quarter of it upside down, its pages as
+    PNG for raw Tesseract, and the text beside each (None unless every scan has it)."""
+    images = []
+    for i, (path, _) in enumerate(scans):
+        with Image.open(path) as scan:
+            img = scan.convert("RGB") if scan.mode not in ("L", "RGB") else scan.copy()
+        if i % 4 == 3:
+            img = img.transpose(Image.Transpose.ROTATE_180)
+        img.save(folder / f"{kind}-{i:03d}.png", dpi=(300, 300))
+        images.append(img)
+    texts = [text for _, text in scans]
+    truth = None if None in texts else [t for t in texts if t is not None]
+    return save_pdf(images, folder / f"{kind}.pdf"), truth
 
-    def fold(text: str) -> str:
-        return " ".join(text.split())
 
+def whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cer(found: list[str], truth: list[str], fold: Callable[[str], str] = whitespace) -> float:
+    """Edits per character of the truth, both `fold`ed (whitespace alone, unless told);
+    on blank pages, characters found per page (there is no truth to divide by)."""
     edits = sum(Levenshtein.distance(fold(f), fold(t)) for f, t in zip(found, truth, strict=True))
     chars = sum(len(fold(t)) for t in truth)
     return round(edits / chars, 4) if chars else round(edits / len(truth), 2)
@@ -247,10 +276,62 @@ def start_up(folder: Path, rounds: int = 5) -> dict[str, Any]:
     }
 
 
+def measure(
+    kind: str,
+    pdf: Path,
+    truth: list[str] | None,
+    count: int,
+    folder: Path,
+    cores: int,
+    fold: Callable[[str], str] = whitespace,
+) -> dict[str, Any]:
+    """One kind's batch read by raw Tesseract, the archive cold and warm, and OCRmyPDF:
+    pages/s, ratios to cores × raw, and CERs against `truth` (none when it is None)."""
+
+    def error_rate(texts: list[str]) -> float | None:
+        return None if truth is None else cer(texts, truth, fold)
+
+    raw_rate, raw_texts = raw_tesseract(folder, kind, count)
+    cold = archive_run(pdf, cores, warm=False)
+    warm = archive_run(pdf, cores, warm=True)
+    peer = peer_run(pdf, cores)
+    ceiling = cores * raw_rate
+    row: dict[str, Any] = {
+        "pages": count,
+        "raw_tesseract_pages_per_second": round(raw_rate, 3),
+        "raw_tesseract_cer": error_rate(raw_texts),
+        "archive_cold_pages_per_second": cold["pages_per_second"],
+        "archive_cold_ratio": round(cold["pages_per_second"] / ceiling, 3),
+        "archive_warm_pages_per_second": warm["pages_per_second"],
+        "archive_warm_ratio": round(warm["pages_per_second"] / ceiling, 3),
+        "archive_cer": error_rate(warm["texts"]),
+        "archive_sources": warm["sources"],
+        "scan_kb_per_page": round(pdf.stat().st_size / 1024 / count, 1),
+        "disk_kb_per_page": warm["disk_kb_per_page"],
+    }
+    if "texts" in peer:
+        row |= {
+            "ocrmypdf_pages_per_second": peer["pages_per_second"],
+            "ocrmypdf_cer": error_rate(peer["texts"]),
+            "archive_warm_over_ocrmypdf": round(
+                warm["pages_per_second"] / peer["pages_per_second"], 2
+            ),
+            "archive_cold_over_ocrmypdf": round(
+                cold["pages_per_second"] / peer["pages_per_second"], 2
+            ),
+        }
+    else:
+        row["ocrmypdf"] = peer["missing"]
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--kinds", default="light,cover,list,dense,grid,blank,through")
+    parser.add_argument(
+        "--scans", type=Path, help="a folder of real scans, a sub-folder a kind (real_scans.py)"
+    )
     parser.add_argument(
         "--start-up-only", action="store_true", help="only `--help` and one page from cold"
     )
@@ -265,43 +346,21 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         folder = Path(tmp)
-        kinds = [] if args.start_up_only else args.kinds.split(",")
+        kinds = [] if args.start_up_only else [k for k in args.kinds.split(",") if k]
         if "light" not in kinds:
             make_batch("light", 1, folder)  # the page the start-up is timed on
         for kind in kinds:
             pdf, truth = make_batch(kind, args.pages, folder)
-            raw_rate, raw_texts = raw_tesseract(folder, kind, args.pages)
-            cold = archive_run(pdf, cores, warm=False)
-            warm = archive_run(pdf, cores, warm=True)
-            peer = peer_run(pdf, cores)
-            ceiling = cores * raw_rate
-            row: dict[str, Any] = {
-                "raw_tesseract_pages_per_second": round(raw_rate, 3),
-                "raw_tesseract_cer": cer(raw_texts, truth),
-                "archive_cold_pages_per_second": cold["pages_per_second"],
-                "archive_cold_ratio": round(cold["pages_per_second"] / ceiling, 3),
-                "archive_warm_pages_per_second": warm["pages_per_second"],
-                "archive_warm_ratio": round(warm["pages_per_second"] / ceiling, 3),
-                "archive_cer": cer(warm["texts"], truth),
-                "archive_sources": warm["sources"],
-                "scan_kb_per_page": round(pdf.stat().st_size / 1024 / args.pages, 1),
-                "disk_kb_per_page": warm["disk_kb_per_page"],
-            }
-            if "texts" in peer:
-                row |= {
-                    "ocrmypdf_pages_per_second": peer["pages_per_second"],
-                    "ocrmypdf_cer": cer(peer["texts"], truth),
-                    "archive_warm_over_ocrmypdf": round(
-                        warm["pages_per_second"] / peer["pages_per_second"], 2
-                    ),
-                    "archive_cold_over_ocrmypdf": round(
-                        cold["pages_per_second"] / peer["pages_per_second"], 2
-                    ),
-                }
-            else:
-                row["ocrmypdf"] = peer["missing"]
+            row = measure(kind, pdf, truth, args.pages, folder, cores)
             result["kinds"][kind] = row
             print(kind, json.dumps(row, ensure_ascii=False))
+        if args.scans is not None:
+            for name, scans in scans_by_kind(args.scans).items():
+                kind = f"scan-{name}"
+                pdf, scan_truth = make_scan_batch(kind, scans, folder)
+                row = measure(kind, pdf, scan_truth, len(scans), folder, cores, fold_words)
+                result["kinds"][kind] = row | {"scans": str(args.scans / name)}
+                print(kind, json.dumps(row, ensure_ascii=False))
         result["start_up"] = start_up(folder)
         print("start-up", result["start_up"])
     out = ROOT / "bench" / "results" / f"page-kinds-{datetime.now():%Y%m%d-%H%M}.json"
