@@ -4,7 +4,7 @@ ruled page is read without its lines (reading/rules.py) and kept with them.
 
 The blank check, the rules, the area to read and the preview all look at the page halved
 once (`text_area.halved`), not each at the full page, and the rules, the area and the
-print's size at its one ink mask. Print of ~8 points and up is read halved
+print's size at its one ink mask. Print of ~11.5 points and up is read halved
 (reading/text_size.py)."""
 
 from __future__ import annotations
@@ -26,8 +26,15 @@ from archive_service.reading.text_size import reading_reduction
 
 
 def ocr_page(
-    path: Path, media_type: MediaType, number: int, dpi: int, languages: str
+    path: Path,
+    media_type: MediaType,
+    number: int,
+    dpi: int,
+    languages: str,
+    reduce: int | None = None,
 ) -> PageReading:
+    """`reduce`, if given, overrides `reading_reduction`'s choice: how
+    `bench/print_size_bench.py` reads a real scan both ways to compare them."""
     image, image_dpi = load_page_image(path, media_type, number, dpi)
     half = halved(image, image_dpi)
     if is_blank(half if half is not None else image):
@@ -36,9 +43,9 @@ def ocr_page(
     rules = vertical_rules(ink, image_dpi)
     unruled = without_rules(image, rules)
     printed = None if ink is None else print_ink(ink, rules, image_dpi)
-    read = read_upright(
-        unruled, image_dpi, languages, printed, reading_reduction(printed, image_dpi)
-    )
+    if reduce is None:
+        reduce = reading_reduction(printed, image_dpi)
+    read = read_upright(unruled, image_dpi, languages, printed, reduce)
     # The scan itself, lines and all, is what the archive keeps.
     scan = read.image if unruled is image else upright(image, read.rotation)
     if half is not None and half.width >= PREVIEW_WIDTH:

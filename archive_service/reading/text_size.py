@@ -3,15 +3,27 @@
 Tesseract's recogniser sees each line scaled to 36 px high (the input of the rus and eng
 models), whatever the scan gave it. What it spends on the scan's full resolution is its
 layout analysis of every pixel: a title page read at 300 dpi took 340 ms, the same page
-halved 130 ms, a dense page 1.96 s against 1.12 s. Halved pages were read as well or
-better (CER against the generated truth: `bench/page_kinds_bench.py`'s kinds, and
-`bench/print_size_bench.py`'s print of 6–10 points in a serif and a sans face, sharp
-and degraded by blur, speckle, grey and JPEG at quality 50). Only 6-point sans print,
-degraded, read worse halved (CER 0.055 against 0.020): small print, and a grid of
-single marks, stay at the scan's resolution.
+halved 130 ms, a dense page 1.96 s against 1.12 s. On generated print, halved pages read
+as well or better from ~8 points up (`bench/print_size_bench.py`: print of 6–10 points
+in a serif and a sans face, sharp and degraded). Real scans said otherwise: on the 66
+flatbed scans of Russian office documents of the PHONE-SCAN dataset
+(`bench/real_scans.py`), read in-process both ways, the CER against the dataset's
+reading was (each kind's pages in all, as scanned → halved from 13 px → from 19 px):
 
-So a page is read halved when its lines of print stand at least MIN_HALVED_LINE_PX
-tall on the halved page (~8-point print at 300 dpi), and as scanned otherwise.
+- grids of small print (expense reports, waybills, tax forms; lines 10–18 px): 0.112 →
+  0.140 → 0.112, the halved readings adding stray letters where underlines and cell
+  borders run close to the print;
+- prose and filled-in contracts (15–20 px): 0.025 → 0.032 → 0.025;
+- light forms (12–21 px): 0.037 → 0.036 → 0.037;
+- title pages (16–23 px, six; five measure 19 px or more): 0.245 → 0.266 → 0.266;
+  halved, three read worse (a large bold «УСТАВ» as «VYCIAB»), one better.
+
+Reading at two thirds (200 dpi) lost as much as halving on the filled forms. So a page
+is read halved only when its lines stand at least MIN_HALVED_LINE_PX tall on the halved
+page, the shortest at which the real forms, prose and grids read as well halved as at
+full resolution (~11.5-point print at 300 dpi: a title page, a form's large print), and
+as scanned otherwise. The real title pages, which measure above it, still lose some CER
+halved (above), for a reading of 0.54 s against 0.84.
 """
 
 from __future__ import annotations
@@ -24,7 +36,7 @@ from archive_service.reading.text_area import inked_rows, print_bounds
 
 STRIP_INCH = 1.0  # a line is measured across this much of its length: a 0.5° skew moves it ~1 px
 MIN_RUN_PX = 4  # fewer inked rows than this on the halved page are a rule or specks, not a line
-MIN_HALVED_LINE_PX = 13  # the median line on the halved page: read halved from this height on
+MIN_HALVED_LINE_PX = 19  # the median line on the halved page: read halved from this height on
 HALVING = 2
 
 
