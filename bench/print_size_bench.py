@@ -11,12 +11,21 @@ printed, the time, the line height `text_size.line_height` measures, and whether
 page reader would read it halved. A 200-dpi scan of the 10-point pages is read too,
 where the same print stands fewer pixels tall.
 
-Run: .venv/bin/python bench/print_size_bench.py
-Prints a line a page and writes bench/results/print-size-<date>.json (~4 minutes).
+Real scans: `--scans DIR` (a folder laid out as `bench/real_scans.py` says) reads each
+scan instead through the page reader itself (`page_reader.ocr_page`: blank check, rules
+left out, turned upright), as scanned and halved, with its CER against the text beside
+it on letters and digits (`real_scans.fold`), and sums up each kind: the CER and time a
+page as scanned, halved, and as the rule chooses at MIN_HALVED_LINE_PX and at each of
+`--thresholds` (px).
+
+Run: .venv/bin/python bench/print_size_bench.py [--scans DIR [--thresholds 13,17,19]]
+Prints a line a page and writes bench/results/print-size-<date>.json (~4 minutes; the
+PHONE-SCAN dataset's 66 scans ~8).
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import sys
@@ -32,11 +41,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_pages import dense_lines  # noqa: E402
 from page_kinds_bench import cer  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+from real_scans import fold, scans_by_kind  # noqa: E402
 
+from archive_service.domain import MediaType  # noqa: E402
 from archive_service.reading import ocr  # noqa: E402
+from archive_service.reading.page_reader import ocr_page  # noqa: E402
 from archive_service.reading.rules import print_ink, vertical_rules  # noqa: E402
 from archive_service.reading.text_area import halved, ink_mask  # noqa: E402
-from archive_service.reading.text_size import line_height, reading_reduction  # noqa: E402
+from archive_service.reading.text_size import (  # noqa: E402
+    MIN_HALVED_LINE_PX,
+    line_height,
+    reading_reduction,
+)
 from tests.pagegen import A4_300DPI, scanned  # noqa: E402
 from workers import memory  # noqa: E402
 
@@ -75,15 +92,20 @@ def scan(img: Image.Image, degraded: bool) -> Image.Image:
     return Image.open(jpeg).convert("L")
 
 
-def measure(page: Image.Image, dpi: int, truth: str) -> dict[str, Any]:
+def print_size(page: Image.Image, dpi: int) -> dict[str, Any]:
+    """The median line the page reader measures, and whether it reads the page halved."""
     half = halved(page, dpi)
     assert half is not None
     ink = ink_mask(half)
     printed_ink = print_ink(ink, vertical_rules(ink, dpi), dpi)
-    row: dict[str, Any] = {
+    return {
         "line_px_halved": line_height(printed_ink, dpi),
         "read_halved": reading_reduction(printed_ink, dpi) == 2,
     }
+
+
+def measure(page: Image.Image, dpi: int, truth: str) -> dict[str, Any]:
+    row = print_size(page, dpi)
     for name, reduce in (("as_scanned", 1), ("halved", 2)):
         started = time.perf_counter()
         out = ocr.recognise(page, dpi, "rus+eng", reduce=reduce)
@@ -92,9 +114,80 @@ def measure(page: Image.Image, dpi: int, truth: str) -> dict[str, Any]:
     return row
 
 
+SCAN_TYPES = {".jpg": MediaType.JPEG, ".jpeg": MediaType.JPEG, ".png": MediaType.PNG}
+
+
+def real_scan_rows(folder: Path) -> list[dict[str, Any]]:
+    """Each scan in `folder` read through the page reader as scanned and halved: the
+    time, and the edits from the text beside it (None if it has none)."""
+    rows = []
+    for kind, scans in scans_by_kind(folder).items():
+        for path, truth in scans:
+            with Image.open(path) as img:
+                row: dict[str, Any] = {"kind": kind, "scan": path.name, **print_size(img, 300)}
+            row["characters"] = len(fold(truth)) if truth else 0
+            media_type = SCAN_TYPES.get(path.suffix.lower(), MediaType.TIFF)
+            for name, reduce in (("as_scanned", 1), ("halved", 2)):
+                started = time.perf_counter()
+                text = ocr_page(path, media_type, 1, 300, "rus+eng", reduce=reduce).text
+                row[f"{name}_ms"] = round((time.perf_counter() - started) * 1000)
+                row[f"{name}_edits"] = None if truth is None else edits(text, truth)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+            rows.append(row)
+    return rows
+
+
+def edits(found: str, truth: str) -> int:
+    return Levenshtein.distance(fold(found), fold(truth))
+
+
+def by_kind(rows: list[dict[str, Any]], thresholds: list[int]) -> dict[str, Any]:
+    """Per kind, the CER and mean time a page read as scanned, halved, and halved from
+    each threshold on (the rule's choice had its median line been measured against it)."""
+    summary: dict[str, Any] = {}
+    for kind in dict.fromkeys(row["kind"] for row in rows):
+        mine = [row for row in rows if row["kind"] == kind]
+        lines = [row["line_px_halved"] or 0 for row in mine]
+        ways = {"as_scanned": [1] * len(mine), "halved": [2] * len(mine)}
+        for px in thresholds:
+            ways[f"halved_from_{px}px"] = [2 if line >= px else 1 for line in lines]
+        summary[kind] = {"pages": len(mine), "line_px_halved": [min(lines), max(lines)]}
+        for way, reductions in ways.items():
+            summary[kind][way] = _read_so(mine, reductions)
+    return summary
+
+
+def _read_so(rows: list[dict[str, Any]], reductions: list[int]) -> dict[str, Any]:
+    """The CER and mean ms of `rows`, each read as scanned (1) or halved (2)."""
+    picked = [
+        (row["as_scanned_edits"], row["as_scanned_ms"])
+        if reduce == 1
+        else (row["halved_edits"], row["halved_ms"])
+        for row, reduce in zip(rows, reductions, strict=True)
+    ]
+    characters = sum(row["characters"] for row in rows)
+    return {
+        "cer": round(sum(e or 0 for e, _ in picked) / characters, 4) if characters else None,
+        "ms_a_page": round(sum(ms for _, ms in picked) / len(rows)),
+    }
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scans", type=Path, help="real scans, laid out as real_scans.py says")
+    parser.add_argument("--thresholds", default="13,17")
+    args = parser.parse_args()
     memory.return_big_buffers_at_once()
     ocr.load_engines("rus+eng")
+    if args.scans is not None:
+        thresholds = sorted({int(px) for px in args.thresholds.split(",")} | {MIN_HALVED_LINE_PX})
+        rows = real_scan_rows(args.scans)
+        summary = by_kind(rows, thresholds)
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        out = ROOT / "bench" / "results" / f"print-size-scans-{datetime.now():%Y%m%d-%H%M}.json"
+        out.write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1))
+        print("written", out)
+        return
     rows = []
     for face_name, face in FACES.items():
         for size, points in SIZES_PX.items():
