@@ -3,6 +3,8 @@ Tesseract and OCRmyPDF, from a cold start and with a worker running, in one run.
 
 Page kinds, generated at 300 dpi with the truth known (a quarter of each upside down):
 - light: a form with a few filled lines (an application, a note, an order);
+- filled: an application for admission, its lines filled in by hand (a handwriting
+  face, Bad Script or Marck Script, fetched by bench/setup-peers.sh);
 - cover: a class journal's title page: the school's name small, the title large, centred
   in a ruled frame;
 - list: a class list, 30 pupils' numbers, full names and dates of birth in columns;
@@ -42,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -58,15 +61,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import pypdfium2 as pdfium  # noqa: E402
 from bench_pages import dense_lines  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from pipeline_bench import archive_cmd, reference_loop_ms, start_worker  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 from real_scans import fold as fold_words  # noqa: E402
 from real_scans import scans_by_kind  # noqa: E402
 
 from tests.pagegen import (  # noqa: E402
+    A4_300DPI,
     cover_lines,
     cover_page,
+    font,
     grid_page,
     grid_rows,
     list_page,
@@ -86,7 +91,60 @@ LIGHT = [
 ]
 
 
-PRINTED = {"grid": grid_page, "list": list_page, "cover": cover_page}
+HANDS = [
+    ROOT / "bench" / ".peers" / "fonts" / "BadScript_400Regular.ttf",
+    ROOT / "bench" / ".peers" / "fonts" / "MarckScript_400Regular.ttf",
+]
+PARENTS = ["Кузнецовой Анны Петровны", "Иванова Сергея Павловича", "Смирновой Елены Игоревны",
+           "Поповой Марии Андреевны", "Соколова Дмитрия Олеговича"]  # fmt: skip
+CHILDREN = ["Кузнецова Ивана", "Иванову Дарью", "Смирнова Никиту", "Попову Алису",
+            "Соколова Артёма"]  # fmt: skip
+FORM_CLASSES = ["1 «А»", "2 «Б»", "5 «В»", "7 «А»", "10 «Б»"]
+HAND_PX = 64  # a hand's letters ~5 mm tall at 300 dpi
+HAND_INK = 50  # a ballpoint's blue, as a grey scan gives it
+
+
+def filled_lines(i: int) -> list[tuple[str, str]]:
+    """An application for admission: each line's printed label and what a parent wrote
+    on the line after it (empty where nothing is written)."""
+    rng = random.Random(i)
+    born = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(2008, 2018)}"
+    signed = f"{rng.randint(1, 28):02d}.08.2024"
+    parent, child = PARENTS[i % len(PARENTS)], CHILDREN[(i // 2) % len(CHILDREN)]
+    return [
+        ("Директору МБОУ СОШ № 5", ""),
+        ("от", parent),
+        ("Заявление", ""),
+        ("Прошу принять в школу", child),
+        ("Дата рождения", born),
+        ("в класс", FORM_CLASSES[i % len(FORM_CLASSES)]),
+        ("Дата", signed),
+        ("Подпись", parent.split()[0]),
+    ]
+
+
+def filled_page(i: int) -> Image.Image:
+    """The application printed with lines to fill, and filled in by hand (a handwriting
+    face, each entry turned a little and set off the line as a pen leaves it)."""
+    rng = random.Random(i)
+    page = Image.new("L", A4_300DPI, 255)
+    draw = ImageDraw.Draw(page)
+    printed, hand = font(44), ImageFont.truetype(str(HANDS[i % len(HANDS)]), HAND_PX)
+    y = 300
+    for label, written in filled_lines(i):
+        x = 220 + draw.textlength(label, font=printed) + 40
+        draw.text((220, y), label, font=printed, fill=0)
+        if written:
+            draw.line((x, y + 58, 2200, y + 58), fill=0, width=3)
+            entry = Image.new("L", (int(hand.getlength(written)) + 40, HAND_PX * 2), 0)
+            ImageDraw.Draw(entry).text((20, 10), written, font=hand, fill=255)
+            entry = entry.rotate(rng.uniform(-1.5, 1.5), resample=Image.Resampling.BICUBIC)
+            page.paste(HAND_INK, (int(x) + rng.randint(0, 60), y - 40 + rng.randint(-6, 6)), entry)
+        y += 170
+    return page
+
+
+PRINTED = {"grid": grid_page, "list": list_page, "cover": cover_page, "filled": filled_page}
 
 
 def truth_of(kind: str, i: int) -> list[str]:
@@ -100,6 +158,8 @@ def truth_of(kind: str, i: int) -> list[str]:
         return [" ".join(row) for row in list_rows(i)]
     if kind == "cover":
         return [text for text, _ in cover_lines(i)]
+    if kind == "filled":
+        return [f"{label} {written}".strip() for label, written in filled_lines(i)]
     return []
 
 
@@ -328,7 +388,7 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--kinds", default="light,cover,list,dense,grid,blank,through")
+    parser.add_argument("--kinds", default="light,filled,cover,list,dense,grid,blank,through")
     parser.add_argument(
         "--scans", type=Path, help="a folder of real scans, a sub-folder a kind (real_scans.py)"
     )
