@@ -1,18 +1,23 @@
 """What every command shares: the archive opened for the command, the CLI's audit
-identity, and how outcomes are printed (one JSON line each, or a Russian line)."""
+identity, and how outcomes are printed (one JSON line each, or a Russian line).
+
+The command modules import the catalog, the services and the worker's runner (and so
+SQLAlchemy and Celery, ~0.3 s) inside the commands, not at the top: `archive --help`
+and a command's `--help` load click and the commands alone."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive_service.access import ROLE_LABELS_RU, Permission, Policy
-from archive_service.archive import Archive
-from archive_service.services.admin.audit import Actor
-from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
-from workers.runner import WorkerProcess, ensure_worker
+
+if TYPE_CHECKING:
+    from archive_service.archive import Archive
+    from archive_service.services.admin.audit import Actor
+    from workers.runner import WorkerProcess
 
 FAILED_STATUSES = {"rejected", "failed"}
 
@@ -39,7 +44,7 @@ def acting_as(
     """Who a command acts as: the named account, refused unless its role may take this
     step; without `--as`, the local administrator (no policy: every school)."""
     from archive_service.accounts import AccountService
-    from archive_service.services.admin.audit import CLI_ACTOR
+    from archive_service.services.admin.audit import CLI_ACTOR, Actor
 
     if username is None:
         return CLI_ACTOR, None
@@ -57,6 +62,8 @@ def acting_as(
 def open_archive(ctx: click.Context, dispatch: bool = True) -> Archive:
     """The archive of `--data-dir`; a command that queues no work opens it without a
     dispatcher, so it never loads Celery's task machinery."""
+    from archive_service.archive import Archive
+
     settings = ctx.obj
     dispatcher = None
     if dispatch:
@@ -77,6 +84,9 @@ def wait_for(
     is running (so it works with no server); returns those the search index has not
     taken yet, with the reason. A timeout is said on stderr and ends the wait. `worker`
     is one this command started already (`start_worker`); it is stopped here."""
+    from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
+    from workers.runner import ensure_worker
+
     try:
         if worker is None:
             worker = ensure_worker(archive.settings)

@@ -7,11 +7,10 @@ Output contracts (--json) are fixed and checked by tests; human output is Russia
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive_service.archive import Archive
 from archive_service.cli.common import (
     FAILED_STATUSES,
     SCHOOL_OPTION_HELP,
@@ -24,10 +23,9 @@ from archive_service.cli.common import (
     wait_for,
 )
 from archive_service.domain import STATUS_LABELS_RU, DocumentStatus
-from archive_service.services.admin.labels import FACET_NAMES_RU, facet_labels, shown_facets
-from archive_service.services.pipeline.documents import DocumentService, NotFound
-from archive_service.services.pipeline.ingest import IngestService
-from workers.runner import start_worker
+
+if TYPE_CHECKING:
+    from archive_service.archive import Archive
 
 
 @click.command()
@@ -56,6 +54,9 @@ def ingest(
     Код выхода 0, если все файлы приняты (или уже были в архиве), 2 — если какой-то
     файл отклонён или не обработан. С --stack каждая часть пачки — отдельная строка.
     """
+    from archive_service.services.pipeline.documents import DocumentService
+    from workers.runner import start_worker
+
     # With --wait and no worker running, the worker starts (~1 s) while this command
     # opens the catalog and takes the files in, not after.
     worker = None
@@ -102,6 +103,8 @@ def _take_in(
 ) -> list[dict[str, Any]]:
     """Take each path in (a stack split into its parts); without --wait each outcome is
     printed as it comes."""
+    from archive_service.services.pipeline.ingest import IngestService
+
     service = IngestService(archive, school_id)
     outcomes = []
     for given in paths:
@@ -131,6 +134,8 @@ def _take_in(
 @click.pass_context
 def show(ctx: click.Context, document_id: str, as_json: bool) -> None:
     """Показать документ: состояние и текст страниц."""
+    from archive_service.services.pipeline.documents import DocumentService, NotFound
+
     archive = open_archive(ctx, dispatch=False)
     try:
         doc = DocumentService(archive).get(document_id)
@@ -173,6 +178,12 @@ def search(
     pupil: str | None,
 ) -> None:
     """Найти документы по словам (с учётом словоформ), с отбором по разрезам."""
+    from archive_service.services.admin.labels import (
+        FACET_NAMES_RU,
+        facet_labels,
+        shown_facets,
+    )
+    from archive_service.services.pipeline.documents import DocumentService
     from search.snippets import plain_snippet  # the Snowball stemmer: search only
 
     archive = open_archive(ctx, dispatch=False)
@@ -212,6 +223,8 @@ def search(
 @click.pass_context
 def list_documents(ctx: click.Context, limit: int, status: str | None) -> None:
     """Список документов с состоянием обработки."""
+    from archive_service.services.pipeline.documents import DocumentService
+
     service = DocumentService(open_archive(ctx, dispatch=False))
     total, docs = service.summaries(limit=limit, status=DocumentStatus(status) if status else None)
     counts = service.status_counts()
@@ -239,6 +252,8 @@ def retry(
     """Повторить обработку документа с ошибкой (или всех: --failed)."""
     if (document_id is None) == (not failed):
         raise click.UsageError("Укажите ID документа или --failed, что-то одно")
+    from archive_service.services.pipeline.documents import DocumentService, NotFound
+
     archive = open_archive(ctx)
     service = DocumentService(archive)
     if document_id is not None:

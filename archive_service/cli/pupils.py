@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from archive_service.archive import Archive
-from archive_service.catalog import Pupil
 from archive_service.cli.common import audit_as_cli, emit, open_archive
+
+if TYPE_CHECKING:
+    from archive_service.archive import Archive
 
 
 @click.group()
@@ -202,6 +204,7 @@ def pupils_transfer(
 def _write_extract(archive: Archive, pupil_id: str, pupil: str, path: Path) -> bool:
     """The marks extract, when an e-journal export with the pupil's marks is archived;
     said on stderr when there is none (the personal file goes without it)."""
+    from archive_service.catalog import Pupil
     from archive_service.schools import SchoolService
     from archive_service.services.records.marks_extract import NoMarks, marks_extract_pdf
 

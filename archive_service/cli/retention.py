@@ -6,15 +6,16 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive_service.access import Permission, Policy
-from archive_service.archive import Archive
 from archive_service.cli.common import acting_as, emit, open_archive
-from archive_service.services.admin.audit import CLI_ACTOR, AuditService
-from archive_service.services.disposal.act_model import ActError, ActInfo
-from workers.runner import ensure_worker
+
+if TYPE_CHECKING:
+    from archive_service.archive import Archive
+    from archive_service.services.disposal.act_model import ActInfo
 
 
 def _school(archive: Archive, name: str | None) -> int:
@@ -259,6 +260,8 @@ def disposal_draft(
     as_json: bool,
 ) -> None:
     """Составить акт из списка дел, подлежащих уничтожению в году."""
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.disposal.act_model import ActError
     from archive_service.services.disposal.acts import ActService
     from archive_service.services.disposal.due import DueError
 
@@ -297,6 +300,8 @@ def disposal_review(
     as_json: bool,
 ) -> None:
     """Записать решение экспертной комиссии: протокол № и дату."""
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.disposal.act_model import ActError
     from archive_service.services.disposal.acts import ActService
 
     try:
@@ -324,6 +329,8 @@ def disposal_review(
 @click.pass_context
 def disposal_approve(ctx: click.Context, act_id: int, username: str, as_json: bool) -> None:
     """Утвердить акт («УТВЕРЖДАЮ»); составивший акт утвердить его не может."""
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.disposal.act_model import ActError
     from archive_service.services.disposal.acts import ActService
 
     archive = open_archive(ctx)
@@ -352,8 +359,11 @@ def disposal_execute(
     as_json: bool,
 ) -> None:
     """Уничтожить все копии документов утверждённого акта (делает обработчик)."""
+    from archive_service.services.admin.audit import AuditService
+    from archive_service.services.disposal.act_model import ActError
     from archive_service.services.disposal.acts import ActService
     from archive_service.services.disposal.destruction import DestructionService
+    from workers.runner import ensure_worker
 
     archive = open_archive(ctx)
     actor, policy = acting_as(archive, username, Permission.DESTROY_RECORDS, "уничтожать документы")
@@ -395,6 +405,8 @@ def disposal_act(
     inventory: bool,
 ) -> None:
     """Выгрузить акт (или акт о персональных данных, или опись) в PDF или XLSX."""
+    from archive_service.services.admin.audit import CLI_ACTOR, AuditService
+    from archive_service.services.disposal.act_model import ActError
     from archive_service.services.disposal.papers import PaperService
 
     archive = open_archive(ctx, dispatch=False)

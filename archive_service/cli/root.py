@@ -19,7 +19,6 @@ from archive_service.cli import (
     servers,
 )
 from archive_service.config import load_settings
-from workers.celery_app import configure_celery
 
 
 @click.group()
@@ -32,6 +31,8 @@ from workers.celery_app import configure_celery
 @click.pass_context
 def archive(ctx: click.Context, data_dir: str | None) -> None:
     """Архив индивидуального учёта результатов обучающихся."""
+    from workers.celery_app import configure_celery  # not for `archive --help`
+
     settings = load_settings(data_dir)
     # Child processes (the worker) read the same data directory from the environment.
     os.environ["ARCHIVE_DATA_DIR"] = str(settings.data_dir)

@@ -8,21 +8,24 @@ import os
 import signal
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from archive_service.archive import Archive
 from archive_service.cli.common import open_archive
-from archive_service.services.pipeline.indexing import IndexingService, RebuildRunning
 from archive_service.words import counted
 from search import SearchError
-from workers.runner import ensure_worker
+
+if TYPE_CHECKING:
+    from archive_service.archive import Archive
 
 
 @click.command()
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Перестроить поисковый индекс из каталога."""
+    from archive_service.services.pipeline.indexing import IndexingService, RebuildRunning
+
     archive = open_archive(ctx, dispatch=False)
     try:
         count = IndexingService(archive).rebuild()
@@ -68,7 +71,7 @@ def transfer(ctx: click.Context, database_url: str, storage_url: str, search_url
     """Перенести весь архив (каталог, файлы, поисковый индекс) на другие серверы."""
     from dataclasses import replace
 
-    from archive_service.archive import NoDispatch
+    from archive_service.archive import Archive, NoDispatch
     from archive_service.services.admin.relocation import RelocationError, RelocationService
 
     source = open_archive(ctx, dispatch=False)
@@ -120,6 +123,7 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
 
     from archive_service.accounts import FIRST_ADMIN, AccountService
     from web import create_app
+    from workers.runner import ensure_worker
 
     archive = open_archive(ctx)
     try:  # the port first: a busy one is said plainly, before anything else starts
@@ -185,6 +189,8 @@ def _rebuild_a_stale_index(archive: Archive) -> None:
     and one that added a field to filter on leaves Elasticsearch's index without it:
     build it again before the first search, saying why the start takes longer (on
     Elasticsearch the old index answers meanwhile)."""
+    from archive_service.services.pipeline.indexing import IndexingService, RebuildRunning
+
     indexing = IndexingService(archive)
     try:
         why = indexing.stale()
