@@ -19,8 +19,8 @@ page as scanned, halved, and as the rule chooses at MIN_HALVED_LINE_PX and at ea
 `--thresholds` (px).
 
 Run: .venv/bin/python bench/print_size_bench.py [--scans DIR [--thresholds 13,17,19]]
-Prints a line a page and writes bench/results/print-size-<date>.json (~4 minutes; the
-PHONE-SCAN dataset's 66 scans ~8).
+Prints a line a page and writes bench/results/print-size-<date>.json (~4 minutes), or
+print-size-scans-<DIR's name>-<date>.json (the PHONE-SCAN dataset's 66 scans: ~7).
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def main() -> None:
         rows = real_scan_rows(args.scans)
         summary = by_kind(rows, thresholds)
         print(json.dumps(summary, ensure_ascii=False, indent=1))
-        out = ROOT / "bench" / "results" / f"print-size-scans-{datetime.now():%Y%m%d-%H%M}.json"
+        name = f"print-size-scans-{args.scans.name}-{datetime.now():%Y%m%d-%H%M}.json"
+        out = ROOT / "bench" / "results" / name
         out.write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1))
         print("written", out)
         return
