@@ -61,6 +61,26 @@ def ingested(
     return data, lines(proc.stdout), proc.returncode
 
 
+def test_help_lists_the_commands_without_loading_the_catalog_or_celery() -> None:
+    """`archive --help`, a newcomer's first command, loads click and the commands alone:
+    not SQLAlchemy, not Celery, which every other command loads (issue 26: under 0.5 s)."""
+    probe = (
+        "import sys\n"
+        "sys.argv = ['archive', '--help']\n"
+        "from archive_service.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'celery') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert "ingest" in out and "search" in out and "disposal" in out
+    assert out.splitlines()[-1] == "[]"
+
+
 def test_ingest_wait_json_reports_every_file(
     ingested: tuple[Path, list[dict], int], batch: dict[str, Path]
 ) -> None:
