@@ -31,8 +31,10 @@ Start-up: `archive --help`, and `archive ingest ONE.png --wait` from cold (media
 Real scans: `--scans DIR` measures, after the generated kinds, each kind of a folder of
 real scans (bench/real_scans.py says how it is laid out, and lays out the PHONE-SCAN
 dataset's 66 scans of Russian office documents so), a quarter of each kind turned upside
-down as above. Their CER is against the text beside each scan, on letters and digits,
-case folded (`real_scans.fold`). `--kinds ""` measures the real scans alone.
+down as above; a kind of fewer than `--pages` scans is read over again to make a batch
+of `--pages` (the start-up is the batch's, as for the generated kinds). Their CER is
+against the text beside each scan, on letters and digits, case folded
+(`real_scans.fold`). `--kinds ""` measures the real scans alone.
 
 Run: bench/setup-peers.sh && .venv/bin/python bench/page_kinds_bench.py [--pages 20]
      [--scans DIR]
@@ -417,9 +419,13 @@ def main() -> None:
         if args.scans is not None:
             for name, scans in scans_by_kind(args.scans).items():
                 kind = f"scan-{name}"
-                pdf, scan_truth = make_scan_batch(kind, scans, folder)
-                row = measure(kind, pdf, scan_truth, len(scans), folder, cores, fold_words)
-                result["kinds"][kind] = row | {"scans": str(args.scans / name)}
+                batch = [scans[i % len(scans)] for i in range(max(len(scans), args.pages))]
+                pdf, scan_truth = make_scan_batch(kind, batch, folder)
+                row = measure(kind, pdf, scan_truth, len(batch), folder, cores, fold_words)
+                result["kinds"][kind] = row | {
+                    "scans": str(args.scans / name),
+                    "distinct_scans": len(scans),
+                }
                 print(kind, json.dumps(row, ensure_ascii=False))
         result["start_up"] = start_up(folder)
         print("start-up", result["start_up"])
