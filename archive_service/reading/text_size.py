@@ -18,7 +18,7 @@ reading was (each kind's pages in all, as scanned → halved from 13 px → from
 - title pages (16–23 px, six; five measure 19 px or more): 0.245 → 0.266 → 0.266;
   halved, three read worse (a large bold «УСТАВ» as «VYCIAB»), one better.
 
-Reading at two thirds (200 dpi) lost as much as halving on the filled forms. So a page
+Reading at two thirds (200 dpi) lost as much as halving on the filled-in contracts. So a page
 is read halved only when its lines stand at least MIN_HALVED_LINE_PX tall on the halved
 page, the shortest at which the real forms, prose and grids read as well halved as at
 full resolution (~11.5-point print at 300 dpi: a title page, a form's large print), and
