@@ -14,7 +14,8 @@ every page the kernel zeroed on first touch, ~45 ms of a framed cover page's 0.4
 and ~55 ms of a journal grid's 1.04 s. At 4 MB they are reused from the heap
 (in-process, cover 0.41 → 0.37 s, grid 1.04 → 0.98). The worker's peak on a 300-page
 dense scan rose from 425.9 to 456.5 MB (bench/results/pipeline-20261207-1026.json;
-388.1 MB since print is read halved, `pipeline-20261207-1232.json`). A
+388.1 MB while dense print was read halved, `pipeline-20261207-1232.json`, and 442.2 MB
+since it is read as scanned again, `pipeline-20261207-1627.json`). A
 threshold of 32 MB (the page-sized buffers reused too) read a light page 3 % faster
 but raised the worker's peak on a long scan by ~30 MB (461 against 432 MB on 40 dense
 pages), too near the 500 MB the worker must stay under.
