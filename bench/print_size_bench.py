@@ -44,7 +44,6 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 from real_scans import fold, scans_by_kind  # noqa: E402
 
-from archive_service.domain import MediaType  # noqa: E402
 from archive_service.reading import ocr  # noqa: E402
 from archive_service.reading.page_reader import ocr_page  # noqa: E402
 from archive_service.reading.rules import print_ink, vertical_rules  # noqa: E402
@@ -54,6 +53,7 @@ from archive_service.reading.text_size import (  # noqa: E402
     line_height,
     reading_reduction,
 )
+from intake.sniff import HEAD_BYTES, sniff_media_type  # noqa: E402
 from tests.pagegen import A4_300DPI, scanned  # noqa: E402
 from workers import memory  # noqa: E402
 
@@ -114,9 +114,6 @@ def measure(page: Image.Image, dpi: int, truth: str) -> dict[str, Any]:
     return row
 
 
-SCAN_TYPES = {".jpg": MediaType.JPEG, ".jpeg": MediaType.JPEG, ".png": MediaType.PNG}
-
-
 def real_scan_rows(folder: Path) -> list[dict[str, Any]]:
     """Each scan in `folder` read through the page reader as scanned and halved: the
     time, and the edits from the text beside it (None if it has none)."""
@@ -126,7 +123,8 @@ def real_scan_rows(folder: Path) -> list[dict[str, Any]]:
             with Image.open(path) as img:
                 row: dict[str, Any] = {"kind": kind, "scan": path.name, **print_size(img, 300)}
             row["characters"] = len(fold(truth)) if truth else 0
-            media_type = SCAN_TYPES.get(path.suffix.lower(), MediaType.TIFF)
+            with path.open("rb") as scan:
+                media_type = sniff_media_type(scan.read(HEAD_BYTES))
             for name, reduce in (("as_scanned", 1), ("halved", 2)):
                 started = time.perf_counter()
                 text = ocr_page(path, media_type, 1, 300, "rus+eng", reduce=reduce).text
