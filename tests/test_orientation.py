@@ -1,7 +1,8 @@
 """Reading a page the right way up (issue 26, points 1 and 3): an upright light page is
-read once with no orientation pass; a turned one is read upright; a dense page is turned
-by OSD before its one reading; a title page has its first lines read first, and is
-turned by OSD without being read whole as it lies when they read badly. The searchable
+read once with no orientation pass; a turned one is read upright; a title page or a
+dense page has its first lines read first, with no OSD when they read well, and is
+turned by OSD without being read whole as it lies when they read badly; a dense page
+with no first lines to try is turned by OSD before its one reading. The searchable
 page's hidden text lies on its words."""
 
 from __future__ import annotations
@@ -68,11 +69,39 @@ def test_a_turned_light_page_is_read_upright(turned: int, calls: dict[str, int])
         assert top <= word.top and word.top + word.height <= bottom
 
 
-def test_a_dense_page_is_turned_by_osd_before_its_one_reading(calls: dict[str, int]) -> None:
+def test_a_dense_page_with_no_first_lines_to_try_is_turned_by_osd_before_its_one_reading(
+    calls: dict[str, int],
+) -> None:
+    """Without the page's ink mask no first lines can be found: OSD, then one reading."""
     page = scanned(render_page(DENSE, font_size=32), seed=4, skew=0.5, rotate=180)
     read = read_upright(page, 300, "rus+eng")
     assert read.rotation == 180
     assert calls == {"osd": 1, "recognise": 1}
+    assert "собеседования" in read.ocr.text
+
+
+def test_an_upright_dense_page_is_read_whole_after_its_first_lines_with_no_osd(
+    calls: dict[str, int],
+) -> None:
+    page = scanned(render_page(DENSE, font_size=32), seed=5, skew=0.5)
+    ink = ink_mask(halved(page, 300))
+    box = text_box(page, 300, ink)
+    assert box is not None and area_share(box, page.size) > orientation.READ_FIRST_MAX_SHARE
+    read = read_upright(page, 300, "rus+eng", ink)
+    assert read.rotation == 0
+    assert calls == {"osd": 0, "recognise": 2}  # the first lines, then the whole
+    assert "собеседования" in read.ocr.text
+
+
+def test_an_upside_down_dense_page_is_turned_by_osd_once_its_first_lines_read_badly(
+    calls: dict[str, int],
+) -> None:
+    """Read whole once, upright: never whole as it lies. (A page on its side has no gap
+    between rows of print to find first lines by: OSD turns it first, as above.)"""
+    page = scanned(render_page(DENSE, font_size=32), seed=6, skew=0.5, rotate=180)
+    read = read_upright(page, 300, "rus+eng", ink_mask(halved(page, 300)))
+    assert read.rotation == 180
+    assert calls == {"osd": 1, "recognise": 2}  # the first lines as they lie, the whole upright
     assert "собеседования" in read.ocr.text
 
 
