@@ -205,12 +205,12 @@ def cold(url: str, schools: int, samples: int = COLD_QUERIES) -> dict[str, objec
     index = open_index(url)
     for q, query in enumerate(QUERIES[:samples]):
         own = str(q % schools + 1)
-        index.search(query, limit=20, filters={"access": "general"})  # type: ignore[arg-type]
-        index.search(query, limit=20, filters={"access": "general", "school": [own]})  # type: ignore[arg-type]
+        index.search(query, limit=20, filters={"access": "general"})
+        index.search(query, limit=20, filters={"access": "general", "school": [own]})
     for q, query in enumerate(QUERIES[:samples]):
         own = str(q % schools + 1)
         # Which way goes first alternates, so neither always follows the other's reads.
-        ways = [
+        ways: list[tuple[str, dict[str, object]]] = [
             ("district", {"access": "general"}),
             ("school", {"access": "general", "school": [own]}),
         ]
@@ -331,8 +331,8 @@ def main() -> None:
                     f"{kind:6} {adapter:14} {args.pages} pages: p95 district "
                     f"{row['district_p95_ms']} ms, school {row['school_p95_ms']} ms "
                     f"(ratio {row['p95_ratio_school_to_district']}); cold median district "
-                    f"{c['district_median_ms']} ms, school {c['school_median_ms']} ms "  # type: ignore[index]
-                    f"({c['pairs_school_not_slower']}/{c['queries']} pairs not slower)",  # type: ignore[index]
+                    f"{c['district_median_ms']} ms, school {c['school_median_ms']} ms "
+                    f"({c['pairs_school_not_slower']}/{c['queries']} pairs not slower)",
                     flush=True,
                 )
     write_results("district", args.rounds, results)

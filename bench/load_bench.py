@@ -257,7 +257,7 @@ def user(
     """One person: a request, a pause to read it (`think` seconds on average), again."""
     rnd = random.Random(seed)
     session = sign_in(base)
-    routes = [
+    routes: list[tuple[str, int, Callable[[], tuple[str, dict[str, Any]]]]] = [
         ("search", 30, lambda: (f"{base}/search", {"q": rnd.choice(queries)})),
         ("api search", 15, lambda: (f"{base}/api/v1/search", {"q": rnd.choice(queries)})),
         ("documents list", 15, lambda: (f"{base}/documents", {})),
@@ -538,8 +538,8 @@ def main() -> None:
         f"search p95 {result['search_p95_ms']} ms"
     )
     print(
-        f"web process peak: RSS {result['web_memory']['peak_rss_mb']} MB, "  # type: ignore[index]
-        f"PSS {result['web_memory']['peak_pss_mb']} MB"  # type: ignore[index]
+        f"web process peak: RSS {result['web_memory']['peak_rss_mb']} MB, "
+        f"PSS {result['web_memory']['peak_pss_mb']} MB"
     )
     print(
         "CPU s over the run (of "

@@ -28,7 +28,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import psutil
 
@@ -151,7 +151,7 @@ def start_worker(data: Path, concurrency: int) -> subprocess.Popen[bytes]:
 
 def ingest(
     data: Path, path: Path, worker_pid: int | None = None, memory: bool = True
-) -> tuple[float, Sampler, dict]:
+) -> tuple[float, Sampler, dict[str, Any]]:
     with Sampler(worker_pid, memory) as sampler:
         start = time.perf_counter()
         out = subprocess.run(
@@ -186,7 +186,7 @@ def reference_loop_ms() -> float:
     return round(best * 1000, 1)
 
 
-def run_in_fresh_archive(path: Path, cores: int, memory: bool = True) -> dict:
+def run_in_fresh_archive(path: Path, cores: int, memory: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-archive-") as tmp:
         data = Path(tmp) / "data"
         subprocess.run(archive_cmd(data, "list"), check=True, capture_output=True)
@@ -274,16 +274,16 @@ def main() -> None:
                 for name, path in (("tiff", tiff), ("pdf", pdf))
             }
             raw_after = raw_tesseract(folder, args.pages)
-            raw = (raw_before + raw_after) / 2
+            raw_now = (raw_before + raw_after) / 2
             side_by_side = raw_tesseract_parallel(folder, args.pages, cores)
             row: dict[str, object] = {
                 "raw_pages_per_second": [round(raw_before, 3), round(raw_after, 3)],
                 # the machine's own ceiling for the ratio at this moment
                 "raw_side_by_side_pages_per_second": round(side_by_side, 3),
-                "machine_scaling": round(side_by_side / (cores * raw), 3),
+                "machine_scaling": round(side_by_side / (cores * raw_now), 3),
             }
             for name, r in runs.items():
-                r["ratio_to_cores_x_raw"] = round(r["pages_per_second"] / (cores * raw), 3)
+                r["ratio_to_cores_x_raw"] = round(r["pages_per_second"] / (cores * raw_now), 3)
                 row[name] = r
             rounds.append(row)
             print(f"round {number}: {row}", flush=True)
