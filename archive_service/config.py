@@ -59,6 +59,12 @@ class Settings:
     daily_seconds: int = 24 * 3600
 
     @property
+    def embedded_broker(self) -> bool:
+        """The file broker (`workers.file_transport`): no server, and no worker unless a
+        command starts one (`workers.spawn`)."""
+        return self.broker_url.startswith("filesystem://")
+
+    @property
     def broker_dir(self) -> Path:
         return self.data_dir / "broker"
 

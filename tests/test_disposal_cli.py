@@ -15,8 +15,7 @@ from archive_service.accounts import AccountService
 from archive_service.archive import Archive
 from archive_service.services.records.filing import Filing
 from tests.disposal_world import file_document
-from workers.celery_app import is_embedded_broker
-from workers.runner import worker_running
+from workers.liveness import worker_running
 
 
 def start_worker(data: str) -> subprocess.Popen[bytes]:
@@ -92,7 +91,7 @@ def test_scripts_draft_review_approve_and_execute_an_act(archive: Archive, tmp_p
     assert twice.returncode == 1 and "уже утверждён" in twice.stderr
 
     # embedded: the command starts a worker of its own; scaled: workers run beside it
-    worker = None if is_embedded_broker(archive.settings) else start_worker(data)
+    worker = None if archive.settings.embedded_broker else start_worker(data)
     try:
         done = run("disposal", "execute", str(act_id), "--as", "ivanova", "--wait", "--json")
     finally:

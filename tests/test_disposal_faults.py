@@ -25,7 +25,7 @@ from archive_service.services.pipeline.ingest import IngestService
 from archive_service.services.records.filing import Filing, FilingService
 from tests.needs import require
 from tests.pagegen import born_digital_pdf
-from workers.runner import ensure_worker
+from workers.spawn import ensure_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 

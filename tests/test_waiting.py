@@ -22,7 +22,7 @@ from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_fi
 from search.elasticsearch import ElasticsearchIndex
 from tests.pagegen import born_digital_pdf
 from workers.liveness import worker_accepting
-from workers.runner import ensure_worker
+from workers.spawn import ensure_worker
 
 
 def archived(archive: Archive, tmp_path: Path, words: str) -> str:

@@ -38,10 +38,6 @@ def broker_options(settings: Settings) -> dict[str, object]:
     }
 
 
-def is_embedded_broker(settings: Settings) -> bool:
-    return settings.broker_url.startswith("filesystem://")
-
-
 # The tasks' names: the dispatcher sends by name, so it needs no import of the tasks
 # (which would close a circle: tasks → context → dispatch → tasks).
 PROCESS_DOCUMENT = "archive.process_document"
@@ -67,7 +63,7 @@ def configure_celery(settings: Settings) -> Celery:
     the embedded broker's folder) is known only once the CLI has read --data-dir.
     """
     broker_url = settings.broker_url
-    if is_embedded_broker(settings):
+    if settings.embedded_broker:
         file_transport.register()
         broker_url = f"{file_transport.ALIAS}://"
     app.conf.update(
@@ -84,7 +80,7 @@ def configure_celery(settings: Settings) -> Celery:
         worker_max_memory_per_child=450_000,  # KiB: a child past it is replaced
         task_soft_time_limit=900,
         task_time_limit=960,
-        worker_enable_remote_control=not is_embedded_broker(settings),
+        worker_enable_remote_control=not settings.embedded_broker,
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],

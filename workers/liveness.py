@@ -15,10 +15,10 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from celery import Celery
-from kombu.exceptions import ChannelError
+if TYPE_CHECKING:  # Celery is loaded where a broker is asked, not to test a lock
+    from celery import Celery
 
 LOCK_NAME = "worker.lock"
 ACCEPTING_NAME = "worker.accepting.lock"
@@ -77,6 +77,8 @@ def queue_is_empty(broker_dir: Path) -> bool:
 def broker_queues_empty(app: Celery, queues: tuple[str, ...]) -> bool:
     """No message waits in any of these queues (asked of the broker itself: Redis's list
     lengths). Messages a worker holds are not counted: they are being worked on."""
+    from kombu.exceptions import ChannelError
+
     with app.connection_for_read() as conn:
         channel = conn.default_channel
         for name in queues:

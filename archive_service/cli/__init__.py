@@ -11,42 +11,25 @@ frozen out of its reach (`gc.freeze`), and what a command made is frozen at exit
 A short `archive ingest --wait` or `archive show` returns ~0.3 s sooner.
 
 The command modules import none of it at their top (cli/common.py), so that `archive
---help` loads click and the commands alone (~0.13 s). Any other command line loads it
-here, before the command runs, with the collector off as before.
+--help` loads click and the commands alone (~0.13 s). The collector is turned off here
+and stays off while the command loads what it uses; `common.load_command_modules`,
+called as a command opens the archive (or, for `beat`, before it runs), loads the
+rest, freezes it all and turns the collector back on. `ingest --wait` starts its worker
+(workers/spawn.py, which loads none of it) before it opens the archive, so the worker's
+own loading runs on the other core while the command loads.
 """
 
 from __future__ import annotations
 
 import atexit
 import gc
-import importlib
 import sys
-
-# What the commands use, loaded once up front (SQLAlchemy and the catalog, Celery and
-# the worker's runner, the services): all but a help text need most of it.
-COMMAND_MODULES = (
-    "archive_service.archive",
-    "archive_service.services.admin.audit",
-    "archive_service.services.pipeline.documents",
-    "archive_service.services.pipeline.ingest",
-    "archive_service.services.pipeline.waiting",
-    "workers.celery_app",
-    "workers.runner",
-)
-HELP_FLAGS = {"--help", "-h"}
 
 
 def main() -> None:
-    gc.disable()
-    try:
-        from archive_service.cli.root import archive as commands
+    gc.disable()  # on again in common.load_command_modules
+    from archive_service.cli.root import archive as commands
 
-        if len(sys.argv) > 1 and not HELP_FLAGS & set(sys.argv[1:]):
-            for module in COMMAND_MODULES:
-                importlib.import_module(module)
-    finally:
-        gc.freeze()
-        gc.enable()
     atexit.register(gc.freeze)
     try:
         commands()  # click ends the process with the command's exit code

@@ -7,6 +7,8 @@ and a command's `--help` load click and the commands alone."""
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +18,21 @@ from archive_service.access import ROLE_LABELS_RU, Permission, Policy
 
 if TYPE_CHECKING:
     from archive_service.archive import Archive
+    from archive_service.config import Settings
     from archive_service.services.admin.audit import Actor
-    from workers.runner import WorkerProcess
+    from workers.spawn import WorkerProcess
 
+# What the commands use, loaded as one when a command opens the archive (SQLAlchemy and
+# the catalog, Celery's dispatch, the services): every command that opens it needs most.
+COMMAND_MODULES = (
+    "archive_service.archive",
+    "archive_service.services.admin.audit",
+    "archive_service.services.pipeline.documents",
+    "archive_service.services.pipeline.ingest",
+    "archive_service.services.pipeline.waiting",
+    "workers.celery_app",
+    "workers.dispatch",
+)
 FAILED_STATUSES = {"rejected", "failed"}
 
 
@@ -59,12 +73,28 @@ def acting_as(
     return Actor(account.username, account.role, "cli", account.school_id), account.policy
 
 
+def load_command_modules(settings: Settings) -> None:
+    """COMMAND_MODULES, and Celery pointed at this archive's broker. `cli.main` turned
+    the garbage collector off for the command's loading: what is loaded by now is frozen
+    out of its reach and it is turned on again (cli/__init__.py says why). Run in-process
+    (tests' CliRunner), the collector was never turned off and nothing is frozen."""
+    from workers.celery_app import configure_celery
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
+    configure_celery(settings)
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def open_archive(ctx: click.Context, dispatch: bool = True) -> Archive:
     """The archive of `--data-dir`; a command that queues no work opens it without a
     dispatcher, so it never loads Celery's task machinery."""
+    settings = ctx.obj
+    load_command_modules(settings)
     from archive_service.archive import Archive
 
-    settings = ctx.obj
     dispatcher = None
     if dispatch:
         from workers.dispatch import CeleryDispatcher
@@ -85,7 +115,7 @@ def wait_for(
     taken yet, with the reason. A timeout is said on stderr and ends the wait. `worker`
     is one this command started already (`start_worker`); it is stopped here."""
     from archive_service.services.pipeline.waiting import WaitTimeout, wait_until_final
-    from workers.runner import ensure_worker
+    from workers.spawn import ensure_worker
 
     try:
         if worker is None:

@@ -54,11 +54,10 @@ def ingest(
     Код выхода 0, если все файлы приняты (или уже были в архиве), 2 — если какой-то
     файл отклонён или не обработан. С --stack каждая часть пачки — отдельная строка.
     """
-    from archive_service.services.pipeline.documents import DocumentService
-    from workers.runner import start_worker
+    from workers.spawn import start_worker
 
     # With --wait and no worker running, the worker starts (~1 s) while this command
-    # opens the catalog and takes the files in, not after.
+    # loads what it uses, opens the catalog and takes the files in, not after.
     worker = None
     if wait:
         ctx.obj.ensure_dirs()
@@ -72,6 +71,8 @@ def ingest(
             worker.stop(wait=False)
         raise
     if wait:
+        from archive_service.services.pipeline.documents import DocumentService
+
         queued = [o["id"] for o in outcomes if o["status"] == "queued" and o["id"]]
         if queued:
             unindexed = wait_for(archive, queued, timeout, progress=not as_json, worker=worker)

@@ -363,7 +363,7 @@ def disposal_execute(
     from archive_service.services.disposal.act_model import ActError
     from archive_service.services.disposal.acts import ActService
     from archive_service.services.disposal.destruction import DestructionService
-    from workers.runner import ensure_worker
+    from workers.spawn import ensure_worker
 
     archive = open_archive(ctx)
     actor, policy = acting_as(archive, username, Permission.DESTROY_RECORDS, "уничтожать документы")

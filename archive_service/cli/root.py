@@ -31,12 +31,11 @@ from archive_service.config import load_settings
 @click.pass_context
 def archive(ctx: click.Context, data_dir: str | None) -> None:
     """Архив индивидуального учёта результатов обучающихся."""
-    from workers.celery_app import configure_celery  # not for `archive --help`
-
     settings = load_settings(data_dir)
     # Child processes (the worker) read the same data directory from the environment.
+    # Celery is pointed at its broker as the command opens the archive
+    # (`common.load_command_modules`): `ingest --wait` starts its worker before that.
     os.environ["ARCHIVE_DATA_DIR"] = str(settings.data_dir)
-    configure_celery(settings)
     ctx.obj = settings
 
 

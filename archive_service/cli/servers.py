@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive_service.cli.common import open_archive
+from archive_service.cli.common import load_command_modules, open_archive
 from archive_service.words import counted
 from search import SearchError
 
@@ -50,9 +50,9 @@ def worker(
     recover_before: datetime | None,
 ) -> None:
     """Запустить фоновый обработчик (Celery) без сервера очередей."""
+    archive = open_archive(ctx)
     from workers.runner import run_worker
 
-    archive = open_archive(ctx)
     run_worker(
         archive,
         concurrency=concurrency or os.cpu_count() or 1,
@@ -106,6 +106,7 @@ def beat(ctx: click.Context, loglevel: str) -> None:
     """Запустить планировщик периодических задач (масштабируемый режим, один на архив)."""
     from workers.celery_app import app
 
+    load_command_modules(ctx.obj)
     ctx.obj.ensure_dirs()
     app.Beat(loglevel=loglevel).run()
 
@@ -123,7 +124,7 @@ def serve(ctx: click.Context, host: str, port: int, no_worker: bool) -> None:
 
     from archive_service.accounts import FIRST_ADMIN, AccountService
     from web import create_app
-    from workers.runner import ensure_worker
+    from workers.spawn import ensure_worker
 
     archive = open_archive(ctx)
     try:  # the port first: a busy one is said plainly, before anything else starts
