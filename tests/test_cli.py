@@ -81,6 +81,31 @@ def test_help_lists_the_commands_without_loading_the_catalog_or_celery() -> None
     assert out.splitlines()[-1] == "[]"
 
 
+def test_ingest_wait_starts_its_worker_before_loading_the_catalog_or_celery(
+    tmp_path: Path,
+) -> None:
+    """The worker's own start (~1–2.5 s) runs on the other core while the command loads
+    what it uses (issue 26, point 6): nothing heavy is loaded when it is started."""
+    page = tmp_path / "page.png"
+    page.write_bytes(b"not read: the command stops as its worker would start")
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['archive', '--data-dir', {str(tmp_path / 'data')!r}, 'ingest',"
+        f" {str(page)!r}, '--wait']\n"
+        "import workers.spawn\n"
+        "def started(settings):\n"
+        "    print(sorted(m for m in ('sqlalchemy', 'celery') if m in sys.modules))\n"
+        "    raise SystemExit(0)\n"
+        "workers.spawn.start_worker = started\n"
+        "from archive_service.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.splitlines() == ["[]"]
+
+
 def test_ingest_wait_json_reports_every_file(
     ingested: tuple[Path, list[dict], int], batch: dict[str, Path]
 ) -> None:
