@@ -64,19 +64,15 @@ def ingested(
 def test_help_lists_the_commands_without_loading_the_catalog_or_celery() -> None:
     """`archive --help`, a newcomer's first command, loads click and the commands alone:
     not SQLAlchemy, not Celery, which every other command loads (issue 26: under 0.5 s)."""
-    probe = (
-        "import sys\n"
+    out = _in_a_fresh_interpreter(
         "sys.argv = ['archive', '--help']\n"
         "from archive_service.cli import main\n"
         "try:\n"
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in ('sqlalchemy', 'celery') if m in sys.modules))\n"
+        f"{PRINT_HEAVY_MODULES}\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
     assert "ingest" in out and "search" in out and "disposal" in out
     assert out.splitlines()[-1] == "[]"
 
@@ -88,22 +84,33 @@ def test_ingest_wait_starts_its_worker_before_loading_the_catalog_or_celery(
     what it uses (issue 26, point 6): nothing heavy is loaded when it is started."""
     page = tmp_path / "page.png"
     page.write_bytes(b"not read: the command stops as its worker would start")
-    probe = (
-        "import sys\n"
+    out = _in_a_fresh_interpreter(
         f"sys.argv = ['archive', '--data-dir', {str(tmp_path / 'data')!r}, 'ingest',"
         f" {str(page)!r}, '--wait']\n"
         "import workers.spawn\n"
         "def started(settings):\n"
-        "    print(sorted(m for m in ('sqlalchemy', 'celery') if m in sys.modules))\n"
+        f"    {PRINT_HEAVY_MODULES}\n"
         "    raise SystemExit(0)\n"
         "workers.spawn.start_worker = started\n"
         "from archive_service.cli import main\n"
         "main()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
     assert out.splitlines() == ["[]"]
+
+
+# What a probe prints last: which of the heavy libraries its interpreter has loaded.
+PRINT_HEAVY_MODULES = "print(sorted(m for m in ('sqlalchemy', 'celery') if m in sys.modules))"
+
+
+def _in_a_fresh_interpreter(probe: str) -> str:
+    """What `probe` (with `sys` imported) prints, run where nothing is loaded yet."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys\n" + probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
 
 
 def test_ingest_wait_json_reports_every_file(
