@@ -8,7 +8,7 @@ worker the command started waited on it too: the first page waited twice. Rails 
 `baseline.sql` is what the migrations make on SQLite (tables, indexes, triggers and
 the rows they insert), written by SQLite's own dump. A test migrates a new catalog
 with alembic and checks that its dump is this file, so the two cannot drift: after a
-new migration, `python -m archive_service.catalog.baseline` writes the file again.
+new migration, `python -m archive_service.catalog.write_baseline` writes the file again.
 An existing catalog is still upgraded by the migrations, and a PostgreSQL catalog
 (made once for a district) always is.
 """
@@ -16,7 +16,6 @@ An existing catalog is still upgraded by the migrations, and a PostgreSQL catalo
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -77,23 +76,3 @@ def create(engine: Engine) -> None:
             raw.executescript(script)
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
-
-
-def write(path: Path = BASELINE_SQL) -> None:
-    """Migrate a new, empty SQLite catalog with alembic and write its dump to `path`."""
-    import tempfile
-
-    from archive_service.catalog.db import Catalog
-
-    with tempfile.TemporaryDirectory() as folder:
-        database = Path(folder) / "catalog.sqlite3"
-        catalog = Catalog(f"sqlite:///{database}")
-        catalog.upgrade_by_migrations()
-        catalog.dispose()
-        with sqlite3.connect(database) as conn:
-            path.write_text(dump(conn), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    write(Path(sys.argv[1]) if len(sys.argv) > 1 else BASELINE_SQL)
-    print(f"written {sys.argv[1] if len(sys.argv) > 1 else BASELINE_SQL}")
