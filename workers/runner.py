@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from celery.signals import worker_shutting_down
+from celery.signals import worker_init, worker_shutting_down
 from celery.utils.nodenames import default_nodename, host_format
 
 from archive_service.archive import Archive
 from archive_service.catalog.models import utcnow
+from archive_service.reading.ocr import preload_engines
 from workers.celery_app import configure_celery
 from workers.liveness import hold_worker_lock, queue_is_empty, stop_accepting, worker_running
 
@@ -32,12 +34,21 @@ def run_worker(
     """`recover_before`: the moment the command that started this worker asked for it
     (see `recover_lost_work`); now, when a person starts it."""
     settings = archive.settings
+    # Tesseract's models load (~0.35 s) while the worker loads the rest, and the pool
+    # processes forked below inherit them (reading/ocr.py `load_engines`).
+    engines = threading.Thread(
+        target=preload_engines, args=(settings.ocr_languages,), name="ocr-engines"
+    )
+    engines.start()
     if settings.embedded_broker:
         recover_lost_work(archive, recover_before or utcnow())
     hold_worker_lock(settings.run_dir)
     # A stop asked for (SIGTERM, Ctrl-C): take no more work from now on, so the next
     # command starts a worker of its own instead of waiting on this one.
     worker_shutting_down.connect(lambda **_: stop_accepting(), weak=False)
+    # Joined once the worker has loaded its tasks' modules (warmup), before its pool
+    # forks: no thread is left then, and every pool process inherits the engines.
+    worker_init.connect(lambda **_: engines.join(), weak=False)
     app = configure_celery(settings)
     # The worker itself, not `app.worker_main`: that parses a command line with Celery's
     # own click CLI, which loads every Celery command (the REPL and AMQP shell too,

@@ -9,14 +9,14 @@ document after each worker start paid it in the finishing step that `archive ing
 --wait` waits for. Forked pool processes share its pages.
 
 
-Tesseract's engines are loaded in each pool process as it starts instead (they are
-not shared across a fork): a worker already running then reads its first page with its
-models loaded, as it reads every later one.
+Tesseract's engines are loaded by `archive worker` before the fork too, on a thread
+while it loads the rest (workers/runner.py), and each pool process inherits them. A
+worker started another way (`celery worker`) has each pool process load its own as it
+starts instead: either way a running worker reads its first page with its models
+loaded, as it reads every later one.
 """
 
 from __future__ import annotations
-
-import logging
 
 from celery import signals
 
@@ -24,18 +24,14 @@ import archive_service.services.pipeline.indexing
 import archive_service.services.pipeline.processing  # noqa: F401  (imported for the forks)
 from archive_service.config import load_settings
 from archive_service.metadata.proposals import load_morphology
-from archive_service.reading.ocr import OcrError, load_engines
-
-log = logging.getLogger(__name__)
+from archive_service.reading.ocr import preload_engines
 
 load_morphology()
 
 
 def _load_ocr_engines(**_: object) -> None:
-    try:
-        load_engines(load_settings().ocr_languages)
-    except OcrError as exc:  # a missing language: each page then fails with this reason
-        log.warning("OCR engines not loaded: %s", exc)
+    """In a pool process: nothing when it inherited the engines."""
+    preload_engines(load_settings().ocr_languages)
 
 
 signals.worker_process_init.connect(_load_ocr_engines, weak=False)

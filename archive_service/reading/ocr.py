@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import logging
 import os
 import re
 import subprocess
@@ -38,6 +39,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 OSD_MAX_SIDE = 2000
 OSD_MIN_CONFIDENCE = 1.0
 TESSDATA_RE = re.compile(r'languages in "([^"]+)"')
+log = logging.getLogger(__name__)
 
 
 class OcrError(Exception):
@@ -89,29 +91,44 @@ def detect_rotation(img: Image.Image) -> int:
 
 
 _osd_lock = threading.Lock()
-_osd: tuple[int, tesserocr.PyTessBaseAPI] | None = None
+_osd: tesserocr.PyTessBaseAPI | None = None
 
 
 def _osd_engine() -> tesserocr.PyTessBaseAPI:
-    """This process's OSD engine: a forked pool process makes its own, never sharing its
-    parent's."""
+    """This process's OSD engine, loaded once (or inherited, see `load_engines`)."""
     global _osd
-    if _osd is None or _osd[0] != os.getpid():
-        api = tesserocr.PyTessBaseAPI(
+    if _osd is None:
+        _osd = tesserocr.PyTessBaseAPI(
             path=str(tessdata_dir()), lang="osd", psm=tesserocr.PSM.OSD_ONLY
         )
-        api.SetVariable("min_characters_to_try", "10")
-        _osd = (os.getpid(), api)
-    return _osd[1]
+        _osd.SetVariable("min_characters_to_try", "10")
+    return _osd
 
 
 def load_engines(languages: str) -> None:
-    """Load this process's recognition and OSD engines now (a worker's pool process as
-    it starts), so that its first page does not pay ~0.2 s for them."""
+    """Load the recognition and OSD engines now, so that the first page does not pay
+    ~0.35 s for them.
+
+    A worker loads them before it forks its pool (workers/runner.py), on a thread while
+    it loads the rest: Tesseract lets go of the GIL as it reads its models. Each pool
+    process then reads with the copy it inherits, whose pages stay shared until written,
+    instead of loading its own after the fork, on the path of a cold `ingest --wait`'s
+    first page. An engine is only ever used by the process that holds it, one page at a
+    time; the locks are made afresh in a forked child (`_fresh_locks`), so a fork taken
+    while a thread held one cannot leave the child waiting on it forever."""
     with _ocr_lock:
         _ocr_engine(languages)
     with _osd_lock:
         _osd_engine()
+
+
+def preload_engines(languages: str) -> None:
+    """`load_engines` for a worker before its first page: a language without its model
+    is logged, not raised, and each page then fails naming it."""
+    try:
+        load_engines(languages)
+    except OcrError as exc:
+        log.warning("OCR engines not loaded: %s", exc)
 
 
 @functools.cache
@@ -197,15 +214,23 @@ def recognise(
 TSV_COLUMNS = "level page_num block_num par_num line_num word_num left top width height conf text"
 TSV_HEADER = TSV_COLUMNS.replace(" ", "\t") + "\n"
 _ocr_lock = threading.Lock()
-_ocr: tuple[int, str, tesserocr.PyTessBaseAPI] | None = None
+_ocr: tuple[str, tesserocr.PyTessBaseAPI] | None = None
+
+
+def _fresh_locks() -> None:
+    global _ocr_lock, _osd_lock
+    _ocr_lock, _osd_lock = threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_locks)
 
 
 def _ocr_engine(languages: str) -> tesserocr.PyTessBaseAPI:
-    """This process's recognition engine for these languages (a forked pool process
-    makes its own); a language without its model is named in words."""
+    """This process's recognition engine for these languages, loaded once (or inherited,
+    see `load_engines`); a language without its model is named in words."""
     global _ocr
-    if _ocr is not None and _ocr[:2] == (os.getpid(), languages):
-        return _ocr[2]
+    if _ocr is not None and _ocr[0] == languages:
+        return _ocr[1]
     path = str(tessdata_dir())
     missing = [lang for lang in languages.split("+") if lang not in _installed(path)]
     if missing:
@@ -213,7 +238,7 @@ def _ocr_engine(languages: str) -> tesserocr.PyTessBaseAPI:
     api = tesserocr.PyTessBaseAPI(path=path, lang=languages, psm=tesserocr.PSM.AUTO)
     api.SetVariable("tessedit_create_pdf", "1")
     api.SetVariable("textonly_pdf", "1")
-    _ocr = (os.getpid(), languages, api)
+    _ocr = (languages, api)
     return api
 
 
